@@ -1,0 +1,23 @@
+"""gunicorn settings; every value can be overridden from the environment."""
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 20
+accesslog = os.environ.get("ACCESS_LOG", "-")
+errorlog = "-"
+# Load the app before forking so a configuration error stops the master at once.
+preload_app = True
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+limit_request_line = 8190
+
+
+def post_fork(server, worker):
+    """Never share database connections opened in the master with a worker."""
+    from tracker.extensions import db
+    from wsgi import app
+
+    with app.app_context():
+        db.engine.dispose(close=False)

@@ -1,0 +1,79 @@
+"""问答改评: follow-up tracker for a district 人大常委会's supervision work."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy.orm import joinedload
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import DEFAULT_SECRET_KEY, Config
+from .extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: type[Config] | Config = Config) -> Flask:
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app.config.from_object(config)
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise RuntimeError("生产模式下必须设置 SECRET_KEY 环境变量（不能使用默认值）")
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+    _ensure_instance_dir(app)
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    from .database import configure_engine
+    with app.app_context():
+        configure_engine(app, db.engine)
+
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        # The cookie holds "id:token"; a rotated token (password change, disabled
+        # account, role change) invalidates every session of that user at once.
+        ident, _, token = user_id.partition(":")
+        if not ident.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(ident), options=[joinedload(User.unit)])
+        if user is None or user.session_token != token or not user.active:
+            return None
+        return user
+
+    from .security import init_security
+    init_security(app)
+    from .errors import init_errors
+    init_errors(app)
+    from .templating import init_templating
+    init_templating(app)
+    _register_blueprints(app)
+    from .cli import init_cli
+    init_cli(app)
+    logging.getLogger("tracker").setLevel(logging.INFO)
+    return app
+
+
+def _ensure_instance_dir(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
+        from pathlib import Path
+        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,0 +1,64 @@
+"""Error pages in Chinese, as full pages or as htmx fragments.
+
+htmx does not swap 4xx/5xx responses by default; the base layout configures it to swap
+them, and a non-boosted htmx request gets a small message retargeted to the flash area
+instead of a whole page pushed into a table cell.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db, htmx
+
+log = logging.getLogger("tracker")
+
+MESSAGES = {
+    400: ("请求无效", "提交的内容无法处理，请返回检查后重试。"),
+    403: ("无权访问", "您的账号没有执行此操作的权限。"),
+    404: ("页面不存在", "您要找的页面不存在，或您无权查看。"),
+    405: ("请求方式错误", "该页面不支持这种请求方式。"),
+    409: ("已被他人修改", "该记录已被他人修改，请刷新后重新操作。"),
+    413: ("文件过大", "上传的文件超过大小限制，请压缩或拆分后再上传。"),
+    429: ("请求过于频繁", "请稍后再试。"),
+    500: ("系统错误", "服务器出现错误，已记录。您的修改未保存，请稍后重试。"),
+}
+
+
+def render_error(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, (f"错误 {status}", "请求无法完成。"))
+    message = detail or message
+    if htmx and not htmx.boosted:
+        body = render_template("errors/_fragment.html", title=title, message=message, status=status)
+        return body, status, {"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"}
+    return render_template("errors/error.html", title=title, message=message, status=status), status
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, "页面已过期或请求校验失败（CSRF），请刷新页面后重试。")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code, error.description if getattr(error, "chinese", False) else None)
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception):
+        log.exception("unhandled error")
+        db.session.rollback()
+        return render_error(500)
+
+
+def abort_cn(status: int, message: str):
+    """Abort with a Chinese message that the error page shows instead of the default."""
+    from werkzeug.exceptions import default_exceptions
+
+    error = default_exceptions[status](description=message)
+    error.chinese = True
+    raise error

@@ -1,0 +1,20 @@
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+
+from . import bp
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("main/home.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    from sqlalchemy import text
+
+    from ..extensions import db
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
