@@ -1,6 +1,28 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
 from .accounts import Role, Unit, UnitKind, User
+from .activity import TARGET_ORGANS, Activity, ActivityKind
 from .audit import AuditEntry
 from .base import local_today, utcnow
+from .evaluation import (
+    CalendarOverride, Evaluation, EvaluationMode, EvaluationParticipant, EvaluationStatus, Setting,
+)
+from .item import (
+    DEADLINE_STAGES,
+    Attachment,
+    EntryKind,
+    ExtensionRequest,
+    ExtensionStatus,
+    Item,
+    Origin,
+    ProgressEntry,
+    ReviewStatus,
+    Stage,
+    item_co_unit,
+)
 
-__all__ = ["AuditEntry", "Role", "Unit", "UnitKind", "User", "local_today", "utcnow"]
+__all__ = [
+    "DEADLINE_STAGES", "TARGET_ORGANS", "Activity", "ActivityKind", "Attachment", "AuditEntry", "EntryKind",
+    "CalendarOverride", "Evaluation", "EvaluationMode", "EvaluationParticipant", "EvaluationStatus", "ExtensionRequest",
+    "ExtensionStatus", "Item", "Origin", "ProgressEntry", "ReviewStatus", "Role", "Setting", "Stage", "Unit",
+    "UnitKind", "User", "item_co_unit", "local_today", "utcnow",
+]

@@ -1,0 +1,108 @@
+"""WTForms fields whose built-in error messages are in Chinese.
+
+WTForms' own messages ("Not a valid date value.") are English; users of this app read
+Chinese, so every field that can reject input says why in Chinese.
+"""
+from __future__ import annotations
+
+import datetime
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import ValidationError
+
+MIN_DATE = datetime.date(2000, 1, 1)
+MAX_DATE = datetime.date(2099, 12, 31)
+
+
+class CNDateField(DateField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "date"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([valuelist[0].strip()])
+        except ValueError:
+            self.data = None
+            raise ValueError("日期格式不正确，应为 年-月-日（如 2026-12-31）")
+        if self.data and not MIN_DATE <= self.data <= MAX_DATE:
+            self.data = None
+            raise ValueError("日期超出合理范围（2000–2099 年）")
+
+
+class CNIntegerField(IntegerField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError("请输入整数")
+        if abs(self.data) > 1_000_000:
+            self.data = None
+            raise ValueError("数值过大")
+
+
+class CNSelectField(SelectField):
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("请从列表中选择有效的选项")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("请从列表中选择有效的选项")
+
+
+class CNSelectMultipleField(SelectMultipleField):
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("所选内容包含无效的选项")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = []
+            raise ValueError("所选内容包含无效的选项")
+
+
+class CleanTextAreaField(TextAreaField):
+    """Normalises line endings and strips NUL bytes (PostgreSQL rejects them in text)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data:
+            self.data = self.data.replace("\x00", "").replace("\r\n", "\n").strip()
+
+
+def _strip_control(value):
+    """Drop NUL and other C0 controls except tab/newline: PostgreSQL refuses NUL in text,
+    and invisible controls in a 台账 only cause trouble later."""
+    if isinstance(value, str):
+        return "".join(ch for ch in value if ch in "\t\n" or ch >= " " or ch == "\r").replace("\r\n", "\n")
+    return value
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = list(options.get("filters") or unbound_field.kwargs.get("filters") or [])
+            options["filters"] = [_strip_control, *filters]
+            return unbound_field.bind(form=form, **options)

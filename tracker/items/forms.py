@@ -1,0 +1,86 @@
+from flask_wtf.file import MultipleFileField
+from wtforms import HiddenField, RadioField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..fields import (
+    BaseForm,
+    CleanTextAreaField,
+    CNDateField,
+    CNIntegerField,
+    CNSelectField,
+    CNSelectMultipleField,
+)
+from ..models import EntryKind, EvaluationMode
+
+
+class AnswerForm(BaseForm):
+    respondent_name = StringField("应询人", validators=[Optional(), Length(max=64, message="不超过 64 字")])
+    respondent_post = StringField("应询人职务", validators=[Optional(), Length(max=100, message="不超过 100 字")])
+    answer = CleanTextAreaField("答复内容", validators=[
+        DataRequired("请填写答复内容"), Length(max=10000, message="不超过 10000 字")])
+    commitments = CleanTextAreaField("承诺事项", validators=[Optional(), Length(max=5000, message="不超过 5000 字")])
+    version = HiddenField()
+
+
+class AssignForm(BaseForm):
+    lead_unit_id = CNSelectField("牵头单位", coerce=int, choices=[], validators=[DataRequired("请选择牵头单位")])
+    co_unit_ids = CNSelectMultipleField("协办单位", coerce=int, choices=[])
+    deadline = CNDateField("办理期限", validators=[DataRequired("请填写办理期限")])
+    version = HiddenField()
+
+
+class ProgressForm(BaseForm):
+    kind = CNSelectField("类别", choices=[(EntryKind.RESPONSE.value, EntryKind.RESPONSE.label),
+                                        (EntryKind.PROGRESS.value, EntryKind.PROGRESS.label)])
+    text = CleanTextAreaField("内容", validators=[
+        DataRequired("请填写内容"), Length(max=20000, message="不超过 20000 字")])
+    files = MultipleFileField("附件（证明材料）")
+
+
+class ReportForm(BaseForm):
+    text = CleanTextAreaField("整改情况报告", validators=[
+        DataRequired("请填写报告内容"), Length(max=50000, message="不超过 50000 字")])
+    files = MultipleFileField("附件")
+
+
+class ReturnForm(BaseForm):
+    reason = CleanTextAreaField("退回理由", validators=[
+        DataRequired("退回须写明理由"), Length(max=2000, message="不超过 2000 字")])
+
+
+class ExtensionForm(BaseForm):
+    requested_deadline = CNDateField("申请延至", validators=[DataRequired("请填写申请延期至的日期")])
+    reason = CleanTextAreaField("延期理由（书面说明）", validators=[
+        DataRequired("请说明延期理由"), Length(min=5, max=2000, message="理由应为 5–2000 字")])
+
+
+class DecideExtensionForm(BaseForm):
+    decision = RadioField("审批", choices=[("approve", "批准"), ("refuse", "不批准")],
+                          validators=[DataRequired("请选择是否批准")])
+    note = CleanTextAreaField("审批意见", validators=[Optional(), Length(max=2000, message="不超过 2000 字")])
+
+
+class OpenEvaluationForm(BaseForm):
+    mode = CNSelectField("测评方式", choices=[(m.value, m.label) for m in EvaluationMode])
+    members_total = CNIntegerField("全体组成人员数", validators=[
+        Optional(), NumberRange(1, 500, "人数应为 1–500")])
+    rule_key = CNSelectField("测评规则", choices=[])
+
+
+class TallyForm(BaseForm):
+    members_total = CNIntegerField("全体组成人员", validators=[DataRequired("必填"), NumberRange(1, 500, "1–500")])
+    members_present = CNIntegerField("实到人数", validators=[NumberRange(0, 500, "0–500")])
+    satisfied = CNIntegerField("满意", validators=[NumberRange(0, 500, "0–500")])
+    basic = CNIntegerField("基本满意", validators=[NumberRange(0, 500, "0–500")])
+    unsatisfied = CNIntegerField("不满意", validators=[NumberRange(0, 500, "0–500")])
+    invalid = CNIntegerField("无效票", validators=[NumberRange(0, 500, "0–500")])
+
+
+class CloseEvaluationForm(BaseForm):
+    new_deadline = CNDateField("新一轮办理期限（不通过时；留空按规则计算）", validators=[Optional()])
+
+
+class VoteForm(BaseForm):
+    grade = RadioField("您的测评意见", choices=[("satisfied", "满意"), ("basic", "基本满意"),
+                                              ("unsatisfied", "不满意"), ("blank", "不作选择（计为无效票）")],
+                       validators=[DataRequired("请选择一项；如不作选择，请选“不作选择”")])

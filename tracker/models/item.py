@@ -1,0 +1,221 @@
+"""Items (事项): one thing someone must fix, and what the units post about it."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import Unit, User
+from .activity import Activity
+from .base import enum_column, utcnow
+
+
+class Origin(enum.StrEnum):
+    QUESTION = "question"  # 专题询问中的询问问题
+    OPINION = "opinion"  # 审议意见 / 问题清单中的一条
+
+    @property
+    def label(self) -> str:
+        return {"question": "询问问题", "opinion": "审议意见"}[self.value]
+
+
+class Stage(enum.StrEnum):
+    ASKED = "asked"
+    ANSWERED = "answered"
+    ASSIGNED = "assigned"
+    RECTIFYING = "rectifying"
+    REPORTED = "reported"
+    ACCEPTED = "accepted"
+    EVALUATING = "evaluating"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self]
+
+    @property
+    def phase(self) -> str:
+        """问 / 答 / 改 / 评 / 办结: the four steps people talk about."""
+        return STAGE_PHASES[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self is not Stage.CLOSED
+
+
+STAGE_LABELS = {
+    Stage.ASKED: "已记录（待答复）",
+    Stage.ANSWERED: "已答复（待交办）",
+    Stage.ASSIGNED: "已交办（待签收）",
+    Stage.RECTIFYING: "整改中",
+    Stage.REPORTED: "报告待审核",
+    Stage.ACCEPTED: "报告已受理（待测评）",
+    Stage.EVALUATING: "测评中",
+    Stage.CLOSED: "已办结",
+}
+STAGE_PHASES = {
+    Stage.ASKED: "问", Stage.ANSWERED: "答", Stage.ASSIGNED: "改", Stage.RECTIFYING: "改",
+    Stage.REPORTED: "改", Stage.ACCEPTED: "改", Stage.EVALUATING: "评", Stage.CLOSED: "办结",
+}
+# Stages in which the deadline runs against the unit (the light is meaningful).
+DEADLINE_STAGES = frozenset({Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED})
+
+
+item_co_unit = sa.Table(
+    "item_co_unit",
+    db.metadata,
+    sa.Column("item_id", sa.ForeignKey("item.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("unit.id"), primary_key=True, index=True),
+)
+
+
+class Item(db.Model):
+    __tablename__ = "item"
+    __table_args__ = (
+        sa.UniqueConstraint("activity_id", "seq"),
+        sa.CheckConstraint("round >= 1", name="round_positive"),
+        sa.Index("ix_item_lead_stage", "lead_unit_id", "stage"),
+        sa.Index("ix_item_stage_deadline", "stage", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id"), index=True)
+    seq: Mapped[int]  # number within the activity, shown as “第 N 项”
+    origin: Mapped[Origin] = mapped_column(enum_column(Origin, "origin"))
+    question: Mapped[str] = mapped_column(sa.Text)
+    asker: Mapped[str | None] = mapped_column(sa.String(64))  # 询问人
+    asked_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    respondent_name: Mapped[str | None] = mapped_column(sa.String(64))  # 应询人
+    respondent_post: Mapped[str | None] = mapped_column(sa.String(100))
+    answer: Mapped[str | None] = mapped_column(sa.Text)
+    commitments: Mapped[str | None] = mapped_column(sa.Text)
+    lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), default=Stage.ASKED, index=True)
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
+    deadline: Mapped[date | None]
+    original_deadline: Mapped[date | None]  # the round's deadline before extensions
+    assigned_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    closed_on_time: Mapped[bool | None]
+    supervised: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 挂牌督办
+    published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    activity: Mapped[Activity] = relationship(lazy="raise")
+    asked_unit: Mapped[Unit | None] = relationship(foreign_keys=[asked_unit_id], lazy="raise")
+    lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id], lazy="raise")
+    co_units: Mapped[list[Unit]] = relationship(secondary=item_co_unit, lazy="raise", order_by=Unit.sort_order)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def title(self) -> str:
+        text = " ".join(self.question.split())
+        return text if len(text) <= 40 else text[:40] + "…"
+
+    @property
+    def code(self) -> str:
+        return f"{self.activity_id}-{self.seq}"
+
+    def unit_ids(self) -> set[int]:
+        """Units that may see the item: the lead unit and the co-units."""
+        ids = {u.id for u in self.co_units}
+        if self.lead_unit_id:
+            ids.add(self.lead_unit_id)
+        return ids
+
+
+class EntryKind(enum.StrEnum):
+    RESPONSE = "response"  # 答复 / 整改方案
+    PROGRESS = "progress"  # 进展
+    REPORT = "report"  # 整改（研究处理）情况报告
+
+    @property
+    def label(self) -> str:
+        return {"response": "答复/整改方案", "progress": "整改进展", "report": "整改情况报告"}[self.value]
+
+
+class ReviewStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待审核", "accepted": "已受理", "returned": "已退回"}[self.value]
+
+
+class ProgressEntry(db.Model):
+    __tablename__ = "progress_entry"
+    __table_args__ = (sa.Index("ix_progress_entry_item_round", "item_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"))
+    round: Mapped[int]
+    kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind, "entry_kind"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    review_status: Mapped[ReviewStatus | None] = mapped_column(enum_column(ReviewStatus, "review_status"))
+    review_note: Mapped[str | None] = mapped_column(sa.Text)
+    reviewed_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship(lazy="raise")
+    author: Mapped[User] = relationship(lazy="raise")
+    attachments: Mapped[list[Attachment]] = relationship(lazy="raise", order_by="Attachment.id")
+
+
+class Attachment(db.Model):
+    """Evidence files, stored in the database so every app server and a single database
+    backup see them; the bytes are deferred so listing attachments never loads them."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("progress_entry.id"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExtensionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待审批", "approved": "已批准", "refused": "未批准"}[self.value]
+
+
+class ExtensionRequest(db.Model):
+    """延期申请: only with a written reason, decided by staff."""
+
+    __tablename__ = "extension_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"), index=True)
+    round: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    current_deadline: Mapped[date]
+    requested_deadline: Mapped[date]
+    status: Mapped[ExtensionStatus] = mapped_column(
+        enum_column(ExtensionStatus, "extension_status"), default=ExtensionStatus.PENDING)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id], lazy="raise")

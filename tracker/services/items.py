@@ -1,0 +1,287 @@
+"""Operations on activities and items: 问, 答, 交办, 签收, 进展, 报告, 退回/受理, 延期."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    Activity,
+    ActivityKind,
+    EntryKind,
+    ExtensionRequest,
+    ExtensionStatus,
+    Item,
+    Origin,
+    ProgressEntry,
+    ReviewStatus,
+    Stage,
+    Unit,
+    User,
+    local_today,
+    utcnow,
+)
+from ..workflow import Action, apply, check
+from . import OperationError
+from .attachments import UploadedFile, store_attachments
+from .audit import record
+
+
+@dataclass
+class ActivityData:
+    kind: ActivityKind
+    title: str
+    meeting_session: int
+    meeting_date: date
+    report_title: str | None
+    target_organ: str
+    lead_committee_id: int | None
+    evaluation_rule_key: str
+
+
+def _check_committee(unit_id: int | None) -> None:
+    if unit_id is None:
+        return
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.kind.value != "committee":
+        raise OperationError("牵头工作机构必须是常委会工作机构")
+
+
+def create_activity(data: ActivityData, actor: User) -> Activity:
+    _check_committee(data.lead_committee_id)
+    activity = Activity(**data.__dict__, created_by_id=actor.id)
+    db.session.add(activity)
+    db.session.flush()
+    record("activity.create", f"创建监督活动“{activity.title}”", object_type="activity", object_id=activity.id,
+           actor=actor)
+    return activity
+
+
+def update_activity(activity: Activity, data: ActivityData, actor: User) -> Activity:
+    _check_committee(data.lead_committee_id)
+    for key, value in data.__dict__.items():
+        setattr(activity, key, value)
+    record("activity.update", f"修改监督活动“{activity.title}”", object_type="activity", object_id=activity.id,
+           actor=actor)
+    return activity
+
+
+def set_activity_published(activity: Activity, published: bool, actor: User) -> None:
+    activity.published = published
+    activity.published_at = utcnow() if published else None
+    record("activity.publish" if published else "activity.unpublish",
+           f"{'向社会公布' if published else '取消公布'}监督活动“{activity.title}”",
+           object_type="activity", object_id=activity.id, actor=actor)
+
+
+@dataclass
+class ItemData:
+    origin: Origin
+    question: str
+    asker: str | None = None
+    asked_unit_id: int | None = None
+    respondent_name: str | None = None
+    respondent_post: str | None = None
+    answer: str | None = None
+    commitments: str | None = None
+
+
+def _check_organ(unit_id: int | None, label: str) -> Unit | None:
+    if unit_id is None:
+        return None
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not unit.kind.is_organ or not unit.active:
+        raise OperationError(f"{label}必须是启用中的一府一委两院单位")
+    return unit
+
+
+def add_item(activity: Activity, data: ItemData, actor: User) -> Item:
+    """Record a question or opinion (问). Numbers are per activity, so take the
+    activity row lock first: two clerks adding at once must not get the same number."""
+    if not actor.is_staff:
+        raise OperationError("只有工作人员可以录入事项")
+    _check_organ(data.asked_unit_id, "被询问单位")
+    db.session.execute(sa.select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    seq = (db.session.scalar(sa.select(sa.func.max(Item.seq)).where(Item.activity_id == activity.id)) or 0) + 1
+    item = Item(activity_id=activity.id, seq=seq, stage=Stage.ASKED, round=1, **data.__dict__)
+    if data.answer:
+        item.stage = Stage.ANSWERED
+    db.session.add(item)
+    db.session.flush()
+    record("item.create", f"录入第 {seq} 项{data.origin.label}" + ("（含答复）" if data.answer else ""),
+           object_type="item", object_id=item.id, item_id=item.id, actor=actor)
+    return item
+
+
+def update_item(item: Item, data: ItemData, actor: User) -> Item:
+    check(actor, item, Action.EDIT)
+    _check_organ(data.asked_unit_id, "被询问单位")
+    changed = [k for k, v in data.__dict__.items() if getattr(item, k) != v]
+    for key in changed:
+        setattr(item, key, getattr(data, key))
+    if changed:
+        record("item.update", "修改事项内容", object_type="item", object_id=item.id, item_id=item.id,
+               details={"fields": changed}, actor=actor)
+    return item
+
+
+@dataclass
+class AnswerData:
+    respondent_name: str | None
+    respondent_post: str | None
+    answer: str
+    commitments: str | None
+
+
+def record_answer(item: Item, data: AnswerData, actor: User) -> Item:
+    apply(actor, item, Action.RECORD_ANSWER)
+    for key, value in data.__dict__.items():
+        setattr(item, key, value)
+    who = f"（应询人：{data.respondent_name}）" if data.respondent_name else ""
+    record("item.answer", f"记录答复{who}", object_type="item", object_id=item.id, item_id=item.id, actor=actor)
+    return item
+
+
+@dataclass
+class Assignment:
+    lead_unit_id: int
+    co_unit_ids: list[int] = field(default_factory=list)
+    deadline: date | None = None
+
+
+def assign_item(item: Item, data: Assignment, actor: User, today: date | None = None) -> Item:
+    """交办: lead unit, co-units and a deadline; the unit must then 签收."""
+    today = today or local_today()
+    lead = _check_organ(data.lead_unit_id, "牵头单位")
+    if lead is None:
+        raise OperationError("请选择牵头单位")
+    co_ids = sorted(set(data.co_unit_ids) - {lead.id})
+    co_units = [_check_organ(uid, "协办单位") for uid in co_ids]
+    if data.deadline is None or data.deadline <= today:
+        raise OperationError("办理期限必须晚于今天")
+    apply(actor, item, Action.ASSIGN)
+    item.lead_unit_id = lead.id
+    item.co_units = co_units
+    item.deadline = item.original_deadline = data.deadline
+    item.assigned_at = utcnow()
+    co_text = f"，协办：{'、'.join(u.name for u in co_units)}" if co_units else ""
+    record("item.assign", f"交办 {lead.name}{co_text}，期限 {data.deadline:%Y-%m-%d}", object_type="item",
+           object_id=item.id, item_id=item.id, actor=actor,
+           details={"lead_unit_id": lead.id, "co_unit_ids": co_ids, "deadline": data.deadline.isoformat()})
+    return item
+
+
+def acknowledge(item: Item, actor: User) -> Item:
+    apply(actor, item, Action.ACKNOWLEDGE)
+    item.acknowledged_at = utcnow()
+    record("item.acknowledge", f"{actor.unit.name if actor.unit else ''}签收", object_type="item",
+           object_id=item.id, item_id=item.id, actor=actor)
+    return item
+
+
+def post_progress(item: Item, kind: EntryKind, text: str, files: list[UploadedFile], actor: User) -> ProgressEntry:
+    if kind is EntryKind.REPORT:
+        raise OperationError("整改情况报告请通过“提交报告”报送")
+    check(actor, item, Action.POST_PROGRESS)
+    entry = _new_entry(item, kind, text, files, actor)
+    record("item.progress", f"{actor.unit.name}报送{kind.label}" + (f"（附件 {len(files)} 个）" if files else ""),
+           object_type="progress_entry", object_id=entry.id, item_id=item.id, actor=actor)
+    return entry
+
+
+def _new_entry(item: Item, kind: EntryKind, text: str, files: list[UploadedFile], actor: User) -> ProgressEntry:
+    text = (text or "").strip()
+    if not text:
+        raise OperationError("请填写内容")
+    entry = ProgressEntry(item_id=item.id, round=item.round, kind=kind, text=text, unit_id=actor.unit_id,
+                          author_id=actor.id)
+    db.session.add(entry)
+    db.session.flush()
+    store_attachments(entry, files)
+    return entry
+
+
+def submit_report(item: Item, text: str, files: list[UploadedFile], actor: User) -> ProgressEntry:
+    apply(actor, item, Action.SUBMIT_REPORT)
+    entry = _new_entry(item, EntryKind.REPORT, text, files, actor)
+    entry.review_status = ReviewStatus.PENDING
+    record("item.report", f"{actor.unit.name}提交第 {item.round} 轮整改情况报告", object_type="progress_entry",
+           object_id=entry.id, item_id=item.id, actor=actor)
+    return entry
+
+
+def pending_report(item: Item) -> ProgressEntry:
+    entry = db.session.scalar(
+        sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id, ProgressEntry.kind == EntryKind.REPORT,
+                                       ProgressEntry.review_status == ReviewStatus.PENDING)
+        .order_by(ProgressEntry.id.desc()).limit(1))
+    if entry is None:
+        raise OperationError("没有待审核的报告")
+    return entry
+
+
+def return_report(item: Item, reason: str, actor: User) -> ProgressEntry:
+    reason = (reason or "").strip()
+    if not reason:
+        raise OperationError("退回报告须写明理由")
+    apply(actor, item, Action.RETURN_REPORT)
+    entry = pending_report(item)
+    entry.review_status, entry.review_note, entry.reviewed_at = ReviewStatus.RETURNED, reason, utcnow()
+    record("item.return", f"退回整改情况报告：{reason}", object_type="progress_entry", object_id=entry.id,
+           item_id=item.id, actor=actor)
+    return entry
+
+
+def accept_report(item: Item, actor: User) -> ProgressEntry:
+    apply(actor, item, Action.ACCEPT_REPORT)
+    entry = pending_report(item)
+    entry.review_status, entry.reviewed_at = ReviewStatus.ACCEPTED, utcnow()
+    record("item.accept", f"受理第 {item.round} 轮整改情况报告", object_type="progress_entry", object_id=entry.id,
+           item_id=item.id, actor=actor)
+    return entry
+
+
+def request_extension(item: Item, reason: str, new_deadline: date, actor: User) -> ExtensionRequest:
+    check(actor, item, Action.REQUEST_EXTENSION)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise OperationError("申请延期须书面说明理由（至少 5 个字）")
+    if item.deadline is None or new_deadline <= item.deadline:
+        raise OperationError("申请的期限必须晚于当前期限")
+    pending = db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest).where(
+        ExtensionRequest.item_id == item.id, ExtensionRequest.status == ExtensionStatus.PENDING))
+    if pending:
+        raise OperationError("已有待审批的延期申请，请等待审批结果")
+    request = ExtensionRequest(item_id=item.id, round=item.round, reason=reason, current_deadline=item.deadline,
+                               requested_deadline=new_deadline, requested_by_id=actor.id)
+    db.session.add(request)
+    db.session.flush()
+    record("extension.request", f"申请延期至 {new_deadline:%Y-%m-%d}：{reason}", object_type="extension_request",
+           object_id=request.id, item_id=item.id, actor=actor)
+    return request
+
+
+def decide_extension(item: Item, request: ExtensionRequest, approve: bool, note: str | None,
+                     actor: User) -> ExtensionRequest:
+    check(actor, item, Action.DECIDE_EXTENSION)
+    if request.item_id != item.id or request.status is not ExtensionStatus.PENDING:
+        raise OperationError("该延期申请已处理")
+    request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    request.decided_by_id, request.decided_at, request.decision_note = actor.id, utcnow(), (note or "").strip() or None
+    if approve:
+        item.deadline = request.requested_deadline
+        summary = f"批准延期：期限由 {request.current_deadline:%Y-%m-%d} 延至 {request.requested_deadline:%Y-%m-%d}"
+    else:
+        summary = "不批准延期" + (f"：{request.decision_note}" if request.decision_note else "")
+    record("extension.decide", summary, object_type="extension_request", object_id=request.id, item_id=item.id,
+           actor=actor)
+    return request
+
+
+def set_item_published(item: Item, published: bool, actor: User) -> None:
+    check(actor, item, Action.SET_PUBLISHED)
+    item.published = published
+    record("item.publish" if published else "item.unpublish", "向社会公布" if published else "取消公布",
+           object_type="item", object_id=item.id, item_id=item.id, actor=actor)

@@ -1,0 +1,156 @@
+"""The stage machine of an item: one transition table, and who may do what.
+
+Every workflow change goes through :func:`check` (called by the operations in
+``services``); templates ask :func:`can` to decide which buttons to show, so the page
+and the server never disagree.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from .models import Item, Stage, User
+
+
+class Actor(enum.StrEnum):
+    STAFF = "staff"  # 常委会工作人员 and admin
+    LEAD_UNIT = "lead_unit"  # 牵头单位 user
+    CO_UNIT = "co_unit"  # 协办单位 user
+    REVIEWER = "reviewer"  # 测评人
+
+
+class Action(enum.StrEnum):
+    EDIT = "edit"
+    RECORD_ANSWER = "record_answer"
+    ASSIGN = "assign"
+    ACKNOWLEDGE = "acknowledge"
+    POST_PROGRESS = "post_progress"
+    SUBMIT_REPORT = "submit_report"
+    RETURN_REPORT = "return_report"
+    ACCEPT_REPORT = "accept_report"
+    OPEN_EVALUATION = "open_evaluation"
+    VOTE = "vote"
+    CLOSE_EVALUATION = "close_evaluation"
+    REQUEST_EXTENSION = "request_extension"
+    DECIDE_EXTENSION = "decide_extension"
+    URGE = "urge"
+    SET_PUBLISHED = "set_published"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS = {
+    Action.EDIT: "修改事项", Action.RECORD_ANSWER: "记录答复", Action.ASSIGN: "交办",
+    Action.ACKNOWLEDGE: "签收", Action.POST_PROGRESS: "报送进展", Action.SUBMIT_REPORT: "提交整改情况报告",
+    Action.RETURN_REPORT: "退回报告", Action.ACCEPT_REPORT: "受理报告", Action.OPEN_EVALUATION: "开启测评",
+    Action.VOTE: "测评投票", Action.CLOSE_EVALUATION: "结束测评", Action.REQUEST_EXTENSION: "申请延期",
+    Action.DECIDE_EXTENSION: "审批延期", Action.URGE: "催办/督办", Action.SET_PUBLISHED: "设置公开",
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[Stage]
+    targets: frozenset[Stage]  # empty: the stage does not change
+    actors: frozenset[Actor]
+
+
+def _t(action: Action, sources, targets, actors) -> Transition:
+    return Transition(action, frozenset(sources), frozenset(targets), frozenset(actors))
+
+
+S = Stage
+OPEN_STAGES = [s for s in Stage if s is not Stage.CLOSED]
+UNIT_WORK = [S.ASSIGNED, S.RECTIFYING]
+
+TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
+    _t(Action.EDIT, [S.ASKED, S.ANSWERED], [], [Actor.STAFF]),
+    _t(Action.RECORD_ANSWER, [S.ASKED, S.ANSWERED], [S.ANSWERED], [Actor.STAFF]),
+    # 审议意见 are often assigned before any answer: the unit's 研究处理方案 is the answer.
+    _t(Action.ASSIGN, [S.ASKED, S.ANSWERED], [S.ASSIGNED], [Actor.STAFF]),
+    _t(Action.ACKNOWLEDGE, [S.ASSIGNED], [S.RECTIFYING], [Actor.LEAD_UNIT]),
+    _t(Action.POST_PROGRESS, [S.RECTIFYING], [], [Actor.LEAD_UNIT, Actor.CO_UNIT]),
+    _t(Action.SUBMIT_REPORT, [S.RECTIFYING], [S.REPORTED], [Actor.LEAD_UNIT]),
+    _t(Action.RETURN_REPORT, [S.REPORTED], [S.RECTIFYING], [Actor.STAFF]),
+    _t(Action.ACCEPT_REPORT, [S.REPORTED], [S.ACCEPTED], [Actor.STAFF]),
+    _t(Action.OPEN_EVALUATION, [S.ACCEPTED], [S.EVALUATING], [Actor.STAFF]),
+    _t(Action.VOTE, [S.EVALUATING], [], [Actor.REVIEWER]),
+    # The tally decides which: 办结, or a new round of 改.
+    _t(Action.CLOSE_EVALUATION, [S.EVALUATING], [S.CLOSED, S.RECTIFYING], [Actor.STAFF]),
+    _t(Action.REQUEST_EXTENSION, UNIT_WORK, [], [Actor.LEAD_UNIT]),
+    _t(Action.DECIDE_EXTENSION, [S.ASSIGNED, S.RECTIFYING, S.REPORTED], [], [Actor.STAFF]),
+    _t(Action.URGE, [S.ASSIGNED, S.RECTIFYING, S.REPORTED], [], [Actor.STAFF]),
+    _t(Action.SET_PUBLISHED, list(Stage), [], [Actor.STAFF]),
+]}
+
+
+class InvalidTransition(Exception):
+    """The action is not possible now; the message is shown to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(InvalidTransition):
+    """The user's role or unit does not permit the action on this item."""
+
+
+def actors_for(user: User, item: Item) -> set[Actor]:
+    if not user.is_authenticated or not user.active:
+        return set()
+    if user.is_staff:
+        return {Actor.STAFF}
+    if user.is_reviewer:
+        return {Actor.REVIEWER}
+    if user.is_unit_user and user.unit_id is not None:
+        if item.lead_unit_id == user.unit_id:
+            return {Actor.LEAD_UNIT}
+        if user.unit_id in {u.id for u in item.co_units}:
+            return {Actor.CO_UNIT}
+    return set()
+
+
+def can_view(user: User, item: Item) -> bool:
+    """Staff see everything; a unit sees only items it leads or co-handles; reviewers
+    see items that have reached evaluation (the report and evidence they vote on)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    if user.is_reviewer:
+        return item.stage in (Stage.EVALUATING, Stage.CLOSED) or item.round > 1
+    return bool(actors_for(user, item))
+
+
+def can(user: User, item: Item, action: Action) -> bool:
+    transition = TRANSITIONS[action]
+    return item.stage in transition.sources and bool(actors_for(user, item) & transition.actors)
+
+
+def check(user: User, item: Item, action: Action, target: Stage | None = None) -> Transition:
+    """Raise with a Chinese explanation unless ``user`` may do ``action`` now."""
+    transition = TRANSITIONS[action]
+    if not actors_for(user, item) & transition.actors:
+        raise NotAllowed(f"您无权对该事项执行“{action.label}”")
+    if item.stage not in transition.sources:
+        allowed = "、".join(s.label for s in Stage if s in transition.sources)
+        raise InvalidTransition(
+            f"事项当前为“{item.stage.label}”，不能{action.label}（仅在{allowed}时可以）")
+    if target is not None and target not in transition.targets:
+        raise InvalidTransition(f"“{action.label}”不能使事项进入“{target.label}”")
+    return transition
+
+
+def apply(user: User, item: Item, action: Action, target: Stage | None = None) -> Stage:
+    """Check and move the item; the only place that assigns ``item.stage``."""
+    transition = check(user, item, action, target)
+    if target is None:
+        if len(transition.targets) > 1:
+            raise InvalidTransition(f"“{action.label}”需要指明结果")
+        target = next(iter(transition.targets), item.stage)
+    item.stage = target
+    return target
