@@ -70,10 +70,29 @@ def _ensure_instance_dir(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .activities import bp as activities_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .dashboard import bp as dashboard_bp
+    from .followup import bp as followup_bp
+    from .items import bp as items_bp
+    from .ledger import bp as ledger_bp
     from .main import bp as main_bp
+    from .public import bp as public_bp
+    from .templating import add_nav
+    from .work import bp as work_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(activities_bp)
+    app.register_blueprint(items_bp)
+    app.register_blueprint(work_bp)
+    app.register_blueprint(followup_bp)
+    app.register_blueprint(ledger_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(public_bp, url_prefix="/public")
+    add_nav("staff", "activities.index", "监督活动")
+    add_nav("staff", "items.index", "事项台账")
+    add_nav("unit", "work.my_items", "我的事项")
+    add_nav("reviewer", "work.my_evaluations", "满意度测评")

@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, htmx
@@ -41,6 +42,12 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(400, "页面已过期或请求校验失败（CSRF），请刷新页面后重试。")
+
+    @app.errorhandler(StaleDataError)
+    def stale(error: StaleDataError):
+        # Two people saved the same record at once; the later save is refused whole.
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -1,5 +1,5 @@
 from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNIntegerField, CNSelectField
 from ..models import TARGET_ORGANS, ActivityKind, Origin
@@ -10,8 +10,8 @@ class ActivityForm(BaseForm):
     title = StringField("活动名称", validators=[
         DataRequired("请填写活动名称"), Length(max=200, message="不超过 200 字")])
     meeting_session = CNIntegerField("常委会会议届次（第N次会议）", validators=[
-        DataRequired("请填写第几次会议"), NumberRange(1, 999, "会议次数应为 1–999")])
-    meeting_date = CNDateField("会议日期", validators=[DataRequired("请填写会议日期")])
+        InputRequired("请填写第几次会议"), NumberRange(1, 999, "会议次数应为 1–999")])
+    meeting_date = CNDateField("会议日期", validators=[InputRequired("请填写会议日期")])
     report_title = StringField("听取审议的报告", validators=[Optional(), Length(max=200, message="不超过 200 字")])
     target_organ = CNSelectField("监督对象", choices=[(o, o) for o in TARGET_ORGANS])
     lead_committee_id = CNSelectField("牵头工作机构", coerce=int, choices=[])

@@ -1,6 +1,6 @@
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, RadioField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..fields import (
     BaseForm,
@@ -25,7 +25,7 @@ class AnswerForm(BaseForm):
 class AssignForm(BaseForm):
     lead_unit_id = CNSelectField("牵头单位", coerce=int, choices=[], validators=[DataRequired("请选择牵头单位")])
     co_unit_ids = CNSelectMultipleField("协办单位", coerce=int, choices=[])
-    deadline = CNDateField("办理期限", validators=[DataRequired("请填写办理期限")])
+    deadline = CNDateField("办理期限", validators=[InputRequired("请填写办理期限")])
     version = HiddenField()
 
 
@@ -49,7 +49,7 @@ class ReturnForm(BaseForm):
 
 
 class ExtensionForm(BaseForm):
-    requested_deadline = CNDateField("申请延至", validators=[DataRequired("请填写申请延期至的日期")])
+    requested_deadline = CNDateField("申请延至", validators=[InputRequired("请填写申请延期至的日期")])
     reason = CleanTextAreaField("延期理由（书面说明）", validators=[
         DataRequired("请说明延期理由"), Length(min=5, max=2000, message="理由应为 5–2000 字")])
 
@@ -68,7 +68,7 @@ class OpenEvaluationForm(BaseForm):
 
 
 class TallyForm(BaseForm):
-    members_total = CNIntegerField("全体组成人员", validators=[DataRequired("必填"), NumberRange(1, 500, "1–500")])
+    members_total = CNIntegerField("全体组成人员", validators=[InputRequired("必填"), NumberRange(1, 500, "1–500")])
     members_present = CNIntegerField("实到人数", validators=[NumberRange(0, 500, "0–500")])
     satisfied = CNIntegerField("满意", validators=[NumberRange(0, 500, "0–500")])
     basic = CNIntegerField("基本满意", validators=[NumberRange(0, 500, "0–500")])
@@ -84,3 +84,7 @@ class VoteForm(BaseForm):
     grade = RadioField("您的测评意见", choices=[("satisfied", "满意"), ("basic", "基本满意"),
                                               ("unsatisfied", "不满意"), ("blank", "不作选择（计为无效票）")],
                        validators=[DataRequired("请选择一项；如不作选择，请选“不作选择”")])
+
+
+class PublishForm(BaseForm):
+    published = CNSelectField("公开", choices=[("1", "向社会公布"), ("0", "不公布")])

@@ -4,7 +4,12 @@ from .activity import TARGET_ORGANS, Activity, ActivityKind
 from .audit import AuditEntry
 from .base import local_today, utcnow
 from .evaluation import (
-    CalendarOverride, Evaluation, EvaluationMode, EvaluationParticipant, EvaluationStatus, Setting,
+    CalendarOverride,
+    Evaluation,
+    EvaluationMode,
+    EvaluationParticipant,
+    EvaluationStatus,
+    Setting,
 )
 from .item import (
     DEADLINE_STAGES,

@@ -108,12 +108,16 @@ def enter_tally(evaluation: Evaluation, item: Item, counts: dict[str, int], acto
            actor=actor)
 
 
+def participant_count(evaluation: Evaluation) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(EvaluationParticipant).where(
+        EvaluationParticipant.evaluation_id == evaluation.id)) or 0
+
+
 def current_tally(evaluation: Evaluation) -> Tally:
     present = evaluation.members_present
     if evaluation.mode is EvaluationMode.ONLINE:
         # Online, the reviewers who took part are the ones present.
-        present = db.session.scalar(sa.select(sa.func.count()).select_from(EvaluationParticipant).where(
-            EvaluationParticipant.evaluation_id == evaluation.id)) or 0
+        present = participant_count(evaluation)
     return Tally(members_total=evaluation.members_total, members_present=present, satisfied=evaluation.satisfied,
                  basic=evaluation.basic, unsatisfied=evaluation.unsatisfied, invalid=evaluation.invalid)
 

@@ -41,6 +41,12 @@ class ActivityData:
     evaluation_rule_key: str
 
 
+def _unit_name(actor: User) -> str:
+    """The actor's unit name, from the identity map when the request already loaded it."""
+    unit = db.session.get(Unit, actor.unit_id) if actor.unit_id else None
+    return unit.name if unit else ""
+
+
 def _check_committee(unit_id: int | None) -> None:
     if unit_id is None:
         return
@@ -162,6 +168,8 @@ def assign_item(item: Item, data: Assignment, actor: User, today: date | None = 
     if data.deadline is None or data.deadline <= today:
         raise OperationError("办理期限必须晚于今天")
     apply(actor, item, Action.ASSIGN)
+    if "co_units" in sa.inspect(item).unloaded:
+        db.session.refresh(item, attribute_names=["co_units"])
     item.lead_unit_id = lead.id
     item.co_units = co_units
     item.deadline = item.original_deadline = data.deadline
@@ -176,7 +184,7 @@ def assign_item(item: Item, data: Assignment, actor: User, today: date | None = 
 def acknowledge(item: Item, actor: User) -> Item:
     apply(actor, item, Action.ACKNOWLEDGE)
     item.acknowledged_at = utcnow()
-    record("item.acknowledge", f"{actor.unit.name if actor.unit else ''}签收", object_type="item",
+    record("item.acknowledge", f"{_unit_name(actor)}签收", object_type="item",
            object_id=item.id, item_id=item.id, actor=actor)
     return item
 
@@ -186,7 +194,7 @@ def post_progress(item: Item, kind: EntryKind, text: str, files: list[UploadedFi
         raise OperationError("整改情况报告请通过“提交报告”报送")
     check(actor, item, Action.POST_PROGRESS)
     entry = _new_entry(item, kind, text, files, actor)
-    record("item.progress", f"{actor.unit.name}报送{kind.label}" + (f"（附件 {len(files)} 个）" if files else ""),
+    record("item.progress", f"{_unit_name(actor)}报送{kind.label}" + (f"（附件 {len(files)} 个）" if files else ""),
            object_type="progress_entry", object_id=entry.id, item_id=item.id, actor=actor)
     return entry
 
@@ -207,7 +215,7 @@ def submit_report(item: Item, text: str, files: list[UploadedFile], actor: User)
     apply(actor, item, Action.SUBMIT_REPORT)
     entry = _new_entry(item, EntryKind.REPORT, text, files, actor)
     entry.review_status = ReviewStatus.PENDING
-    record("item.report", f"{actor.unit.name}提交第 {item.round} 轮整改情况报告", object_type="progress_entry",
+    record("item.report", f"{_unit_name(actor)}提交第 {item.round} 轮整改情况报告", object_type="progress_entry",
            object_id=entry.id, item_id=item.id, actor=actor)
     return entry
 

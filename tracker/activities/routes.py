@@ -1,0 +1,176 @@
+"""Supervision activities: list, create, edit, and the quick entry of questions/opinions."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db, htmx
+from ..models import Activity, ActivityKind, Item, Origin, Unit, UnitKind, local_today
+from ..permissions import staff_required
+from ..services import OperationError, check_version
+from ..services import items as ops
+from ..services.calendar import light_for
+from ..services.settings import available_rules, get_setting
+from . import bp
+from .forms import ActivityForm, QuickItemForm
+
+
+def _activity_choices(form: ActivityForm) -> None:
+    committees = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind == UnitKind.COMMITTEE)
+                                    .order_by(Unit.sort_order)).all()
+    form.lead_committee_id.choices = [(0, "（未指定）")] + [(u.id, u.name) for u in committees]
+    form.evaluation_rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
+
+
+def _item_form(formdata=None) -> QuickItemForm:
+    form = QuickItemForm(formdata=formdata) if formdata is not None else QuickItemForm()
+    organs = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE,
+                                                                     Unit.active.is_(True))
+                                .order_by(Unit.sort_order)).all()
+    form.asked_unit_id.choices = [(0, "（未指定）")] + [(u.id, u.name) for u in organs]
+    return form
+
+
+def _activity_data(form: ActivityForm) -> ops.ActivityData:
+    return ops.ActivityData(kind=ActivityKind(form.kind.data), title=form.title.data.strip(),
+                            meeting_session=form.meeting_session.data, meeting_date=form.meeting_date.data,
+                            report_title=(form.report_title.data or "").strip() or None,
+                            target_organ=form.target_organ.data, lead_committee_id=form.lead_committee_id.data or None,
+                            evaluation_rule_key=form.evaluation_rule_key.data)
+
+
+def get_activity(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        abort(404)
+    return activity
+
+
+@bp.route("/activities")
+@staff_required
+def index():
+    counts = (sa.select(Item.activity_id, sa.func.count().label("total"),
+                        sa.func.sum(sa.case((Item.stage == "closed", 1), else_=0)).label("closed"))
+              .group_by(Item.activity_id).subquery())
+    stmt = (sa.select(Activity, sa.func.coalesce(counts.c.total, 0), sa.func.coalesce(counts.c.closed, 0))
+            .outerjoin(counts, counts.c.activity_id == Activity.id)
+            .order_by(Activity.meeting_date.desc(), Activity.id.desc()))
+    year = request.args.get("year", "")
+    if year.isdigit() and len(year) == 4:
+        stmt = stmt.where(sa.extract("year", Activity.meeting_date) == int(year))
+    rows = db.session.execute(stmt.limit(500)).all()
+    return render_template("activities/index.html", rows=rows, year=year)
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@staff_required
+def new():
+    form = ActivityForm()
+    _activity_choices(form)
+    if request.method == "GET":
+        form.meeting_date.data = local_today()
+        form.evaluation_rule_key.data = get_setting("default_rule_key")
+        if current_user.unit_id:
+            form.lead_committee_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        try:
+            activity = ops.create_activity(_activity_data(form), current_user)
+        except OperationError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("已创建监督活动，请录入询问问题或审议意见", "success")
+            return redirect(url_for("activities.detail", activity_id=activity.id), code=303)
+    return render_template("activities/form.html", form=form, activity=None)
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(activity_id: int):
+    activity = get_activity(activity_id)
+    form = ActivityForm(obj=activity) if request.method == "GET" else ActivityForm()
+    _activity_choices(form)
+    if request.method == "GET":
+        form.kind.data = activity.kind.value
+        form.lead_committee_id.data = activity.lead_committee_id or 0
+    if form.validate_on_submit():
+        try:
+            check_version(activity, form.version.data)
+            ops.update_activity(activity, _activity_data(form), current_user)
+        except OperationError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("已保存", "success")
+            return redirect(url_for("activities.detail", activity_id=activity.id), code=303)
+    return render_template("activities/form.html", form=form, activity=activity)
+
+
+def _detail_context(activity: Activity) -> dict:
+    from sqlalchemy.orm import joinedload, selectinload
+    items = db.session.scalars(sa.select(Item).where(Item.activity_id == activity.id)
+                               .options(joinedload(Item.lead_unit), joinedload(Item.asked_unit),
+                                        selectinload(Item.co_units))
+                               .order_by(Item.seq)).all()
+    today = local_today()
+    return {"activity": activity, "items": items, "lights": {i.id: light_for(i, today) for i in items},
+            "Origin": Origin}
+
+
+@bp.route("/activities/<int:activity_id>")
+@staff_required
+def detail(activity_id: int):
+    activity = get_activity(activity_id)
+    form = _item_form(formdata=None)
+    form.origin.data = Origin.QUESTION.value if activity.kind is ActivityKind.INQUIRY else Origin.OPINION.value
+    return render_template("activities/detail.html", item_form=form, **_detail_context(activity))
+
+
+@bp.route("/activities/<int:activity_id>/items", methods=["POST"])
+@staff_required
+def add_item(activity_id: int):
+    """Quick entry: with htmx the form comes back empty and the new row is appended
+    out of band, so a clerk can type question after question without reloading."""
+    activity = get_activity(activity_id)
+    form = _item_form()
+    item = None
+    if form.validate_on_submit():
+        try:
+            item = ops.add_item(activity, ops.ItemData(
+                origin=Origin(form.origin.data), question=form.question.data, asker=form.asker.data or None,
+                asked_unit_id=form.asked_unit_id.data or None, respondent_name=form.respondent_name.data or None,
+                respondent_post=form.respondent_post.data or None, answer=form.answer.data or None,
+                commitments=form.commitments.data or None), current_user)
+            db.session.commit()
+        except OperationError as error:
+            db.session.rollback()
+            form.question.errors = [*form.question.errors, error.message]
+            item = None
+    if htmx and not htmx.boosted:
+        if item is None:
+            return render_template("activities/_item_form.html", activity=activity, item_form=form,
+                                   invalid=True), 200, {"X-Form-Invalid": "1"}
+        fresh = _item_form(formdata=None)
+        fresh.origin.data = form.origin.data
+        fresh.asked_unit_id.data = form.asked_unit_id.data
+        item = db.session.scalar(sa.select(Item).where(Item.id == item.id).options(
+            sa.orm.joinedload(Item.lead_unit), sa.orm.joinedload(Item.asked_unit), sa.orm.selectinload(Item.co_units)))
+        return render_template("activities/_item_added.html", activity=activity, item_form=fresh, item=item,
+                               light=light_for(item))
+    if item is None:
+        return render_template("activities/detail.html", item_form=form, **_detail_context(activity))
+    flash(f"已录入第 {item.seq} 项", "success")
+    return redirect(url_for("activities.detail", activity_id=activity.id) + "#quick-add", code=303)
+
+
+@bp.route("/activities/<int:activity_id>/publish", methods=["POST"])
+@staff_required
+def publish(activity_id: int):
+    from ..fields import BaseForm
+    activity = get_activity(activity_id)
+    if BaseForm().validate_on_submit():
+        ops.set_activity_published(activity, request.form.get("published") == "1", current_user)
+        db.session.commit()
+        flash("已更新公开设置", "success")
+    return redirect(url_for("activities.detail", activity_id=activity.id), code=303)

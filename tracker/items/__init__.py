@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("items", __name__)
+
+from . import actions, routes  # noqa: E402,F401

@@ -1,0 +1,189 @@
+"""Workflow actions on one item. Each view: load-or-404 → validate → operation → commit.
+
+A refused action re-renders the item page with the submitted form (nothing typed is
+lost) and a Chinese message: 403 when the role or unit may not act, 409 when the item
+is not in a stage that allows it, 200 for plain validation errors (htmx swaps it).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import EntryKind, Evaluation, EvaluationMode, ExtensionRequest
+from ..services import OperationError, check_version
+from ..services import evaluations as evaluation_ops
+from ..services import items as ops
+from ..services.attachments import UploadedFile
+from ..tally import Grade
+from ..workflow import InvalidTransition, NotAllowed
+from . import bp
+from . import forms as f
+from .detail import organ_choices, render_item
+from .queries import get_item
+
+
+def _files(field) -> list[UploadedFile]:
+    return [UploadedFile(filename=s.filename or "", data=s.read()) for s in (field.data or []) if s and s.filename]
+
+
+def _perform(item_id: int, form_key: str, form, operation: Callable, success: str, anchor: str = ""):
+    item = get_item(item_id)
+    if not form.validate_on_submit():
+        return render_item(item, **{form_key: form})
+    try:
+        operation(item)
+        db.session.commit()
+    except (OperationError, InvalidTransition) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        status = 403 if isinstance(error, NotAllowed) else 409 if isinstance(error, InvalidTransition) else 200
+        return render_item(get_item(item_id), status=status, **{form_key: form})
+    flash(success, "success")
+    return redirect(url_for("items.detail", item_id=item_id) + anchor, code=303)
+
+
+@bp.route("/items/<int:item_id>/answer", methods=["POST"])
+@login_required
+def answer(item_id: int):
+    form = f.AnswerForm()
+
+    def op(item):
+        check_version(item, form.version.data)
+        ops.record_answer(item, ops.AnswerData(form.respondent_name.data or None, form.respondent_post.data or None,
+                                               form.answer.data, form.commitments.data or None), current_user)
+    return _perform(item_id, "answer_form", form, op, "已记录答复")
+
+
+@bp.route("/items/<int:item_id>/assign", methods=["POST"])
+@login_required
+def assign(item_id: int):
+    form = f.AssignForm()
+    organs = organ_choices()
+    form.lead_unit_id.choices = [(0, "请选择")] + organs
+    form.co_unit_ids.choices = organs
+
+    def op(item):
+        check_version(item, form.version.data)
+        ops.assign_item(item, ops.Assignment(form.lead_unit_id.data, form.co_unit_ids.data or [],
+                                             form.deadline.data), current_user)
+    return _perform(item_id, "assign_form", form, op, "已交办，等待承办单位签收")
+
+
+@bp.route("/items/<int:item_id>/acknowledge", methods=["POST"])
+@login_required
+def acknowledge(item_id: int):
+    return _perform(item_id, "ack_form", f.BaseForm(), lambda item: ops.acknowledge(item, current_user), "已签收")
+
+
+@bp.route("/items/<int:item_id>/progress", methods=["POST"])
+@login_required
+def progress(item_id: int):
+    form = f.ProgressForm()
+    return _perform(item_id, "progress_form", form, lambda item: ops.post_progress(
+        item, EntryKind(form.kind.data), form.text.data, _files(form.files), current_user), "已报送", "#rounds")
+
+
+@bp.route("/items/<int:item_id>/report", methods=["POST"])
+@login_required
+def report(item_id: int):
+    form = f.ReportForm()
+    return _perform(item_id, "report_form", form, lambda item: ops.submit_report(
+        item, form.text.data, _files(form.files), current_user), "整改情况报告已提交，等待审核", "#rounds")
+
+
+@bp.route("/items/<int:item_id>/return", methods=["POST"])
+@login_required
+def return_report(item_id: int):
+    form = f.ReturnForm()
+    return _perform(item_id, "return_form", form,
+                    lambda item: ops.return_report(item, form.reason.data, current_user), "已退回报告")
+
+
+@bp.route("/items/<int:item_id>/accept", methods=["POST"])
+@login_required
+def accept_report(item_id: int):
+    return _perform(item_id, "accept_form", f.BaseForm(), lambda item: ops.accept_report(item, current_user),
+                    "已受理报告，可开启满意度测评")
+
+
+@bp.route("/items/<int:item_id>/extension", methods=["POST"])
+@login_required
+def request_extension(item_id: int):
+    form = f.ExtensionForm()
+    return _perform(item_id, "extension_form", form, lambda item: ops.request_extension(
+        item, form.reason.data, form.requested_deadline.data, current_user), "延期申请已提交")
+
+
+@bp.route("/items/<int:item_id>/extension/<int:request_id>", methods=["POST"])
+@login_required
+def decide_extension(item_id: int, request_id: int):
+    form = f.DecideExtensionForm()
+
+    def op(item):
+        request = db.session.get(ExtensionRequest, request_id)
+        if request is None or request.item_id != item.id:
+            abort(404)
+        ops.decide_extension(item, request, form.decision.data == "approve", form.note.data, current_user)
+    return _perform(item_id, "decide_form", form, op, "已审批延期申请")
+
+
+@bp.route("/items/<int:item_id>/publish", methods=["POST"])
+@login_required
+def publish(item_id: int):
+    form = f.PublishForm()
+    return _perform(item_id, "publish_form", form, lambda item: ops.set_item_published(
+        item, form.published.data == "1", current_user), "已更新公开设置")
+
+
+@bp.route("/items/<int:item_id>/evaluation", methods=["POST"])
+@login_required
+def open_evaluation(item_id: int):
+    form = f.OpenEvaluationForm()
+    from ..services.settings import available_rules
+    form.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
+    return _perform(item_id, "open_eval_form", form, lambda item: evaluation_ops.open_evaluation(
+        item, EvaluationMode(form.mode.data), form.members_total.data, current_user, form.rule_key.data),
+        "已开启满意度测评")
+
+
+def _current_evaluation(item) -> Evaluation:
+    evaluation = db.session.scalar(sa.select(Evaluation).where(
+        Evaluation.item_id == item.id, Evaluation.round == item.round))
+    if evaluation is None:
+        raise OperationError("本轮尚未开启测评")
+    return evaluation
+
+
+@bp.route("/items/<int:item_id>/evaluation/vote", methods=["POST"])
+@login_required
+def vote(item_id: int):
+    form = f.VoteForm()
+
+    def op(item):
+        grade = None if form.grade.data == "blank" else Grade(form.grade.data)
+        evaluation_ops.cast_vote(_current_evaluation(item), item, grade, current_user)
+    return _perform(item_id, "vote_form", form, op, "已提交测评票（无记名），感谢参与")
+
+
+@bp.route("/items/<int:item_id>/evaluation/tally", methods=["POST"])
+@login_required
+def tally(item_id: int):
+    form = f.TallyForm()
+
+    def op(item):
+        counts = {name: getattr(form, name).data or 0 for name in
+                  ("members_total", "members_present", "satisfied", "basic", "unsatisfied", "invalid")}
+        evaluation_ops.enter_tally(_current_evaluation(item), item, counts, current_user)
+    return _perform(item_id, "tally_form", form, op, "已录入表决票数")
+
+
+@bp.route("/items/<int:item_id>/evaluation/close", methods=["POST"])
+@login_required
+def close_evaluation(item_id: int):
+    form = f.CloseEvaluationForm()
+    return _perform(item_id, "close_form", form, lambda item: evaluation_ops.close_evaluation(
+        _current_evaluation(item), item, current_user, form.new_deadline.data), "测评已结束，结果已生效")

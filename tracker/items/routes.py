@@ -1,0 +1,80 @@
+"""Item pages: the staff list with filters, the item page, and attachment downloads."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import Activity, Attachment, Stage, Unit, UnitKind, local_today
+from ..permissions import staff_required
+from ..services.calendar import light_for
+from . import bp
+from .detail import render_item
+from .queries import (
+    PHASES,
+    ItemFilters,
+    apply_filters,
+    get_item,
+    paginate,
+    urgency_order,
+    visible_items,
+    with_list_loads,
+)
+
+
+def page_arg() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+def filter_choices() -> dict:
+    units = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE)
+                               .order_by(Unit.sort_order, Unit.name)).all()
+    activities = db.session.execute(sa.select(Activity.id, Activity.title).order_by(Activity.meeting_date.desc())
+                                    .limit(200)).all()
+    years = sorted({d.year for d in db.session.scalars(sa.select(Activity.meeting_date).distinct())}, reverse=True)
+    return {"units": units, "activities": activities, "years": years, "phases": list(PHASES), "stages": list(Stage)}
+
+
+@bp.route("/items")
+@staff_required
+def index():
+    filters = ItemFilters.from_args(request.args)
+    today = local_today()
+    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
+    page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
+    context = {"page": page, "filters": filters, "lights": {i.id: light_for(i, today) for i in page.items},
+               **filter_choices()}
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted") \
+            and not request.headers.get("HX-History-Restore-Request"):
+        return render_template("items/_results.html", **context)
+    return render_template("items/index.html", **context)
+
+
+@bp.route("/items/<int:item_id>")
+@login_required
+def detail(item_id: int):
+    return render_item(get_item(item_id))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    meta = db.session.execute(sa.select(Attachment.item_id).where(Attachment.id == attachment_id)).first()
+    if meta is None:
+        abort(404)
+    get_item(meta.item_id)  # same visibility as the item: another unit's evidence is 404
+    file = db.session.get(Attachment, attachment_id)
+    # RFC 5987 keeps the Chinese name; the ASCII fallback is for very old clients.
+    disposition = "inline" if file.content_type in ("application/pdf", "image/png", "image/jpeg", "image/gif") \
+        else "attachment"
+    headers = {
+        "Content-Disposition": f"{disposition}; filename=\"attachment-{file.id}\"; "
+                               f"filename*=UTF-8''{quote(file.filename)}",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store",
+    }
+    return Response(file.data, mimetype=file.content_type, headers=headers)

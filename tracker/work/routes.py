@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..items.queries import ItemFilters, apply_filters, paginate, urgency_order, visible_items, with_list_loads
+from ..items.routes import page_arg
+from ..models import Evaluation, EvaluationMode, EvaluationParticipant, EvaluationStatus, Item, Role, local_today
+from ..permissions import roles_required
+from ..services.calendar import light_for
+from . import bp
+
+
+@bp.route("/my")
+@roles_required(Role.UNIT)
+def my_items():
+    """Only this unit's items (lead or co-unit), red and yellow first."""
+    filters = ItemFilters.from_args(request.args)
+    filters.unit_id = None  # a unit cannot widen its view through the URL
+    today = local_today()
+    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
+    page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
+    lights = {i.id: light_for(i, today) for i in page.items}
+    return render_template("work/my_items.html", page=page, filters=filters, lights=lights)
+
+
+@bp.route("/evaluations")
+@roles_required(Role.REVIEWER)
+def my_evaluations():
+    voted = sa.select(EvaluationParticipant.evaluation_id).where(EvaluationParticipant.user_id == current_user.id)
+    rows = db.session.execute(
+        sa.select(Evaluation, Evaluation.id.in_(voted))
+        .join(Item, Item.id == Evaluation.item_id)
+        .where(Evaluation.status == EvaluationStatus.OPEN, Evaluation.mode == EvaluationMode.ONLINE)
+        .options(joinedload(Evaluation.item).joinedload(Item.activity), joinedload(Evaluation.item)
+                 .joinedload(Item.lead_unit))
+        .order_by(Evaluation.opened_at)).all()
+    closed = db.session.scalars(
+        sa.select(Evaluation).where(Evaluation.status == EvaluationStatus.CLOSED)
+        .options(joinedload(Evaluation.item).joinedload(Item.lead_unit))
+        .order_by(Evaluation.closed_at.desc()).limit(20)).all()
+    return render_template("work/my_evaluations.html", rows=rows, closed=closed)
