@@ -1,6 +1,6 @@
 """台账 export/import and official letters (交办函, 督办函, 测评结果通报)."""
 from flask import Blueprint
 
-bp = Blueprint("ledger", __name__)
+bp = Blueprint("ledger", __name__, cli_group=None)
 
 from . import routes  # noqa: E402,F401
