@@ -54,3 +54,142 @@ def load_demo() -> dict[str, User]:
     db.session.add_all(users.values())
     db.session.flush()
     return users
+
+
+# --- supervision items in every stage --------------------------------------------------
+
+INQUIRY_QUESTIONS = [
+    ("张伟", "区教育局", "城区部分小学大班额问题突出，何时能够全部消除56人以上大班额？",
+     "王建国", "区教育局局长", "今年秋季新建两所小学，新增学位2400个。", "2026年底前全部消除56人以上大班额。"),
+    ("刘洋", "区教育局", "农村学校教师结构性缺编，音体美教师不足，有何解决措施？",
+     "王建国", "区教育局局长", "通过县管校聘、走教等方式统筹调配。", "一年内实现音体美课程开齐开足。"),
+    ("赵敏", "区卫生健康局", "基层卫生院全科医生流失严重，如何留住人才？",
+     "陈静", "区卫生健康局局长", "提高基层岗位补贴，落实职称评审倾斜政策。", "三年内每个卫生院至少配备3名全科医生。"),
+    ("孙立", "区教育局", "课后服务收费标准不一，家长反映较多，如何规范？",
+     "王建国", "区教育局局长", "将出台全区统一的课后服务管理办法。", "下学期开学前出台并公开收费标准。"),
+    ("周红", "区卫生健康局", "学校卫生室配备率偏低，学生突发疾病处置能力不足，怎么办？",
+     "陈静", "区卫生健康局局长", "与教育部门联合开展校医配备专项行动。", "明年内中小学卫生室配备率达到100%。"),
+    ("张伟", "区教育局", "校园周边交通安全隐患较多，上下学时段拥堵严重，有何改进措施？",
+     "王建国", "区教育局局长", "会同交警部门在重点学校设置护学岗和临时停车区。", "本学期内完成20所学校周边交通整治。"),
+    ("刘洋", "区卫生健康局", "社区家庭医生签约服务“签而不约”问题如何解决？",
+     "陈静", "区卫生健康局局长", "将签约居民的履约服务纳入绩效考核。", "年内重点人群履约率提高到80%以上。"),
+]
+
+OPINIONS = [
+    ("区生态环境分局", "加强对重点河道入河排污口的排查整治，建立问题清单，限期整改到位。"),
+    ("区住房和城乡建设局", "加快老旧小区改造进度，完善加装电梯、停车等配套设施。"),
+    ("区市场监督管理局", "加大对校园周边食品安全的监管力度，建立常态化检查机制。"),
+]
+
+
+def _user(username: str) -> User:
+    import sqlalchemy as sa
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def load_demo_items(today=None) -> None:
+    """Walk items through the real operations so the history is genuine, leaving
+    them at different stages: a newcomer sees the whole loop at once."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from .models import ActivityKind, EvaluationMode, Origin, local_today
+    from .services import evaluations as ev
+    from .services import items as ops
+    from .services.attachments import UploadedFile
+    from .tally import Grade
+
+    today = today or local_today()
+    staff, edu, health = _user("staff"), _user("unit_edu"), _user("unit_health")
+    reviewers = [_user(f"reviewer{i}") for i in range(1, 6)]
+    unit_id = {u.name: u.id for u in db.session.scalars(sa.select(Unit))}
+
+    inquiry = ops.create_activity(ops.ActivityData(
+        kind=ActivityKind.INQUIRY, title="关于义务教育和基层医疗服务情况的专题询问", meeting_session=25,
+        meeting_date=today - timedelta(days=120), report_title="区人民政府关于义务教育优质均衡发展情况的报告",
+        target_organ="区人民政府", lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai"),
+        staff)
+    review = ops.create_activity(ops.ActivityData(
+        kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于生态环境保护工作情况的报告", meeting_session=27,
+        meeting_date=today - timedelta(days=20), report_title="区人民政府关于生态环境保护工作情况的报告",
+        target_organ="区人民政府", lead_committee_id=unit_id["城乡建设环境保护工作委员会"],
+        evaluation_rule_key="shiquan"), staff)
+
+    items = []
+    for asker, unit_name, question, name, post, answer, commitment in INQUIRY_QUESTIONS:
+        items.append(ops.add_item(inquiry, ops.ItemData(
+            origin=Origin.QUESTION, question=question, asker=asker, asked_unit_id=unit_id[unit_name],
+            respondent_name=name, respondent_post=post, answer=answer, commitments=commitment), staff))
+    for unit_name, text in OPINIONS:
+        items.append(ops.add_item(review, ops.ItemData(origin=Origin.OPINION, question=text,
+                                                       asked_unit_id=unit_id[unit_name]), staff))
+    ops.add_item(review, ops.ItemData(origin=Origin.OPINION, question="完善扬尘污染防治长效机制，加强建筑工地监管。"),
+                 staff)  # left at 问
+
+    pdf = UploadedFile("整改进展证明材料.pdf", b"%PDF-1.4\n% demo evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+    def assign(item, unit_name, days, co=()):
+        ops.assign_item(item, ops.Assignment(unit_id[unit_name], [unit_id[c] for c in co],
+                                             today + timedelta(days=days)), staff)
+
+    def report_and_accept(item, unit_user, text):
+        ops.submit_report(item, text, [], unit_user)
+        ops.accept_report(item, staff)
+
+    def vote_and_close(item, grades):
+        evaluation = ev.open_evaluation(item, EvaluationMode.ONLINE, len(reviewers), staff)
+        for reviewer, grade in zip(reviewers, grades, strict=False):
+            ev.cast_vote(evaluation, item, grade, reviewer)
+        return evaluation
+
+    s, b, u = Grade.SATISFIED, Grade.BASIC, Grade.UNSATISFIED
+    # 1: closed after two rounds (不满意, then 满意)
+    item = items[0]
+    assign(item, "区教育局", 60, co=["区住房和城乡建设局"])
+    ops.acknowledge(item, edu)
+    ops.post_progress(item, ops.EntryKind.PROGRESS, "两所新建小学已完成主体施工。", [pdf], edu)
+    report_and_accept(item, edu, "第一轮整改情况报告：已消除大班额42个，剩余18个。")
+    ev.close_evaluation(vote_and_close(item, [s, u, u, b, u]), item, staff)
+    ops.post_progress(item, ops.EntryKind.PROGRESS, "秋季学期完成学位调配。", [], edu)
+    report_and_accept(item, edu, "第二轮整改情况报告：56人以上大班额已全部消除。")
+    ev.close_evaluation(vote_and_close(item, [s, s, s, b, s]), item, staff)
+    # 2: evaluation open, two votes in
+    item = items[1]
+    assign(item, "区教育局", 45)
+    ops.acknowledge(item, edu)
+    report_and_accept(item, edu, "整改情况报告：已通过走教方式为38所农村学校配齐音体美教师。")
+    evaluation = ev.open_evaluation(item, EvaluationMode.ONLINE, len(reviewers), staff)
+    ev.cast_vote(evaluation, item, s, reviewers[1])
+    ev.cast_vote(evaluation, item, b, reviewers[2])
+    # 3: report waiting for review, co-unit involved
+    item = items[2]
+    assign(item, "区卫生健康局", 30, co=["区财政局"])
+    ops.acknowledge(item, health)
+    ops.post_progress(item, ops.EntryKind.RESPONSE, "整改方案：提高基层岗位补贴标准，落实职称评审倾斜。", [pdf], health)
+    ops.submit_report(item, "整改情况报告：已出台基层卫生人才激励办法。", [], health)
+    # 4: rectifying, overdue (demo only: the deadline is moved into the past), pending extension
+    item = items[3]
+    assign(item, "区教育局", 20)
+    ops.acknowledge(item, edu)
+    reason = "课后服务管理办法需征求家长和学校意见，申请延期一个月。"
+    ops.request_extension(item, reason, item.deadline + timedelta(days=30), edu)
+    item.deadline = item.original_deadline = today - timedelta(days=5)
+    # 5: assigned, waiting for 签收, due soon
+    assign(items[4], "区卫生健康局", 3, co=["区教育局"])
+    # 6: report accepted, ready for evaluation
+    item = items[5]
+    assign(item, "区教育局", 40)
+    ops.acknowledge(item, edu)
+    report_and_accept(item, edu, "整改情况报告：20所学校周边已设置护学岗，新增临时停车位300个。")
+    # 7: failed round 1 (石泉县 rule is not used here; 镇海区 不满意) and now rectifying in round 2
+    item = items[6]
+    assign(item, "区卫生健康局", 50)
+    ops.acknowledge(item, health)
+    report_and_accept(item, health, "整改情况报告：已开展履约情况专项检查。")
+    ev.close_evaluation(vote_and_close(item, [s, u, u, u, b]), item, staff)
+    # 审议意见: one assigned to a unit, one answered by its 研究处理方案, one only recorded
+    assign(items[7], "区生态环境分局", 90)
+    plan = "区住房和城乡建设局研究处理方案：分三批推进老旧小区改造。"
+    ops.record_answer(items[8], ops.AnswerData(None, None, plan, None), staff)
+    db.session.flush()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from .models import Item, Stage, User
 
 
@@ -109,9 +111,18 @@ def actors_for(user: User, item: Item) -> set[Actor]:
     if user.is_unit_user and user.unit_id is not None:
         if item.lead_unit_id == user.unit_id:
             return {Actor.LEAD_UNIT}
-        if user.unit_id in {u.id for u in item.co_units}:
+        if user.unit_id in co_unit_ids(item):
             return {Actor.CO_UNIT}
     return set()
+
+
+def co_unit_ids(item: Item) -> set[int]:
+    """Co-unit ids, from the loaded relationship when the page eager-loaded it."""
+    if "co_units" not in sa.inspect(item).unloaded:
+        return {u.id for u in item.co_units}
+    from .extensions import db
+    from .models import item_co_unit
+    return set(db.session.scalars(sa.select(item_co_unit.c.unit_id).where(item_co_unit.c.item_id == item.id)))
 
 
 def can_view(user: User, item: Item) -> bool:

@@ -1,18 +1,18 @@
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from ..fields import BaseForm, CNIntegerField, CNSelectField
 from ..models import Role, UnitKind
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     username = StringField("用户名", validators=[
         DataRequired("请输入用户名"), Length(max=64, message="用户名不超过 64 个字符"),
         Regexp(r"^[A-Za-z0-9_.\-]+$", message="用户名只能包含字母、数字、下划线、点和连字符")])
     display_name = StringField("姓名", validators=[
         DataRequired("请输入姓名"), Length(max=64, message="姓名不超过 64 个字符")])
-    role = SelectField("角色", choices=[(r.value, r.label) for r in Role], validators=[DataRequired("请选择角色")])
-    unit_id = SelectField("所属单位", coerce=int, choices=[])
+    role = CNSelectField("角色", choices=[(r.value, r.label) for r in Role], validators=[DataRequired("请选择角色")])
+    unit_id = CNSelectField("所属单位", coerce=int, choices=[])
     email = StringField("电子邮箱", validators=[Optional(), Email("邮箱格式不正确"), Length(max=254)])
     active = BooleanField("启用", default=True)
     version = HiddenField()
@@ -22,19 +22,19 @@ class NewUserForm(UserForm):
     password = PasswordField("初始密码", validators=[DataRequired("请输入初始密码"), Length(max=256)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=256)])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(BaseForm):
     name = StringField("单位名称", validators=[
         DataRequired("请输入单位名称"), Length(max=100, message="单位名称不超过 100 个字符")])
-    kind = SelectField("类别", choices=[(k.value, k.label) for k in UnitKind])
-    sort_order = IntegerField("排序", default=100, validators=[
+    kind = CNSelectField("类别", choices=[(k.value, k.label) for k in UnitKind])
+    sort_order = CNIntegerField("排序", default=100, validators=[
         Optional(), NumberRange(0, 9999, "排序应为 0–9999 的整数")])
     active = BooleanField("启用", default=True)
     version = HiddenField()
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """CSRF-only form for buttons that post."""

@@ -1,2 +1,98 @@
-"""Routes of this area (filled in by its issue)."""
-from . import bp  # noqa: F401
+"""The dashboard page: one year (and optionally one 工作机构), charts and per-unit table."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import render_template, request, url_for
+
+from ..documents.charts import bar_chart, funnel_chart, line_chart
+from ..extensions import db
+from ..items.queries import BASES, LIGHTS, ItemFilters
+from ..models import Activity, Stage, Unit, UnitKind, local_today
+from ..permissions import staff_required
+from . import bp
+from .stats import RowFigures, Scope, monthly_flow, unit_rows
+
+
+def _scope_from_args(years: list[int], committees: list) -> Scope:
+    today = local_today()
+    year = request.args.get("year", "")
+    year = int(year) if year.isdigit() and int(year) in years else None
+    if year is None:
+        year = today.year if today.year in years or not years else years[0]
+    committee = request.args.get("committee", "")
+    committee_id = int(committee) if committee.isdigit() and int(committee) in {c.id for c in committees} else None
+    return Scope(year, committee_id)
+
+
+def _list_url(args: dict) -> str:
+    return url_for("items.index", **args)
+
+
+@bp.route("/dashboard")
+@staff_required
+def index():
+    today = local_today()
+    years = [int(y) for y in db.session.scalars(
+        sa.select(sa.extract("year", Activity.meeting_date)).distinct().order_by(sa.text("1 DESC")))]
+    committees = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind == UnitKind.COMMITTEE)
+                                    .order_by(Unit.sort_order, Unit.name)).all()
+    scope = _scope_from_args(years, committees)
+    rows, total_row = unit_rows(scope, today)
+    total, units = RowFigures(total_row, scope), [RowFigures(r, scope) for r in rows]
+    months, opened, closed = monthly_flow(scope, today)
+    funnel = [("已录入", total.total)] + [(BASES[b][0], total.fig(b)) for b in
+                                          ("assigned", "acknowledged", "evaluated", "closed")]
+    lights = [(label, total.fig(light=light) if False else _light_figure(total, light)) for light, label in
+              LIGHTS.items()]
+    charts = {
+        "funnel": funnel_chart([(label, f.count, _list_url(f.args)) for label, f in funnel],
+                               title="事项推进漏斗（累计到达各环节的事项数）"),
+        "lights": bar_chart([(label, f.count, _list_url(f.args)) for label, f in lights], title="办理期限红黄绿灯",
+                            unit="件"),
+        "on_time": bar_chart([(u.name, u.on_time_rate.value or 0, _list_url(u.on_time_rate.den.args))
+                              for u in units if u.on_time_rate.den.count],
+                             title="各牵头单位按期办结率（按期办结 ÷ 已办结及逾期未办结）", percent=True),
+        "first": bar_chart([(u.name, u.first_satisfaction.value or 0, _list_url(u.first_satisfaction.den.args))
+                            for u in units if u.first_satisfaction.den.count],
+                           title="各牵头单位首轮测评满意率", percent=True),
+        "months": line_chart([m[2:].replace("-", "年", 1) + "月" for m in months],
+                             [("交办", [f.count for f in opened]), ("办结", [f.count for f in closed])],
+                             title="每月交办与办结事项数"),
+    }
+    stages = [(stage, total.fig(stage=stage.value)) for stage in Stage]
+    return render_template("dashboard/index.html", scope=scope, years=years or [scope.year],
+                           committees=committees, total=total, units=units, funnel=funnel, lights=lights,
+                           stages=stages, months=months, opened=opened, closed=closed, charts=charts,
+                           list_url=_list_url)
+
+
+def _light_figure(total: RowFigures, light: str):
+    from .stats import Figure
+    return Figure(total.row.lights[light], total.scope.args(light=light))
+
+
+@bp.app_template_global()
+def basis_description(filters: ItemFilters) -> str:
+    """The dashboard's narrow filters in words, shown above the list they produced."""
+    parts = []
+    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(
+        Unit.id.in_([i for i in (filters.lead_unit_id, filters.committee_id) if i]))).all())
+    if filters.committee_id:
+        parts.append(f"牵头工作机构：{names.get(filters.committee_id, '—')}")
+    if filters.lead_unit_id:
+        parts.append(f"牵头单位：{names.get(filters.lead_unit_id, '—')}")
+    if filters.basis:
+        parts.append(BASES[filters.basis][0])
+    if filters.light:
+        parts.append(LIGHTS[filters.light])
+    if filters.assigned_in:
+        parts.append(f"{filters.assigned_in} 交办")
+    if filters.closed_in:
+        parts.append(f"{filters.closed_in} 办结")
+    return "；".join(parts)
+
+
+@bp.app_template_global()
+def without_basis(filters: ItemFilters) -> dict:
+    narrow = {"lead", "committee", "basis", "light", "assigned_in", "closed_in"}
+    return {k: v for k, v in filters.as_args().items() if k not in narrow}

@@ -7,8 +7,9 @@ whatever the data size).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import abort
@@ -16,7 +17,18 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import DEADLINE_STAGES, Activity, Item, Stage, User, item_co_unit, local_today
+from ..models import (
+    DEADLINE_STAGES,
+    Activity,
+    Evaluation,
+    EvaluationStatus,
+    Item,
+    Stage,
+    User,
+    item_co_unit,
+    local_today,
+)
+from ..models.base import LOCAL_TZ
 from ..workflow import can_view
 
 PHASES = {"问": [Stage.ASKED], "答": [Stage.ANSWERED],
@@ -45,6 +57,18 @@ class ItemFilters:
     overdue: bool = False
     supervised: bool = False
     q: str = ""
+    # Narrow filters the dashboard links with, so a figure opens exactly the items it counts.
+    lead_unit_id: int | None = None
+    committee_id: int | None = None
+    basis: str = ""
+    light: str = ""
+    assigned_in: str = ""
+    closed_in: str = ""
+
+    @property
+    def narrow(self) -> bool:
+        return bool(self.lead_unit_id or self.committee_id or self.basis or self.light or self.assigned_in
+                    or self.closed_in)
 
     @classmethod
     def from_args(cls, args) -> ItemFilters:
@@ -54,19 +78,82 @@ class ItemFilters:
         stage = args.get("stage", "")
         if stage not in PHASES and stage not in {s.value for s in Stage}:
             stage = ""
+        def month(name):
+            value = args.get(name, "").strip()
+            return value if MONTH_RE.match(value) else ""
         return cls(stage=stage, unit_id=as_int("unit"), activity_id=as_int("activity"), year=as_int("year"),
                    overdue=args.get("overdue") == "1", supervised=args.get("supervised") == "1",
-                   q=args.get("q", "").strip()[:100])
+                   q=args.get("q", "").strip()[:100], lead_unit_id=as_int("lead"), committee_id=as_int("committee"),
+                   basis=args.get("basis", "") if args.get("basis", "") in BASES else "",
+                   light=args.get("light", "") if args.get("light", "") in LIGHTS else "",
+                   assigned_in=month("assigned_in"), closed_in=month("closed_in"))
 
     def as_args(self) -> dict:
         args = {"stage": self.stage, "unit": self.unit_id, "activity": self.activity_id, "year": self.year,
                 "overdue": "1" if self.overdue else None, "supervised": "1" if self.supervised else None,
-                "q": self.q}
+                "q": self.q, "lead": self.lead_unit_id, "committee": self.committee_id, "basis": self.basis,
+                "light": self.light, "assigned_in": self.assigned_in, "closed_in": self.closed_in}
         return {k: v for k, v in args.items() if v}
 
 
 def overdue_clause(today: date):
     return sa.and_(Item.stage.in_(DEADLINE_STAGES), Item.deadline < today)
+
+
+MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
+LIGHTS = {"red": "红灯（逾期）", "yellow": "黄灯（临期）", "green": "绿灯（正常）"}
+
+
+def _closed_evaluation(*conditions):
+    return sa.exists().where(Evaluation.item_id == Item.id, Evaluation.status == EvaluationStatus.CLOSED,
+                             *conditions)
+
+
+# name -> (label, clause(today)); the dashboard counts with the same clauses, so its figures and these lists agree.
+BASES = {
+    "assigned": ("已交办", lambda today: Item.assigned_at.is_not(None)),
+    "acknowledged": ("已签收", lambda today: Item.acknowledged_at.is_not(None)),
+    "closed": ("已办结", lambda today: Item.stage == Stage.CLOSED),
+    "closed_on_time": ("按期办结", lambda today: sa.and_(Item.stage == Stage.CLOSED, Item.closed_on_time.is_(True))),
+    "closed_late": ("逾期办结", lambda today: sa.and_(Item.stage == Stage.CLOSED, Item.closed_on_time.is_not(True))),
+    "due": ("已办结或逾期未办结", lambda today: sa.or_(Item.stage == Stage.CLOSED, overdue_clause(today))),
+    "evaluated": ("已完成测评", lambda today: _closed_evaluation()),
+    "first_closed": ("首轮测评已完成", lambda today: _closed_evaluation(Evaluation.round == 1)),
+    "first_satisfied": ("首轮测评满意", lambda today: _closed_evaluation(Evaluation.round == 1,
+                                                                   Evaluation.result == "satisfied")),
+    "satisfied": ("测评结果满意", lambda today: _closed_evaluation(Evaluation.result == "satisfied")),
+    "rerectified": ("重新整改（第 2 轮及以后）", lambda today: Item.round >= 2),
+}
+
+
+def basis_clause(name: str, today: date):
+    return BASES[name][1](today)
+
+
+def yellow_until(today: date) -> date:
+    """First deadline that is green: the light turns yellow within N working days (see light_for)."""
+    from ..services.calendar import get_calendar, yellow_workdays
+    return get_calendar().add_working_days(today, yellow_workdays() + 1)
+
+
+def light_clause(light: str, today: date, green_from: date):
+    if light == "red":
+        return overdue_clause(today)
+    running = sa.and_(Item.stage.in_(DEADLINE_STAGES), Item.deadline >= today)
+    return sa.and_(running, Item.deadline < green_from if light == "yellow" else Item.deadline >= green_from)
+
+
+def local_month_range(month: str) -> tuple[datetime, datetime]:
+    """A local (China Standard Time) calendar month as naive UTC bounds, as times are stored."""
+    year, mon = int(month[:4]), int(month[5:])
+    start = datetime(year, mon, 1, tzinfo=LOCAL_TZ)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
+
+
+def _in_month(column, month: str):
+    start, end = local_month_range(month)
+    return sa.and_(column >= start, column < end)
 
 
 def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = None) -> sa.Select:
@@ -88,6 +175,19 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
         stmt = stmt.where(overdue_clause(today))
     if filters.supervised:
         stmt = stmt.where(Item.supervised.is_(True))
+    if filters.lead_unit_id:
+        stmt = stmt.where(Item.lead_unit_id == filters.lead_unit_id)
+    if filters.committee_id:
+        stmt = stmt.where(Item.activity_id.in_(
+            sa.select(Activity.id).where(Activity.lead_committee_id == filters.committee_id)))
+    if filters.basis:
+        stmt = stmt.where(basis_clause(filters.basis, today))
+    if filters.light:
+        stmt = stmt.where(light_clause(filters.light, today, yellow_until(today)))
+    if filters.assigned_in:
+        stmt = stmt.where(_in_month(Item.assigned_at, filters.assigned_in))
+    if filters.closed_in:
+        stmt = stmt.where(_in_month(Item.closed_at, filters.closed_in))
     if filters.q:
         like = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(sa.or_(Item.question.ilike(like, escape="\\"), Item.answer.ilike(like, escape="\\")))

@@ -11,6 +11,7 @@ from .evaluation import (
     EvaluationStatus,
     Setting,
 )
+from .followup import NOTICE_KIND_LABELS, Notice, NoticeKind, Notification, OutboxMail
 from .item import (
     DEADLINE_STAGES,
     Attachment,
@@ -30,4 +31,5 @@ __all__ = [
     "CalendarOverride", "Evaluation", "EvaluationMode", "EvaluationParticipant", "EvaluationStatus", "ExtensionRequest",
     "ExtensionStatus", "Item", "Origin", "ProgressEntry", "ReviewStatus", "Role", "Setting", "Stage", "Unit",
     "UnitKind", "User", "item_co_unit", "local_today", "utcnow",
+    "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "OutboxMail",
 ]

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import AuditEntry, User
+from .notify import on_audit
 
 
 def record(
@@ -34,4 +35,5 @@ def record(
         details=details,
     )
     db.session.add(entry)
+    on_audit(entry)  # inbox notifications, in this same transaction
     return entry

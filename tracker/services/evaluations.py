@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import (
+    Activity,
     EntryKind,
     Evaluation,
     EvaluationMode,
@@ -48,7 +49,8 @@ def open_evaluation(item: Item, mode: EvaluationMode, members_total: int | None,
         members_total = members_total or eligible_reviewer_count()
     if not members_total or members_total < 1:
         raise OperationError("请填写全体组成人员数（至少 1 人）")
-    rule = get_rule(rule_key or item.activity.evaluation_rule_key)
+    activity = db.session.get(Activity, item.activity_id)
+    rule = get_rule(rule_key or activity.evaluation_rule_key)
     evaluation = Evaluation(item_id=item.id, round=item.round, report_entry_id=report, mode=mode,
                             rule_key=rule.key, rule=rule_to_dict(rule), members_total=members_total,
                             opened_by_id=actor.id)

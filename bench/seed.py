@@ -1,0 +1,361 @@
+"""Realistic bulk data for benchmarks and load tests.
+
+Rows go in with SQLAlchemy Core ``insert`` of dict lists in batches of ~5k and explicit
+ids (the ORM and the operations layer would take hours at 100k items). Proportions follow
+how a district actually works: ~20 items per activity, old activities mostly 办结,
+recent ones spread over every stage, ~3 progress entries and ~8 history rows per item,
+~30 % with a 满意度测评 (5 reviewers online, or meeting tallies), ~15 % in round 2+.
+Open online evaluations are capped (a 常委会 votes on a handful at a time), so the
+reviewer's page stays realistic at every size. One item gets a long timeline
+(≥ 300 history rows) for the item-page benchmark.
+
+Usage: ``python -m bench.seed --items 10000 --url sqlite:////tmp/bench.db``
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import (
+    Activity,
+    AuditEntry,
+    Evaluation,
+    EvaluationParticipant,
+    ExtensionRequest,
+    Item,
+    ProgressEntry,
+    Role,
+    Stage,
+    Unit,
+    UnitKind,
+    User,
+    item_co_unit,
+)
+
+BATCH = 5000
+TODAY = date.today()
+KINDS = ["inquiry", "report_review", "law_inspection", "audit"]
+TOPICS = ["义务教育优质均衡", "城区学校大班额", "基层医疗卫生服务", "食品安全监管", "大气污染防治", "老旧小区改造",
+          "养老服务体系建设", "预算执行和审计整改", "河道综合治理", "营商环境优化", "农村饮水安全", "社区治理"]
+QUESTIONS = ["{t}工作中存在哪些突出问题？下一步有何具体措施？", "关于{t}，群众反映强烈的问题何时能够解决？",
+             "{t}资金使用效益不高的问题如何整改？", "请说明{t}相关承诺的落实时间表和责任分工。"]
+PROGRESS = ["已制定{t}整改方案，明确责任科室和完成时限。", "{t}整改已完成阶段性任务，正在组织验收。",
+            "召开{t}专题推进会，协调解决资金和用地问题。", "{t}相关制度已修订印发，正在督促落实。"]
+RECENT_STAGES = [("asked", 5), ("answered", 5), ("assigned", 10), ("rectifying", 35), ("reported", 10),
+                 ("accepted", 5), ("evaluating", 5), ("closed", 25)]
+OLD_STAGES = [("closed", 88), ("rectifying", 7), ("reported", 3), ("assigned", 2)]
+AFTER_ASSIGN = {"assigned", "rectifying", "reported", "accepted", "evaluating", "closed"}
+AFTER_ACK = AFTER_ASSIGN - {"assigned"}
+
+
+@dataclass
+class Ctx:
+    """Ids of the demo accounts and the next free id per table."""
+
+    staff_id: int
+    staff_name: str
+    organ_ids: list[int]
+    unit_users: dict[int, tuple[int, str]]  # unit id -> (user id, name)
+    reviewer_ids: list[int]
+    rule_key: str
+    rule: dict
+    long_unit_id: int  # the unit of ``unit_edu``, whose 我的事项 the benchmark opens
+    next_id: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def new_id(self, table: str) -> int:
+        self.next_id[table] += 1
+        return self.next_id[table]
+
+
+TABLES = {"activity": Activity.__table__, "item": Item.__table__, "item_co_unit": item_co_unit,
+          "progress_entry": ProgressEntry.__table__, "audit_entry": AuditEntry.__table__,
+          "evaluation": Evaluation.__table__, "evaluation_participant": EvaluationParticipant.__table__,
+          "extension_request": ExtensionRequest.__table__}
+ORDER = list(TABLES)  # foreign keys: parents first
+
+
+def _context() -> Ctx:
+    from tracker.services.settings import get_setting, get_rule
+    from tracker.tally import rule_to_dict
+
+    users = db.session.scalars(sa.select(User)).all()
+    staff = next(u for u in users if u.role is Role.STAFF)
+    organs = db.session.scalars(sa.select(Unit.id).where(Unit.kind != UnitKind.COMMITTEE)
+                                .order_by(Unit.sort_order)).all()
+    unit_users = {u.unit_id: (u.id, u.display_name) for u in users if u.role is Role.UNIT}
+    rule = get_rule(get_setting("default_rule_key"))
+    long_unit = next((u.unit_id for u in users if u.username == "unit_edu"), None) or organs[0]
+    ctx = Ctx(staff.id, staff.display_name, list(organs), unit_users,
+              sorted(u.id for u in users if u.role is Role.REVIEWER), rule.key, rule_to_dict(rule), long_unit)
+    for name, table in TABLES.items():
+        if "id" in table.c:
+            ctx.next_id[name] = db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+        ctx.rows[name], ctx.counts[name] = [], 0
+    return ctx
+
+
+def _flush(ctx: Ctx, force: bool = False) -> None:
+    if not force and len(ctx.rows["audit_entry"]) < BATCH and len(ctx.rows["item"]) < BATCH:
+        return
+    for name in ORDER:
+        rows = ctx.rows[name]
+        for start in range(0, len(rows), BATCH):
+            db.session.execute(sa.insert(TABLES[name]), rows[start:start + BATCH])
+        ctx.counts[name] += len(rows)
+        ctx.rows[name] = []
+
+
+def _at(day: date, minutes: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, 1, 0) + timedelta(minutes=minutes)
+
+
+def _audit(ctx: Ctx, item_id: int, when: datetime, action: str, summary: str, actor=None, object_type="item",
+           object_id=None) -> None:
+    actor_id, actor_name = actor or (ctx.staff_id, ctx.staff_name)
+    ctx.rows["audit_entry"].append({
+        "id": ctx.new_id("audit_entry"), "at": when, "actor_id": actor_id, "actor_name": actor_name,
+        "remote_addr": "127.0.0.1", "action": action, "object_type": object_type,
+        "object_id": object_id or item_id, "item_id": item_id, "summary": summary, "details": None})
+
+
+def _entry(ctx: Ctx, item: dict, rnd: int, kind: str, text: str, when: datetime, unit: tuple,
+           review: str | None = None) -> int:
+    entry_id = ctx.new_id("progress_entry")
+    ctx.rows["progress_entry"].append({
+        "id": entry_id, "item_id": item["id"], "round": rnd, "kind": kind, "text": text,
+        "unit_id": item["lead_unit_id"], "author_id": unit[0], "created_at": when, "review_status": review,
+        "review_note": None, "reviewed_at": when + timedelta(days=3) if review and review != "pending" else None})
+    _audit(ctx, item["id"], when, "item.progress" if kind != "report" else "item.report",
+           f"报送{text[:10]}", unit, "progress_entry", entry_id)
+    return entry_id
+
+
+def _evaluation(ctx: Ctx, rng: random.Random, item: dict, rnd: int, when: datetime, report_id: int,
+                result: str | None, online: bool) -> None:
+    eval_id = ctx.new_id("evaluation")
+    counts = {"satisfied": 0, "basic": 0, "unsatisfied": 0, "invalid": 0}
+    voters = ctx.reviewer_ids if online and result else []
+    if online and result:
+        for _ in voters:
+            counts[rng.choice(["satisfied", "satisfied", "basic", "unsatisfied"]) if result != "satisfied"
+                   else "satisfied"] += 1
+        ctx.rows["evaluation_participant"] += [{"evaluation_id": eval_id, "user_id": uid} for uid in voters]
+        for uid in voters:
+            _audit(ctx, item["id"], when + timedelta(hours=1), "evaluation.vote", "参加满意度测评（无记名）",
+                   (uid, "测评人"), "evaluation", eval_id)
+    elif result:
+        counts = {"satisfied": 20, "basic": 8, "unsatisfied": 2, "invalid": 1}
+    total = len(ctx.reviewer_ids) if online else 35
+    ctx.rows["evaluation"].append({
+        "id": eval_id, "item_id": item["id"], "round": rnd, "report_entry_id": report_id,
+        "mode": "online" if online else "meeting", "status": "closed" if result else "open",
+        "rule_key": ctx.rule_key, "rule": ctx.rule, "members_total": total,
+        "members_present": sum(counts.values()) if result else 0, **counts, "result": result,
+        "consequence": None if not result else ("close" if result == "satisfied" else "rectify"),
+        "decision_reason": None, "new_deadline": None, "opened_at": when, "opened_by_id": ctx.staff_id,
+        "closed_at": when + timedelta(days=1) if result else None, "closed_by_id": ctx.staff_id if result else None,
+        "published": False, "version": 1})
+    _audit(ctx, item["id"], when, "evaluation.open", f"开启第 {rnd} 轮满意度测评", None, "evaluation", eval_id)
+    if result:
+        _audit(ctx, item["id"], when + timedelta(days=1), "evaluation.close", f"第 {rnd} 轮测评结果：{result}",
+               None, "evaluation", eval_id)
+
+
+def _history(ctx: Ctx, rng: random.Random, item: dict, topic: str, meeting: date, open_budget: list[int],
+             extra_progress: int = 0) -> None:
+    """Progress, reports, evaluations and history rows consistent with the item's stage."""
+    stage, item_id = item["stage"], item["id"]
+    t0 = _at(meeting)
+    _audit(ctx, item_id, t0, "item.create", "录入询问问题")
+    if stage == "asked":
+        return
+    _audit(ctx, item_id, t0 + timedelta(days=1), "item.answer", "记录答复和承诺")
+    if stage == "answered":
+        return
+    _audit(ctx, item_id, t0 + timedelta(days=3), "item.assign", "交办")
+    unit = ctx.unit_users.get(item["lead_unit_id"], (ctx.staff_id, ctx.staff_name))
+    if stage == "assigned":
+        return
+    _audit(ctx, item_id, t0 + timedelta(days=4), "item.acknowledge", "签收", unit)
+    when = t0 + timedelta(days=10)
+    _entry(ctx, item, 1, "response", PROGRESS[0].format(t=topic), when, unit)
+    for rnd in range(1, item["round"] + 1):
+        last = rnd == item["round"]
+        for k in range(rng.choice([0, 1, 1, 2]) + (extra_progress if last else 0)):
+            when += timedelta(days=7)
+            _entry(ctx, item, rnd, "progress", PROGRESS[(rnd + k) % len(PROGRESS)].format(t=topic), when, unit)
+        if last and stage == "rectifying":
+            return
+        when += timedelta(days=20)
+        review = "pending" if last and stage == "reported" else "accepted"
+        report = _entry(ctx, item, rnd, "report", f"关于{topic}整改情况的报告（第 {rnd} 轮）", when, unit, review)
+        if review == "pending":
+            return
+        _audit(ctx, item_id, when + timedelta(days=2), "item.accept", "受理整改情况报告")
+        when += timedelta(days=10)
+        if not last:
+            _evaluation(ctx, rng, item, rnd, when, report, rng.choice(["basic", "unsatisfied"]), rng.random() < 0.8)
+        elif stage == "evaluating":
+            _evaluation(ctx, rng, item, rnd, when, report, None, True)
+            open_budget[0] -= 1
+        elif stage == "closed" and (item["round"] > 1 or rng.random() < 0.21):
+            _evaluation(ctx, rng, item, rnd, when, report, "satisfied", rng.random() < 0.8)
+
+
+def _item(ctx: Ctx, rng: random.Random, activity_id: int, seq: int, meeting: date, recent: bool,
+          open_budget: list[int]) -> tuple[dict, str]:
+    topic = rng.choice(TOPICS)
+    stage = rng.choices(*zip(*(RECENT_STAGES if recent else OLD_STAGES), strict=True))[0]
+    if stage == "evaluating" and open_budget[0] <= 0:
+        stage = "accepted"
+    lead = rng.choice(ctx.organ_ids)
+    assigned = stage in AFTER_ASSIGN
+    rnd = rng.choice([2, 2, 2, 3]) if stage in AFTER_ACK and stage != "evaluating" and rng.random() < 0.16 else 1
+    deadline = meeting + timedelta(days=90 * rnd + rng.randint(-20, 40)) if assigned else None
+    item = {
+        "id": ctx.new_id("item"), "activity_id": activity_id, "seq": seq, "origin": rng.choice(["question", "opinion"]),
+        "question": rng.choice(QUESTIONS).format(t=topic), "asker": rng.choice(["张委员", "李委员", "王代表"]),
+        "asked_unit_id": lead, "respondent_name": "王局长" if stage != "asked" else None,
+        "respondent_post": "局长" if stage != "asked" else None,
+        "answer": f"关于{topic}，我们将认真研究落实。" if stage != "asked" else None,
+        "commitments": "年内完成整改" if stage != "asked" else None,
+        "lead_unit_id": lead if assigned else None, "stage": stage, "round": rnd, "deadline": deadline,
+        "original_deadline": deadline, "assigned_at": _at(meeting, 3 * 1440) if assigned else None,
+        "acknowledged_at": _at(meeting, 4 * 1440) if stage in AFTER_ACK else None,
+        "closed_at": _at(meeting, 200 * 1440) if stage == "closed" else None,
+        "closed_on_time": rng.random() < 0.8 if stage == "closed" else None,
+        "supervised": rnd > 2, "published": stage == "closed" and rng.random() < 0.5,
+        "created_at": _at(meeting), "updated_at": _at(meeting), "version": 1}
+    ctx.rows["item"].append(item)
+    if assigned and rng.random() < 0.2:
+        others = [u for u in ctx.organ_ids if u != lead]
+        ctx.rows["item_co_unit"] += [{"item_id": item["id"], "unit_id": u}
+                                     for u in rng.sample(others, rng.choice([1, 1, 2]))]
+    return item, topic
+
+
+def seed_items(n_items: int, *, rng_seed: int = 7, open_evaluations: int = 30, long_timeline: int = 300,
+               progress: Callable[[str], None] | None = None) -> dict:
+    """Add ``n_items`` items (and their history) to the current app's database, which
+    must already hold the demo units and accounts. Returns row counts and the ids the
+    benchmarks use. Commits."""
+    rng = random.Random(rng_seed)
+    ctx = _context()
+    started, open_budget = time.perf_counter(), [open_evaluations]
+    n_activities = max(1, round(n_items / 20))
+    long_item = None
+    made = 0
+    for a in range(n_activities):
+        # Oldest first; one 常委会 meeting about every 10 days backwards from today.
+        age_days = (n_activities - a) * 10
+        meeting = TODAY - timedelta(days=age_days)
+        recent = age_days <= 400
+        activity_id = ctx.new_id("activity")
+        topic = rng.choice(TOPICS)
+        ctx.rows["activity"].append({
+            "id": activity_id, "kind": rng.choice(KINDS), "title": f"关于{topic}情况的专题询问",
+            "meeting_session": a + 1, "meeting_date": meeting, "report_title": f"区人民政府关于{topic}情况的报告",
+            "target_organ": "区人民政府", "lead_committee_id": None, "evaluation_rule_key": ctx.rule_key,
+            "published": False, "published_at": None, "created_at": _at(meeting), "created_by_id": ctx.staff_id,
+            "version": 1})
+        count = n_items - made if a == n_activities - 1 else min(n_items - made, rng.randint(12, 28))
+        for seq in range(1, count + 1):
+            item, topic = _item(ctx, rng, activity_id, seq, meeting, recent, open_budget)
+            if long_item is None and a == n_activities - 1:
+                long_item = item
+                item.update(stage="rectifying", round=3, lead_unit_id=ctx.long_unit_id,
+                            asked_unit_id=ctx.long_unit_id, deadline=TODAY + timedelta(days=30))
+                _history(ctx, rng, item, topic, meeting, open_budget, extra_progress=long_timeline // 2)
+                _long_tail(ctx, item, long_timeline)
+            else:
+                _history(ctx, rng, item, topic, meeting, open_budget)
+            made += 1
+        _flush(ctx)
+        if progress and a % 200 == 0:
+            progress(f"  {made}/{n_items} items, {time.perf_counter() - started:.1f}s")
+    _flush(ctx, force=True)
+    _fix_sequences()
+    db.session.commit()
+    return {"items": n_items, "seconds": round(time.perf_counter() - started, 1), "rows": dict(ctx.counts),
+            "long_item_id": long_item["id"] if long_item else None}
+
+
+def _long_tail(ctx: Ctx, item: dict, length: int) -> None:
+    """Reminders, extension requests and edits until the timeline has ``length`` rows."""
+    for k in range(length // 2):
+        _audit(ctx, item["id"], _at(TODAY, -k), "item.remind", f"第 {k + 1} 次催办")
+    for k in range(3):
+        ctx.rows["extension_request"].append({
+            "id": ctx.new_id("extension_request"), "item_id": item["id"], "round": k + 1, "reason": "资金未到位",
+            "current_deadline": TODAY, "requested_deadline": TODAY + timedelta(days=30),
+            "status": "approved" if k < 2 else "pending", "requested_by_id": ctx.unit_users.get(
+                item["lead_unit_id"], (ctx.staff_id,))[0], "created_at": _at(TODAY),
+            "decided_by_id": ctx.staff_id if k < 2 else None, "decided_at": _at(TODAY) if k < 2 else None,
+            "decision_note": None})
+
+
+def _fix_sequences() -> None:
+    """Explicit ids leave PostgreSQL's sequences behind; move them past the new rows."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for name, table in TABLES.items():
+        if "id" in table.c:
+            db.session.execute(sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"))
+
+
+def create_database(url: str, n_items: int, *, progress: Callable[[str], None] | None = print, **kwargs) -> dict:
+    """A fresh migrated database at ``url`` with the demo accounts and ``n_items`` items."""
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+
+    from tracker import create_app
+    from tracker.config import Config
+    from tracker.demo import load_demo
+
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    config = type("SeedConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url), "ENV_NAME": "bench"})
+    app = create_app(config)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        load_demo()  # production-strength password hashes: no rehash on the benchmark's logins
+        db.session.commit()
+        result = seed_items(n_items, progress=progress, **kwargs)
+        db.engine.dispose()
+    return result
+
+
+def _sqlalchemy_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--url", default="sqlite:////tmp/tracker-bench.db")
+    args = parser.parse_args()
+    result = create_database(args.url, args.items)
+    print(result)
+
+
+if __name__ == "__main__":
+    main()

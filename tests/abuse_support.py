@@ -1,0 +1,102 @@
+"""Shared pieces of the abuse suite: a small world with one object of every kind, and
+checks on what a rejected request shows.
+
+The world is built through the real operations (as ``helpers.make_item`` does), so the
+ids that the authorization matrix and the payload tests put into URLs point at rows
+with the same history and links that production data has.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import Attachment, AuditEntry, EntryKind, Item
+
+from .helpers import PDF_BYTES, make_activity, make_item, unit, user
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ERROR_BLOCK = re.compile(
+    r'<ul class="field-error"[^>]*>(.*?)</ul>|<p class="flash flash-error"[^>]*>(.*?)</p>', re.S)
+LI = re.compile(r"<li>(.*?)</li>", re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class World:
+    """Ids of one object of each kind; ``args`` maps URL argument names to them."""
+
+    activity: int
+    item: int  # 区教育局 leads it; it is in 整改中 with evidence and a pending extension
+    attachment: int
+    entry: int
+    extension: int
+    evaluating_item: int  # a second 区教育局 item, open for online evaluation
+    users: dict[str, int] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def args(self) -> dict[str, int]:
+        return {
+            "item_id": self.item, "activity_id": self.activity, "attachment_id": self.attachment,
+            "entry_id": self.entry, "request_id": self.extension, "extension_id": self.extension,
+            "user_id": self.users["unit_edu"], "unit_id": self.units["区教育局"],
+        }
+
+
+def build_world(app) -> World:
+    """Demo accounts plus the objects every route can be pointed at."""
+    from tracker.demo import load_demo
+    from tracker.services import items as ops
+    from tracker.services.attachments import UploadedFile
+    with app.test_request_context():
+        users = load_demo()
+        db.session.flush()
+        activity = make_activity()
+        item = make_item(activity=activity, stage="rectifying")
+        entry = ops.post_progress(item, EntryKind.PROGRESS, "已完成选址。",
+                                  [UploadedFile("选址批复.pdf", PDF_BYTES)], user("unit_edu"))
+        extension = ops.request_extension(item, "征地手续尚未完成，申请延期。", item.deadline + timedelta(days=30),
+                                          user("unit_edu"))
+        evaluating = make_item(activity=activity, stage="evaluating")
+        db.session.flush()
+        attachment = db.session.scalar(sa.select(Attachment.id).where(Attachment.entry_id == entry.id))
+        world = World(activity=activity.id, item=item.id, attachment=attachment, entry=entry.id,
+                      extension=extension.id, evaluating_item=evaluating.id,
+                      users={name: u.id for name, u in users.items()},
+                      units={name: unit(name).id for name in ("区教育局", "区卫生健康局", "社会建设工作委员会")})
+        db.session.commit()
+    return world
+
+
+def error_messages(html: str) -> list[str]:
+    """Every message a page shows as a field error or an error flash, as plain text."""
+    messages = []
+    for field_block, flash in ERROR_BLOCK.findall(html):
+        if field_block:
+            messages += [TAG.sub("", m).strip() for m in LI.findall(field_block)]
+        else:
+            messages.append(TAG.sub("", flash).strip())
+    return [m for m in messages if m]
+
+
+def assert_chinese_errors(html: str, context: str = "") -> None:
+    """A rejection must say why, in Chinese: at least one message, and none that is
+    WTForms' or Werkzeug's English default."""
+    messages = error_messages(html)
+    assert messages, f"{context}: rejected without any error message"
+    english = [m for m in messages if not CJK.search(m)]
+    assert not english, f"{context}: error messages not in Chinese: {english}"
+
+
+def audit_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+
+
+def item_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Item))

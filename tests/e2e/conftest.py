@@ -1,0 +1,205 @@
+"""Real-browser journeys: the app under gunicorn on 127.0.0.1, driven by Debian's chromium.
+
+The live server gets its own database, never the one the HTTP tests truncate: a temp
+SQLite file, or — when ``TEST_DATABASE_URL`` points at PostgreSQL — a sibling database
+``<name>_e2e`` on the same server, dropped at the end. It is migrated and seeded with the
+demo accounts through the same CLI an operator uses, so the journeys also prove
+``make run``'s steps. Screenshots go to ``tests/artifacts/screenshots/<database>/`` (git-ignored)
+so a person can look at the screens the journeys saw.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS_ROOT = ROOT / "tests" / "artifacts" / "screenshots"
+PASSWORD = "demo-password"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+MISSING = ("未找到 chromium，浏览器测试无法运行：请执行 apt-get install chromium fonts-wqy-zenhei / "
+           "chromium not found: apt-get install chromium fonts-wqy-zenhei")
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(MISSING, pytrace=False)
+    pytest.skip(MISSING)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _PgSibling:
+    """A throw-away database next to TEST_DATABASE_URL's (the other tests truncate that one)."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        self.name = parts.path.lstrip("/") + "_e2e"
+        self.admin_url = urlunsplit(parts._replace(path="/postgres"))
+        self.url = urlunsplit(parts._replace(path="/" + self.name))
+
+    def _run(self, statement: str) -> None:
+        import psycopg
+        from psycopg import sql
+        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql.SQL(statement).format(sql.Identifier(self.name)))
+
+    def create(self) -> None:
+        self.drop()
+        self._run("CREATE DATABASE {} LOCALE 'C.UTF-8' TEMPLATE template0 ENCODING 'UTF8'")
+
+    def drop(self) -> None:
+        self._run("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def e2e_backend() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, e2e_backend) -> Iterator[str]:
+    """gunicorn (2 workers, the production config file) on a free port; yields the base URL."""
+    _require_chromium()
+    workdir = tmp_path_factory.mktemp("live")
+    pg = _PgSibling(PG_URL) if PG_URL else None
+    if pg:
+        pg.create()
+        database_url = pg.url
+    else:
+        database_url = f"sqlite:///{workdir / 'live.db'}"
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
+           "TRACKER_ENV": "development", "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "2",
+           "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
+    env.pop("TEST_DATABASE_URL", None)
+    log_path = workdir / "server.log"
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *command], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"flask {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
+    log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
+    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base_url, server, log_path)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+        log.close()
+        errors = [line for line in log_path.read_text(errors="replace").splitlines()
+                  if "Traceback" in line or "unhandled error" in line]
+        if pg:
+            pg.drop()
+        # A 500 the browser never noticed is still a bug.
+        assert not errors, f"server logged errors, see {log_path}:\n" + "\n".join(errors[:20])
+
+
+def _wait_healthy(base_url: str, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"gunicorn exited ({server.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"live server did not answer /healthz:\n{log_path.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def browser(live_server):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def shots(e2e_backend) -> Path:
+    folder = SHOTS_ROOT / e2e_backend
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Person:
+    """One signed-in person in their own browser context (own cookies, own CSRF token)."""
+
+    def __init__(self, browser, base_url: str, username: str, shots: Path, viewport=None):
+        self.username = username
+        self.base_url = base_url
+        self.shots = shots
+        self.context = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                           viewport=viewport or {"width": 1280, "height": 900})
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.page.on("dialog", self._accept)
+        self.page_errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+
+    def _accept(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.accept()
+
+    def login(self) -> Person:
+        from playwright.sync_api import expect
+        page = self.page
+        page.goto("/login")
+        page.get_by_label("用户名").fill(self.username)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
+        return self
+
+    def shot(self, name: str, full_page: bool = True) -> None:
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
+
+    def close(self) -> None:
+        assert not self.page_errors, f"JavaScript errors for {self.username}: {self.page_errors}"
+        self.context.close()
+
+
+@pytest.fixture
+def person(browser, live_server, shots):
+    """``person("staff")`` → a signed-in Person; contexts are closed after the test."""
+    people: list[Person] = []
+
+    def sign_in(username: str, viewport=None) -> Person:
+        someone = Person(browser, live_server, username, shots, viewport).login()
+        people.append(someone)
+        return someone
+
+    yield sign_in
+    for someone in people:
+        someone.close()

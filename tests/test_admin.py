@@ -1,0 +1,114 @@
+"""Administration of users and units, through the admin pages."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import AuditEntry, Role, Unit, User
+
+from .conftest import login_as
+
+
+def _unit_id(app, name):
+    with app.app_context():
+        return db.session.scalar(sa.select(Unit.id).where(Unit.name == name))
+
+
+def test_admin_creates_unit_user_who_can_log_in(app, demo, make_client):
+    admin = login_as(app, "admin")
+    response = admin.post("/admin/users/new", {
+        "username": "unit_env", "display_name": "赵环保", "role": "unit",
+        "unit_id": _unit_id(app, "区生态环境分局"), "email": "", "active": "y", "password": "Env-pass-2026"})
+    assert response.status_code == 303
+    make_client().login("unit_env", "Env-pass-2026")
+    with app.app_context():
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.create"))
+        assert entry.actor_name == "系统管理员" and "unit_env" in entry.summary
+
+
+def test_unit_user_needs_an_organ_unit(app, demo):
+    admin = login_as(app, "admin")
+    response = admin.post("/admin/users/new", {
+        "username": "bad_unit", "display_name": "某人", "role": "unit", "unit_id": 0, "password": "Pass-word-123"})
+    assert response.status_code == 200 and "必须指定所属单位" in response.get_data(as_text=True)
+    response = admin.post("/admin/users/new", {
+        "username": "bad_unit", "display_name": "某人", "role": "unit",
+        "unit_id": _unit_id(app, "办公室"), "password": "Pass-word-123"})
+    assert "一府一委两院" in response.get_data(as_text=True)
+
+
+def test_duplicate_username_and_invalid_input_are_chinese_errors(app, demo):
+    admin = login_as(app, "admin")
+    response = admin.post("/admin/users/new", {
+        "username": "STAFF", "display_name": "重名", "role": "staff", "unit_id": 0, "password": "Pass-word-123"})
+    assert "已存在" in response.get_data(as_text=True)
+    response = admin.post("/admin/users/new", {
+        "username": "../etc", "display_name": "", "role": "superuser", "unit_id": "abc", "password": ""})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "用户名只能包含" in body and "请输入姓名" in body and "请从列表中选择有效的选项" in body
+
+
+def test_change_role_and_unit_signs_user_out(app, demo, make_client):
+    staff = make_client()
+    staff.login("staff")
+    admin = login_as(app, "admin")
+    with app.app_context():
+        user = db.session.get(User, demo["staff"])
+        version = user.version
+    response = admin.post(f"/admin/users/{demo['staff']}", {
+        "username": "staff", "display_name": "李秀兰", "role": "reviewer", "unit_id": 0, "email": "",
+        "active": "y", "version": version})
+    assert response.status_code == 303
+    assert staff.get("/").status_code == 302
+    with app.app_context():
+        assert db.session.get(User, demo["staff"]).role is Role.REVIEWER
+
+
+def test_admin_cannot_disable_self(app, demo):
+    admin = login_as(app, "admin")
+    with app.app_context():
+        version = db.session.get(User, demo["admin"]).version
+    response = admin.post(f"/admin/users/{demo['admin']}", {
+        "username": "admin", "display_name": "系统管理员", "role": "admin", "unit_id": 0, "version": version})
+    assert "不能停用自己" in response.get_data(as_text=True)
+
+
+def test_stale_edit_is_refused(app, demo):
+    admin = login_as(app, "admin")
+    with app.app_context():
+        version = db.session.get(User, demo["reviewer1"]).version
+    data = {"username": "reviewer1", "display_name": "张伟", "role": "reviewer", "unit_id": 0, "active": "y",
+            "version": version}
+    assert admin.post(f"/admin/users/{demo['reviewer1']}", {**data, "display_name": "张伟一"}).status_code == 303
+    response = admin.post(f"/admin/users/{demo['reviewer1']}", {**data, "display_name": "张伟二"})
+    assert "已被他人修改" in response.get_data(as_text=True)
+
+
+def test_reset_password(app, demo, make_client):
+    admin = login_as(app, "admin")
+    response = admin.post(f"/admin/users/{demo['unit_health']}/password", {"password": "Health-2026-new"})
+    assert response.status_code == 303
+    make_client().login("unit_health", "Health-2026-new")
+
+
+def test_units_create_edit_and_disable(app, demo):
+    admin = login_as(app, "admin")
+    assert admin.post("/admin/units/new", {"name": "区审计局", "kind": "government",
+                                           "sort_order": "150", "active": "y"}).status_code == 303
+    unit_id = _unit_id(app, "区审计局")
+    with app.app_context():
+        version = db.session.get(Unit, unit_id).version
+    assert admin.post(f"/admin/units/{unit_id}", {"name": "区审计局", "kind": "government", "sort_order": "150",
+                                                  "version": version}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Unit, unit_id).active is False
+    dup = admin.post("/admin/units/new", {"name": "区审计局", "kind": "government"})
+    assert "已存在" in dup.get_data(as_text=True)
+
+
+def test_non_admins_get_403(app, demo):
+    for username in ("staff", "unit_edu", "reviewer1"):
+        client = login_as(app, username)
+        assert client.get("/admin/users").status_code == 403
+        assert client.post("/admin/units/new", {"name": "x", "kind": "government"}).status_code == 403

@@ -1,0 +1,174 @@
+"""Every route × every kind of user, generated from the app's URL map.
+
+The expectation table below is keyed by endpoint. A route that is not in it fails the
+test, so a new page or action cannot be added without someone deciding who may use it.
+Beyond the table, two rules hold for every route whatever the table says: another
+unit's item (and its evidence, entries, extension requests) is 404, and a refused
+request leaves no trace in the history (nothing was done).
+"""
+from __future__ import annotations
+
+import pytest
+
+from .abuse_support import audit_count, build_world
+from .conftest import Client
+
+PRINCIPALS = ("anonymous", "admin", "staff", "unit_edu", "unit_health", "reviewer1")
+
+# Outcomes. ACT: the user may try; the operation itself may refuse (wrong stage, wrong role
+# inside the item, invalid empty form) with 200/403/409, but never by hiding the item.
+OK, LOGIN, DENY, HIDDEN, ACT, ANY = "ok", "login", "403", "404", "act", "any"
+
+
+def policy(anonymous, admin, staff, unit_edu, unit_health, reviewer1) -> dict[str, str]:
+    return dict(zip(PRINCIPALS, (anonymous, admin, staff, unit_edu, unit_health, reviewer1), strict=True))
+
+
+EVERYONE = policy(OK, OK, OK, OK, OK, OK)
+SIGNED_IN = policy(LOGIN, OK, OK, OK, OK, OK)
+ADMIN_ONLY = policy(LOGIN, OK, DENY, DENY, DENY, DENY)
+STAFF = policy(LOGIN, OK, OK, DENY, DENY, DENY)
+UNIT_ONLY = policy(LOGIN, DENY, DENY, OK, OK, DENY)
+REVIEWER_ONLY = policy(LOGIN, DENY, DENY, DENY, DENY, OK)
+# The world's item is 区教育局's and in 整改中: 区卫生健康局 and reviewers may not see it.
+ITEM_PAGE = policy(LOGIN, OK, OK, OK, HIDDEN, HIDDEN)
+ITEM_ACTION = policy(LOGIN, ACT, ACT, ACT, HIDDEN, HIDDEN)
+
+EXPECTED: dict[str, dict[str, str]] = {
+    "auth.login": EVERYONE,
+    "auth.logout": policy(ANY, ANY, ANY, ANY, ANY, ANY),
+    "auth.change_password": SIGNED_IN,
+    "main.home": SIGNED_IN,
+    "main.healthz": EVERYONE,
+    "admin.*": ADMIN_ONLY,
+    "activities.index": STAFF,
+    "activities.new": STAFF,
+    "activities.edit": STAFF,
+    "activities.detail": STAFF,
+    "activities.add_item": STAFF,
+    "activities.publish": STAFF,
+    "items.index": STAFF,
+    "items.detail": ITEM_PAGE,
+    "items.attachment": ITEM_PAGE,
+    **{f"items.{name}": ITEM_ACTION for name in (
+        "answer", "assign", "acknowledge", "progress", "report", "return_report", "accept_report",
+        "request_extension", "decide_extension", "publish", "open_evaluation", "vote", "tally",
+        "close_evaluation")},
+    "work.my_items": UNIT_ONLY,
+    "work.my_evaluations": REVIEWER_ONLY,
+}
+
+# URL arguments that point into one item: whatever the table says, another unit gets 404.
+ITEM_SCOPED_ARGS = {"item_id", "attachment_id", "entry_id", "request_id", "extension_id"}
+# Requests that end the session they are sent with get a client of their own.
+SESSION_ENDING = {"auth.logout"}
+
+
+def expectation_for(endpoint: str) -> dict[str, str] | None:
+    if endpoint in EXPECTED:
+        return EXPECTED[endpoint]
+    return EXPECTED.get(endpoint.split(".", 1)[0] + ".*")
+
+
+def outcome_matches(expected: str, response) -> bool:
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    to_login = status in (301, 302, 303) and location.startswith("/login")
+    if expected == OK:
+        return status == 200 or (status in (301, 302, 303) and not to_login)
+    if expected == LOGIN:
+        return to_login
+    if expected == DENY:
+        return status == 403
+    if expected == HIDDEN:
+        return status == 404
+    if expected == ACT:
+        return status in (200, 303, 403, 409) and not to_login
+    if expected == ANY:
+        return status < 400
+    raise AssertionError(f"unknown outcome {expected}")
+
+
+def matrix_rules(app, world):
+    """(endpoint, method, path) for every route, with ids from the world filled in."""
+    rules = []
+    unknown_args = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        missing = set(rule.arguments) - set(world.args)
+        if missing:
+            unknown_args.append(f"{rule.rule} ({rule.endpoint}): {sorted(missing)}")
+            continue
+        with app.test_request_context():
+            from flask import url_for
+            path = url_for(rule.endpoint, **{name: world.args[name] for name in rule.arguments})
+        for method in ("GET", "POST"):
+            if method in rule.methods:
+                rules.append((rule.endpoint, method, path, set(rule.arguments)))
+    assert not unknown_args, ("URL arguments the test world cannot fill; add them to World.args in "
+                              f"tests/abuse_support.py: {unknown_args}")
+    return rules
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app)
+
+
+def test_every_endpoint_is_classified(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    unclassified = sorted(e for e in endpoints if expectation_for(e) is None)
+    assert not unclassified, ("routes without an authorization expectation; add them to EXPECTED in "
+                              f"tests/test_authz_matrix.py: {unclassified}")
+    stale = sorted(k for k in EXPECTED if not k.endswith(".*") and k not in endpoints)
+    assert not stale, f"EXPECTED lists endpoints that no longer exist: {stale}"
+
+
+def test_authorization_matrix(app, world):
+    clients: dict[str, Client] = {}
+
+    def client_for(principal: str, fresh: bool = False) -> Client:
+        if principal in clients and not fresh:
+            return clients[principal]
+        client = Client(app)
+        if principal != "anonymous":
+            client.login(principal)
+        if not fresh:
+            clients[principal] = client
+        return client
+
+    failures = []
+    for endpoint, method, path, arguments in matrix_rules(app, world):
+        expected = expectation_for(endpoint)
+        if expected is None:
+            continue  # reported by test_every_endpoint_is_classified
+        for principal in PRINCIPALS:
+            want = expected[principal]
+            if arguments & ITEM_SCOPED_ARGS and principal == "unit_health":
+                want = HIDDEN
+            client = client_for(principal, fresh=endpoint in SESSION_ENDING)
+            before = audit_count(app) if method == "POST" and want in (LOGIN, DENY, HIDDEN) else None
+            response = client.get(path) if method == "GET" else client.post(path, {})
+            if not outcome_matches(want, response):
+                failures.append(f"{method} {path} [{endpoint}] as {principal}: expected {want}, got "
+                                f"{response.status_code} {response.headers.get('Location', '')}")
+            elif before is not None and audit_count(app) != before:
+                failures.append(f"{method} {path} [{endpoint}] as {principal}: refused but wrote history")
+    assert not failures, "authorization matrix mismatches:\n" + "\n".join(failures)
+
+
+def test_matrix_covers_item_actions_for_a_reviewer_on_an_item_under_evaluation(app, world):
+    """Reviewers see an item once it is being evaluated, and may vote on it, but may not
+    act as staff or as the unit on it."""
+    reviewer = Client(app)
+    reviewer.login("reviewer1")
+    item = world.evaluating_item
+    assert reviewer.get(f"/items/{item}").status_code == 200
+    before = audit_count(app)
+    for action in ("answer", "assign", "acknowledge", "accept", "evaluation/close", "publish", "return"):
+        response = reviewer.post(f"/items/{item}/{action}", {"answer": "x", "reason": "x", "published": "1",
+                                                             "deadline": "2099-01-01", "lead_unit_id": "1"})
+        assert response.status_code in (200, 403, 409), (action, response.status_code)
+    assert audit_count(app) == before
+    assert reviewer.post(f"/items/{item}/evaluation/vote", {"grade": "satisfied"}).status_code == 303

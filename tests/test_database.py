@@ -1,0 +1,130 @@
+"""Migrations, model/migration agreement, SQLite tuning, the append-only history, CLI."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from tracker.extensions import db
+from tracker.models import AuditEntry
+
+
+def test_migrations_build_the_schema_and_match_the_models(app):
+    """The test database was built by ``alembic upgrade`` from empty (see conftest)."""
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        diff = compare_metadata(context, db.metadata)
+        assert diff == [], f"models and migrations disagree: {diff}"
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+    from alembic.script import ScriptDirectory
+    from flask_migrate import Migrate  # noqa: F401 - configured by the app
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config() if hasattr(app.extensions["migrate"], "migrate") \
+            else None
+    script = ScriptDirectory("migrations") if config is None else ScriptDirectory.from_config(config)
+    assert version == script.get_current_head()
+
+
+def test_downgrade_and_upgrade_again(app):
+    from flask_migrate import downgrade, upgrade
+    with app.app_context():
+        downgrade(directory="migrations", revision="base")
+        names = sa.inspect(db.engine).get_table_names()
+        assert "item" not in names and "audit_entry" not in names
+        upgrade(directory="migrations")
+        assert "item" in sa.inspect(db.engine).get_table_names()
+
+
+def test_audit_history_cannot_be_changed_by_orm_or_sql(app, demo):
+    with app.app_context():
+        entry = db.session.scalar(sa.select(AuditEntry).limit(1)) or AuditEntry(
+            actor_name="x", action="t", object_type="t", summary="s")
+        if entry.id is None:
+            db.session.add(entry)
+            db.session.commit()
+        entry.summary = "篡改"
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.get(AuditEntry, entry.id))
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
+        for statement in ("UPDATE audit_entry SET summary = 'x'", "DELETE FROM audit_entry"):
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+                db.session.execute(sa.text(statement))
+            db.session.rollback()
+
+
+def test_sqlite_is_tuned_for_several_workers(app, db_backend):
+    if db_backend != "sqlite":
+        pytest.skip("SQLite pragmas apply to the SQLite pass only (this is the PostgreSQL pass)")
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"]
+
+
+def test_sqlite_write_requests_take_the_write_lock_up_front(app, db_backend, demo):
+    """A POST starts with BEGIN IMMEDIATE: while another connection holds the write lock,
+    it waits (busy_timeout) instead of failing at once with "database is locked"."""
+    if db_backend != "sqlite":
+        pytest.skip("BEGIN IMMEDIATE is SQLite-specific (this is the PostgreSQL pass)")
+    statements = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda conn, cursor, statement, *args: statements.append(statement))
+    from .conftest import login_as
+    client = login_as(app, "admin")
+    statements.clear()
+    client.post("/admin/units/new", {"name": "区统计局", "kind": "government"})
+    assert "BEGIN IMMEDIATE" in statements
+    statements.clear()
+    client.get("/admin/units")
+    assert "BEGIN" in statements and "BEGIN IMMEDIATE" not in statements
+
+
+def test_cli_backup_creates_a_consistent_copy(app, db_backend, demo, tmp_path):
+    runner = app.test_cli_runner()
+    target = tmp_path / "backup.db"
+    result = runner.invoke(args=["backup", str(target)])
+    if db_backend != "sqlite":
+        assert "pg_dump" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT count(*) FROM user_account").fetchone()[0] == 9
+    copy.close()
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code != 0 and "已存在" in again.output
+
+
+def test_cli_create_admin_and_seed_demo_only_into_empty_database(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "--username", "root2", "--name", "管理员二",
+                                 "--password", "Root-pass-2026"])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(args=["seed-demo"])
+    assert refused.exit_code != 0 and "不为空" in refused.output
+    skipped = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert skipped.exit_code == 0 and "跳过" in skipped.output
+
+
+def test_seed_demo_has_items_in_every_stage(app):
+    from tracker.models import Item, Stage
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo-password" in result.output and "reviewer5" in result.output
+    with app.app_context():
+        stages = set(db.session.scalars(sa.select(Item.stage)))
+        assert stages == set(Stage)
+        assert db.session.scalar(sa.select(sa.func.max(Item.round))) == 2
+
+
+def test_seed_demo_refused_in_production(app):
+    app.config["ENV_NAME"] = "production"
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code != 0 and "生产模式" in result.output

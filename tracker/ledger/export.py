@@ -1,0 +1,171 @@
+"""The 台账 export: the items of the current list, one row each, streamed to an .xlsx.
+
+Memory must stay flat for a district's whole history (tens of thousands of items),
+so nothing here builds ORM objects: the ordered ids of the filtered list are read
+first (a list of ints), then each batch of ids is read as plain column rows with
+three side queries (co-units, latest entry, latest evaluation).  The query count is
+1 + 4 per batch, whatever the data, and each batch is dropped once written.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from typing import IO
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..documents.xlsx import Column, write_sheet
+from ..extensions import db
+from ..models import (
+    DEADLINE_STAGES,
+    Activity,
+    EntryKind,
+    Evaluation,
+    EvaluationStatus,
+    Item,
+    ProgressEntry,
+    Unit,
+    item_co_unit,
+)
+from ..models.base import to_local
+from ..services.calendar import get_calendar, yellow_workdays
+from ..tally import Grade
+from ..workdays import Light, traffic_light
+
+BATCH_SIZE = 500
+
+COLUMNS = [
+    Column("编号", 9),
+    Column("监督活动", 30, "wraptext"),
+    Column("活动类型", 14),
+    Column("会议", 13),
+    Column("会议日期", 12, "date"),
+    Column("来源", 10),
+    Column("询问人", 10),
+    Column("问题/意见内容", 50, "wraptext"),
+    Column("应询人", 18),
+    Column("答复", 50, "wraptext"),
+    Column("承诺事项", 40, "wraptext"),
+    Column("牵头单位", 18),
+    Column("协办单位", 24, "wraptext"),
+    Column("原定期限", 12, "date"),
+    Column("当前期限", 12, "date"),
+    Column("阶段", 18),
+    Column("轮次", 6, "int"),
+    Column("灯", 10),
+    Column("挂牌督办", 9),
+    Column("最新进展", 50, "wraptext"),
+    Column("进展日期", 12, "date"),
+    Column("测评结果", 14),
+    Column("满意票", 8, "int"),
+    Column("基本满意票", 10, "int"),
+    Column("不满意票", 9, "int"),
+    Column("无效票", 8, "int"),
+    Column("办结日期", 12, "date"),
+]
+HEADERS = [c.header for c in COLUMNS]
+
+_LIGHT_TEXT = {Light.GREEN: "绿（正常）", Light.YELLOW: "黄（临期）", Light.RED: "红（逾期）"}
+
+_Lead = aliased(Unit)
+_ROW_COLUMNS = (
+    Item.id, Item.activity_id, Item.seq, Item.origin, Item.question, Item.asker, Item.respondent_name,
+    Item.respondent_post, Item.answer, Item.commitments, Item.original_deadline, Item.deadline, Item.stage,
+    Item.round, Item.supervised, Item.closed_at, Activity.title.label("activity_title"),
+    Activity.kind.label("activity_kind"), Activity.meeting_session, Activity.meeting_date,
+    _Lead.name.label("lead_name"),
+)
+
+
+def ledger_ids(filtered: sa.Select) -> list[int]:
+    """The ids of ``filtered`` (visibility and list filters applied) in ledger order:
+    by meeting, then item number, the order staff keep the sheet in by hand."""
+    stmt = (filtered.with_only_columns(Item.id).join(Activity, Activity.id == Item.activity_id)
+            .order_by(Activity.meeting_date, Activity.id, Item.seq))
+    return list(db.session.scalars(stmt))
+
+
+def write_ledger(fileobj: IO[bytes], filtered: sa.Select, today: date, *, title: str,
+                 batch_size: int = BATCH_SIZE) -> int:
+    """Write the ledger of ``filtered`` to ``fileobj``; returns the number of rows."""
+    ids = ledger_ids(filtered)
+    write_sheet(fileobj, title, COLUMNS, ledger_rows(ids, today, batch_size))
+    return len(ids)
+
+
+def ledger_rows(ids: list[int], today: date, batch_size: int = BATCH_SIZE) -> Iterator[list]:
+    calendar, yellow = get_calendar(), yellow_workdays()
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start:start + batch_size]
+        rows = {r.id: r for r in db.session.execute(
+            sa.select(*_ROW_COLUMNS).join(Activity, Activity.id == Item.activity_id)
+            .outerjoin(_Lead, _Lead.id == Item.lead_unit_id).where(Item.id.in_(chunk)))}
+        co_units = _co_units(chunk)
+        entries = _latest_entries(chunk)
+        evaluations = _latest_evaluations(chunk)
+        for item_id in chunk:
+            row = rows[item_id]
+            light = (traffic_light(row.deadline, today, yellow_workdays=yellow, calendar=calendar)
+                     if row.stage in DEADLINE_STAGES else Light.NONE)
+            yield _ledger_row(row, co_units.get(item_id, []), entries.get(item_id), evaluations.get(item_id), light)
+
+
+def _ledger_row(row, co_units: list[str], entry, evaluation, light: Light) -> list:
+    respondent = row.respondent_name or ""
+    if row.respondent_post:
+        respondent = f"{respondent}（{row.respondent_post}）" if respondent else row.respondent_post
+    return [
+        f"{row.activity_id}-{row.seq}", row.activity_title, row.activity_kind.label,
+        f"第{row.meeting_session}次会议", row.meeting_date, row.origin.label, row.asker, row.question,
+        respondent or None, row.answer, row.commitments, row.lead_name, "、".join(co_units) or None,
+        row.original_deadline, row.deadline, row.stage.label, row.round, _LIGHT_TEXT.get(light),
+        row.supervised, *_entry_cells(entry), *_evaluation_cells(evaluation, row.round),
+        to_local(row.closed_at).date() if row.closed_at else None,
+    ]
+
+
+def _entry_cells(entry) -> list:
+    if entry is None:
+        return [None, None]
+    return [f"【{EntryKind(entry.kind).label}】{entry.text}", to_local(entry.created_at).date()]
+
+
+def _evaluation_cells(evaluation, current_round: int) -> list:
+    """An open evaluation shows no counts: partial tallies would leak the secret ballot."""
+    if evaluation is None:
+        return [None, None, None, None, None]
+    prefix = f"第{evaluation.round}轮：" if evaluation.round != current_round else ""
+    if evaluation.status is not EvaluationStatus.CLOSED:
+        return [prefix + "测评中", None, None, None, None]
+    result = Grade(evaluation.result).label if evaluation.result else "无效"
+    return [prefix + result, evaluation.satisfied, evaluation.basic, evaluation.unsatisfied, evaluation.invalid]
+
+
+def _co_units(chunk: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for item_id, name in db.session.execute(
+            sa.select(item_co_unit.c.item_id, Unit.name).join(Unit, Unit.id == item_co_unit.c.unit_id)
+            .where(item_co_unit.c.item_id.in_(chunk)).order_by(Unit.sort_order, Unit.name)):
+        found[item_id].append(name)
+    return found
+
+
+def _latest_entries(chunk: list[int]) -> dict:
+    latest = (sa.select(sa.func.max(ProgressEntry.id)).where(ProgressEntry.item_id.in_(chunk))
+              .group_by(ProgressEntry.item_id))
+    rows = db.session.execute(
+        sa.select(ProgressEntry.item_id, ProgressEntry.kind, ProgressEntry.text, ProgressEntry.created_at)
+        .where(ProgressEntry.id.in_(latest)))
+    return {r.item_id: r for r in rows}
+
+
+def _latest_evaluations(chunk: list[int]) -> dict:
+    latest = (sa.select(sa.func.max(Evaluation.id)).where(Evaluation.item_id.in_(chunk))
+              .group_by(Evaluation.item_id))
+    rows = db.session.execute(
+        sa.select(Evaluation.item_id, Evaluation.round, Evaluation.status, Evaluation.result, Evaluation.satisfied,
+                  Evaluation.basic, Evaluation.unsatisfied, Evaluation.invalid)
+        .where(Evaluation.id.in_(latest)))
+    return {r.item_id: r for r in rows}

@@ -1,0 +1,135 @@
+"""Deadline rules per activity kind and stage, and the escalation ladder, as settings.
+
+Local rules differ (2, 3 or 6 months for 审议意见; 西平县 交办 within 3 days; 常州 5
+working days), so every period is a setting an admin can change; the code only holds
+the presets from ``domain.md``. A broken stored value falls back to the preset
+rather than taking the item page down.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..models import ActivityKind, Item, local_today
+from ..workdays import DeadlineUnit, WorkCalendar, compute_deadline
+from . import OperationError
+from .calendar import get_calendar
+from .settings import get_setting, set_setting
+
+DEADLINE_STAGES = {
+    "assign": "交办（自会议之日起）",
+    "handle": "研究处理/整改（自交办之日起）",
+    "redo": "重新整改（自测评之日起）",
+}
+UNIT_LABELS = {DeadlineUnit.WORKDAYS: "个工作日", DeadlineUnit.MONTHS: "个月", DeadlineUnit.DAYS: "天（自然日）"}
+# Upper bounds keep a typo (300 months) from producing a deadline nobody would notice.
+UNIT_LIMITS = {DeadlineUnit.WORKDAYS: 250, DeadlineUnit.MONTHS: 24, DeadlineUnit.DAYS: 730}
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    amount: int
+    unit: DeadlineUnit
+
+    @property
+    def label(self) -> str:
+        return f"{self.amount} {UNIT_LABELS[self.unit]}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"amount": self.amount, "unit": self.unit.value}
+
+
+def _preset(assign: int, handle: int, redo: int) -> dict[str, DeadlineRule]:
+    return {"assign": DeadlineRule(assign, DeadlineUnit.WORKDAYS), "handle": DeadlineRule(handle, DeadlineUnit.MONTHS),
+            "redo": DeadlineRule(redo, DeadlineUnit.MONTHS)}
+
+
+# 西平县: 交办 within 3 days, 研究处理 within 3 months; 重新整改 2 months (镇海区, 石泉县);
+# 审计查出问题整改 reported within 6 months (监督法 Art. 27).
+PRESET_RULES: dict[ActivityKind, dict[str, DeadlineRule]] = {
+    ActivityKind.INQUIRY: _preset(3, 3, 2),
+    ActivityKind.REPORT_REVIEW: _preset(3, 3, 2),
+    ActivityKind.LAW_INSPECTION: _preset(3, 3, 2),
+    ActivityKind.AUDIT: _preset(3, 6, 2),
+    ActivityKind.OTHER: _preset(3, 3, 2),
+}
+
+
+def parse_rule(data: Any) -> DeadlineRule:
+    """A rule from stored JSON or a form; raises OperationError with the reason."""
+    if not isinstance(data, dict):
+        raise OperationError("期限规则格式不正确")
+    try:
+        unit = DeadlineUnit(data.get("unit"))
+    except ValueError:
+        raise OperationError("期限单位只能是工作日、月或自然日") from None
+    amount = data.get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise OperationError("期限数值必须是整数")
+    if not 1 <= amount <= UNIT_LIMITS[unit]:
+        raise OperationError(f"期限应为 1–{UNIT_LIMITS[unit]} {UNIT_LABELS[unit]}")
+    return DeadlineRule(amount, unit)
+
+
+def deadline_rules() -> dict[ActivityKind, dict[str, DeadlineRule]]:
+    """Stored rules over the presets; a stored value that fails validation uses the preset."""
+    stored = get_setting("deadline_rules") or {}
+    rules: dict[ActivityKind, dict[str, DeadlineRule]] = {}
+    for kind, presets in PRESET_RULES.items():
+        row = stored.get(kind.value) if isinstance(stored, dict) else None
+        rules[kind] = {}
+        for stage, preset in presets.items():
+            try:
+                rules[kind][stage] = parse_rule((row or {}).get(stage)) if row and stage in row else preset
+            except OperationError:
+                rules[kind][stage] = preset
+    return rules
+
+
+def save_deadline_rules(rules: dict[ActivityKind, dict[str, DeadlineRule]]) -> None:
+    set_setting("deadline_rules", {kind.value: {stage: rule.as_dict() for stage, rule in stages.items()}
+                                   for kind, stages in rules.items()})
+
+
+def due_date(kind: ActivityKind, stage: str, start: date, calendar: WorkCalendar | None = None,
+             rules: dict | None = None) -> date:
+    rule = (rules or deadline_rules())[kind][stage]
+    return compute_deadline(start, rule.amount, rule.unit, calendar or get_calendar())
+
+
+def assign_deadline(item: Item, today: date | None = None) -> date:
+    """The 办理期限 to propose when staff 交办 today."""
+    return due_date(item.activity.kind, "handle", today or local_today())
+
+
+def redo_deadline(item: Item, today: date | None = None) -> date:
+    """The deadline of a new round of 改 when the evaluation rule names none."""
+    return due_date(item.activity.kind, "redo", today or local_today())
+
+
+# -- the escalation ladder ------------------------------------------------------
+
+LADDER_DEFAULTS: dict[str, Any] = {
+    "remind_on_yellow": True,  # 临期（黄灯）时自动提醒承办单位
+    "warn_on_red": True,  # 逾期（红灯）时自动发出逾期警告
+    "supervise_after_overdue_days": 30,  # 逾期满 N 天提请挂牌督办；None 为不自动
+    "supervise_after_failed_rounds": None,  # None: follow the evaluation rule (tally)
+    "remind_assign_due": True,  # 会议后超过交办期限仍未交办，提醒工作人员
+}
+
+
+def ladder() -> dict[str, Any]:
+    stored = get_setting("escalation_ladder")
+    merged = dict(LADDER_DEFAULTS)
+    if isinstance(stored, dict):
+        merged.update({k: v for k, v in stored.items() if k in LADDER_DEFAULTS})
+    return merged
+
+
+def save_ladder(values: dict[str, Any]) -> None:
+    for key in ("supervise_after_overdue_days", "supervise_after_failed_rounds"):
+        value = values.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650):
+            raise OperationError("天数/轮次应为 1–3650 的整数，或留空表示不自动")
+    set_setting("escalation_ladder", {k: values.get(k) for k in LADDER_DEFAULTS})

@@ -1,0 +1,175 @@
+"""Inbox notifications, derived from the history.
+
+Every workflow operation already writes an :class:`AuditEntry` in its own transaction
+(``audit.record``). :func:`on_audit` turns the events someone must act on into inbox
+lines — and outbox mail when SMTP is configured — in that same transaction, so an
+action that rolls back notifies nobody, and the operations need not know who to tell.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+
+from ..extensions import db
+from ..models import (
+    Activity,
+    AuditEntry,
+    Evaluation,
+    EvaluationMode,
+    Item,
+    Notification,
+    OutboxMail,
+    Role,
+    User,
+    item_co_unit,
+)
+
+KIND_LABELS = {
+    "assign": "新交办", "return": "报告退回", "accept": "报告受理", "report": "报告待审核",
+    "extension": "延期", "evaluation": "待测评", "result": "测评结果", "reminder": "催办督办",
+    "supervise": "挂牌督办", "assign_due": "交办超期",
+}
+
+Recipient = tuple[int, str | None]  # user id, e-mail address
+_cache: ContextVar[dict | None] = ContextVar("notify_recipients", default=None)
+
+
+@contextmanager
+def cached_recipients() -> Iterator[None]:
+    """Remember who belongs to which unit for a batch job: the daily run notifies
+    thousands of items and must not ask the database the same question each time."""
+    token = _cache.set({})
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
+def _users(key: tuple, stmt: sa.Select) -> list[Recipient]:
+    cache = _cache.get()
+    if cache is not None and key in cache:
+        return cache[key]
+    rows = [(row[0], row[1]) for row in db.session.execute(stmt).all()]
+    if cache is not None:
+        cache[key] = rows
+    return rows
+
+
+def _active(role: Role) -> sa.Select:
+    return sa.select(User.id, User.email).where(User.role == role, User.active.is_(True)).order_by(User.id)
+
+
+def unit_users(unit_ids: list[int]) -> list[Recipient]:
+    ids = sorted({u for u in unit_ids if u})
+    if not ids:
+        return []
+    return _users(("units", tuple(ids)), _active(Role.UNIT).where(User.unit_id.in_(ids)))
+
+
+def staff_users(item: Item) -> list[Recipient]:
+    """Staff of the activity's lead committee; every staff member when it has none."""
+    committee = _users(("committee", item.activity_id), sa.select(Activity.lead_committee_id, sa.null())
+                       .where(Activity.id == item.activity_id))
+    committee_id = committee[0][0] if committee else None
+    if committee_id:
+        users = _users(("staff", committee_id), _active(Role.STAFF).where(User.unit_id == committee_id))
+        if users:
+            return users
+    return _users(("staff", None), _active(Role.STAFF))
+
+
+def reviewers() -> list[Recipient]:
+    return _users(("reviewers",), _active(Role.REVIEWER))
+
+
+def item_unit_ids(item: Item) -> list[int]:
+    co = _users(("co", item.id), sa.select(item_co_unit.c.unit_id, sa.null()).where(item_co_unit.c.item_id == item.id))
+    return [item.lead_unit_id or 0] + [row[0] for row in co]
+
+
+def _lead(item: Item) -> list[Recipient]:
+    return unit_users([item.lead_unit_id or 0])
+
+
+def _units(item: Item) -> list[Recipient]:
+    return unit_users(item_unit_ids(item))
+
+
+def _route(entry: AuditEntry, item: Item) -> tuple[str, list[Recipient], str] | None:
+    """(kind, recipients, text) for an event people must act on, else None."""
+    title = f"{item.code} {item.title}"
+    action = entry.action
+    if action == "item.assign":
+        return "assign", _units(item), f"新交办事项：{title}（期限 {item.deadline:%Y-%m-%d}）"
+    if action == "item.return":
+        return "return", _lead(item), f"整改情况报告被退回：{title}"
+    if action == "item.accept":
+        return "accept", _lead(item), f"整改情况报告已受理：{title}"
+    if action == "item.report":
+        return "report", staff_users(item), f"{entry.summary}，待审核：{title}"
+    if action == "extension.request":
+        return "extension", staff_users(item), f"收到延期申请：{title}"
+    if action == "extension.decide":
+        return "extension", _lead(item), f"{entry.summary}：{title}"
+    if action == "evaluation.open":
+        evaluation = db.session.get(Evaluation, entry.object_id) if entry.object_id else None
+        if evaluation is None or evaluation.mode is not EvaluationMode.ONLINE:
+            return None  # meeting votes happen on voting devices, not in the app
+        return "evaluation", reviewers(), f"有待您测评的事项：{title}"
+    if action == "evaluation.close":
+        return "result", _units(item), f"{entry.summary}：{title}"
+    if action in ("followup.urge", "followup.supervise", "followup.remind", "followup.warn"):
+        return "reminder", _units(item), f"{entry.summary}：{title}"
+    if action == "item.supervise":
+        return "supervise", _units(item) + staff_users(item), f"{entry.summary}：{title}"
+    if action == "followup.assign_due":
+        return "assign_due", staff_users(item), f"{entry.summary}：{title}"
+    return None
+
+
+def on_audit(entry: AuditEntry) -> None:
+    """Called by ``audit.record`` for every history row; cheap for events nobody routes."""
+    if entry.item_id is None or entry.action not in ROUTED_ACTIONS:
+        return
+    item = db.session.get(Item, entry.item_id)
+    if item is None:
+        return
+    routed = _route(entry, item)
+    if routed is None:
+        return
+    kind, recipients, text = routed
+    text = text[:500]
+    seen: set[int] = set()
+    mail = has_app_context() and bool(current_app.config.get("MAIL_SERVER"))
+    for user_id, email in recipients:
+        if user_id in seen or user_id == entry.actor_id:
+            continue
+        seen.add(user_id)
+        db.session.add(Notification(user_id=user_id, kind=kind, item_id=item.id, text=text))
+        if mail and email:
+            db.session.add(_mail(email, kind, text, item))
+
+
+def _mail(to: str, kind: str, text: str, item: Item) -> OutboxMail:
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    link = f"{base}/items/{item.id}" if base else f"事项编号 {item.code}"
+    body = (f"{text}\n\n请登录“问答改评”监督跟踪系统查看：{link}\n\n"
+            f"（本邮件由系统自动发送，请勿直接回复。）\n{current_app.config.get('ORG_NAME', '')}")
+    return OutboxMail(to_addr=to, subject=f"【问答改评】{KIND_LABELS[kind]}：{item.title}"[:200], body=body)
+
+
+ROUTED_ACTIONS = frozenset({
+    "item.assign", "item.return", "item.accept", "item.report", "extension.request", "extension.decide",
+    "evaluation.open", "evaluation.close", "followup.urge", "followup.supervise", "followup.remind",
+    "followup.warn", "item.supervise", "followup.assign_due",
+})
+
+
+def unread_count(user_id: int) -> int:
+    """The header badge: one indexed COUNT, nothing else."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
