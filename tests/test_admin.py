@@ -112,3 +112,27 @@ def test_non_admins_get_403(app, demo):
         client = login_as(app, username)
         assert client.get("/admin/users").status_code == 403
         assert client.post("/admin/units/new", {"name": "x", "kind": "government"}).status_code == 403
+
+
+def test_rules_page_sets_default_and_validates_custom_rule(app, demo):
+    import json
+
+    from tracker.tally import PRESETS, rule_to_dict
+    admin = login_as(app, "admin")
+    page = admin.get("/admin/rules").get_data(as_text=True)
+    assert "镇海区" in page and "石泉县" in page and "含本数" in page
+    assert admin.post("/admin/rules/default", {"rule_key": "shiquan"}).status_code == 303
+    bad = admin.post("/admin/rules/custom", {"rule_json": "{not json"})
+    assert "JSON 格式错误" in bad.get_data(as_text=True)
+    data = {**rule_to_dict(PRESETS["zhenhai"]), "key": "local", "name": "本区规则", "satisfied_share": "3/2"}
+    invalid = admin.post("/admin/rules/custom", {"rule_json": json.dumps(data, ensure_ascii=False)})
+    assert invalid.status_code == 200 and "不超过 1" in invalid.get_data(as_text=True)
+    data["satisfied_share"] = "2/3"
+    assert admin.post("/admin/rules/custom", {"rule_json": json.dumps(data, ensure_ascii=False)}).status_code == 303
+    with app.app_context():
+        from tracker.services.settings import available_rules, get_setting
+        assert get_setting("default_rule_key") == "shiquan"
+        assert str(available_rules()["local"].satisfied_share) == "2/3"
+    staff = login_as(app, "staff")
+    form_page = staff.get("/activities/new").get_data(as_text=True)
+    assert "本区规则" in form_page

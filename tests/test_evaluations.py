@@ -1,0 +1,169 @@
+"""满意度测评 through the operations and pages: presets on real figures, quorum, secrecy."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import AuditEntry, Evaluation, EvaluationMode, EvaluationParticipant, Stage, local_today
+from tracker.services import OperationError
+from tracker.services import evaluations as ev
+from tracker.tally import Grade
+
+from .conftest import login_as
+from .helpers import current_evaluation, make_activity, make_item, user
+
+
+def _meeting_round(rule: str, counts: dict, new_deadline=None):
+    staff = user("staff")
+    item = make_item(make_activity(rule=rule), stage="accepted")
+    evaluation = ev.open_evaluation(item, EvaluationMode.MEETING, 33, staff)
+    ev.enter_tally(evaluation, item, {"members_total": 33, **counts}, staff)
+    ev.close_evaluation(evaluation, item, staff, new_deadline=new_deadline)
+    return item, evaluation
+
+
+@pytest.mark.parametrize("rule, counts, grade, stage, months", [
+    ("zhenhai", dict(members_present=29, satisfied=20, basic=6, unsatisfied=2, invalid=1), "satisfied", "closed", None),
+    ("zhenhai", dict(members_present=29, satisfied=15, basic=10, unsatisfied=3, invalid=1), "basic", "closed", None),
+    ("zhenhai", dict(members_present=29, satisfied=10, basic=5, unsatisfied=13, invalid=1), "unsatisfied",
+     "rectifying", 2),
+    ("shiquan", dict(members_present=29, satisfied=15, basic=10, unsatisfied=3, invalid=1), "basic", "rectifying", 2),
+    ("anhui2013", dict(members_present=29, satisfied=15, basic=10, unsatisfied=3, invalid=1), "satisfied", "closed",
+     None),
+])
+def test_presets_on_realistic_figures(app_ctx, demo, rule, counts, grade, stage, months):
+    item, evaluation = _meeting_round(rule, counts)
+    assert evaluation.result == grade and item.stage.value == stage
+    if months:
+        from tracker.workdays import add_months
+        assert item.round == 2 and item.deadline == add_months(local_today(), months)
+    assert evaluation.rule["key"] == rule
+
+
+def test_anhui_unsatisfied_needs_next_meeting_date(app_ctx, demo):
+    counts = dict(members_present=29, satisfied=5, basic=5, unsatisfied=18, invalid=1)
+    with pytest.raises(OperationError, match="下次常委会会议"):
+        _meeting_round("anhui2013", counts)
+    db.session.rollback()
+    item, evaluation = _meeting_round("anhui2013", counts, new_deadline=local_today() + timedelta(days=60))
+    assert evaluation.result == "unsatisfied" and evaluation.consequence == "redo"
+    assert item.deadline == local_today() + timedelta(days=60)
+
+
+def test_no_quorum_cannot_close_and_round_stays_open(app_ctx, demo):
+    staff = user("staff")
+    item = make_item(stage="accepted")
+    evaluation = ev.open_evaluation(item, EvaluationMode.MEETING, 33, staff)
+    ev.enter_tally(evaluation, item, {"members_total": 33, "members_present": 16, "satisfied": 16, "basic": 0,
+                                      "unsatisfied": 0, "invalid": 0}, staff)
+    with pytest.raises(OperationError, match="法定人数"):
+        ev.close_evaluation(evaluation, item, staff)
+    assert evaluation.is_open and item.stage is Stage.EVALUATING
+
+
+def test_impossible_tally_is_refused_in_chinese(app_ctx, demo):
+    staff = user("staff")
+    item = make_item(stage="accepted")
+    evaluation = ev.open_evaluation(item, EvaluationMode.MEETING, 33, staff)
+    with pytest.raises(OperationError, match="超过实到人数"):
+        ev.enter_tally(evaluation, item, {"members_total": 33, "members_present": 29, "satisfied": 20, "basic": 10,
+                                          "unsatisfied": 0, "invalid": 0}, staff)
+
+
+def test_online_nobody_voting_is_unsatisfied_only_with_quorum(app_ctx, demo):
+    staff = user("staff")
+    item = make_item(stage="accepted")
+    evaluation = ev.open_evaluation(item, EvaluationMode.ONLINE, None, staff)
+    assert evaluation.members_total == 5  # the five active reviewers
+    with pytest.raises(OperationError, match="法定人数"):
+        ev.close_evaluation(evaluation, item, staff)
+    for i in (1, 2, 3):
+        ev.cast_vote(evaluation, item, None, user(f"reviewer{i}"))  # three blank ballots
+    ev.close_evaluation(evaluation, item, staff)
+    assert evaluation.invalid == 3 and evaluation.result == "unsatisfied" and item.round == 2
+
+
+def test_two_failed_rounds_flag_the_item_for_the_council(app_ctx, demo):
+    staff = user("staff")
+    item = make_item(stage="accepted")
+    for round_number in (1, 2):
+        evaluation = ev.open_evaluation(item, EvaluationMode.MEETING, 33, staff)
+        ev.enter_tally(evaluation, item, {"members_total": 33, "members_present": 30, "satisfied": 1, "basic": 1,
+                                          "unsatisfied": 28, "invalid": 0}, staff)
+        ev.close_evaluation(evaluation, item, staff)
+        assert item.supervised is (round_number == 2)
+        if round_number == 1:
+            from tracker.services import items as ops
+            unit_user = user("unit_edu")
+            ops.submit_report(item, "再次报告", [], unit_user)
+            ops.accept_report(item, staff)
+    assert item.round == 3
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.item_id == item.id)).all()
+    assert actions.count("item.supervise") == 1
+
+
+def test_ballot_secrecy_nothing_links_a_reviewer_to_a_grade(app, demo):
+    with app.app_context():
+        item = make_item(stage="evaluating")
+        item_id = item.id
+        db.session.commit()
+    grades = {"reviewer1": "satisfied", "reviewer2": "unsatisfied"}
+    for username, grade in grades.items():
+        assert login_as(app, username).post(f"/items/{item_id}/evaluation/vote", {"grade": grade}).status_code == 303
+    with app.app_context():
+        # The participation table has only (evaluation, user): no grade, no time.
+        columns = {c.name for c in EvaluationParticipant.__table__.columns}
+        assert columns == {"evaluation_id", "user_id"}
+        votes = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "evaluation.vote")).all()
+        assert len(votes) == 2
+        for entry in votes:
+            text = f"{entry.summary} {entry.details}"
+            assert all(word not in text for word in ("满意票", "不满意", "satisfied", "basic", "unsatisfied"))
+        evaluation = current_evaluation(db.session.get(__import__("tracker").models.Item, item_id))
+        assert (evaluation.satisfied, evaluation.unsatisfied) == (1, 1)
+    # While open, no page shows running counts, and units never see reviewer names.
+    staff_page = login_as(app, "staff").get(f"/items/{item_id}").get_data(as_text=True)
+    assert "已有 2 人参加" in staff_page and "满意 1" not in staff_page
+    unit_page = login_as(app, "unit_edu").get(f"/items/{item_id}").get_data(as_text=True)
+    assert "张伟" not in unit_page and "刘洋" not in unit_page
+
+
+def test_vote_once_and_not_after_close(app, demo):
+    with app.app_context():
+        item = make_item(stage="closed")
+        item_id = item.id
+        db.session.commit()
+    reviewer = login_as(app, "reviewer5")
+    response = reviewer.post(f"/items/{item_id}/evaluation/vote", {"grade": "satisfied"})
+    assert response.status_code == 409 and "测评中" in response.get_data(as_text=True)
+    with app.app_context():
+        evaluation = db.session.scalar(sa.select(Evaluation).where(Evaluation.item_id == item_id))
+        assert evaluation.satisfied == 4  # unchanged
+
+
+def test_results_are_final_tally_cannot_be_entered_after_close(app, demo):
+    with app.app_context():
+        item = make_item(stage="closed")
+        item_id = item.id
+        db.session.commit()
+    staff = login_as(app, "staff")
+    response = staff.post(f"/items/{item_id}/evaluation/tally", {
+        "members_total": "5", "members_present": "5", "satisfied": "0", "basic": "0", "unsatisfied": "5",
+        "invalid": "0"})
+    assert response.status_code == 409
+
+
+def test_reviewer_sees_open_evaluations_and_other_roles_cannot_vote(app, demo):
+    with app.app_context():
+        item = make_item(stage="evaluating")
+        item_id = item.id
+        db.session.commit()
+    page = login_as(app, "reviewer3").get("/evaluations").get_data(as_text=True)
+    assert "城区学校大班额问题" in page and "去测评" in page
+    for username in ("staff", "unit_edu"):
+        response = login_as(app, username).post(f"/items/{item_id}/evaluation/vote", {"grade": "satisfied"})
+        assert response.status_code == 403
+    assert Grade.SATISFIED.label == "满意"
