@@ -213,3 +213,19 @@ def test_extension_request_and_approval_move_the_deadline(app, demo):
     item = _item(app, item_id)
     assert item.deadline == new and item.original_deadline == old
     assert "批准延期" in staff.get(f"/items/{item_id}").get_data(as_text=True)
+
+
+def test_staff_edit_question_before_assignment_only(app, demo):
+    with app.app_context():
+        from .helpers import make_item
+        item = make_item(stage="asked")
+        item_id, version = item.id, item.version
+        assigned_id = make_item(stage="assigned").id
+        db.session.commit()
+    staff = login_as(app, "staff")
+    assert "城区学校大班额" in staff.get(f"/items/{item_id}/edit").get_data(as_text=True)
+    response = staff.post(f"/items/{item_id}/edit", {"origin": "question", "question": "修改后的问题",
+                                                     "asker": "", "asked_unit_id": "0", "version": version})
+    assert response.status_code == 303 and _item(app, item_id).question == "修改后的问题"
+    assert staff.get(f"/items/{assigned_id}/edit").status_code == 403
+    assert login_as(app, "unit_edu").get(f"/items/{assigned_id}/edit").status_code == 403

@@ -21,6 +21,7 @@ from ..models import (
     local_today,
 )
 from ..services.calendar import light_for
+from ..services.deadlines import assign_deadline
 from ..services.evaluations import has_voted, participant_count
 from ..services.settings import available_rules
 from ..workflow import TRANSITIONS, Action, can
@@ -42,6 +43,8 @@ def default_forms(item: Item) -> dict:
     assign.co_unit_ids.data = [u.id for u in item.co_units]
     if not assign.lead_unit_id.data and item.asked_unit_id:
         assign.lead_unit_id.data = item.asked_unit_id
+    if not assign.deadline.data:
+        assign.deadline.data = assign_deadline(item)  # the activity kind's 办理期限 rule
     open_eval = f.OpenEvaluationForm(formdata=None)
     open_eval.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
     open_eval.rule_key.data = item.activity.evaluation_rule_key

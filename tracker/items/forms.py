@@ -38,9 +38,11 @@ class ProgressForm(BaseForm):
 
 
 class ReportForm(BaseForm):
-    text = CleanTextAreaField("整改情况报告", validators=[
+    # Own ids: the progress form on the same page also has "text" and "files" fields,
+    # and a label must point at its own box.
+    text = CleanTextAreaField("整改情况报告", id="report-text", validators=[
         DataRequired("请填写报告内容"), Length(max=50000, message="不超过 50000 字")])
-    files = MultipleFileField("附件")
+    files = MultipleFileField("附件", id="report-files")
 
 
 class ReturnForm(BaseForm):
@@ -88,3 +90,12 @@ class VoteForm(BaseForm):
 
 class PublishForm(BaseForm):
     published = CNSelectField("公开", choices=[("1", "向社会公布"), ("0", "不公布")])
+
+
+class EditItemForm(BaseForm):
+    origin = CNSelectField("类别", choices=[("question", "询问问题"), ("opinion", "审议意见")])
+    question = CleanTextAreaField("询问问题 / 审议意见内容", validators=[
+        DataRequired("请填写问题或意见内容"), Length(max=5000, message="内容不超过 5000 字")])
+    asker = StringField("询问人", validators=[Optional(), Length(max=64, message="不超过 64 字")])
+    asked_unit_id = CNSelectField("被询问（承办）单位", coerce=int, choices=[])
+    version = HiddenField()

@@ -4,15 +4,19 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..models import Activity, Attachment, Stage, Unit, UnitKind, local_today
+from ..models import Activity, Attachment, Origin, Stage, Unit, UnitKind, local_today
 from ..permissions import staff_required
+from ..services import OperationError, check_version
+from ..services import items as ops
 from ..services.calendar import light_for
+from ..workflow import Action, InvalidTransition, can
 from . import bp
-from .detail import render_item
+from .detail import organ_choices, render_item
+from .forms import EditItemForm
 from .queries import (
     PHASES,
     ItemFilters,
@@ -78,3 +82,33 @@ def attachment(attachment_id: int):
         "Cache-Control": "private, no-store",
     }
     return Response(file.data, mimetype=file.content_type, headers=headers)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(item_id: int):
+    """Correct the recorded question (only before it is assigned)."""
+    item = get_item(item_id)
+    if not can(current_user, item, Action.EDIT):
+        abort(403)
+    form = EditItemForm(obj=item) if request.method == "GET" else EditItemForm()
+    form.asked_unit_id.choices = [(0, "（未指定）")] + organ_choices()
+    if request.method == "GET":
+        form.origin.data, form.asked_unit_id.data = item.origin.value, item.asked_unit_id or 0
+    if form.validate_on_submit():
+        data = ops.ItemData(origin=Origin(form.origin.data), question=form.question.data,
+                            asker=form.asker.data or None, asked_unit_id=form.asked_unit_id.data or None,
+                            respondent_name=item.respondent_name, respondent_post=item.respondent_post,
+                            answer=item.answer, commitments=item.commitments)
+        try:
+            check_version(item, form.version.data)
+            ops.update_item(item, data, current_user)
+            db.session.commit()
+        except (OperationError, InvalidTransition) as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            item = get_item(item_id)
+        else:
+            flash("已保存", "success")
+            return redirect(url_for("items.detail", item_id=item.id), code=303)
+    return render_template("items/edit.html", form=form, item=item)
