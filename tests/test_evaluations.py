@@ -167,3 +167,27 @@ def test_reviewer_sees_open_evaluations_and_other_roles_cannot_vote(app, demo):
         response = login_as(app, username).post(f"/items/{item_id}/evaluation/vote", {"grade": "satisfied"})
         assert response.status_code == 403
     assert Grade.SATISFIED.label == "满意"
+
+
+def test_racing_double_vote_is_refused_by_the_database_not_a_500(app_ctx, demo, monkeypatch):
+    """Two requests of one reviewer can both pass the "already voted?" check; the
+    participant primary key must turn the second into a clear refusal."""
+    item = make_item(stage="evaluating")
+    evaluation = current_evaluation(item)
+    monkeypatch.setattr(ev, "has_voted", lambda *args: False)
+    ev.cast_vote(evaluation, item, Grade.SATISFIED, user("reviewer1"))
+    with pytest.raises(OperationError, match="只能投一次"):
+        ev.cast_vote(evaluation, item, Grade.UNSATISFIED, user("reviewer1"))
+    db.session.refresh(evaluation)
+    assert (evaluation.satisfied, evaluation.unsatisfied) == (1, 0)
+
+
+def test_vote_arriving_after_the_round_closed_is_not_counted(app_ctx, demo):
+    """The request saw the round open, but it was closed before its UPDATE ran."""
+    item = make_item(stage="evaluating")
+    evaluation = current_evaluation(item)
+    db.session.execute(sa.update(Evaluation).where(Evaluation.id == evaluation.id).values(status="closed")
+                       .execution_options(synchronize_session=False))
+    assert evaluation.is_open  # what the request had read
+    with pytest.raises(OperationError, match="已经结束"):
+        ev.cast_vote(evaluation, item, Grade.SATISFIED, user("reviewer2"))

@@ -41,6 +41,8 @@ class Evaluation(db.Model):
         sa.UniqueConstraint("item_id", "round"),
         sa.CheckConstraint("satisfied >= 0 AND basic >= 0 AND unsatisfied >= 0 AND invalid >= 0",
                            name="counts_not_negative"),
+        # "Recently closed" lists sort by closing time within a status.
+        sa.Index("ix_evaluation_status_closed_at", "status", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +51,7 @@ class Evaluation(db.Model):
     report_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("progress_entry.id"))
     mode: Mapped[EvaluationMode] = mapped_column(enum_column(EvaluationMode, "evaluation_mode"))
     status: Mapped[EvaluationStatus] = mapped_column(
-        enum_column(EvaluationStatus, "evaluation_status"), default=EvaluationStatus.OPEN, index=True)
+        enum_column(EvaluationStatus, "evaluation_status"), default=EvaluationStatus.OPEN)
     rule_key: Mapped[str] = mapped_column(sa.String(32))
     rule: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # snapshot of the rule used
     members_total: Mapped[int] = mapped_column(default=0)

@@ -51,11 +51,14 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
         raise OperationError("用户名或密码错误")
     if not user.active:
         raise OperationError("该账号已停用，请联系管理员")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    # A plain UPDATE without the version check: two logins of the same account at once
+    # (two browser tabs, two clerks sharing an account) must both succeed.
+    values = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        values["password_hash"] = hash_password(password)
+    db.session.execute(sa.update(User).where(User.id == user.id).values(**values)
+                       .execution_options(synchronize_session=False))
+    db.session.expire(user, list(values))
     record("auth.login", f"{user.display_name} 登录", object_type="user", object_id=user.id, actor=user)
     return user
 

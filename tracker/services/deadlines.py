@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..models import ActivityKind, Item, local_today
+from ..extensions import db
+from ..models import Activity, ActivityKind, Item, local_today
 from ..workdays import DeadlineUnit, WorkCalendar, compute_deadline
 from . import OperationError
 from .calendar import get_calendar
@@ -98,14 +99,19 @@ def due_date(kind: ActivityKind, stage: str, start: date, calendar: WorkCalendar
     return compute_deadline(start, rule.amount, rule.unit, calendar or get_calendar())
 
 
+def _kind(item: Item) -> ActivityKind:
+    # session.get hits the identity map when the page already loaded the activity.
+    return db.session.get(Activity, item.activity_id).kind
+
+
 def assign_deadline(item: Item, today: date | None = None) -> date:
     """The 办理期限 to propose when staff 交办 today."""
-    return due_date(item.activity.kind, "handle", today or local_today())
+    return due_date(_kind(item), "handle", today or local_today())
 
 
 def redo_deadline(item: Item, today: date | None = None) -> date:
     """The deadline of a new round of 改 when the evaluation rule names none."""
-    return due_date(item.activity.kind, "redo", today or local_today())
+    return due_date(_kind(item), "redo", today or local_today())
 
 
 # -- the escalation ladder ------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
@@ -28,6 +29,7 @@ from ..workdays import add_months
 from ..workflow import Action, apply, check
 from . import OperationError
 from .audit import record
+from .deadlines import redo_deadline
 from .settings import get_rule
 
 GRADE_COLUMNS = {Grade.SATISFIED: "satisfied", Grade.BASIC: "basic", Grade.UNSATISFIED: "unsatisfied"}
@@ -78,13 +80,20 @@ def cast_vote(evaluation: Evaluation, item: Item, grade: Grade | None, actor: Us
         raise OperationError("该测评不接受网上投票")
     if has_voted(evaluation, actor):
         raise OperationError("您已参加本轮测评，每人只能投一次，且不能修改")
-    db.session.add(EvaluationParticipant(evaluation_id=evaluation.id, user_id=actor.id))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(EvaluationParticipant(evaluation_id=evaluation.id, user_id=actor.id))
+    except IntegrityError:
+        raise OperationError("您已参加本轮测评，每人只能投一次，且不能修改") from None
     column = GRADE_COLUMNS[grade] if grade else "invalid"
-    db.session.execute(
-        sa.update(Evaluation).where(Evaluation.id == evaluation.id)
+    # "AND status = open" is re-checked after any row lock the closing request holds, so
+    # a vote can never land in a round whose result has already been counted.
+    counted = db.session.execute(
+        sa.update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.OPEN)
         .values({column: getattr(Evaluation, column) + 1})
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)).rowcount
+    if counted != 1:
+        raise OperationError("本轮测评已经结束，投票未计入")
     db.session.expire(evaluation)
     # The history says that this reviewer took part, never how they voted.
     record("evaluation.vote", "参加满意度测评（无记名）", object_type="evaluation", object_id=evaluation.id,
@@ -149,6 +158,10 @@ def close_evaluation(evaluation: Evaluation, item: Item, actor: User, new_deadli
     """
     today = today or local_today()
     check(actor, item, Action.CLOSE_EVALUATION)
+    # Lock the row (PostgreSQL; SQLite already holds the write lock) so no vote is
+    # counted between reading the tally and storing the result.
+    db.session.execute(sa.select(Evaluation.id).where(Evaluation.id == evaluation.id).with_for_update())
+    db.session.refresh(evaluation)
     if not evaluation.is_open or evaluation.item_id != item.id or evaluation.round != item.round:
         raise OperationError("该测评已结束")
     try:
@@ -163,6 +176,8 @@ def close_evaluation(evaluation: Evaluation, item: Item, actor: User, new_deadli
     if not decision.closes:
         if new_deadline is None and outcome.months:
             new_deadline = add_months(today, outcome.months)
+        if new_deadline is None and not outcome.next_meeting:
+            new_deadline = redo_deadline(item, today)  # the activity kind's 重新整改 rule
         if new_deadline is None:
             raise OperationError("该结果须在下次常委会会议上重新报告，请填写新的办理期限（下次会议前）")
         if new_deadline <= today:

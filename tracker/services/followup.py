@@ -9,7 +9,7 @@ from flask import g, has_app_context
 
 from ..extensions import db
 from ..models import CalendarOverride, Item, Notice, NoticeKind, Stage, User, local_today
-from ..workflow import Action, check
+from ..workflow import Action, NotAllowed, check
 from . import OperationError
 from .audit import record
 from .calendar import get_calendar
@@ -49,7 +49,7 @@ def send_notice(item: Item, kind: NoticeKind, text: str | None, reply_by: date |
 def set_supervised(item: Item, supervised: bool, reason: str | None, actor: User) -> None:
     """Staff put an item on, or take it off, the 主任会议 挂牌督办 list by hand."""
     if not actor.is_staff:
-        raise OperationError("只有工作人员可以设置挂牌督办")
+        raise NotAllowed("只有工作人员可以设置挂牌督办")
     reason = (reason or "").strip()
     if len(reason) > 500:
         raise OperationError("理由不超过 500 字")

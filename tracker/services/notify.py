@@ -49,6 +49,20 @@ def cached_recipients() -> Iterator[None]:
         _cache.reset(token)
 
 
+def prime_co_units(item_ids: list[int]) -> None:
+    """Load the co-units of many items in one query into the batch cache."""
+    cache = _cache.get()
+    if cache is None or not item_ids:
+        return
+    for item_id in item_ids:
+        cache[("co", item_id)] = []
+    for start in range(0, len(item_ids), 500):  # stay under every database's parameter limit
+        chunk = item_ids[start:start + 500]
+        for item_id, unit_id in db.session.execute(sa.select(item_co_unit.c.item_id, item_co_unit.c.unit_id)
+                                                   .where(item_co_unit.c.item_id.in_(chunk))):
+            cache[("co", item_id)].append((unit_id, None))
+
+
 def _users(key: tuple, stmt: sa.Select) -> list[Recipient]:
     cache = _cache.get()
     if cache is not None and key in cache:
