@@ -6,7 +6,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 20
-accesslog = os.environ.get("ACCESS_LOG", "-")
+# ACCESS_LOG="-" logs to stdout (default), a path to that file, "" turns the access log off.
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
 errorlog = "-"
 # Load the app before forking so a configuration error stops the master at once.
 preload_app = True
@@ -17,7 +18,7 @@ limit_request_line = 8190
 def post_fork(server, worker):
     """Never share database connections opened in the master with a worker."""
     from tracker.extensions import db
-    from wsgi import app
 
+    app = server.app.wsgi()  # the preloaded app, whichever module gunicorn was given
     with app.app_context():
         db.engine.dispose(close=False)

@@ -32,7 +32,6 @@ from tracker.models import (
     Item,
     ProgressEntry,
     Role,
-    Stage,
     Unit,
     UnitKind,
     User,
@@ -84,7 +83,7 @@ ORDER = list(TABLES)  # foreign keys: parents first
 
 
 def _context() -> Ctx:
-    from tracker.services.settings import get_setting, get_rule
+    from tracker.services.settings import get_rule, get_setting
     from tracker.tally import rule_to_dict
 
     users = db.session.scalars(sa.select(User)).all()
@@ -273,7 +272,9 @@ def seed_items(n_items: int, *, rng_seed: int = 7, open_evaluations: int = 30, l
             if long_item is None and a == n_activities - 1:
                 long_item = item
                 item.update(stage="rectifying", round=3, lead_unit_id=ctx.long_unit_id,
-                            asked_unit_id=ctx.long_unit_id, deadline=TODAY + timedelta(days=30))
+                            asked_unit_id=ctx.long_unit_id, deadline=TODAY + timedelta(days=30),
+                            original_deadline=TODAY, assigned_at=_at(meeting), acknowledged_at=_at(meeting),
+                            closed_at=None, closed_on_time=None, respondent_name="王局长", answer="认真落实。")
                 _history(ctx, rng, item, topic, meeting, open_budget, extra_progress=long_timeline // 2)
                 _long_tail(ctx, item, long_timeline)
             else:

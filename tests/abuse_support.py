@@ -14,7 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import Attachment, AuditEntry, EntryKind, Item
+from tracker.models import Attachment, AuditEntry, EntryKind, Evaluation, Item, Notification
 
 from .helpers import PDF_BYTES, make_activity, make_item, unit, user
 
@@ -37,6 +37,8 @@ class World:
     evaluating_item: int  # a second 区教育局 item, open for online evaluation
     users: dict[str, int] = field(default_factory=dict)
     units: dict[str, int] = field(default_factory=dict)
+    notification: int = 0  # unit_edu's inbox line about the 交办 of ``item``
+    evaluation: int = 0  # the closed evaluation of a third, 办结 item
 
     @property
     def args(self) -> dict[str, int]:
@@ -44,6 +46,7 @@ class World:
             "item_id": self.item, "activity_id": self.activity, "attachment_id": self.attachment,
             "entry_id": self.entry, "request_id": self.extension, "extension_id": self.extension,
             "user_id": self.users["unit_edu"], "unit_id": self.units["区教育局"],
+            "notification_id": self.notification, "day": "2027-10-01", "evaluation_id": self.evaluation,
         }
 
 
@@ -68,6 +71,10 @@ def build_world(app) -> World:
                       extension=extension.id, evaluating_item=evaluating.id,
                       users={name: u.id for name, u in users.items()},
                       units={name: unit(name).id for name in ("区教育局", "区卫生健康局", "社会建设工作委员会")})
+        closed = make_item(activity=activity, stage="closed")
+        world.evaluation = db.session.scalar(sa.select(Evaluation.id).where(Evaluation.item_id == closed.id))
+        world.notification = db.session.scalar(sa.select(Notification.id).where(
+            Notification.user_id == users["unit_edu"].id).order_by(Notification.id).limit(1))
         db.session.commit()
     return world
 
@@ -100,3 +107,26 @@ def audit_count(app) -> int:
 def item_count(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Item))
+
+
+def module_app(template_db: str, folder):
+    """An app on its own copy of the migrated database, for a module whose tests share
+    one expensive world (they only add to it). Caller disposes of it."""
+    import shutil
+
+    from tracker import create_app
+
+    from .conftest import PG_URL, _truncate_all, make_config
+    if PG_URL:
+        app = create_app(make_config(template_db))
+        _truncate_all(app)
+        return app
+    target = folder / "shared.db"
+    shutil.copyfile(template_db, target)
+    return create_app(make_config(f"sqlite:///{target}"))
+
+
+def dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -38,7 +38,8 @@ def make_item(activity=None, stage="asked", unit_name="区教育局", co_units=(
     order = ["asked", "answered", "assigned", "rectifying", "reported", "accepted", "evaluating", "closed"]
     target = order.index(stage)
     if target >= 1:
-        ops.record_answer(item, ops.AnswerData("王局长", "区教育局局长", "今年新建两所学校。", "年底前消除56人以上大班额"), staff)
+        answer = ops.AnswerData("王局长", "区教育局局长", "今年新建两所学校。", "年底前消除56人以上大班额")
+        ops.record_answer(item, answer, staff)
     if target >= 2:
         ops.assign_item(item, ops.Assignment(unit(unit_name).id, [unit(n).id for n in co_units],
                                              date.today() + timedelta(days=deadline_days)), staff)

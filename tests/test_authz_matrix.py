@@ -50,15 +50,40 @@ EXPECTED: dict[str, dict[str, str]] = {
     "items.index": STAFF,
     "items.detail": ITEM_PAGE,
     "items.attachment": ITEM_PAGE,
+    # Correcting the question is staff's, and only before 交办 (the world's item is past it).
+    "items.edit": policy(LOGIN, DENY, DENY, DENY, HIDDEN, HIDDEN),
     **{f"items.{name}": ITEM_ACTION for name in (
         "answer", "assign", "acknowledge", "progress", "report", "return_report", "accept_report",
         "request_extension", "decide_extension", "publish", "open_evaluation", "vote", "tally",
         "close_evaluation")},
     "work.my_items": UNIT_ONLY,
     "work.my_evaluations": REVIEWER_ONLY,
+    "dashboard.index": STAFF,
+    "public.index": EVERYONE,
+    "public.overdue": EVERYONE,
+    # The world's activity and item are not published: 404 for everyone, signed in or not.
+    "public.activity": policy(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    "public.item": policy(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    "public.manage": STAFF,
+    "public.publish_items": STAFF,
+    **{f"followup.{name}": STAFF for name in ("overdue", "due_soon", "supervised")},
+    **{f"followup.{name}": ADMIN_ONLY for name in ("deadline_settings", "calendar_settings", "delete_calendar_day")},
+    **{f"followup.{name}": ITEM_ACTION for name in ("send_notice", "set_supervised")},
+    "followup.inbox": SIGNED_IN,
+    "followup.read_all": SIGNED_IN,
+    # The world's notification is unit_edu's (the 交办 of its item): anyone else gets 404.
+    "followup.open_notification": policy(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN),
+    # A unit exports its own items only (checked by content below); reviewers have no ledger.
+    "ledger.export": policy(LOGIN, OK, OK, OK, OK, DENY),
+    "ledger.import_template": STAFF,
+    "ledger.import_ledger": STAFF,
+    "ledger.assignment_letter": STAFF,
+    "ledger.supervision_letter": STAFF,
+    "ledger.result_notice": STAFF,
 }
 
-# URL arguments that point into one item: whatever the table says, another unit gets 404.
+# URL arguments that point into one item: another unit gets 404, or a refusal by role (403)
+# that is the same whether the object exists or not (checked against a missing id).
 ITEM_SCOPED_ARGS = {"item_id", "attachment_id", "entry_id", "request_id", "extension_id"}
 # Requests that end the session they are sent with get a client of their own.
 SESSION_ENDING = {"auth.logout"}
@@ -111,6 +136,13 @@ def matrix_rules(app, world):
     return rules
 
 
+def _with_missing_ids(app, endpoint, arguments, world) -> str:
+    from flask import url_for
+    values = {name: (999_999 if name in ITEM_SCOPED_ARGS else world.args[name]) for name in arguments}
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
 @pytest.fixture
 def world(app):
     return build_world(app)
@@ -145,7 +177,8 @@ def test_authorization_matrix(app, world):
             continue  # reported by test_every_endpoint_is_classified
         for principal in PRINCIPALS:
             want = expected[principal]
-            if arguments & ITEM_SCOPED_ARGS and principal == "unit_health":
+            other_unit = bool(arguments & ITEM_SCOPED_ARGS) and principal == "unit_health"
+            if other_unit and want != DENY:
                 want = HIDDEN
             client = client_for(principal, fresh=endpoint in SESSION_ENDING)
             before = audit_count(app) if method == "POST" and want in (LOGIN, DENY, HIDDEN) else None
@@ -155,6 +188,12 @@ def test_authorization_matrix(app, world):
                                 f"{response.status_code} {response.headers.get('Location', '')}")
             elif before is not None and audit_count(app) != before:
                 failures.append(f"{method} {path} [{endpoint}] as {principal}: refused but wrote history")
+            if other_unit:
+                missing = _with_missing_ids(app, endpoint, arguments, world)
+                absent = client.get(missing) if method == "GET" else client.post(missing, {})
+                if absent.status_code != response.status_code:
+                    failures.append(f"{method} {path} [{endpoint}] as {principal}: {response.status_code} but "
+                                    f"{absent.status_code} for a missing id (tells that the object exists)")
     assert not failures, "authorization matrix mismatches:\n" + "\n".join(failures)
 
 
@@ -172,3 +211,23 @@ def test_matrix_covers_item_actions_for_a_reviewer_on_an_item_under_evaluation(a
         assert response.status_code in (200, 403, 409), (action, response.status_code)
     assert audit_count(app) == before
     assert reviewer.post(f"/items/{item}/evaluation/vote", {"grade": "satisfied"}).status_code == 303
+
+
+def test_a_unit_ledger_export_holds_only_its_own_items(app, world):
+    """The export is not item-scoped in its URL, so the 404 rule cannot guard it: its
+    rows must. 区卫生健康局 has no items; asking for 区教育局's through the filter must not help."""
+    import io
+
+    import openpyxl
+    health = Client(app)
+    health.login("unit_health")
+    for query in ("", f"?unit={world.units['区教育局']}", f"?activity={world.activity}"):
+        response = health.get("/ledger/export" + query)
+        assert response.status_code == 200
+        sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+        codes = [c.value for row in sheet.iter_rows() for c in row if c.value == f"{world.activity}-1"]
+        assert not codes, f"another unit's item exported with {query!r}"
+    edu = Client(app)
+    edu.login("unit_edu")
+    sheet = openpyxl.load_workbook(io.BytesIO(edu.get("/ledger/export").data)).active
+    assert any(c.value == f"{world.activity}-1" for row in sheet.iter_rows() for c in row)

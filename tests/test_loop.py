@@ -8,7 +8,13 @@ import sqlalchemy as sa
 
 from tracker.extensions import db
 from tracker.models import (
-    AuditEntry, Evaluation, EvaluationParticipant, Item, ProgressEntry, Stage, local_today,
+    AuditEntry,
+    Evaluation,
+    EvaluationParticipant,
+    Item,
+    ProgressEntry,
+    Stage,
+    local_today,
 )
 
 from .conftest import login_as

@@ -65,8 +65,9 @@ def test_security_headers_and_csp_forbid_inline_script(client, demo):
 
 @pytest.mark.parametrize("path", ["/", "/items", "/activities", "/my", "/evaluations", "/admin/users", "/items/1"])
 def test_pages_have_no_inline_script_or_style(app, demo, path):
-    from .helpers import make_item
     from tracker.extensions import db
+
+    from .helpers import make_item
     with app.app_context():
         make_item(stage="evaluating")
         db.session.commit()

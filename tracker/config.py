@@ -64,6 +64,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "tracker@localhost")
+    BASE_URL = os.environ.get("BASE_URL", "")  # absolute links in mail, e.g. https://rd.example.gov.cn
 
     PAGE_SIZE = 50
     ORG_NAME = os.environ.get("ORG_NAME", "XX区人大常委会")

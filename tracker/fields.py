@@ -22,7 +22,7 @@ class CNDateField(DateField):
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():
-            self.data = None
+            self.data, self.raw_data = None, []  # spaces are no input: InputRequired must refuse them
             return
         try:
             super().process_formdata([valuelist[0].strip()])
@@ -41,7 +41,7 @@ class CNIntegerField(IntegerField):
 
     def process_formdata(self, valuelist):
         if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
+            self.data, self.raw_data = None, []  # spaces are no input: InputRequired must refuse them
             return
         try:
             self.data = int(str(valuelist[0]).strip())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS_ROOT = ROOT / "tests" / "artifacts" / "screenshots"
 PASSWORD = "demo-password"
+DESKTOP = {"width": 1280, "height": 900}
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 MISSING = ("未找到 chromium，浏览器测试无法运行：请执行 apt-get install chromium fonts-wqy-zenhei / "
            "chromium not found: apt-get install chromium fonts-wqy-zenhei")
@@ -54,7 +56,7 @@ class _PgSibling:
 
     def __init__(self, url: str):
         parts = urlsplit(url)
-        self.name = parts.path.lstrip("/") + "_e2e"
+        self.name = parts.path.lstrip("/") + "_e2e" + os.environ.get("PYTEST_XDIST_WORKER", "")
         self.admin_url = urlunsplit(parts._replace(path="/postgres"))
         self.url = urlunsplit(parts._replace(path="/" + self.name))
 
@@ -74,7 +76,9 @@ class _PgSibling:
 
 @pytest.fixture(scope="session")
 def e2e_backend() -> str:
-    return "postgresql" if PG_URL else "sqlite"
+    """"sqlite" or "postgresql" (plus the xdist worker, so parallel workers never share)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return ("postgresql" if PG_URL else "sqlite") + (f"-{worker}" if worker else "")
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +97,8 @@ def live_server(tmp_path_factory, e2e_backend) -> Iterator[str]:
            "TRACKER_ENV": "development", "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "2",
            "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
     env.pop("TEST_DATABASE_URL", None)
-    log_path = workdir / "server.log"
+    log_path = SHOTS_ROOT.parent / f"server-{e2e_backend}.log"  # kept for a person to read
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     for command in (["db", "upgrade"], ["seed-demo"]):
         done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *command], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
@@ -106,7 +111,7 @@ def live_server(tmp_path_factory, e2e_backend) -> Iterator[str]:
         _wait_healthy(base_url, server, log_path)
         yield base_url
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # quick shutdown; TERM waits out graceful_timeout
         try:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -122,7 +127,7 @@ def live_server(tmp_path_factory, e2e_backend) -> Iterator[str]:
 
 
 def _wait_healthy(base_url: str, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(f"gunicorn exited ({server.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}")
@@ -137,7 +142,8 @@ def _wait_healthy(base_url: str, server: subprocess.Popen, log_path: Path) -> No
 
 @pytest.fixture(scope="session")
 def browser(live_server):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    expect.set_options(timeout=15_000)  # CI machines are shared; a slow page is not a wrong page
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -160,8 +166,8 @@ class Person:
         self.base_url = base_url
         self.shots = shots
         self.context = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                           viewport=viewport or {"width": 1280, "height": 900})
-        self.context.set_default_timeout(10_000)
+                                           viewport=viewport or DESKTOP)
+        self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.page.on("dialog", self._accept)
@@ -190,16 +196,57 @@ class Person:
         self.context.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.e2e_failed = report.failed
+    return report
+
+
+class People:
+    """One browser context per account for the whole run: signing in costs a password
+    hash on a busy machine, and people keep their session between tasks anyway."""
+
+    def __init__(self, browser, base_url: str, shots: Path):
+        self.browser, self.base_url, self.shots = browser, base_url, shots
+        self.by_name: dict[str, Person] = {}
+
+    def get(self, username: str, viewport=None) -> Person:
+        if username not in self.by_name:
+            self.by_name[username] = Person(self.browser, self.base_url, username, self.shots).login()
+        someone = self.by_name[username]
+        someone.page.set_viewport_size(viewport or DESKTOP)
+        someone.dialogs.clear()
+        return someone
+
+    def close(self) -> None:
+        for someone in self.by_name.values():
+            someone.context.close()
+
+
+@pytest.fixture(scope="session")
+def people(browser, live_server, shots) -> Iterator[People]:
+    crowd = People(browser, live_server, shots)
+    yield crowd
+    crowd.close()
+
+
 @pytest.fixture
-def person(browser, live_server, shots):
-    """``person("staff")`` → a signed-in Person; contexts are closed after the test."""
-    people: list[Person] = []
+def person(request, people):
+    """``person("staff")`` → that account's signed-in Person, at desktop size unless a
+    viewport is given. A failing test leaves FAILED-<test>-<user>.png of every page it used."""
+    used: list[Person] = []
 
     def sign_in(username: str, viewport=None) -> Person:
-        someone = Person(browser, live_server, username, shots, viewport).login()
-        people.append(someone)
+        someone = people.get(username, viewport)
+        used.append(someone)
         return someone
 
     yield sign_in
-    for someone in people:
-        someone.close()
+    failed = getattr(request.node, "e2e_failed", True)
+    for someone in dict.fromkeys(used):
+        if failed:
+            someone.shot(f"FAILED-{request.node.name}-{someone.username}")
+        errors, someone.page_errors = someone.page_errors, []
+        assert not errors, f"JavaScript errors for {someone.username}: {errors}"

@@ -138,3 +138,32 @@ def close_evaluation(page: Page) -> None:
 def no_horizontal_scroll(page: Page) -> None:
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1] + 1, f"page scrolls sideways: scrollWidth {width[0]} > innerWidth {width[1]}"
+
+
+def ids_are_unique(page: Page) -> None:
+    """Several forms share the item page; a repeated id sends a label to another form's box."""
+    repeated = page.evaluate("""() => {
+        const seen = {}, twice = [];
+        document.querySelectorAll("[id]:not(input[type=hidden])").forEach(el => {
+            if (seen[el.id]) { twice.push(el.id); } seen[el.id] = true;
+        });
+        return twice;
+    }""")
+    assert not repeated, f"ids used more than once on {page.url}: {repeated}"
+
+
+def contrast(page: Page, selector: str, background_selector: str) -> float:
+    """WCAG contrast ratio between an element's text colour and another element's background."""
+    colours = page.evaluate("""([fg, bg]) => {
+        const rgb = s => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+        return [rgb(getComputedStyle(document.querySelector(fg)).color),
+                rgb(getComputedStyle(document.querySelector(bg)).backgroundColor)];
+    }""", [selector, background_selector])
+
+    def luminance(rgb):
+        channels = [c / 255 for c in rgb]
+        channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    light, dark = sorted((luminance(colours[0]), luminance(colours[1])), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

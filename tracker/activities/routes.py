@@ -24,7 +24,8 @@ def _activity_choices(form: ActivityForm) -> None:
 
 
 def _item_form(formdata=None) -> QuickItemForm:
-    form = QuickItemForm(formdata=formdata) if formdata is not None else QuickItemForm()
+    # None gives an empty form; QuickItemForm() alone would re-read request.form after a POST.
+    form = QuickItemForm(formdata=formdata)
     organs = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE,
                                                                      Unit.active.is_(True))
                                 .order_by(Unit.sort_order)).all()
@@ -133,7 +134,7 @@ def add_item(activity_id: int):
     """Quick entry: with htmx the form comes back empty and the new row is appended
     out of band, so a clerk can type question after question without reloading."""
     activity = get_activity(activity_id)
-    form = _item_form()
+    form = _item_form(formdata=request.form)
     item = None
     if form.validate_on_submit():
         try:

@@ -1,5 +1,5 @@
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..fields import BaseForm, CNIntegerField, CNSelectField
 from ..models import Role, UnitKind
@@ -13,17 +13,22 @@ class UserForm(BaseForm):
         DataRequired("请输入姓名"), Length(max=64, message="姓名不超过 64 个字符")])
     role = CNSelectField("角色", choices=[(r.value, r.label) for r in Role], validators=[DataRequired("请选择角色")])
     unit_id = CNSelectField("所属单位", coerce=int, choices=[])
-    email = StringField("电子邮箱", validators=[Optional(), Email("邮箱格式不正确"), Length(max=254)])
+    # A pattern, not wtforms' Email(): that needs the email_validator package (a 500 without it).
+    email = StringField("电子邮箱", validators=[
+        Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="邮箱格式不正确"),
+        Length(max=254, message="邮箱不超过 254 个字符")])
     active = BooleanField("启用", default=True)
     version = HiddenField()
 
 
 class NewUserForm(UserForm):
-    password = PasswordField("初始密码", validators=[DataRequired("请输入初始密码"), Length(max=256)])
+    password = PasswordField("初始密码", validators=[
+        DataRequired("请输入初始密码"), Length(max=256, message="密码不超过 256 个字符")])
 
 
 class ResetPasswordForm(BaseForm):
-    password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=256)])
+    password = PasswordField("新密码", validators=[
+        DataRequired("请输入新密码"), Length(max=256, message="密码不超过 256 个字符")])
 
 
 class UnitForm(BaseForm):

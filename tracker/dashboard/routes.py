@@ -42,8 +42,7 @@ def index():
     months, opened, closed = monthly_flow(scope, today)
     funnel = [("已录入", total.total)] + [(BASES[b][0], total.fig(b)) for b in
                                           ("assigned", "acknowledged", "evaluated", "closed")]
-    lights = [(label, total.fig(light=light) if False else _light_figure(total, light)) for light, label in
-              LIGHTS.items()]
+    lights = [(label, total.light(light)) for light, label in LIGHTS.items()]
     charts = {
         "funnel": funnel_chart([(label, f.count, _list_url(f.args)) for label, f in funnel],
                                title="事项推进漏斗（累计到达各环节的事项数）"),
@@ -55,20 +54,20 @@ def index():
         "first": bar_chart([(u.name, u.first_satisfaction.value or 0, _list_url(u.first_satisfaction.den.args))
                             for u in units if u.first_satisfaction.den.count],
                            title="各牵头单位首轮测评满意率", percent=True),
-        "months": line_chart([m[2:].replace("-", "年", 1) + "月" for m in months],
+        "months": line_chart([_month_label(m, scope.year) for m in months],
                              [("交办", [f.count for f in opened]), ("办结", [f.count for f in closed])],
                              title="每月交办与办结事项数"),
     }
-    stages = [(stage, total.fig(stage=stage.value)) for stage in Stage]
+    stages = [(stage, total.stage(stage.value)) for stage in Stage]
     return render_template("dashboard/index.html", scope=scope, years=years or [scope.year],
                            committees=committees, total=total, units=units, funnel=funnel, lights=lights,
                            stages=stages, months=months, opened=opened, closed=closed, charts=charts,
                            list_url=_list_url)
 
 
-def _light_figure(total: RowFigures, light: str):
-    from .stats import Figure
-    return Figure(total.row.lights[light], total.scope.args(light=light))
+def _month_label(month: str, year: int) -> str:
+    label = f"{int(month[5:])}月"
+    return label if int(month[:4]) == year else f"{month[2:4]}年{label}"
 
 
 @bp.app_template_global()

@@ -123,6 +123,12 @@ class RowFigures:
         count = self.row.counts[basis] if basis else self.row.total
         return Figure(count, self.scope.args(basis=basis, **self.lead, **extra))
 
+    def light(self, light: str) -> Figure:
+        return Figure(self.row.lights[light], self.scope.args(light=light, **self.lead))
+
+    def stage(self, stage: str) -> Figure:
+        return Figure(self.row.stages[stage], self.scope.args(stage=stage, **self.lead))
+
     def rate(self, num: str, den: str) -> Rate:
         return Rate(self.fig(num), self.fig(den))
 

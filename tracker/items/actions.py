@@ -33,6 +33,11 @@ def _files(field) -> list[UploadedFile]:
 def _perform(item_id: int, form_key: str, form, operation: Callable, success: str, anchor: str = ""):
     item = get_item(item_id)
     if not form.validate_on_submit():
+        # Said at the top as well: the form may not be on the page now (another stage,
+        # ballot already cast), and a folded form's inline error is easy to miss.
+        problems = [f"{form[name].label.text}：{errors[0]}" for name, errors in form.errors.items()
+                    if errors and name in form._fields]
+        flash("未能提交：" + "；".join(problems), "error")
         return render_item(item, **{form_key: form})
     try:
         operation(item)

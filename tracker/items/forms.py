@@ -70,12 +70,13 @@ class OpenEvaluationForm(BaseForm):
 
 
 class TallyForm(BaseForm):
-    members_total = CNIntegerField("全体组成人员", validators=[InputRequired("必填"), NumberRange(1, 500, "1–500")])
-    members_present = CNIntegerField("实到人数", validators=[NumberRange(0, 500, "0–500")])
-    satisfied = CNIntegerField("满意", validators=[NumberRange(0, 500, "0–500")])
-    basic = CNIntegerField("基本满意", validators=[NumberRange(0, 500, "0–500")])
-    unsatisfied = CNIntegerField("不满意", validators=[NumberRange(0, 500, "0–500")])
-    invalid = CNIntegerField("无效票", validators=[NumberRange(0, 500, "0–500")])
+    members_total = CNIntegerField("全体组成人员", validators=[
+        InputRequired("必填"), NumberRange(1, 500, "请填写 1–500 的整数")])
+    members_present = CNIntegerField("实到人数", validators=[NumberRange(0, 500, "请填写 0–500 的整数")])
+    satisfied = CNIntegerField("满意", validators=[NumberRange(0, 500, "请填写 0–500 的整数")])
+    basic = CNIntegerField("基本满意", validators=[NumberRange(0, 500, "请填写 0–500 的整数")])
+    unsatisfied = CNIntegerField("不满意", validators=[NumberRange(0, 500, "请填写 0–500 的整数")])
+    invalid = CNIntegerField("无效票", validators=[NumberRange(0, 500, "请填写 0–500 的整数")])
 
 
 class CloseEvaluationForm(BaseForm):

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("ledger", __name__, cli_group=None)
 
-from . import routes  # noqa: E402,F401
+from . import letter_routes, routes  # noqa: E402,F401

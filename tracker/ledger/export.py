@@ -4,7 +4,8 @@ Memory must stay flat for a district's whole history (tens of thousands of items
 so nothing here builds ORM objects: the ordered ids of the filtered list are read
 first (a list of ints), then each batch of ids is read as plain column rows with
 three side queries (co-units, latest entry, latest evaluation).  The query count is
-1 + 4 per batch, whatever the data, and each batch is dropped once written.
+1 + 4 per batch, whatever the data, and each batch is dropped once written; the
+rows go to ``sheet.write_sheet``, which streams them into the zip as XML text.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import IO
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from ..documents.xlsx import Column, write_sheet
+from ..documents.xlsx import Column
 from ..extensions import db
 from ..models import (
     DEADLINE_STAGES,
@@ -33,6 +34,7 @@ from ..models.base import to_local
 from ..services.calendar import get_calendar, yellow_workdays
 from ..tally import Grade
 from ..workdays import Light, traffic_light
+from .sheet import write_sheet
 
 BATCH_SIZE = 500
 
@@ -57,6 +59,7 @@ COLUMNS = [
     Column("灯", 10),
     Column("挂牌督办", 9),
     Column("最新进展", 50, "wraptext"),
+    Column("进展类别", 12),
     Column("进展日期", 12, "date"),
     Column("测评结果", 14),
     Column("满意票", 8, "int"),
@@ -128,8 +131,8 @@ def _ledger_row(row, co_units: list[str], entry, evaluation, light: Light) -> li
 
 def _entry_cells(entry) -> list:
     if entry is None:
-        return [None, None]
-    return [f"【{EntryKind(entry.kind).label}】{entry.text}", to_local(entry.created_at).date()]
+        return [None, None, None]
+    return [entry.text, EntryKind(entry.kind).label, to_local(entry.created_at).date()]
 
 
 def _evaluation_cells(evaluation, current_round: int) -> list:

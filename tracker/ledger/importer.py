@@ -40,7 +40,8 @@ COLUMNS = [
     ImportColumn("title", "监督活动名称", True, ("监督活动",), "关于义务教育优质均衡发展情况的专题询问",
                  "与会议日期一起确定监督活动；系统中没有的将新建"),
     ImportColumn("kind", "活动类型", example="专题询问",
-                 note="、".join(k.label for k in ActivityKind) + "；不填时询问问题按专题询问、审议意见按专项工作报告审议"),
+                 note="、".join(k.label for k in ActivityKind)
+                 + "；不填时询问问题按专题询问、审议意见按专项工作报告审议"),
     ImportColumn("session", "会议次数", aliases=("会议",), example=25, note="常委会第几次会议；新建监督活动时必填"),
     ImportColumn("meeting_date", "会议日期", True, example=date(2026, 3, 20), note="日期，或“2026-03-20”形式的文字"),
     ImportColumn("target", "监督对象", example="区人民政府", note="、".join(TARGET_ORGANS) + "；不填为区人民政府"),
@@ -253,7 +254,8 @@ class _RowChecker:
         first = self.plan.new.setdefault(key, NewActivity(number, data))
         for attr, label in (("meeting_session", "session"), ("kind", "kind"), ("target_organ", "target")):
             if getattr(first.data, attr) != getattr(data, attr) and (kind_text or label != "kind"):
-                problems.append(Problem(number, _HEADER[label], f"与第 {first.row} 行同一监督活动的{_HEADER[label]}不一致"))
+                reason = f"与第 {first.row} 行同一监督活动的{_HEADER[label]}不一致"
+                problems.append(Problem(number, _HEADER[label], reason))
 
     def _committee(self) -> int | None:
         """Like the activity form: the clerk's own committee leads what they import."""

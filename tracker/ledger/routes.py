@@ -1,2 +1,99 @@
-"""Routes of this area (filled in by its issue)."""
-from . import bp  # noqa: F401
+"""台账 pages: export the current list, download the import template, check and import."""
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..items.queries import ItemFilters, apply_filters, visible_items
+from ..models import Role, local_today
+from ..permissions import roles_required, staff_required
+from ..services import OperationError
+from . import bp
+from . import importer as imp
+from .export import write_ledger
+from .forms import ImportForm
+from .template import write_template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+def download(fileobj, name: str, mimetype: str):
+    """An attachment with the Chinese file name (werkzeug writes RFC 5987 ``filename*``)."""
+    response = send_file(fileobj, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/ledger/export")
+@roles_required(Role.STAFF, Role.ADMIN, Role.UNIT)
+def export():
+    """The list the user is looking at, as .xlsx: the same filters and visibility as
+    /items (staff) or /my (a unit, which cannot widen its view through the URL)."""
+    filters = ItemFilters.from_args(request.args)
+    name = "事项台账"
+    if not current_user.is_staff:
+        filters.unit_id = None
+        name = f"{current_user.unit.name}事项台账" if current_user.unit else name
+    today = local_today()
+    stmt = apply_filters(visible_items(current_user), filters, today)
+    # Spooled to disk, never a BytesIO of the whole workbook; deleted when the response closes.
+    file = tempfile.TemporaryFile()
+    try:
+        write_ledger(file, stmt, today, title=f"{current_app.config['ORG_NAME']}{name}（{today:%Y-%m-%d}导出）",
+                     batch_size=current_app.config.get("LEDGER_EXPORT_BATCH", 500))
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    return download(file, f"{name}-{today:%Y%m%d}.xlsx", XLSX)
+
+
+@bp.route("/ledger/import/template")
+@staff_required
+def import_template():
+    buffer = io.BytesIO()  # a two-row workbook: a few kilobytes
+    write_template(buffer)
+    buffer.seek(0)
+    return download(buffer, "台账导入模板.xlsx", XLSX)
+
+
+@bp.route("/ledger/import", methods=["GET", "POST"])
+@staff_required
+def import_ledger():
+    """Check, then import: the first post lists every problem and writes nothing; a
+    clean file can be confirmed by posting it again, with the digest of the previewed
+    file, so what is imported is exactly what was previewed (nothing kept on disk)."""
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("ledger/import.html", form=form)
+    data = form.file.data.read(IMPORT_MAX_BYTES + 1)
+    if len(data) > IMPORT_MAX_BYTES:
+        form.file.errors.append(f"文件超过 {IMPORT_MAX_BYTES // 1024 // 1024} MB，请拆分后分批导入")
+        return render_template("ledger/import.html", form=form)
+    digest = hashlib.sha256(data).hexdigest()
+    today = local_today()
+    plan = imp.check_ledger(io.BytesIO(data), today, current_user)
+    mismatch = False
+    if request.form.get("step") == "import" and plan.ok:
+        mismatch = form.digest.data != digest
+        if not mismatch:
+            try:
+                items = imp.import_ledger(plan, current_user, today)
+                db.session.commit()
+            except OperationError as error:
+                db.session.rollback()
+                plan.problems.append(imp.Problem(None, "导入", error.message))
+            else:
+                flash(f"已导入 {len(items)} 项事项，新建监督活动 {len(plan.new)} 个，"
+                      f"其中 {plan.assigned_count} 项已交办", "success")
+                return redirect(url_for("items.index"), code=303)
+    confirm = ImportForm(formdata=None)
+    confirm.digest.data = digest
+    return render_template("ledger/preview.html", plan=plan, form=confirm, filename=form.file.data.filename,
+                           mismatch=mismatch, new_activities=sorted(plan.new.items(), key=lambda kv: kv[1].row))

@@ -30,9 +30,12 @@ def my_items():
 @bp.route("/evaluations")
 @roles_required(Role.REVIEWER)
 def my_evaluations():
-    voted = sa.select(EvaluationParticipant.evaluation_id).where(EvaluationParticipant.user_id == current_user.id)
+    # EXISTS probes the participant key per open evaluation; an IN list would read the
+    # reviewer's whole voting history on every visit.
+    voted = sa.exists().where(EvaluationParticipant.evaluation_id == Evaluation.id,
+                              EvaluationParticipant.user_id == current_user.id)
     rows = db.session.execute(
-        sa.select(Evaluation, Evaluation.id.in_(voted))
+        sa.select(Evaluation, voted)
         .join(Item, Item.id == Evaluation.item_id)
         .where(Evaluation.status == EvaluationStatus.OPEN, Evaluation.mode == EvaluationMode.ONLINE)
         .options(joinedload(Evaluation.item).joinedload(Item.activity), joinedload(Evaluation.item)

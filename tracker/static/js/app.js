@@ -1,7 +1,9 @@
 // Small behaviours that must not live inline (the CSP forbids inline script).
+// A form's data-confirm is asked once, on submit: clicking a radio, a box or the
+// submit button inside it must not ask too.
 document.addEventListener("click", function (event) {
   var el = event.target.closest("[data-confirm]");
-  if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+  if (el && el.tagName !== "FORM" && !window.confirm(el.getAttribute("data-confirm"))) {
     event.preventDefault();
     event.stopPropagation();
   }
@@ -13,13 +15,13 @@ document.addEventListener("submit", function (event) {
     event.stopPropagation();
   }
 }, true);
-// After an htmx form reset request, clear the form so the next entry starts empty.
-document.addEventListener("htmx:afterRequest", function (event) {
-  var form = event.target.closest && event.target.closest("form[data-reset-on-success]");
-  if (form && event.detail.successful && event.detail.xhr.status === 200 &&
-      !event.detail.xhr.getResponseHeader("X-Form-Invalid")) {
-    form.reset();
-    var first = form.querySelector("textarea, input:not([type=hidden])");
-    if (first) { first.focus(); }
-  }
+// When htmx puts a quick-entry form back (saved: the server sends it empty; refused: with
+// its errors), put the cursor where typing goes on: the first wrong box, else the first box.
+// htmx:load fires on the new form; the old one is already detached, so events aimed at it
+// (htmx:afterRequest) never reach the document.
+document.addEventListener("htmx:load", function (event) {
+  var form = event.target;
+  if (!form.matches || !form.matches("form[data-reset-on-success]")) { return; }
+  var box = form.querySelector("[aria-invalid=true]") || form.querySelector("textarea, input:not([type=hidden])");
+  if (box) { box.focus(); }
 });

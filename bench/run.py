@@ -1,0 +1,174 @@
+"""``make bench``: page latency, throughput and SQL query counts at 1k, 10k and 100k items.
+
+For every size: seed (or reuse) a database under ``bench/data/``, count the SQL
+statements of each page in process, then start gunicorn as in production (2 workers)
+serving ``bench.floor:app`` and measure each page at one client (p50/p95/p99, req/s)
+and at ``--concurrency`` clients (req/s), next to the floor route. Results go to
+``bench/results/bench.json`` and ``bench/results/bench.md``.
+
+Usage: ``python -m bench.run [--sizes 1000,10000,100000] [--reseed] [--url-template URL]``
+(``--url-template postgresql://postgres@127.0.0.1:5432/tracker_bench`` runs on PostgreSQL;
+``{n}`` in the template is replaced by the size).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from .loadlib import ROOT, Client, Server, percentile
+from .querycount import logged_in, page_queries
+from .report import write_report
+from .seed import _sqlalchemy_url, create_database
+
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+SEED_VERSION = 1
+
+
+def seeded(url: str, n: int, reseed: bool) -> dict:
+    """Seed once per size and reuse: 100k items take minutes."""
+    meta_path = DATA / f"bench-{n}.{_kind(url)}.json"
+    if not reseed and meta_path.exists() and url.startswith("sqlite:///") \
+            and Path(url[len("sqlite:///"):]).exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("seed_version") == SEED_VERSION:
+            return meta
+    print(f"seeding {n} items into {url}")
+    meta = create_database(url, n) | {"seed_version": SEED_VERSION}
+    DATA.mkdir(parents=True, exist_ok=True)
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+    return meta
+
+
+def _kind(url: str) -> str:
+    return "pg" if url.startswith("postgres") else "sqlite"
+
+
+def pages_for(url: str, meta: dict) -> dict[str, tuple[str | None, str]]:
+    """page name -> (username or None for anonymous, path)."""
+    import sqlalchemy as sa
+    engine = sa.create_engine(_sqlalchemy_url(url))
+    with engine.connect() as conn:
+        unit_id = conn.scalar(sa.text("SELECT unit_id FROM user_account WHERE username = 'unit_edu'"))
+        activity_id = conn.scalar(sa.text("SELECT activity_id FROM item WHERE id = :i"), {"i": meta["long_item_id"]})
+        typical = conn.scalar(sa.text("SELECT MAX(id) FROM item WHERE stage = 'rectifying' AND id <> :i"),
+                              {"i": meta["long_item_id"]})
+    engine.dispose()
+    return {
+        "floor": (None, "/_bench/floor"),
+        "list": ("staff", f"/items?stage=改&unit={unit_id}"),
+        "list_all": ("staff", "/items"),
+        "my": ("unit_edu", "/my"),
+        "item": ("staff", f"/items/{meta['long_item_id']}"),
+        "item_typical": ("staff", f"/items/{typical}"),
+        "evaluations": ("reviewer1", "/evaluations"),
+        "activity": ("staff", f"/activities/{activity_id}"),
+        "dashboard": ("staff", "/dashboard"),
+    }
+
+
+def count_queries(url: str, pages: dict) -> dict[str, int | None]:
+    from tracker import create_app
+    from tracker.config import Config
+    from tracker.extensions import db
+
+    app = create_app(type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url),
+                                                     "ENV_NAME": "bench"}))
+    if "dashboard.index" not in app.view_functions:
+        pages.pop("dashboard", None)
+    clients: dict[str | None, object] = {None: app.test_client()}
+    counts = {}
+    for name, (user, path) in pages.items():
+        if name == "floor":
+            continue
+        if user not in clients:
+            clients[user] = logged_in(app, user)
+        status, count = page_queries(app, clients[user], path)
+        counts[name] = count if status == 200 else None
+    with app.app_context():
+        db.engine.dispose()
+    return counts
+
+
+def measure(port: int, user: str | None, path: str, *, clients: int, max_requests: int, seconds: float) -> dict:
+    sessions = [Client(port) for _ in range(clients)]
+    for session in sessions:
+        if user:
+            session.login(user)
+        for _ in range(5):  # warm up: templates compiled, connections open
+            session.get(path)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def run(session: Client) -> None:
+        for _ in range(max_requests):
+            if time.monotonic() >= deadline:
+                break
+            response = session.request("GET", path)
+            with lock:
+                latencies.append(response.seconds * 1000)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+    started = time.monotonic()
+    threads = [threading.Thread(target=run, args=(s,)) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return {"requests": len(latencies), "req_per_s": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
+            "p99_ms": round(percentile(latencies, 99), 2), "statuses": {str(k): v for k, v in statuses.items()}}
+
+
+def bench_size(url: str, n: int, args) -> dict:
+    meta = seeded(url, n, args.reseed)
+    pages = pages_for(url, meta)
+    queries = count_queries(url, pages)
+    result = {"items": n, "seed": meta, "pages": {}}
+    with Server(url, app="bench.floor:app") as server:
+        for name, (user, path) in pages.items():
+            one = measure(server.port, user, path, clients=1, max_requests=args.requests, seconds=args.seconds)
+            many = measure(server.port, user, path, clients=args.concurrency, max_requests=args.requests,
+                           seconds=args.seconds)
+            result["pages"][name] = {"path": path, "user": user, "queries": queries.get(name),
+                                     "one_client": one, f"c{args.concurrency}": many}
+            print(f"  {n:>6} {name:<12} p50 {one['p50_ms']:7.1f} ms  p95 {one['p95_ms']:7.1f} ms  "
+                  f"{one['req_per_s']:6.1f} req/s (1)  {many['req_per_s']:6.1f} req/s ({args.concurrency})  "
+                  f"queries {queries.get(name)}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="问答改评 page benchmarks")
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "1000,10000,100000"))
+    parser.add_argument("--url-template", default=f"sqlite:///{DATA}/bench-{{n}}.db")
+    parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--requests", type=int, default=300, help="per client and page")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per page and concurrency level")
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    run = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "database": _kind(args.url_template),
+           "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+                       "platform": platform.platform(), "loadavg_at_start": os.getloadavg()},
+           "gunicorn_workers": 2, "concurrency": args.concurrency, "sizes": []}
+    for n in sizes:
+        run["sizes"].append(bench_size(args.url_template.replace("{n}", str(n)), n, args))
+    run["machine"]["loadavg_at_end"] = os.getloadavg()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    suffix = "" if run["database"] == "sqlite" else "-pg"
+    (RESULTS / f"bench{suffix}.json").write_text(json.dumps(run, ensure_ascii=False, indent=1))
+    (RESULTS / f"bench{suffix}.md").write_text(write_report(run))
+    print((RESULTS / f"bench{suffix}.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

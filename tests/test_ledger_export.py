@@ -1,0 +1,231 @@
+"""台账 export: the .xlsx a user downloads holds exactly the list they see, row for row."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, timedelta
+from urllib.parse import unquote
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from tracker.extensions import db
+from tracker.ledger.export import HEADERS
+from tracker.models import Item, Origin, Stage, local_today
+
+from .conftest import login_as
+from .helpers import make_activity, make_item, user
+from .test_loop import _item
+
+
+def _seed(app):
+    """Items in several stages and units; returns their ids by name."""
+    with app.app_context():
+        activity = make_activity()
+        ids = {
+            "asked": make_item(activity, "asked").id,
+            "edu_rect": make_item(activity, "rectifying", co_units=("区卫生健康局",)).id,
+            "health": make_item(activity, "assigned", unit_name="区卫生健康局").id,
+            "closed": make_item(activity, "closed").id,
+        }
+        overdue = make_item(activity, "rectifying")
+        overdue.deadline = local_today() - timedelta(days=3)
+        ids["overdue"] = overdue.id
+        db.session.commit()
+    return ids
+
+
+def _sheet(response):
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    wb = load_workbook(io.BytesIO(response.data))
+    return wb.worksheets[0]
+
+
+def _rows(ws) -> dict[str, dict]:
+    values = list(ws.iter_rows(values_only=True))
+    header = list(values[0])
+    return {row[0]: dict(zip(header, row, strict=True)) for row in values[1:]}
+
+
+def test_staff_export_matches_the_database(app, demo):
+    ids = _seed(app)
+    ws = _sheet(login_as(app, "staff").get("/ledger/export"))
+    assert [c.value for c in ws[1]] == HEADERS
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, len(HEADERS)).column_letter}{len(ids) + 1}"
+    rows = _rows(ws)
+    with app.app_context():
+        items = db.session.scalars(sa.select(Item).options(
+            sa.orm.joinedload(Item.activity), sa.orm.joinedload(Item.lead_unit),
+            sa.orm.selectinload(Item.co_units))).unique().all()
+        assert set(rows) == {i.code for i in items}
+        for item in items:
+            row = rows[item.code]
+            assert row["监督活动"] == item.activity.title
+            assert row["会议"] == f"第{item.activity.meeting_session}次会议"
+            assert row["会议日期"] == datetime.combine(item.activity.meeting_date, datetime.min.time())
+            assert row["来源"] == item.origin.label
+            assert row["问题/意见内容"] == item.question
+            assert row["答复"] == item.answer
+            assert row["承诺事项"] == item.commitments
+            assert row["牵头单位"] == (item.lead_unit.name if item.lead_unit else None)
+            assert row["协办单位"] == ("、".join(u.name for u in item.co_units) or None)
+            assert row["阶段"] == item.stage.label
+            assert row["轮次"] == item.round
+            expected = item.deadline and datetime.combine(item.deadline, datetime.min.time())
+            assert row["当前期限"] == expected
+    assert ws["O1"].value == "当前期限" and ws["O3"].is_date  # dates are real dates, not text
+
+    closed = rows[f"{_item(app, ids['closed']).code}"]
+    assert closed["测评结果"] == "满意"
+    assert (closed["满意票"], closed["基本满意票"], closed["不满意票"], closed["无效票"]) == (4, 0, 0, 0)
+    assert closed["办结日期"] is not None
+    assert closed["最新进展"] == "已完成整改。" and closed["进展类别"] == "整改情况报告"
+    assert rows[_item(app, ids["overdue"]).code]["灯"] == "红（逾期）"
+    assert rows[_item(app, ids["asked"]).code]["灯"] is None
+
+
+def test_export_uses_the_list_filters(app, demo):
+    ids = _seed(app)
+    staff = login_as(app, "staff")
+    with app.app_context():
+        health = db.session.scalar(sa.text("SELECT id FROM unit WHERE name = '区卫生健康局'"))
+    rows = _rows(_sheet(staff.get(f"/ledger/export?unit={health}")))
+    assert set(rows) == {_item(app, ids["health"]).code, _item(app, ids["edu_rect"]).code}  # lead or co-unit
+    rows = _rows(_sheet(staff.get("/ledger/export?overdue=1")))
+    assert set(rows) == {_item(app, ids["overdue"]).code}
+    rows = _rows(_sheet(staff.get("/ledger/export?stage=办结")))
+    assert set(rows) == {_item(app, ids["closed"]).code}
+    assert _rows(_sheet(staff.get("/ledger/export?q=没有这样的文字"))) == {}
+
+
+def test_unit_export_is_limited_to_its_own_items(app, demo):
+    ids = _seed(app)
+    unit = login_as(app, "unit_health")
+    with app.app_context():
+        edu = db.session.scalar(sa.text("SELECT id FROM unit WHERE name = '区教育局'"))
+    response = unit.get(f"/ledger/export?unit={edu}")  # cannot widen its view through the URL
+    rows = _rows(_sheet(response))
+    assert set(rows) == {_item(app, ids["health"]).code, _item(app, ids["edu_rect"]).code}
+    assert "区卫生健康局事项台账" in unquote(response.headers["Content-Disposition"])
+    assert 'ledger/export' in unit.get("/my").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who,status", [("reviewer1", 403), (None, 302)])
+def test_export_refuses_others(app, demo, who, status):
+    client = login_as(app, who) if who else app.test_client()
+    assert client.get("/ledger/export").status_code == status
+
+
+def test_download_name_and_headers(app, demo):
+    _seed(app)
+    response = login_as(app, "staff").get("/ledger/export")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert f"filename*=UTF-8''{'事项台账'}" in unquote(disposition)
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_export_link_carries_the_filters_also_after_htmx_filtering(app, demo):
+    staff = login_as(app, "staff")
+    page = staff.get("/items?overdue=1").get_data(as_text=True)
+    assert 'href="/ledger/export?overdue=1"' in page
+    fragment = staff.get("/items?q=%E5%AD%A6%E6%A0%A1", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="ledger-list-tools" hx-swap-oob="true"' in fragment
+    assert "/ledger/export?q=%E5%AD%A6%E6%A0%A1" in fragment
+
+
+def test_export_query_count_does_not_grow_with_rows(app, demo):
+    from tracker.services import items as ops
+
+    def statements(n_items: int) -> int:
+        with app.app_context():
+            activity = make_activity(title=f"活动{n_items}")
+            for i in range(n_items):
+                item = ops.add_item(activity, ops.ItemData(origin=Origin.OPINION,
+                                                           question=f"意见{i}"), user("staff"))
+                assert item.stage is Stage.ASKED
+            db.session.commit()
+        counter = {"n": 0}
+
+        def count(*_args, **_kwargs):
+            counter["n"] += 1
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            _sheet(client.get("/ledger/export"))
+        finally:
+            with app.app_context():
+                sa.event.remove(db.engine, "before_cursor_execute", count)
+        return counter["n"]
+
+    app.config["LEDGER_EXPORT_BATCH"] = 1000
+    client = login_as(app, "staff")
+    few = statements(3)
+    many = statements(60)
+    assert many == few
+    app.config["LEDGER_EXPORT_BATCH"] = 10  # 63 rows in 7 batches of 4 queries each
+    assert statements(0) == few + 6 * 4
+
+
+def test_formula_like_text_is_not_a_formula(app, demo):
+    from tracker.services import items as ops
+    with app.app_context():
+        ops.add_item(make_activity(), ops.ItemData(origin=Origin.OPINION, question="=HYPERLINK(\"http://x\")"),
+                     user("staff"))
+        db.session.commit()
+    ws = _sheet(login_as(app, "staff").get("/ledger/export"))
+    cell = ws["H2"]
+    assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s"
+
+
+def test_empty_export_still_has_the_header(app, demo):
+    ws = _sheet(login_as(app, "staff").get("/ledger/export"))
+    assert [c.value for c in ws[1]] == HEADERS and ws.max_row == 1
+
+
+def _write(rows, columns=None) -> bytes:
+    from tracker.documents.xlsx import Column
+    from tracker.ledger.sheet import write_sheet
+    columns = columns or [Column("文字", 20, "wraptext"), Column("日期", 12, "date"), Column("数", 6, "int"),
+                          Column("是否", 6)]
+    buffer = io.BytesIO()
+    write_sheet(buffer, "标题 & <测试>", columns, rows, sheet_title="台账:[2026]")
+    return buffer.getvalue()
+
+
+def test_sheet_writer_keeps_text_dates_and_numbers():
+    data = _write([["a & b <c> \x01\x0b“引号”\n第二行", date(2026, 3, 31), 7, True],
+                   ["+1 开头", datetime(2026, 1, 2, 15, 30), 2.5, False], [None, None, None, None]])
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.worksheets[0]
+    assert ws.title == "台账2026" and wb.properties.title == "标题 & <测试>"
+    assert ws["A2"].value == "a & b <c> “引号”\n第二行" and ws["A2"].alignment.wrap_text
+    assert ws["B2"].value == datetime(2026, 3, 31) and ws["B2"].number_format == "yyyy\\-mm\\-dd"
+    assert ws["C2"].value == 7 and ws["D2"].value == "是" and ws["D3"].value == "否"
+    assert ws["A3"].value == "+1 开头" and ws["A3"].quotePrefix and ws["A3"].data_type == "s"
+    assert ws["B3"].value == datetime(2026, 1, 2) and ws["C3"].value == 2.5
+    assert ws["A4"].value is None
+    assert ws["A1"].font.b and ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:D4"
+    assert ws.column_dimensions["A"].width == 20
+
+
+@pytest.mark.slow
+def test_libreoffice_opens_the_export(app, demo, tmp_path):
+    import csv
+    import shutil
+    import subprocess
+    _seed(app)
+    (tmp_path / "ledger.xlsx").write_bytes(login_as(app, "staff").get("/ledger/export").data)
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is not installed (apt-get install libreoffice-calc)"
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path),
+                    str(tmp_path / "ledger.xlsx")], check=True, timeout=180, capture_output=True)
+    with open(tmp_path / "ledger.csv", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == HEADERS and len(rows) == 6
+    assert any(row[7] == "城区学校大班额问题何时解决？" for row in rows[1:])
+    assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[4]) for row in rows[1:])  # a date cell, shown as a date

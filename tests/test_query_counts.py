@@ -1,0 +1,55 @@
+"""Each page costs the same number of SQL statements whatever the amount of data.
+
+The data comes from the benchmark's seeder (realistic stages, rounds, ballots and
+history); the page is measured once with a small database and again after ten times
+more items were added, and the two counts must be equal. A difference is an N+1.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bench.querycount import page_queries
+from bench.seed import seed_items
+from tests.conftest import login_as
+from tracker.extensions import db
+
+
+def _pages(app, long_item_id: int) -> dict[str, tuple[str, str]]:
+    with app.app_context():
+        unit_id = db.session.scalar(sa.text("SELECT unit_id FROM user_account WHERE username = 'unit_edu'"))
+        activity_id = db.session.scalar(sa.text("SELECT activity_id FROM item WHERE id = :i"), {"i": long_item_id})
+    pages = {
+        "list": ("staff", f"/items?stage=改&unit={unit_id}&page=1"),
+        "list_search": ("staff", "/items?q=整改&stage=办结"),
+        "my": ("unit_edu", "/my"),
+        "item": ("staff", f"/items/{long_item_id}"),
+        "item_as_unit": ("unit_edu", f"/items/{long_item_id}"),
+        "evaluations": ("reviewer1", "/evaluations"),
+        "activity": ("staff", f"/activities/{activity_id}"),
+    }
+    if "dashboard.index" in app.view_functions:
+        pages["dashboard"] = ("staff", "/dashboard")
+    return pages
+
+
+def _measure(app, long_item_id: int) -> dict[str, int]:
+    clients, counts = {}, {}
+    for name, (user, path) in _pages(app, long_item_id).items():
+        if user not in clients:
+            clients[user] = login_as(app, user)
+        status, count = page_queries(app, clients[user].http, path)
+        assert status == 200, (name, path, status)
+        counts[name] = count
+    return counts
+
+
+def test_query_counts_do_not_grow_with_data(app, demo):
+    with app.app_context():
+        small = seed_items(60, rng_seed=1, open_evaluations=3, long_timeline=20)
+    before = _measure(app, small["long_item_id"])
+    with app.app_context():
+        big = seed_items(600, rng_seed=2, open_evaluations=25, long_timeline=300)
+        assert db.session.scalar(sa.text("SELECT COUNT(*) FROM audit_entry WHERE item_id = :i"),
+                                 {"i": big["long_item_id"]}) >= 300
+    after = _measure(app, big["long_item_id"])
+    assert after == before
