@@ -188,7 +188,7 @@ def test_empty_export_still_has_the_header(app, demo):
 
 def _write(rows, columns=None) -> bytes:
     from tracker.documents.xlsx import Column
-    from tracker.ledger.sheet import write_sheet
+    from tracker.documents.xlsx_writer import write_sheet
     columns = columns or [Column("文字", 20, "wraptext"), Column("日期", 12, "date"), Column("数", 6, "int"),
                           Column("是否", 6)]
     buffer = io.BytesIO()

@@ -7,7 +7,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tracker.documents.xlsx import Column, LedgerFileError, read_sheet, write_sheet
+from tracker.documents.xlsx import Column, LedgerFileError, read_sheet
+from tracker.documents.xlsx_writer import write_sheet
 
 COLUMNS = [
     Column("编号", 8, "int"),
@@ -56,8 +57,8 @@ def test_export_has_header_frozen_pane_filter_dates_and_widths():
 
     deadline = ws["D2"]
     assert deadline.is_date and deadline.value == datetime(2024, 6, 30)
-    assert deadline.number_format == "yyyy-mm-dd"
-    assert ws["D4"].number_format == "yyyy-mm-dd"
+    assert deadline.number_format.replace("\\", "") == "yyyy-mm-dd"  # Excel escapes the hyphens
+    assert ws["D4"].number_format.replace("\\", "") == "yyyy-mm-dd"
     assert ws["A2"].value == 1 and ws["A2"].data_type == "n"
     assert ws["B2"].alignment.wrap_text is True
     assert ws["D3"].value is None and ws["E3"].value is None

@@ -1,12 +1,9 @@
-"""The 台账 (ledger) as an Excel file: a streaming writer and a guarded reader.
+"""The 台账 (ledger) as an Excel file: shared column definitions and a guarded reader.
 
 Staff keep the ledger by hand in Excel today, so the export must look like a
 sheet they would have made themselves (bold header, frozen, filterable, real
-dates) and the import must survive whatever file they upload.
-
-The writer uses openpyxl's write-only mode: rows go straight to a temporary
-XML stream and strings are written inline (no shared-string table), so memory
-stays flat however many items the district has.  The reader refuses a file
+dates; written by ``xlsx_writer``) and the import must survive whatever file they
+upload.  The reader refuses a file
 before openpyxl opens it if the zip would inflate to more than a set size,
 because openpyxl itself will happily decompress a zip bomb into memory.
 """
@@ -14,21 +11,14 @@ because openpyxl itself will happily decompress a zip bomb into memory.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from copy import copy
 from dataclasses import dataclass
-from datetime import date
 from typing import IO, Literal
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 
 from .zipcheck import NotAZip, ZipBomb, inspect_zip
 
-__all__ = ["Column", "LedgerFileError", "read_sheet", "write_sheet"]
+__all__ = ["Column", "LedgerFileError", "clean_text", "read_sheet"]
 
 ColumnKind = Literal["text", "date", "int", "wraptext"]
 
@@ -64,116 +54,6 @@ class LedgerFileError(ValueError):
 def clean_text(value: str) -> str:
     """Make user text storable in a cell: drop XML-illegal characters, cap the length."""
     return _ILLEGAL_XML.sub("", value)[:_EXCEL_MAX_TEXT]
-
-
-def write_sheet(
-    fileobj: IO[bytes],
-    title: str,
-    columns: Sequence[Column],
-    rows: Iterable[Sequence],
-    *,
-    sheet_title: str = "台账",
-) -> None:
-    """Stream a ledger to ``fileobj``; ``rows`` may be a generator over a query.
-
-    ``title`` becomes the workbook's document title (shown in Excel's file
-    properties), not a row, so that row 1 is the header and the autofilter and
-    frozen pane work without adjustment.  The row count is only known at the
-    end; write-only mode emits ``<autoFilter>`` after ``<sheetData>``, so the
-    filter range is set after the last row without buffering anything.
-    Each row is matched to ``columns`` by position; extra values are dropped.
-    """
-    wb = Workbook(write_only=True)
-    wb.properties.title = clean_text(title)
-    ws = wb.create_sheet(title=_sheet_name(sheet_title))
-
-    for index, column in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    ws.freeze_panes = "A2"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-
-    ws.append([_header_cell(ws, column.header) for column in columns])
-    styles = _styles(ws)
-
-    count = 0
-    for row in rows:
-        ws.append([_body_cell(ws, value, column.kind, styles) for value, column in zip(row, columns, strict=False)])
-        count += 1
-
-    last = get_column_letter(max(len(columns), 1))
-    ws.auto_filter.ref = f"A1:{last}{count + 1}"
-    wb.save(fileobj)
-
-
-def _sheet_name(name: str) -> str:
-    """Excel rejects sheet names over 31 characters or containing []:*?/\\."""
-    return re.sub(r"[\[\]:*?/\\]", "", clean_text(name))[:31] or "台账"
-
-
-def _header_cell(ws, header: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=clean_text(header))
-    cell.font = Font(bold=True)
-    cell.fill = PatternFill("solid", fgColor="D9D9D9")
-    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    return cell
-
-
-def _style_template(ws, *, number_format=None, wrap=False, quote=False):
-    """A cell whose resolved style array is copied into body cells.
-
-    Assigning Font/Alignment objects to 360,000 cells means 360,000 lookups in
-    the workbook's style tables; copying one small array is much cheaper.
-    """
-    cell = WriteOnlyCell(ws)
-    if number_format:
-        cell.number_format = number_format
-    if wrap or quote:
-        cell.alignment = Alignment(wrap_text=wrap, vertical="top")
-    if quote:
-        cell.quotePrefix = True
-    return cell._style
-
-
-def _styles(ws) -> dict[str, object]:
-    return {
-        "date": _style_template(ws, number_format="yyyy-mm-dd"),
-        "wraptext": _style_template(ws, wrap=True),
-        "quoted": _style_template(ws, quote=True),
-        "wraptext_quoted": _style_template(ws, wrap=True, quote=True),
-    }
-
-
-def _styled(ws, style) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws)
-    cell._style = copy(style)
-    return cell
-
-
-def _body_cell(ws, value, kind: ColumnKind, styles: dict):
-    """Turn one value into what ``ws.append`` takes; unstyled values stay bare for speed."""
-    if value is None:
-        return None
-    if isinstance(value, date):  # datetime included; any column shows it as a date
-        cell = WriteOnlyCell(ws, value=value)
-        cell._style = copy(styles["date"])
-        return cell
-    if isinstance(value, bool):
-        value = "是" if value else "否"
-    if isinstance(value, (int, float)):
-        return value
-    text = clean_text(value if isinstance(value, str) else str(value))
-    wrap = kind == "wraptext"
-    if text.startswith(_FORMULA_TRIGGERS) or text in ERROR_CODES:
-        cell = _styled(ws, styles["wraptext_quoted" if wrap else "quoted"])
-        cell._value = text  # bypass openpyxl's "starts with = means formula" inference
-        cell.data_type = "s"
-        return cell
-    if not wrap:
-        return text
-    cell = _styled(ws, styles["wraptext"])
-    cell.value = text
-    return cell
 
 
 def read_sheet(

@@ -5,7 +5,7 @@ so nothing here builds ORM objects: the ordered ids of the filtered list are rea
 first (a list of ints), then each batch of ids is read as plain column rows with
 three side queries (co-units, latest entry, latest evaluation).  The query count is
 1 + 4 per batch, whatever the data, and each batch is dropped once written; the
-rows go to ``sheet.write_sheet``, which streams them into the zip as XML text.
+rows go to ``documents.xlsx_writer.write_sheet``, which streams them into the zip as XML text.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ..documents.xlsx import Column
+from ..documents.xlsx_writer import write_sheet
 from ..extensions import db
 from ..models import (
     DEADLINE_STAGES,
@@ -34,7 +35,6 @@ from ..models.base import to_local
 from ..services.calendar import get_calendar, yellow_workdays
 from ..tally import Grade
 from ..workdays import Light, traffic_light
-from .sheet import write_sheet
 
 BATCH_SIZE = 500
 

@@ -1,8 +1,8 @@
 """A lean streaming .xlsx writer for the big 台账 export.
 
-``documents.xlsx.write_sheet`` (openpyxl, write-only) spends ~0.45 ms of CPU per
-20-column row building a cell object per value; 20,000 items took about 9 s of CPU,
-too slow for a download.  This writer emits the same sheet (bold grey header,
+openpyxl's write-only mode spends ~0.45 ms of CPU per 20-column row building a cell
+object per value; 20,000 items took about 9 s of CPU, too slow for a download.  This
+writer emits the sheet (bold grey header,
 frozen first row, autofilter, print titles, real dates, inline strings, a quote
 prefix on text Excel would take as a formula) as XML text straight into a zip
 member, in about a quarter of that time, holding one block of rows at a time.
@@ -22,7 +22,7 @@ from typing import IO
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter
 
-from ..documents.xlsx import Column, clean_text
+from .xlsx import Column, clean_text
 
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _EPOCH = date(1899, 12, 30)  # Excel's day 0 in the 1900 date system (skipping its fake 1900-02-29)
@@ -100,7 +100,7 @@ def _attr(text: str) -> str:
 
 def write_sheet(fileobj: IO[bytes], title: str, columns: Sequence[Column], rows: Iterable[Sequence],
                 *, sheet_title: str = "台账") -> int:
-    """Same contract as ``documents.xlsx.write_sheet``; returns the number of data rows."""
+    """Stream ``rows`` into a one-sheet workbook; returns the number of data rows."""
     sheet = _sheet_name(sheet_title)
     letters = [get_column_letter(i) for i in range(1, max(len(columns), 1) + 1)]
     with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as package:
