@@ -228,6 +228,7 @@ def _item(ctx: Ctx, rng: random.Random, activity_id: int, seq: int, meeting: dat
         "answer": f"关于{topic}，我们将认真研究落实。" if stage != "asked" else None,
         "commitments": "年内完成整改" if stage != "asked" else None,
         "lead_unit_id": lead if assigned else None, "stage": stage, "round": rnd, "deadline": deadline,
+        "urgency": 0 if stage in ("assigned", "rectifying", "reported") else 1,
         "original_deadline": deadline, "assigned_at": _at(meeting, 3 * 1440) if assigned else None,
         "acknowledged_at": _at(meeting, 4 * 1440) if stage in AFTER_ACK else None,
         "closed_at": _at(meeting, 200 * 1440) if stage == "closed" else None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .models import Item, Stage, User
+from .models import DEADLINE_STAGES, Item, Stage, User
 
 
 class Actor(enum.StrEnum):
@@ -164,4 +164,9 @@ def apply(user: User, item: Item, action: Action, target: Stage | None = None) -
             raise InvalidTransition(f"“{action.label}”需要指明结果")
         target = next(iter(transition.targets), item.stage)
     item.stage = target
+    item.urgency = urgency_of(target)
     return target
+
+
+def urgency_of(stage: Stage) -> int:
+    return 0 if stage in DEADLINE_STAGES else 1

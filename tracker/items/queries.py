@@ -205,11 +205,12 @@ def with_list_loads(stmt: sa.Select) -> sa.Select:
     return stmt.options(joinedload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units))
 
 
-def urgency_order(today: date):
-    """Red first, then by deadline; items not running against a deadline last."""
-    running = Item.stage.in_(DEADLINE_STAGES)
-    return (sa.case((sa.and_(running, Item.deadline < today), 0), (running, 1), else_=2),
-            Item.deadline.is_(None), Item.deadline, Item.id)
+def urgency_order(today: date | None = None):
+    """Items running against a deadline first, earliest deadline first, which puts red
+    before yellow before green; then everything else. Matches ``ix_item_urgency``.
+    (Among items with no running deadline, SQLite lists those without a deadline first,
+    PostgreSQL last: both keep the index order.)"""
+    return (Item.urgency, Item.deadline, Item.id)
 
 
 @dataclass
@@ -225,7 +226,8 @@ class Page:
 
 
 def paginate(stmt: sa.Select, page: int, per_page: int) -> Page:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    # COUNT(*) over the same WHERE, without selecting every column through a subquery.
+    total = db.session.scalar(stmt.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)) or 0
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return Page(items=list(items), total=total, page=page, per_page=per_page)

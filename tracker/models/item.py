@@ -79,6 +79,8 @@ class Item(db.Model):
         sa.CheckConstraint("round >= 1", name="round_positive"),
         sa.Index("ix_item_lead_stage", "lead_unit_id", "stage"),
         sa.Index("ix_item_stage_deadline", "stage", "deadline"),
+        # Lists sort by urgency; with this index the first page is read in order, no sort.
+        sa.Index("ix_item_urgency", "urgency", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +97,10 @@ class Item(db.Model):
     lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), default=Stage.ASKED, index=True)
     round: Mapped[int] = mapped_column(default=1, server_default="1")
+    # 0 while the deadline runs against a unit (DEADLINE_STAGES), else 1. Stored, not
+    # computed in ORDER BY, so the urgency sort can use an index at 100k items; only
+    # ``workflow.apply`` changes it, together with the stage.
+    urgency: Mapped[int] = mapped_column(default=1, server_default="1")
     deadline: Mapped[date | None]
     original_deadline: Mapped[date | None]  # the round's deadline before extensions
     assigned_at: Mapped[datetime | None]
