@@ -168,13 +168,13 @@ def load_demo_items(today=None) -> None:
     ops.acknowledge(item, health)
     ops.post_progress(item, ops.EntryKind.RESPONSE, "整改方案：提高基层岗位补贴标准，落实职称评审倾斜。", [pdf], health)
     ops.submit_report(item, "整改情况报告：已出台基层卫生人才激励办法。", [], health)
-    # 4: rectifying, overdue (demo only: the deadline is moved into the past), pending extension
+    # 4: rectifying and overdue (assigned 40 days ago, due 5 days ago), extension pending
     item = items[3]
-    assign(item, "区教育局", 20)
+    ops.assign_item(item, ops.Assignment(unit_id["区教育局"], [], today - timedelta(days=5)), staff,
+                    today=today - timedelta(days=40))
     ops.acknowledge(item, edu)
     reason = "课后服务管理办法需征求家长和学校意见，申请延期一个月。"
-    ops.request_extension(item, reason, item.deadline + timedelta(days=30), edu)
-    item.deadline = item.original_deadline = today - timedelta(days=5)
+    ops.request_extension(item, reason, today + timedelta(days=25), edu)
     # 5: assigned, waiting for 签收, due soon
     assign(items[4], "区卫生健康局", 3, co=["区教育局"])
     # 6: report accepted, ready for evaluation
@@ -192,4 +192,9 @@ def load_demo_items(today=None) -> None:
     assign(items[7], "区生态环境分局", 90)
     plan = "区住房和城乡建设局研究处理方案：分三批推进老旧小区改造。"
     ops.record_answer(items[8], ops.AnswerData(None, None, plan, None), staff)
+    # 向社会公布: the inquiry and its items, so the public section has something to show
+    # (including the overdue item on the 逾期未办结 list).
+    ops.set_activity_published(inquiry, True, staff)
+    for item in items[:7]:
+        ops.set_item_published(item, True, staff)
     db.session.flush()
