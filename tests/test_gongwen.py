@@ -3,7 +3,6 @@
 import datetime as dt
 import io
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -12,6 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from tests.tools import require_program
 from tracker.documents.gongwen import (
     CHARS_PER_LINE,
     LINES_PER_PAGE,
@@ -227,9 +227,9 @@ def test_footers_carry_a_page_field_outside_aligned():
 
 
 def soffice_to_pdf(docx_bytes: bytes, tmp_path) -> bytes:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is not installed (apt-get install libreoffice-writer)"
-    assert shutil.which("pdftotext") and shutil.which("pdfinfo"), "poppler-utils is not installed"
+    soffice = require_program("soffice", "libreoffice", install="apt-get install libreoffice-writer-nogui")
+    require_program("pdftotext", install="apt-get install poppler-utils")
+    require_program("pdfinfo", install="apt-get install poppler-utils")
     source = tmp_path / "letter.docx"
     source.write_bytes(docx_bytes)
     profile = (tmp_path / "lo-profile").as_uri()  # private profile: parallel runs do not clash

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from tests.tools import require_program
 from tracker.extensions import db
 from tracker.ledger.export import HEADERS
 from tracker.models import Item, Origin, Stage, local_today
@@ -215,12 +216,10 @@ def test_sheet_writer_keeps_text_dates_and_numbers():
 @pytest.mark.slow
 def test_libreoffice_opens_the_export(app, demo, tmp_path):
     import csv
-    import shutil
     import subprocess
     _seed(app)
     (tmp_path / "ledger.xlsx").write_bytes(login_as(app, "staff").get("/ledger/export").data)
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is not installed (apt-get install libreoffice-calc)"
+    soffice = require_program("soffice", "libreoffice", install="apt-get install libreoffice-calc-nogui")
     subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
                     "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path),
                     str(tmp_path / "ledger.xlsx")], check=True, timeout=180, capture_output=True)
