@@ -1,6 +1,6 @@
 """测评规则 settings: choose the default rule, add or replace custom rules as JSON.
 
-Rules are data (see ``tracker/tally.py``); a custom rule is validated in full before it
+Rules are data (see ``tracker/tally/``); a custom rule is validated in full before it
 is stored, and each evaluation keeps a snapshot of the rule it was opened with, so
 changing a rule never changes a result already counted.
 """
