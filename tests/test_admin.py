@@ -136,3 +136,20 @@ def test_rules_page_sets_default_and_validates_custom_rule(app, demo):
     staff = login_as(app, "staff")
     form_page = staff.get("/activities/new").get_data(as_text=True)
     assert "本区规则" in form_page
+
+
+def test_audit_page_lists_history_newest_first_and_pages(app, demo):
+    from tracker.admin.audit import PAGE
+    from tracker.services.audit import record
+    with app.app_context():
+        for i in range(PAGE + 5):
+            record("test.event", f"第{i}条<script>", object_type="test", object_id=i)
+        db.session.commit()
+    admin = login_as(app, "admin")
+    page = admin.get("/admin/audit?action=test.").get_data(as_text=True)
+    assert f"第{PAGE + 4}条&lt;script&gt;" in page and "第4条&lt;" not in page
+    assert page.index(f"第{PAGE + 4}条") < page.index(f"第{PAGE + 3}条")
+    before = int(__import__("re").search(r"before=(\d+)", page).group(1))
+    older = admin.get(f"/admin/audit?action=test.&before={before}").get_data(as_text=True)
+    assert "第0条" in older and "第4条" in older
+    assert login_as(app, "staff").get("/admin/audit").status_code == 403
