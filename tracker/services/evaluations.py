@@ -204,8 +204,10 @@ def close_evaluation(evaluation: Evaluation, item: Item, actor: User, new_deadli
                    f"进入第 {item.round} 轮，期限 {new_deadline:%Y-%m-%d}")
     record("evaluation.close", summary, object_type="evaluation", object_id=evaluation.id, item_id=item.id,
            actor=actor, details={"rule": rule.key, "reason": decision.reason})
-    if decision.failed and not item.supervised and should_escalate(rule, failed_rounds(item)):
-        item.supervised = True
-        record("item.supervise", f"连续 {failed_rounds(item)} 轮测评未通过，提请主任会议挂牌督办",
-               object_type="item", object_id=item.id, item_id=item.id, actor=actor)
+    if decision.failed and not item.supervised:
+        failed = failed_rounds(item)
+        if should_escalate(rule, failed):
+            item.supervised = True
+            record("item.supervise", f"连续 {failed} 轮测评未通过，提请主任会议挂牌督办",
+                   object_type="item", object_id=item.id, item_id=item.id, actor=actor)
     return evaluation
