@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db, htmx
+from .extensions import db, wants_fragment
 
 log = logging.getLogger("tracker")
 
@@ -32,7 +32,7 @@ MESSAGES = {
 def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, (f"错误 {status}", "请求无法完成。"))
     message = detail or message
-    if htmx and not htmx.boosted:
+    if wants_fragment():
         body = render_template("errors/_fragment.html", title=title, message=message, status=status)
         return body, status, {"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"}
     return render_template("errors/error.html", title=title, message=message, status=status), status

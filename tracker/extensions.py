@@ -27,3 +27,9 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 htmx = HTMX()
+
+
+def wants_fragment() -> bool:
+    """A plain htmx request gets a fragment; boosted navigation and a history restore
+    need the whole page, although both carry HX-Request too."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request

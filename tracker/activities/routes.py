@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..extensions import db, htmx
+from ..extensions import db, wants_fragment
 from ..models import Activity, ActivityKind, Item, Origin, Unit, UnitKind, local_today
 from ..permissions import staff_required
 from ..services import OperationError, check_version
@@ -39,13 +39,6 @@ def _activity_data(form: ActivityForm) -> ops.ActivityData:
                             report_title=(form.report_title.data or "").strip() or None,
                             target_organ=form.target_organ.data, lead_committee_id=form.lead_committee_id.data or None,
                             evaluation_rule_key=form.evaluation_rule_key.data)
-
-
-def get_activity(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None:
-        abort(404)
-    return activity
 
 
 @bp.route("/activities")
@@ -89,7 +82,7 @@ def new():
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit(activity_id: int):
-    activity = get_activity(activity_id)
+    activity = db.get_or_404(Activity, activity_id)
     form = ActivityForm(obj=activity) if request.method == "GET" else ActivityForm()
     _activity_choices(form)
     if request.method == "GET":
@@ -122,7 +115,7 @@ def _detail_context(activity: Activity) -> dict:
 @bp.route("/activities/<int:activity_id>")
 @staff_required
 def detail(activity_id: int):
-    activity = get_activity(activity_id)
+    activity = db.get_or_404(Activity, activity_id)
     form = _item_form(formdata=None)
     form.origin.data = Origin.QUESTION.value if activity.kind is ActivityKind.INQUIRY else Origin.OPINION.value
     return render_template("activities/detail.html", item_form=form, **_detail_context(activity))
@@ -133,7 +126,7 @@ def detail(activity_id: int):
 def add_item(activity_id: int):
     """Quick entry: with htmx the form comes back empty and the new row is appended
     out of band, so a clerk can type question after question without reloading."""
-    activity = get_activity(activity_id)
+    activity = db.get_or_404(Activity, activity_id)
     form = _item_form(formdata=request.form)
     item = None
     if form.validate_on_submit():
@@ -148,7 +141,7 @@ def add_item(activity_id: int):
             db.session.rollback()
             form.question.errors = [*form.question.errors, error.message]
             item = None
-    if htmx and not htmx.boosted:
+    if wants_fragment():
         if item is None:
             return render_template("activities/_item_form.html", activity=activity, item_form=form,
                                    invalid=True), 200, {"X-Form-Invalid": "1"}
@@ -169,7 +162,7 @@ def add_item(activity_id: int):
 @staff_required
 def publish(activity_id: int):
     from ..fields import BaseForm
-    activity = get_activity(activity_id)
+    activity = db.get_or_404(Activity, activity_id)
     if BaseForm().validate_on_submit():
         ops.set_activity_published(activity, request.form.get("published") == "1", current_user)
         db.session.commit()

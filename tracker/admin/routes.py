@@ -22,14 +22,6 @@ from . import bp
 from .forms import EmptyForm, NewUserForm, ResetPasswordForm, UnitForm, UserForm
 
 
-def _get_or_404(model, ident: int):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        from flask import abort
-        abort(404)
-    return obj
-
-
 def _unit_choices(form: UserForm) -> None:
     units = db.session.scalars(sa.select(Unit).order_by(Unit.sort_order, Unit.name)).all()
     form.unit_id.choices = [(0, "（无）")] + [(u.id, f"{u.name}{'' if u.active else '（停用）'}") for u in units]
@@ -73,7 +65,7 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def edit_user(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = UserForm(obj=user) if request.method == "GET" else UserForm()
     _unit_choices(form)
     if request.method == "GET":
@@ -96,7 +88,7 @@ def edit_user(user_id: int):
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @admin_required
 def reset_password(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -116,7 +108,7 @@ def reset_password(user_id: int):
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @admin_required
 def unlock(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if EmptyForm().validate_on_submit():
         unlock_user(user, actor=current_user)
         db.session.commit()
@@ -161,7 +153,7 @@ def new_unit():
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @admin_required
 def edit_unit(unit_id: int):
-    unit = _get_or_404(Unit, unit_id)
+    unit = db.get_or_404(Unit, unit_id)
     form = UnitForm(obj=unit) if request.method == "GET" else UnitForm()
     if request.method == "GET":
         form.kind.data = unit.kind.value

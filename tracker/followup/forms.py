@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNIntegerField, CNSelectField
 from ..models import ActivityKind, NoticeKind
-from ..services.deadlines import DEADLINE_STAGES, UNIT_LABELS, UNIT_LIMITS
+from ..services.deadlines import RULE_STAGES, UNIT_LABELS, UNIT_LIMITS
 
 
 class NoticeForm(BaseForm):
@@ -51,12 +51,12 @@ class DeadlineSettingsForm(BaseForm):
     def rule_rows(self):
         """(kind, [(stage label, amount field, unit field)]) for the template."""
         return [(kind, [(label, self[f"{kind.value}__{stage}__amount"], self[f"{kind.value}__{stage}__unit"])
-                        for stage, label in DEADLINE_STAGES.items()]) for kind in ActivityKind]
+                        for stage, label in RULE_STAGES.items()]) for kind in ActivityKind]
 
 
 for _kind in ActivityKind:
-    for _stage in DEADLINE_STAGES:
+    for _stage in RULE_STAGES:
         setattr(DeadlineSettingsForm, f"{_kind.value}__{_stage}__amount",
-                CNIntegerField(f"{_kind.label}·{DEADLINE_STAGES[_stage]}", validators=_amount_validators()))
+                CNIntegerField(f"{_kind.label}·{RULE_STAGES[_stage]}", validators=_amount_validators()))
         setattr(DeadlineSettingsForm, f"{_kind.value}__{_stage}__unit",
                 CNSelectField("单位", choices=[(u.value, label) for u, label in UNIT_LABELS.items()]))

@@ -14,7 +14,7 @@ from ..services import OperationError
 from ..services import followup as ops
 from ..services.audit import record
 from ..services.calendar import yellow_workdays
-from ..services.deadlines import DEADLINE_STAGES, deadline_rules, ladder, parse_rule, save_deadline_rules, save_ladder
+from ..services.deadlines import RULE_STAGES, deadline_rules, ladder, parse_rule, save_deadline_rules, save_ladder
 from ..services.settings import set_setting
 from ..workdays import WorkCalendar
 from . import bp
@@ -39,7 +39,7 @@ def _read_rules(form: f.DeadlineSettingsForm) -> dict | None:
     rules, ok = {}, True
     for kind in ActivityKind:
         rules[kind] = {}
-        for stage in DEADLINE_STAGES:
+        for stage in RULE_STAGES:
             amount, unit = form[f"{kind.value}__{stage}__amount"], form[f"{kind.value}__{stage}__unit"]
             if amount.errors:  # the field already says what is wrong with it
                 ok = False

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import db
+from ..extensions import db, wants_fragment
 from ..models import Activity, Attachment, Origin, Stage, Unit, UnitKind, local_today
 from ..permissions import staff_required
 from ..services import OperationError, check_version
@@ -57,8 +57,7 @@ def index():
     stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
     page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
     context = {"page": page, "filters": filters, "lights": {i.id: light_for(i, today) for i in page.items}}
-    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted") \
-            and not request.headers.get("HX-History-Restore-Request"):
+    if wants_fragment():
         return render_template("items/_results.html", **context)  # the form stays; no need for its options
     return render_template("items/index.html", **context, **filter_choices(filters))
 

@@ -21,7 +21,6 @@ from ..documents.xlsx import Column
 from ..documents.xlsx_writer import write_sheet
 from ..extensions import db
 from ..models import (
-    DEADLINE_STAGES,
     Activity,
     EntryKind,
     Evaluation,
@@ -32,9 +31,9 @@ from ..models import (
     item_co_unit,
 )
 from ..models.base import to_local
-from ..services.calendar import get_calendar, yellow_workdays
+from ..services.calendar import light_of
 from ..tally import Grade
-from ..workdays import Light, traffic_light
+from ..workdays import Light
 
 BATCH_SIZE = 500
 
@@ -99,7 +98,6 @@ def write_ledger(fileobj: IO[bytes], filtered: sa.Select, today: date, *, title:
 
 
 def ledger_rows(ids: list[int], today: date, batch_size: int = BATCH_SIZE) -> Iterator[list]:
-    calendar, yellow = get_calendar(), yellow_workdays()
     for start in range(0, len(ids), batch_size):
         chunk = ids[start:start + batch_size]
         rows = {r.id: r for r in db.session.execute(
@@ -110,8 +108,7 @@ def ledger_rows(ids: list[int], today: date, batch_size: int = BATCH_SIZE) -> It
         evaluations = _latest_evaluations(chunk)
         for item_id in chunk:
             row = rows[item_id]
-            light = (traffic_light(row.deadline, today, yellow_workdays=yellow, calendar=calendar)
-                     if row.stage in DEADLINE_STAGES else Light.NONE)
+            light = light_of(row.stage, row.deadline, today)
             yield _ledger_row(row, co_units.get(item_id, []), entries.get(item_id), evaluations.get(item_id), light)
 
 

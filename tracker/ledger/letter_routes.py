@@ -12,7 +12,6 @@ from ..documents.gongwen import render_letter
 from ..extensions import db
 from ..items.queries import get_item
 from ..models import (
-    DEADLINE_STAGES,
     Activity,
     Evaluation,
     EvaluationStatus,
@@ -23,6 +22,8 @@ from ..models import (
     local_today,
 )
 from ..permissions import staff_required
+from ..services.calendar import light_for
+from ..workdays import Light
 from . import bp
 from . import letters as L
 from .routes import download
@@ -60,7 +61,7 @@ def supervision_letter(item_id: int):
     """督办函 for an item past its deadline."""
     item = get_item(item_id)
     today = local_today()
-    if item.stage not in DEADLINE_STAGES or item.deadline is None or item.deadline >= today:
+    if light_for(item, today) is not Light.RED:
         flash("该事项未逾期，无需制发督办函", "warning")
         return redirect(url_for("items.detail", item_id=item.id), code=303)
     last_entry_at = db.session.scalar(sa.select(sa.func.max(ProgressEntry.created_at))

@@ -37,8 +37,13 @@ def yellow_workdays() -> int:
     return value
 
 
-def light_for(item: Item, today: date | None = None) -> Light:
-    if item.stage not in DEADLINE_STAGES:
+def light_of(stage, deadline: date | None, today: date | None = None) -> Light:
+    """The light for a stage and deadline; also for exports that read rows, not items."""
+    if stage not in DEADLINE_STAGES:
         return Light.NONE
-    return traffic_light(item.deadline, today or local_today(), yellow_workdays=yellow_workdays(),
+    return traffic_light(deadline, today or local_today(), yellow_workdays=yellow_workdays(),
                          calendar=get_calendar())
+
+
+def light_for(item: Item, today: date | None = None) -> Light:
+    return light_of(item.stage, item.deadline, today)

@@ -18,7 +18,7 @@ from . import OperationError
 from .calendar import get_calendar
 from .settings import get_setting, set_setting
 
-DEADLINE_STAGES = {
+RULE_STAGES = {
     "assign": "交办（自会议之日起）",
     "handle": "研究处理/整改（自交办之日起）",
     "redo": "重新整改（自测评之日起）",
