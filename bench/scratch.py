@@ -8,15 +8,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from .seed import create_database
+from scripts.testdb import create_database, drop_database, sibling
 
-
-def _pg_admin(url: str, name: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    return admin, urlunsplit(parts._replace(path=f"/{name}"))
+from .seed import create_database as create_database_with_items
 
 
 @contextmanager
@@ -24,23 +20,17 @@ def scratch_database(items: int, *, pg_url: str | None = None, open_evaluations:
                      tag: str = "load") -> Iterator[str]:
     """A seeded database URL (plain ``postgresql://`` or ``sqlite:///``) for one run."""
     if pg_url:
-        import psycopg
-        from psycopg import sql
         base = urlsplit(pg_url).path.lstrip("/") or "tracker"
         name = f"{base}_{tag}_{os.getpid()}"
-        admin, url = _pg_admin(pg_url.replace("postgresql+psycopg://", "postgresql://"), name)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("CREATE DATABASE {} LOCALE 'C.UTF-8' TEMPLATE template0 ENCODING 'UTF8'")
-                         .format(sql.Identifier(name)))
+        admin, url = sibling(pg_url, name)
+        create_database(admin, name)
         try:
-            create_database(url, items, progress=None, open_evaluations=open_evaluations)
+            create_database_with_items(url, items, progress=None, open_evaluations=open_evaluations)
             yield url
         finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            drop_database(admin, name)
         return
     with tempfile.TemporaryDirectory(prefix=f"tracker-{tag}-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'load.db'}"
-        create_database(url, items, progress=None, open_evaluations=open_evaluations)
+        create_database_with_items(url, items, progress=None, open_evaluations=open_evaluations)
         yield url

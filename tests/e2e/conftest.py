@@ -20,9 +20,11 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
+
+from scripts.testdb import create_database, drop_database, sibling
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -55,23 +57,14 @@ class _PgSibling:
     """A throw-away database next to TEST_DATABASE_URL's (the other tests truncate that one)."""
 
     def __init__(self, url: str):
-        parts = urlsplit(url)
-        self.name = parts.path.lstrip("/") + "_e2e" + os.environ.get("PYTEST_XDIST_WORKER", "")
-        self.admin_url = urlunsplit(parts._replace(path="/postgres"))
-        self.url = urlunsplit(parts._replace(path="/" + self.name))
-
-    def _run(self, statement: str) -> None:
-        import psycopg
-        from psycopg import sql
-        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(sql.SQL(statement).format(sql.Identifier(self.name)))
+        self.name = urlsplit(url).path.lstrip("/") + "_e2e" + os.environ.get("PYTEST_XDIST_WORKER", "")
+        self.admin_url, self.url = sibling(url, self.name)
 
     def create(self) -> None:
-        self.drop()
-        self._run("CREATE DATABASE {} LOCALE 'C.UTF-8' TEMPLATE template0 ENCODING 'UTF8'")
+        create_database(self.admin_url, self.name)
 
     def drop(self) -> None:
-        self._run("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        drop_database(self.admin_url, self.name)
 
 
 @pytest.fixture(scope="session")
