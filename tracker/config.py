@@ -69,11 +69,6 @@ class Config:
     PAGE_SIZE = 50
     ORG_NAME = os.environ.get("ORG_NAME", "XX区人大常委会")
 
-    @property
-    def is_production(self) -> bool:  # pragma: no cover - trivial
-        return self.ENV_NAME == "production"
-
-
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = True  # tests send real tokens; CSRF is part of what we test

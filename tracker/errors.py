@@ -53,7 +53,7 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        return render_error(error.code, error.description if getattr(error, "chinese", False) else None)
+        return render_error(error.code)
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
@@ -61,11 +61,3 @@ def init_errors(app: Flask) -> None:
         db.session.rollback()
         return render_error(500)
 
-
-def abort_cn(status: int, message: str):
-    """Abort with a Chinese message that the error page shows instead of the default."""
-    from werkzeug.exceptions import default_exceptions
-
-    error = default_exceptions[status](description=message)
-    error.chinese = True
-    raise error

@@ -39,7 +39,6 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..items.queries import (
-    BASES,
     LIGHTS,
     ItemFilters,
     apply_filters,
@@ -236,6 +235,3 @@ def monthly_flow(scope: Scope, today: date) -> tuple[list[str], list[Figure], li
     closed = [Figure(int(values[2 * i + 1]), scope.args(closed_in=m)) for i, m in enumerate(months)]
     return months, opened, closed
 
-
-def basis_label(name: str) -> str:
-    return BASES[name][0]
