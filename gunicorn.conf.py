@@ -13,6 +13,15 @@ errorlog = "-"
 preload_app = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 limit_request_line = 8190
+# gunicorn's runtime control socket defaults to one path per host, so two instances on a
+# machine (two sites, or the tests' servers) would fight over it. Give each bind its own
+# path, or turn it off with GUNICORN_CONTROL_SOCKET="".
+_control = os.environ.get("GUNICORN_CONTROL_SOCKET")
+if _control == "":
+    control_socket_disable = True
+else:
+    control_socket = _control or os.path.join(
+        os.environ.get("TMPDIR", "/tmp"), f"tracker-gunicorn-{bind.replace(':', '-').replace('/', '_')}.ctl")
 
 
 def post_fork(server, worker):
