@@ -1,6 +1,7 @@
 """Administration of users and units, through the admin pages."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
@@ -140,16 +141,19 @@ def test_rules_page_sets_default_and_validates_custom_rule(app, demo):
 
 def test_audit_page_lists_history_newest_first_and_pages(app, demo):
     from tracker.admin.audit import PAGE
+    from tracker.models import AuditAction
     from tracker.services.audit import record
     with app.app_context():
         for i in range(PAGE + 5):
-            record("test.event", f"第{i}条<script>", object_type="test", object_id=i)
+            record(AuditAction.CALENDAR_OVERRIDE_DELETE, f"第{i}条<script>", object_type="test", object_id=i)
         db.session.commit()
+        with pytest.raises(TypeError):  # history actions are members of one enum, never ad-hoc strings
+            record("test.event", "x", object_type="test")
     admin = login_as(app, "admin")
-    page = admin.get("/admin/audit?action=test.").get_data(as_text=True)
+    page = admin.get("/admin/audit?action=calendar.override_delete").get_data(as_text=True)
     assert f"第{PAGE + 4}条&lt;script&gt;" in page and "第4条&lt;" not in page
     assert page.index(f"第{PAGE + 4}条") < page.index(f"第{PAGE + 3}条")
     before = int(__import__("re").search(r"before=(\d+)", page).group(1))
-    older = admin.get(f"/admin/audit?action=test.&before={before}").get_data(as_text=True)
+    older = admin.get(f"/admin/audit?action=calendar.override_delete&before={before}").get_data(as_text=True)
     assert "第0条" in older and "第4条" in older
     assert login_as(app, "staff").get("/admin/audit").status_code == 403

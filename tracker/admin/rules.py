@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
 from ..fields import BaseForm, CleanTextAreaField, CNSelectField
+from ..models import AuditAction
 from ..permissions import admin_required
 from ..services.audit import record
 from ..services.settings import available_rules, get_setting, set_setting
@@ -60,7 +61,8 @@ def set_default_rule():
     default_form, _ = _forms()
     if default_form.validate_on_submit():
         set_setting("default_rule_key", default_form.rule_key.data)
-        record("settings.rule_default", f"默认测评规则改为 {default_form.rule_key.data}", object_type="setting",
+        record(AuditAction.SETTINGS_RULE_DEFAULT, f"默认测评规则改为 {default_form.rule_key.data}",
+               object_type="setting",
                actor=current_user)
         db.session.commit()
         flash("已保存默认测评规则", "success")
@@ -88,7 +90,8 @@ def save_custom_rule():
             custom = dict(get_setting("custom_rules") or {})
             custom[rule.key] = rule_to_dict(rule)
             set_setting("custom_rules", custom)
-            record("settings.rule_custom", f"保存自定义测评规则 {rule.key}（{rule.name}）", object_type="setting",
+            record(AuditAction.SETTINGS_RULE_CUSTOM, f"保存自定义测评规则 {rule.key}（{rule.name}）",
+                   object_type="setting",
                    details=rule_to_dict(rule), actor=current_user)
             db.session.commit()
             flash(f"已保存规则“{rule.name}”", "success")

@@ -15,11 +15,22 @@ from ..items.queries import (
     with_list_loads,
 )
 from ..items.routes import page_arg
-from ..models import DEADLINE_STAGES, AuditEntry, Item, NoticeKind, Notification, Stage, Unit, local_today, utcnow
+from ..models import (
+    DEADLINE_STAGES,
+    AuditAction,
+    AuditEntry,
+    Item,
+    NoticeKind,
+    Notification,
+    Stage,
+    Unit,
+    local_today,
+    utcnow,
+)
 from ..permissions import staff_required
 from ..services import followup as ops
 from ..services.calendar import get_calendar, light_for, yellow_workdays
-from ..services.notify import KIND_LABELS, unread_count
+from ..services.notify import unread_count
 from . import (
     bp,
     settings,  # noqa: F401  (admin pages)
@@ -43,7 +54,7 @@ def followup_globals():
             "deadline_estimated": bool(item.deadline and not calendar.year_is_covered(item.deadline.year)),
         }
     return {"followup_panel": panel, "followup_unread": lambda: unread_count(current_user.id),
-            "calendar_gaps": ops.calendar_gaps, "notice_kind_labels": KIND_LABELS}
+            "calendar_gaps": ops.calendar_gaps}
 
 
 def _unit_arg() -> int | None:
@@ -94,7 +105,7 @@ def supervised():
     reasons: dict[int, AuditEntry] = {}
     if page.items:
         for entry in db.session.scalars(sa.select(AuditEntry).where(
-                AuditEntry.action == "item.supervise", AuditEntry.item_id.in_([i.id for i in page.items]))
+                AuditEntry.action == AuditAction.ITEM_SUPERVISE, AuditEntry.item_id.in_([i.id for i in page.items]))
                 .order_by(AuditEntry.id)):
             reasons[entry.item_id] = entry  # the latest wins
     return render_template("followup/supervised.html", page=page, reasons=reasons, today=today,

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import ActivityKind, CalendarOverride, local_today
+from ..models import ActivityKind, AuditAction, CalendarOverride, local_today
 from ..permissions import admin_required
 from ..services import OperationError
 from ..services import followup as ops
@@ -67,7 +67,8 @@ def deadline_settings():
     save_deadline_rules(rules)
     set_setting("yellow_workdays", form.yellow_workdays.data)
     save_ladder({name: form[name].data for name in LADDER_FIELDS})
-    record("settings.followup", "修改办理期限规则、黄灯阈值与督办升级设置", object_type="setting", actor=current_user)
+    record(AuditAction.SETTINGS_FOLLOWUP, "修改办理期限规则、黄灯阈值与督办升级设置", object_type="setting",
+           actor=current_user)
     db.session.commit()
     flash("已保存；新的规则用于此后的交办和每日提醒，已交办事项的期限不变", "success")
     return redirect(url_for("followup.deadline_settings"), code=303)

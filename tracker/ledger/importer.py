@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from ..documents.xlsx import LedgerFileError, read_sheet
 from ..extensions import db
-from ..models import TARGET_ORGANS, Activity, ActivityKind, Item, Origin, Unit, UnitKind, User
+from ..models import TARGET_ORGANS, Activity, ActivityKind, AuditAction, Item, Origin, Unit, UnitKind, User
 from ..services import items as ops
 from ..services.audit import record
 from ..services.settings import get_setting
@@ -280,6 +280,6 @@ def import_ledger(plan: Plan, actor: User, today: date) -> list[Item]:
         if row.lead_unit_id:
             ops.assign_item(item, ops.Assignment(row.lead_unit_id, row.co_unit_ids, row.deadline), actor, today)
         items.append(item)
-    record("ledger.import", f"导入台账：{len(items)} 项事项，新建监督活动 {len(plan.new)} 个",
+    record(AuditAction.LEDGER_IMPORT, f"导入台账：{len(items)} 项事项，新建监督活动 {len(plan.new)} 个",
            object_type="ledger", details={"items": len(items), "new_activities": len(plan.new)}, actor=actor)
     return items

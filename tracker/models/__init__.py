@@ -1,7 +1,7 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
 from .accounts import Role, Unit, UnitKind, User
 from .activity import TARGET_ORGANS, Activity, ActivityKind
-from .audit import AuditEntry
+from .audit import AuditAction, AuditEntry
 from .base import local_today, utcnow
 from .evaluation import (
     CalendarOverride,
@@ -11,7 +11,7 @@ from .evaluation import (
     EvaluationStatus,
     Setting,
 )
-from .followup import NOTICE_KIND_LABELS, Notice, NoticeKind, Notification, OutboxMail
+from .followup import NOTICE_KIND_LABELS, Notice, NoticeKind, Notification, NotificationKind, OutboxMail
 from .item import (
     DEADLINE_STAGES,
     Attachment,
@@ -27,9 +27,10 @@ from .item import (
 )
 
 __all__ = [
-    "DEADLINE_STAGES", "TARGET_ORGANS", "Activity", "ActivityKind", "Attachment", "AuditEntry", "EntryKind",
+    "DEADLINE_STAGES", "TARGET_ORGANS", "Activity", "ActivityKind", "Attachment", "AuditAction", "AuditEntry",
+    "EntryKind",
     "CalendarOverride", "Evaluation", "EvaluationMode", "EvaluationParticipant", "EvaluationStatus", "ExtensionRequest",
     "ExtensionStatus", "Item", "Origin", "ProgressEntry", "ReviewStatus", "Role", "Setting", "Stage", "Unit",
     "UnitKind", "User", "item_co_unit", "local_today", "utcnow",
-    "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "OutboxMail",
+    "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
 ]

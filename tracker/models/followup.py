@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .accounts import Unit, User
+from .audit import AuditAction
 from .base import enum_column, utcnow
 
 
@@ -35,10 +36,22 @@ class NoticeKind(enum.StrEnum):
     def automatic(self) -> bool:
         return self not in (NoticeKind.URGE, NoticeKind.SUPERVISE)
 
+    @property
+    def audit_action(self) -> AuditAction:
+        """The history row a notice of this kind writes (the escalation rung is the
+        挂牌督办 itself)."""
+        return NOTICE_ACTIONS[self]
+
 
 NOTICE_KIND_LABELS = {
     NoticeKind.URGE: "催办", NoticeKind.SUPERVISE: "督办通知", NoticeKind.REMIND: "临期提醒",
     NoticeKind.WARN: "逾期警告", NoticeKind.ESCALATE: "提请挂牌督办", NoticeKind.ASSIGN_DUE: "交办超期提醒",
+}
+
+NOTICE_ACTIONS = {
+    NoticeKind.URGE: AuditAction.NOTICE_URGE, NoticeKind.SUPERVISE: AuditAction.NOTICE_SUPERVISE,
+    NoticeKind.REMIND: AuditAction.NOTICE_REMIND, NoticeKind.WARN: AuditAction.NOTICE_WARN,
+    NoticeKind.ESCALATE: AuditAction.ITEM_SUPERVISE, NoticeKind.ASSIGN_DUE: AuditAction.NOTICE_ASSIGN_DUE,
 }
 
 
@@ -62,6 +75,33 @@ class Notice(db.Model):
     created_by: Mapped[User | None] = relationship(lazy="raise")
 
 
+class NotificationKind(enum.StrEnum):
+    """What an inbox line is about; the inbox filters and mail subjects use the label."""
+
+    ASSIGN = "assign"
+    RETURN = "return"
+    ACCEPT = "accept"
+    REPORT = "report"
+    EXTENSION = "extension"
+    EVALUATION = "evaluation"
+    RESULT = "result"
+    REMINDER = "reminder"
+    SUPERVISE = "supervise"
+    ASSIGN_DUE = "assign_due"
+
+    @property
+    def label(self) -> str:
+        return NOTIFICATION_KIND_LABELS[self]
+
+
+NOTIFICATION_KIND_LABELS = {
+    NotificationKind.ASSIGN: "新交办", NotificationKind.RETURN: "报告退回", NotificationKind.ACCEPT: "报告受理",
+    NotificationKind.REPORT: "报告待审核", NotificationKind.EXTENSION: "延期", NotificationKind.EVALUATION: "待测评",
+    NotificationKind.RESULT: "测评结果", NotificationKind.REMINDER: "催办督办", NotificationKind.SUPERVISE: "挂牌督办",
+    NotificationKind.ASSIGN_DUE: "交办超期",
+}
+
+
 class Notification(db.Model):
     """One line in a user's inbox; the header shows the unread count."""
 
@@ -70,11 +110,18 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
-    kind: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[str] = mapped_column(sa.String(32))  # a NotificationKind value
     item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("item.id"), index=True)
     text: Mapped[str] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+    @property
+    def kind_label(self) -> str:
+        try:
+            return NotificationKind(self.kind).label
+        except ValueError:
+            return self.kind
 
 
 class OutboxMail(db.Model):

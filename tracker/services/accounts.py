@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Role, Unit, UnitKind, User, utcnow
+from ..models import AuditAction, Role, Unit, UnitKind, User, utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
 from . import OperationError
 from .audit import record
@@ -59,7 +59,7 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
     db.session.execute(sa.update(User).where(User.id == user.id).values(**values)
                        .execution_options(synchronize_session=False))
     db.session.expire(user, list(values))
-    record("auth.login", f"{user.display_name} 登录", object_type="user", object_id=user.id, actor=user)
+    record(AuditAction.LOGIN, f"{user.display_name} 登录", object_type="user", object_id=user.id, actor=user)
     return user
 
 
@@ -81,10 +81,10 @@ def _count_failure(user: User, now: datetime) -> None:
             .values(locked_until=now + timedelta(minutes=minutes))
             .execution_options(synchronize_session=False)
         )
-        record("auth.locked", f"{user.display_name} 连续登录失败 {failures} 次，锁定 {minutes} 分钟",
+        record(AuditAction.LOCKED, f"{user.display_name} 连续登录失败 {failures} 次，锁定 {minutes} 分钟",
                object_type="user", object_id=user.id, actor=user)
     else:
-        record("auth.login_failed", f"{user.display_name} 登录失败（第 {failures} 次）",
+        record(AuditAction.LOGIN_FAILED, f"{user.display_name} 登录失败（第 {failures} 次）",
                object_type="user", object_id=user.id, actor=user)
     db.session.expire(user)
 
@@ -130,7 +130,7 @@ def create_user(data: UserData, password: str, actor: User | None = None) -> Use
     )
     db.session.add(user)
     db.session.flush()
-    record("user.create", f"创建用户 {user.username}（{user.role.label}）", object_type="user",
+    record(AuditAction.USER_CREATE, f"创建用户 {user.username}（{user.role.label}）", object_type="user",
            object_id=user.id, actor=actor)
     return user
 
@@ -155,7 +155,7 @@ def update_user(user: User, data: UserData, actor: User | None = None) -> User:
         # A disabled user, or one whose rights changed, is signed out everywhere.
         user.rotate_session_token()
     if changes:
-        record("user.update", f"修改用户 {user.username}：{'、'.join(changes)}", object_type="user",
+        record(AuditAction.USER_UPDATE, f"修改用户 {user.username}：{'、'.join(changes)}", object_type="user",
                object_id=user.id, details=changes, actor=actor)
     return user
 
@@ -167,13 +167,15 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     user.locked_until = None
     user.rotate_session_token()
     who = "本人" if actor is not None and actor.id == user.id else "管理员"
-    record("user.password", f"{who}重置了 {user.username} 的密码", object_type="user", object_id=user.id, actor=actor)
+    record(AuditAction.USER_PASSWORD, f"{who}重置了 {user.username} 的密码", object_type="user", object_id=user.id,
+           actor=actor)
 
 
 def unlock_user(user: User, actor: User | None = None) -> None:
     user.failed_logins = 0
     user.locked_until = None
-    record("user.unlock", f"解除 {user.username} 的登录锁定", object_type="user", object_id=user.id, actor=actor)
+    record(AuditAction.USER_UNLOCK, f"解除 {user.username} 的登录锁定", object_type="user", object_id=user.id,
+           actor=actor)
 
 
 @dataclass
@@ -191,7 +193,7 @@ def create_unit(data: UnitData, actor: User | None = None) -> Unit:
     unit = Unit(name=name, kind=data.kind, sort_order=data.sort_order, active=data.active)
     db.session.add(unit)
     db.session.flush()
-    record("unit.create", f"创建单位 {unit.name}", object_type="unit", object_id=unit.id, actor=actor)
+    record(AuditAction.UNIT_CREATE, f"创建单位 {unit.name}", object_type="unit", object_id=unit.id, actor=actor)
     return unit
 
 
@@ -206,5 +208,5 @@ def update_unit(unit: Unit, data: UnitData, actor: User | None = None) -> Unit:
         if has_unit_users:
             raise OperationError("该单位下有承办单位用户，不能改为常委会工作机构")
     unit.name, unit.kind, unit.sort_order, unit.active = name, data.kind, data.sort_order, data.active
-    record("unit.update", f"修改单位 {unit.name}", object_type="unit", object_id=unit.id, actor=actor)
+    record(AuditAction.UNIT_UPDATE, f"修改单位 {unit.name}", object_type="unit", object_id=unit.id, actor=actor)
     return unit

@@ -7,12 +7,12 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import AuditEntry, User
+from ..models import AuditAction, AuditEntry, User
 from .notify import on_audit
 
 
 def record(
-    action: str,
+    action: AuditAction,
     summary: str,
     *,
     object_type: str,
@@ -21,13 +21,15 @@ def record(
     details: dict[str, Any] | None = None,
     actor: User | None = None,
 ) -> AuditEntry:
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"history actions are AuditAction members, not {action!r}")
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     entry = AuditEntry(
         actor_id=actor.id if actor else None,
         actor_name=actor.display_name if actor else "系统",
         remote_addr=request.remote_addr if has_request_context() else None,
-        action=action,
+        action=action.value,
         object_type=object_type,
         object_id=object_id,
         item_id=item_id,

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import (
     Activity,
+    AuditAction,
     EntryKind,
     Evaluation,
     EvaluationMode,
@@ -58,7 +59,7 @@ def open_evaluation(item: Item, mode: EvaluationMode, members_total: int | None,
                             opened_by_id=actor.id)
     db.session.add(evaluation)
     db.session.flush()
-    record("evaluation.open", f"开启第 {item.round} 轮满意度测评（{mode.label}，规则：{rule.name}，"
+    record(AuditAction.EVALUATION_OPEN, f"开启第 {item.round} 轮满意度测评（{mode.label}，规则：{rule.name}，"
            f"组成人员 {members_total} 人）", object_type="evaluation", object_id=evaluation.id, item_id=item.id,
            actor=actor)
     return evaluation
@@ -96,7 +97,7 @@ def cast_vote(evaluation: Evaluation, item: Item, grade: Grade | None, actor: Us
         raise OperationError("本轮测评已经结束，投票未计入")
     db.session.expire(evaluation)
     # The history says that this reviewer took part, never how they voted.
-    record("evaluation.vote", "参加满意度测评（无记名）", object_type="evaluation", object_id=evaluation.id,
+    record(AuditAction.EVALUATION_VOTE, "参加满意度测评（无记名）", object_type="evaluation", object_id=evaluation.id,
            item_id=item.id, actor=actor)
 
 
@@ -115,7 +116,7 @@ def enter_tally(evaluation: Evaluation, item: Item, counts: dict[str, int], acto
                "实到 {members_present}/{members_total}").format(**counts)
     summary = ("录入会议表决结果：满意 {satisfied}、基本满意 {basic}、不满意 {unsatisfied}、无效 {invalid}，"
                "实到 {members_present}/{members_total}").format(**counts)
-    record("evaluation.tally", summary, object_type="evaluation", object_id=evaluation.id, item_id=item.id,
+    record(AuditAction.EVALUATION_TALLY, summary, object_type="evaluation", object_id=evaluation.id, item_id=item.id,
            actor=actor)
 
 
@@ -202,12 +203,12 @@ def close_evaluation(evaluation: Evaluation, item: Item, actor: User, new_deadli
         item.deadline = item.original_deadline = new_deadline
         summary = (f"第 {item.round - 1} 轮测评结果：{decision.grade.label}（{counts}），{outcome.consequence.label}，"
                    f"进入第 {item.round} 轮，期限 {new_deadline:%Y-%m-%d}")
-    record("evaluation.close", summary, object_type="evaluation", object_id=evaluation.id, item_id=item.id,
+    record(AuditAction.EVALUATION_CLOSE, summary, object_type="evaluation", object_id=evaluation.id, item_id=item.id,
            actor=actor, details={"rule": rule.key, "reason": decision.reason})
     if decision.failed and not item.supervised:
         failed = failed_rounds(item)
         if should_escalate(rule, failed):
             item.supervised = True
-            record("item.supervise", f"连续 {failed} 轮测评未通过，提请主任会议挂牌督办",
+            record(AuditAction.ITEM_SUPERVISE, f"连续 {failed} 轮测评未通过，提请主任会议挂牌督办",
                    object_type="item", object_id=item.id, item_id=item.id, actor=actor)
     return evaluation

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 
 from ..extensions import db
-from ..models import CalendarOverride, Item, Notice, NoticeKind, Stage, User, local_today
+from ..models import AuditAction, CalendarOverride, Item, Notice, NoticeKind, Stage, User, local_today
 from ..workflow import Action, NotAllowed, check
 from . import OperationError
 from .audit import record
@@ -41,7 +41,7 @@ def send_notice(item: Item, kind: NoticeKind, text: str | None, reply_by: date |
     db.session.add(notice)
     db.session.flush()
     reply = f"，请于 {reply_by:%Y-%m-%d} 前回复" if reply_by else ""
-    record(f"followup.{kind.value}", f"{kind.label}{reply}：{text}", object_type="notice", object_id=notice.id,
+    record(kind.audit_action, f"{kind.label}{reply}：{text}", object_type="notice", object_id=notice.id,
            item_id=item.id, actor=actor)
     return notice
 
@@ -61,10 +61,10 @@ def set_supervised(item: Item, supervised: bool, reason: str | None, actor: User
         raise OperationError("解除挂牌督办须写明理由")
     item.supervised = supervised
     if supervised:
-        record("item.supervise", "工作人员提请主任会议挂牌督办" + (f"：{reason}" if reason else ""),
+        record(AuditAction.ITEM_SUPERVISE, "工作人员提请主任会议挂牌督办" + (f"：{reason}" if reason else ""),
                object_type="item", object_id=item.id, item_id=item.id, actor=actor)
     else:
-        record("item.unsupervise", f"解除挂牌督办：{reason}", object_type="item", object_id=item.id,
+        record(AuditAction.ITEM_UNSUPERVISE, f"解除挂牌督办：{reason}", object_type="item", object_id=item.id,
                item_id=item.id, actor=actor)
 
 
@@ -132,7 +132,7 @@ def save_overrides(lines: list[OverrideLine], actor: User) -> None:
             row.is_workday, row.note = line.is_workday, line.note
     days = "、".join(f"{line.day:%Y-%m-%d}{'班' if line.is_workday else '休'}" for line in lines[:20])
     more = f" 等 {len(lines)} 天" if len(lines) > 20 else ""
-    record("calendar.override", f"设置节假日/调休：{days}{more}", object_type="calendar", actor=actor)
+    record(AuditAction.CALENDAR_OVERRIDE, f"设置节假日/调休：{days}{more}", object_type="calendar", actor=actor)
     g.pop("work_calendar", None)
     g.pop("calendar_gaps", None)
 
@@ -142,6 +142,7 @@ def delete_override(day: date, actor: User) -> None:
     if row is None:
         raise OperationError("该日期没有设置")
     db.session.delete(row)
-    record("calendar.override_delete", f"删除节假日/调休设置：{day:%Y-%m-%d}", object_type="calendar", actor=actor)
+    record(AuditAction.CALENDAR_OVERRIDE_DELETE, f"删除节假日/调休设置：{day:%Y-%m-%d}", object_type="calendar",
+           actor=actor)
     g.pop("work_calendar", None)
     g.pop("calendar_gaps", None)

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import (
     Activity,
     ActivityKind,
+    AuditAction,
     EntryKind,
     ExtensionRequest,
     ExtensionStatus,
@@ -60,7 +61,8 @@ def create_activity(data: ActivityData, actor: User) -> Activity:
     activity = Activity(**data.__dict__, created_by_id=actor.id)
     db.session.add(activity)
     db.session.flush()
-    record("activity.create", f"创建监督活动“{activity.title}”", object_type="activity", object_id=activity.id,
+    record(AuditAction.ACTIVITY_CREATE, f"创建监督活动“{activity.title}”", object_type="activity",
+           object_id=activity.id,
            actor=actor)
     return activity
 
@@ -69,7 +71,8 @@ def update_activity(activity: Activity, data: ActivityData, actor: User) -> Acti
     _check_committee(data.lead_committee_id)
     for key, value in data.__dict__.items():
         setattr(activity, key, value)
-    record("activity.update", f"修改监督活动“{activity.title}”", object_type="activity", object_id=activity.id,
+    record(AuditAction.ACTIVITY_UPDATE, f"修改监督活动“{activity.title}”", object_type="activity",
+           object_id=activity.id,
            actor=actor)
     return activity
 
@@ -77,7 +80,7 @@ def update_activity(activity: Activity, data: ActivityData, actor: User) -> Acti
 def set_activity_published(activity: Activity, published: bool, actor: User) -> None:
     activity.published = published
     activity.published_at = utcnow() if published else None
-    record("activity.publish" if published else "activity.unpublish",
+    record(AuditAction.ACTIVITY_PUBLISH if published else AuditAction.ACTIVITY_UNPUBLISH,
            f"{'向社会公布' if published else '取消公布'}监督活动“{activity.title}”",
            object_type="activity", object_id=activity.id, actor=actor)
 
@@ -116,7 +119,7 @@ def add_item(activity: Activity, data: ItemData, actor: User) -> Item:
         item.stage = Stage.ANSWERED
     db.session.add(item)
     db.session.flush()
-    record("item.create", f"录入第 {seq} 项{data.origin.label}" + ("（含答复）" if data.answer else ""),
+    record(AuditAction.ITEM_CREATE, f"录入第 {seq} 项{data.origin.label}" + ("（含答复）" if data.answer else ""),
            object_type="item", object_id=item.id, item_id=item.id, actor=actor)
     return item
 
@@ -128,7 +131,7 @@ def update_item(item: Item, data: ItemData, actor: User) -> Item:
     for key in changed:
         setattr(item, key, getattr(data, key))
     if changed:
-        record("item.update", "修改事项内容", object_type="item", object_id=item.id, item_id=item.id,
+        record(AuditAction.ITEM_UPDATE, "修改事项内容", object_type="item", object_id=item.id, item_id=item.id,
                details={"fields": changed}, actor=actor)
     return item
 
@@ -146,7 +149,8 @@ def record_answer(item: Item, data: AnswerData, actor: User) -> Item:
     for key, value in data.__dict__.items():
         setattr(item, key, value)
     who = f"（应询人：{data.respondent_name}）" if data.respondent_name else ""
-    record("item.answer", f"记录答复{who}", object_type="item", object_id=item.id, item_id=item.id, actor=actor)
+    record(AuditAction.ITEM_ANSWER, f"记录答复{who}", object_type="item", object_id=item.id, item_id=item.id,
+           actor=actor)
     return item
 
 
@@ -175,7 +179,7 @@ def assign_item(item: Item, data: Assignment, actor: User, today: date | None = 
     item.deadline = item.original_deadline = data.deadline
     item.assigned_at = utcnow()
     co_text = f"，协办：{'、'.join(u.name for u in co_units)}" if co_units else ""
-    record("item.assign", f"交办 {lead.name}{co_text}，期限 {data.deadline:%Y-%m-%d}", object_type="item",
+    record(AuditAction.ITEM_ASSIGN, f"交办 {lead.name}{co_text}，期限 {data.deadline:%Y-%m-%d}", object_type="item",
            object_id=item.id, item_id=item.id, actor=actor,
            details={"lead_unit_id": lead.id, "co_unit_ids": co_ids, "deadline": data.deadline.isoformat()})
     return item
@@ -184,7 +188,7 @@ def assign_item(item: Item, data: Assignment, actor: User, today: date | None = 
 def acknowledge(item: Item, actor: User) -> Item:
     apply(actor, item, Action.ACKNOWLEDGE)
     item.acknowledged_at = utcnow()
-    record("item.acknowledge", f"{_unit_name(actor)}签收", object_type="item",
+    record(AuditAction.ITEM_ACKNOWLEDGE, f"{_unit_name(actor)}签收", object_type="item",
            object_id=item.id, item_id=item.id, actor=actor)
     return item
 
@@ -194,7 +198,8 @@ def post_progress(item: Item, kind: EntryKind, text: str, files: list[UploadedFi
         raise OperationError("整改情况报告请通过“提交报告”报送")
     check(actor, item, Action.POST_PROGRESS)
     entry = _new_entry(item, kind, text, files, actor)
-    record("item.progress", f"{_unit_name(actor)}报送{kind.label}" + (f"（附件 {len(files)} 个）" if files else ""),
+    record(AuditAction.ITEM_PROGRESS,
+           f"{_unit_name(actor)}报送{kind.label}" + (f"（附件 {len(files)} 个）" if files else ""),
            object_type="progress_entry", object_id=entry.id, item_id=item.id, actor=actor)
     return entry
 
@@ -215,7 +220,8 @@ def submit_report(item: Item, text: str, files: list[UploadedFile], actor: User)
     apply(actor, item, Action.SUBMIT_REPORT)
     entry = _new_entry(item, EntryKind.REPORT, text, files, actor)
     entry.review_status = ReviewStatus.PENDING
-    record("item.report", f"{_unit_name(actor)}提交第 {item.round} 轮整改情况报告", object_type="progress_entry",
+    record(AuditAction.ITEM_REPORT, f"{_unit_name(actor)}提交第 {item.round} 轮整改情况报告",
+           object_type="progress_entry",
            object_id=entry.id, item_id=item.id, actor=actor)
     return entry
 
@@ -237,7 +243,7 @@ def return_report(item: Item, reason: str, actor: User) -> ProgressEntry:
     apply(actor, item, Action.RETURN_REPORT)
     entry = pending_report(item)
     entry.review_status, entry.review_note, entry.reviewed_at = ReviewStatus.RETURNED, reason, utcnow()
-    record("item.return", f"退回整改情况报告：{reason}", object_type="progress_entry", object_id=entry.id,
+    record(AuditAction.ITEM_RETURN, f"退回整改情况报告：{reason}", object_type="progress_entry", object_id=entry.id,
            item_id=item.id, actor=actor)
     return entry
 
@@ -246,7 +252,8 @@ def accept_report(item: Item, actor: User) -> ProgressEntry:
     apply(actor, item, Action.ACCEPT_REPORT)
     entry = pending_report(item)
     entry.review_status, entry.reviewed_at = ReviewStatus.ACCEPTED, utcnow()
-    record("item.accept", f"受理第 {item.round} 轮整改情况报告", object_type="progress_entry", object_id=entry.id,
+    record(AuditAction.ITEM_ACCEPT, f"受理第 {item.round} 轮整改情况报告", object_type="progress_entry",
+           object_id=entry.id,
            item_id=item.id, actor=actor)
     return entry
 
@@ -266,7 +273,8 @@ def request_extension(item: Item, reason: str, new_deadline: date, actor: User) 
                                requested_deadline=new_deadline, requested_by_id=actor.id)
     db.session.add(request)
     db.session.flush()
-    record("extension.request", f"申请延期至 {new_deadline:%Y-%m-%d}：{reason}", object_type="extension_request",
+    record(AuditAction.EXTENSION_REQUEST, f"申请延期至 {new_deadline:%Y-%m-%d}：{reason}",
+           object_type="extension_request",
            object_id=request.id, item_id=item.id, actor=actor)
     return request
 
@@ -283,7 +291,8 @@ def decide_extension(item: Item, request: ExtensionRequest, approve: bool, note:
         summary = f"批准延期：期限由 {request.current_deadline:%Y-%m-%d} 延至 {request.requested_deadline:%Y-%m-%d}"
     else:
         summary = "不批准延期" + (f"：{request.decision_note}" if request.decision_note else "")
-    record("extension.decide", summary, object_type="extension_request", object_id=request.id, item_id=item.id,
+    record(AuditAction.EXTENSION_DECIDE, summary, object_type="extension_request", object_id=request.id,
+           item_id=item.id,
            actor=actor)
     return request
 
@@ -291,5 +300,6 @@ def decide_extension(item: Item, request: ExtensionRequest, approve: bool, note:
 def set_item_published(item: Item, published: bool, actor: User) -> None:
     check(actor, item, Action.SET_PUBLISHED)
     item.published = published
-    record("item.publish" if published else "item.unpublish", "向社会公布" if published else "取消公布",
+    record(AuditAction.ITEM_PUBLISH if published else AuditAction.ITEM_UNPUBLISH,
+           "向社会公布" if published else "取消公布",
            object_type="item", object_id=item.id, item_id=item.id, actor=actor)

@@ -7,9 +7,10 @@ action that rolls back notifies nobody, and the operations need not know who to 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -17,22 +18,18 @@ from flask import current_app, has_app_context
 from ..extensions import db
 from ..models import (
     Activity,
+    AuditAction,
     AuditEntry,
     Evaluation,
     EvaluationMode,
     Item,
     Notification,
+    NotificationKind,
     OutboxMail,
     Role,
     User,
     item_co_unit,
 )
-
-KIND_LABELS = {
-    "assign": "新交办", "return": "报告退回", "accept": "报告受理", "report": "报告待审核",
-    "extension": "延期", "evaluation": "待测评", "result": "测评结果", "reminder": "催办督办",
-    "supervise": "挂牌督办", "assign_due": "交办超期",
-}
 
 Recipient = tuple[int, str | None]  # user id, e-mail address
 _cache: ContextVar[dict | None] = ContextVar("notify_recipients", default=None)
@@ -113,74 +110,85 @@ def _units(item: Item) -> list[Recipient]:
     return unit_users(item_unit_ids(item))
 
 
-def _route(entry: AuditEntry, item: Item) -> tuple[str, list[Recipient], str] | None:
-    """(kind, recipients, text) for an event people must act on, else None."""
-    title = f"{item.code} {item.title}"
-    action = entry.action
-    if action == "item.assign":
-        return "assign", _units(item), f"新交办事项：{title}（期限 {item.deadline:%Y-%m-%d}）"
-    if action == "item.return":
-        return "return", _lead(item), f"整改情况报告被退回：{title}"
-    if action == "item.accept":
-        return "accept", _lead(item), f"整改情况报告已受理：{title}"
-    if action == "item.report":
-        return "report", staff_users(item), f"{entry.summary}，待审核：{title}"
-    if action == "extension.request":
-        return "extension", staff_users(item), f"收到延期申请：{title}"
-    if action == "extension.decide":
-        return "extension", _lead(item), f"{entry.summary}：{title}"
-    if action == "evaluation.open":
-        evaluation = db.session.get(Evaluation, entry.object_id) if entry.object_id else None
-        if evaluation is None or evaluation.mode is not EvaluationMode.ONLINE:
-            return None  # meeting votes happen on voting devices, not in the app
-        return "evaluation", reviewers(), f"有待您测评的事项：{title}"
-    if action == "evaluation.close":
-        return "result", _units(item), f"{entry.summary}：{title}"
-    if action in ("followup.urge", "followup.supervise", "followup.remind", "followup.warn"):
-        return "reminder", _units(item), f"{entry.summary}：{title}"
-    if action == "item.supervise":
-        return "supervise", _units(item) + staff_users(item), f"{entry.summary}：{title}"
-    if action == "followup.assign_due":
-        return "assign_due", staff_users(item), f"{entry.summary}：{title}"
-    return None
+def _online_reviewers(entry: AuditEntry, item: Item) -> list[Recipient]:
+    """Reviewers, when the evaluation is online; meeting votes happen on voting devices."""
+    evaluation = db.session.get(Evaluation, entry.object_id) if entry.object_id else None
+    return reviewers() if evaluation is not None and evaluation.mode is EvaluationMode.ONLINE else []
+
+
+def _units_and_staff(entry: AuditEntry, item: Item) -> list[Recipient]:
+    return _units(item) + staff_users(item)
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: NotificationKind
+    recipients: Callable[[AuditEntry, Item], list[Recipient]]
+    text: str  # formatted with title (code and title of the item), summary and deadline
+
+
+def _to_units(entry: AuditEntry, item: Item) -> list[Recipient]:
+    return _units(item)
+
+
+def _to_lead(entry: AuditEntry, item: Item) -> list[Recipient]:
+    return _lead(item)
+
+
+def _to_staff(entry: AuditEntry, item: Item) -> list[Recipient]:
+    return staff_users(item)
+
+
+_reminder = Route(NotificationKind.REMINDER, _to_units, "{summary}：{title}")
+
+# The one table of who hears about what. An action not listed notifies nobody.
+ROUTES: dict[AuditAction, Route] = {
+    AuditAction.ITEM_ASSIGN: Route(NotificationKind.ASSIGN, _to_units, "新交办事项：{title}（期限 {deadline}）"),
+    AuditAction.ITEM_RETURN: Route(NotificationKind.RETURN, _to_lead, "整改情况报告被退回：{title}"),
+    AuditAction.ITEM_ACCEPT: Route(NotificationKind.ACCEPT, _to_lead, "整改情况报告已受理：{title}"),
+    AuditAction.ITEM_REPORT: Route(NotificationKind.REPORT, _to_staff, "{summary}，待审核：{title}"),
+    AuditAction.EXTENSION_REQUEST: Route(NotificationKind.EXTENSION, _to_staff, "收到延期申请：{title}"),
+    AuditAction.EXTENSION_DECIDE: Route(NotificationKind.EXTENSION, _to_lead, "{summary}：{title}"),
+    AuditAction.EVALUATION_OPEN: Route(NotificationKind.EVALUATION, _online_reviewers, "有待您测评的事项：{title}"),
+    AuditAction.EVALUATION_CLOSE: Route(NotificationKind.RESULT, _to_units, "{summary}：{title}"),
+    AuditAction.NOTICE_URGE: _reminder,
+    AuditAction.NOTICE_SUPERVISE: _reminder,
+    AuditAction.NOTICE_REMIND: _reminder,
+    AuditAction.NOTICE_WARN: _reminder,
+    AuditAction.ITEM_SUPERVISE: Route(NotificationKind.SUPERVISE, _units_and_staff, "{summary}：{title}"),
+    AuditAction.NOTICE_ASSIGN_DUE: Route(NotificationKind.ASSIGN_DUE, _to_staff, "{summary}：{title}"),
+}
 
 
 def on_audit(entry: AuditEntry) -> None:
     """Called by ``audit.record`` for every history row; cheap for events nobody routes."""
-    if entry.item_id is None or entry.action not in ROUTED_ACTIONS:
+    route = ROUTES.get(entry.action) if entry.item_id is not None else None
+    if route is None:
         return
     item = db.session.get(Item, entry.item_id)
     if item is None:
         return
-    routed = _route(entry, item)
-    if routed is None:
-        return
-    kind, recipients, text = routed
-    text = text[:500]
+    recipients = route.recipients(entry, item)
+    text = route.text.format(title=f"{item.code} {item.title}", summary=entry.summary,
+                             deadline=f"{item.deadline:%Y-%m-%d}" if item.deadline else "未定")[:500]
+    kind = route.kind
     seen: set[int] = set()
     mail = has_app_context() and bool(current_app.config.get("MAIL_SERVER"))
     for user_id, email in recipients:
         if user_id in seen or user_id == entry.actor_id:
             continue
         seen.add(user_id)
-        db.session.add(Notification(user_id=user_id, kind=kind, item_id=item.id, text=text))
+        db.session.add(Notification(user_id=user_id, kind=kind.value, item_id=item.id, text=text))
         if mail and email:
             db.session.add(_mail(email, kind, text, item))
 
 
-def _mail(to: str, kind: str, text: str, item: Item) -> OutboxMail:
+def _mail(to: str, kind: NotificationKind, text: str, item: Item) -> OutboxMail:
     base = (current_app.config.get("BASE_URL") or "").rstrip("/")
     link = f"{base}/items/{item.id}" if base else f"事项编号 {item.code}"
     body = (f"{text}\n\n请登录“问答改评”监督跟踪系统查看：{link}\n\n"
             f"（本邮件由系统自动发送，请勿直接回复。）\n{current_app.config.get('ORG_NAME', '')}")
-    return OutboxMail(to_addr=to, subject=f"【问答改评】{KIND_LABELS[kind]}：{item.title}"[:200], body=body)
-
-
-ROUTED_ACTIONS = frozenset({
-    "item.assign", "item.return", "item.accept", "item.report", "extension.request", "extension.decide",
-    "evaluation.open", "evaluation.close", "followup.urge", "followup.supervise", "followup.remind",
-    "followup.warn", "item.supervise", "followup.assign_due",
-})
+    return OutboxMail(to_addr=to, subject=f"【问答改评】{kind.label}：{item.title}"[:200], body=body)
 
 
 def unread_count(user_id: int) -> int:

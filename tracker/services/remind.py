@@ -36,8 +36,6 @@ from .deadlines import deadline_rules, due_date, ladder
 from .mail import Delivery, deliver_outbox, mail_enabled
 from .notify import cached_recipients, prime_co_units
 
-ACTIONS = {NoticeKind.REMIND: "followup.remind", NoticeKind.WARN: "followup.warn",
-           NoticeKind.ESCALATE: "item.supervise", NoticeKind.ASSIGN_DUE: "followup.assign_due"}
 UNASSIGNED = (Stage.ASKED, Stage.ANSWERED)
 
 
@@ -172,7 +170,7 @@ def send(candidate: Candidate) -> bool:
         db.session.flush()  # a concurrent run that got here first makes this fail
         if candidate.kind is NoticeKind.ESCALATE:
             item.supervised = True
-        record(ACTIONS[candidate.kind], candidate.text, object_type="notice", object_id=notice.id, item_id=item.id)
+        record(candidate.kind.audit_action, candidate.text, object_type="notice", object_id=notice.id, item_id=item.id)
         db.session.commit()
         return True
     except (IntegrityError, StaleDataError):
