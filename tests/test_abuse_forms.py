@@ -111,7 +111,9 @@ FORMS: dict[str, FormSpec] = {
         version_of=ITEM("answered")),
     "items.progress": FormSpec("unit_edu", lambda w: f"/items/{w.rectifying}/progress", lambda w: {
         "kind": s.choice(["response", "progress", "report"]), "text": s.text}),
-    "items.report": FormSpec("unit_edu", lambda w: f"/items/{w.rectifying}/report", lambda w: {"text": s.text}),
+    # A report that goes through moves its item on, so it has an item of its own: the other
+    # unit forms keep meeting a rectifying item (authorization runs before validation).
+    "items.report": FormSpec("unit_edu", lambda w: f"/items/{w.rectifying_report}/report", lambda w: {"text": s.text}),
     "items.return_report": FormSpec("staff", lambda w: f"/items/{w.reported}/return",
                                     lambda w: {"reason": s.text}),
     "items.request_extension": FormSpec("unit_edu", lambda w: f"/items/{w.rectifying}/extension", lambda w: {
@@ -184,6 +186,7 @@ def fuzz_world(shared):
         activity = make_activity(title="模糊测试用监督活动")
         stages = {name: make_item(activity=activity, stage=name).id
                   for name in ("asked", "answered", "rectifying", "reported", "accepted", "evaluating")}
+        stages["rectifying_report"] = make_item(activity=activity, stage="rectifying").id
         at_meeting = make_item(activity=activity, stage="accepted")
         open_evaluation(at_meeting, EvaluationMode.MEETING, 30, user("staff"))
         stages["at_meeting"] = at_meeting.id

@@ -10,7 +10,8 @@ import itertools
 import pytest
 
 from tracker.models import Item, Role, Stage, Unit, UnitKind, User
-from tracker.workflow import Action, InvalidTransition, NotAllowed, apply, can, can_view, check
+from tracker.visibility import can_view
+from tracker.workflow import Action, InvalidTransition, NotAllowed, apply, can, check
 
 EDU, HEALTH, OTHER = 10, 11, 12
 ROLES = ["admin", "staff", "lead_unit", "co_unit", "other_unit", "reviewer"]
@@ -32,7 +33,11 @@ EXPECTED = {
     (Action.REQUEST_EXTENSION, "lead_unit"): {"assigned", "rectifying"},
     (Action.DECIDE_EXTENSION, "staff"): {"assigned", "rectifying", "reported"},
     (Action.URGE, "staff"): {"assigned", "rectifying", "reported"},
+    (Action.SUPERVISE, "staff"): {s.value for s in Stage if s is not Stage.CLOSED},
+    (Action.UNSUPERVISE, "staff"): {s.value for s in Stage},
+    (Action.ENTER_TALLY, "staff"): {"evaluating"},
     (Action.SET_PUBLISHED, "staff"): {s.value for s in Stage},
+    (Action.ISSUE_LETTER, "staff"): {s.value for s in Stage},
 }
 # Admin runs the committee's side as well.
 for (action, role), stages in list(EXPECTED.items()):
@@ -54,7 +59,10 @@ def make_item(stage: Stage) -> Item:
     return item
 
 
-@pytest.mark.parametrize("stage, action, role", list(itertools.product(Stage, Action, ROLES)))
+ITEM_ACTIONS = [a for a in Action if a is not Action.RECORD_ITEM]
+
+
+@pytest.mark.parametrize("stage, action, role", list(itertools.product(Stage, ITEM_ACTIONS, ROLES)))
 def test_transition_matrix(stage, action, role):
     user, item = make_user(role), make_item(stage)
     expected = stage.value in EXPECTED.get((action, role), set())
@@ -101,3 +109,13 @@ def test_inactive_user_can_do_nothing():
     user = make_user("staff")
     user.active = False
     assert not can(user, make_item(Stage.ASKED), Action.ASSIGN)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_recording_an_item_is_for_staff_only(role):
+    from tracker.workflow import check_role
+    if role in ("staff", "admin"):
+        check_role(make_user(role), Action.RECORD_ITEM)
+    else:
+        with pytest.raises(NotAllowed, match="无权录入事项"):
+            check_role(make_user(role), Action.RECORD_ITEM)

@@ -234,7 +234,26 @@ class Light(StrEnum):
     def label(self) -> str:
         return _LIGHT_LABELS[self]
 
+    @property
+    def colour(self) -> str:
+        return _LIGHT_COLOURS[self]
 
+    @property
+    def running(self) -> bool:
+        """A deadline runs against the unit, so there is a colour to show."""
+        return self is not Light.NONE
+
+    @property
+    def overdue(self) -> bool:
+        return self is Light.RED
+
+    @property
+    def filter_label(self) -> str:
+        """"红灯（逾期）": the colour and its meaning, for filters and dashboard legends."""
+        return f"{self.colour}灯（{self.label}）"
+
+
+_LIGHT_COLOURS = {Light.GREEN: "绿", Light.YELLOW: "黄", Light.RED: "红", Light.NONE: "无"}
 _LIGHT_LABELS = {
     Light.GREEN: "正常",
     Light.YELLOW: "临期",

@@ -9,9 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from .models import DEADLINE_STAGES, Item, Stage, User
+from .visibility import is_unit_of
 
 
 class Actor(enum.StrEnum):
@@ -36,7 +35,12 @@ class Action(enum.StrEnum):
     REQUEST_EXTENSION = "request_extension"
     DECIDE_EXTENSION = "decide_extension"
     URGE = "urge"
+    SUPERVISE = "supervise"  # 提请主任会议挂牌督办
+    UNSUPERVISE = "unsupervise"  # 解除挂牌督办
+    ENTER_TALLY = "enter_tally"  # 录入会议表决器票数
     SET_PUBLISHED = "set_published"
+    ISSUE_LETTER = "issue_letter"  # 制发督办函、测评结果通报
+    RECORD_ITEM = "record_item"  # 录入询问问题/审议意见 (before there is an item)
 
     @property
     def label(self) -> str:
@@ -48,7 +52,9 @@ ACTION_LABELS = {
     Action.ACKNOWLEDGE: "签收", Action.POST_PROGRESS: "报送进展", Action.SUBMIT_REPORT: "提交整改情况报告",
     Action.RETURN_REPORT: "退回报告", Action.ACCEPT_REPORT: "受理报告", Action.OPEN_EVALUATION: "开启测评",
     Action.VOTE: "测评投票", Action.CLOSE_EVALUATION: "结束测评", Action.REQUEST_EXTENSION: "申请延期",
-    Action.DECIDE_EXTENSION: "审批延期", Action.URGE: "催办/督办", Action.SET_PUBLISHED: "设置公开",
+    Action.DECIDE_EXTENSION: "审批延期", Action.URGE: "催办/督办", Action.SUPERVISE: "挂牌督办",
+    Action.UNSUPERVISE: "解除挂牌督办", Action.ENTER_TALLY: "录入表决票数", Action.SET_PUBLISHED: "设置公开",
+    Action.ISSUE_LETTER: "制发公文", Action.RECORD_ITEM: "录入事项",
 }
 
 
@@ -85,8 +91,14 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.REQUEST_EXTENSION, UNIT_WORK, [], [Actor.LEAD_UNIT]),
     _t(Action.DECIDE_EXTENSION, [S.ASSIGNED, S.RECTIFYING, S.REPORTED], [], [Actor.STAFF]),
     _t(Action.URGE, [S.ASSIGNED, S.RECTIFYING, S.REPORTED], [], [Actor.STAFF]),
+    _t(Action.SUPERVISE, OPEN_STAGES, [], [Actor.STAFF]),
+    _t(Action.UNSUPERVISE, list(Stage), [], [Actor.STAFF]),
+    _t(Action.ENTER_TALLY, [S.EVALUATING], [], [Actor.STAFF]),
     _t(Action.SET_PUBLISHED, list(Stage), [], [Actor.STAFF]),
+    _t(Action.ISSUE_LETTER, list(Stage), [], [Actor.STAFF]),
 ]}
+# Actions taken before there is an item to act on: only the role counts.
+ROLE_ACTIONS: dict[Action, frozenset[Actor]] = {Action.RECORD_ITEM: frozenset({Actor.STAFF})}
 
 
 class InvalidTransition(Exception):
@@ -101,40 +113,23 @@ class NotAllowed(InvalidTransition):
     """The user's role or unit does not permit the action on this item."""
 
 
-def actors_for(user: User, item: Item) -> set[Actor]:
+def actors_for(user: User, item: Item | None) -> set[Actor]:
+    """The hats ``user`` wears towards ``item`` (without an item: staff or reviewer only)."""
     if not user.is_authenticated or not user.active:
         return set()
     if user.is_staff:
         return {Actor.STAFF}
     if user.is_reviewer:
         return {Actor.REVIEWER}
-    if user.is_unit_user and user.unit_id is not None:
-        if item.lead_unit_id == user.unit_id:
-            return {Actor.LEAD_UNIT}
-        if user.unit_id in co_unit_ids(item):
-            return {Actor.CO_UNIT}
+    if item is not None and is_unit_of(user, item):
+        return {Actor.LEAD_UNIT} if item.lead_unit_id == user.unit_id else {Actor.CO_UNIT}
     return set()
 
 
-def co_unit_ids(item: Item) -> set[int]:
-    """Co-unit ids, from the loaded relationship when the page eager-loaded it."""
-    if "co_units" not in sa.inspect(item).unloaded:
-        return {u.id for u in item.co_units}
-    from .extensions import db
-    from .models import item_co_unit
-    return set(db.session.scalars(sa.select(item_co_unit.c.unit_id).where(item_co_unit.c.item_id == item.id)))
-
-
-def can_view(user: User, item: Item) -> bool:
-    """Staff see everything; a unit sees only items it leads or co-handles; reviewers
-    see items that have reached evaluation (the report and evidence they vote on)."""
-    if not user.is_authenticated:
-        return False
-    if user.is_staff:
-        return True
-    if user.is_reviewer:
-        return item.stage in (Stage.EVALUATING, Stage.CLOSED) or item.round > 1
-    return bool(actors_for(user, item))
+def check_role(user: User, action: Action) -> None:
+    """For an action with no item yet (``ROLE_ACTIONS``): may ``user``'s role do it?"""
+    if not actors_for(user, None) & ROLE_ACTIONS[action]:
+        raise NotAllowed(f"您无权{action.label}")
 
 
 def can(user: User, item: Item, action: Action) -> bool:

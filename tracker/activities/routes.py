@@ -6,30 +6,26 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db, wants_fragment
-from ..models import Activity, ActivityKind, Item, Origin, Unit, UnitKind, local_today
+from ..lights import light_for, lights_for
+from ..models import Activity, ActivityKind, Item, Origin, Stage, local_today
 from ..permissions import staff_required
+from ..queries import activity_rows, committee_choices, organ_choices
 from ..services import OperationError, check_version
 from ..services import items as ops
-from ..services.calendar import light_for
 from ..services.settings import available_rules, get_setting
 from . import bp
 from .forms import ActivityForm, QuickItemForm
 
 
 def _activity_choices(form: ActivityForm) -> None:
-    committees = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind == UnitKind.COMMITTEE)
-                                    .order_by(Unit.sort_order)).all()
-    form.lead_committee_id.choices = [(0, "（未指定）")] + [(u.id, u.name) for u in committees]
+    form.lead_committee_id.choices = [(0, "（未指定）")] + committee_choices()
     form.evaluation_rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
 
 
 def _item_form(formdata=None) -> QuickItemForm:
     # None gives an empty form; QuickItemForm() alone would re-read request.form after a POST.
     form = QuickItemForm(formdata=formdata)
-    organs = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE,
-                                                                     Unit.active.is_(True))
-                                .order_by(Unit.sort_order)).all()
-    form.asked_unit_id.choices = [(0, "（未指定）")] + [(u.id, u.name) for u in organs]
+    form.asked_unit_id.choices = [(0, "（未指定）")] + organ_choices()
     return form
 
 
@@ -44,12 +40,7 @@ def _activity_data(form: ActivityForm) -> ops.ActivityData:
 @bp.route("/activities")
 @staff_required
 def index():
-    counts = (sa.select(Item.activity_id, sa.func.count().label("total"),
-                        sa.func.sum(sa.case((Item.stage == "closed", 1), else_=0)).label("closed"))
-              .group_by(Item.activity_id).subquery())
-    stmt = (sa.select(Activity, sa.func.coalesce(counts.c.total, 0), sa.func.coalesce(counts.c.closed, 0))
-            .outerjoin(counts, counts.c.activity_id == Activity.id)
-            .order_by(Activity.meeting_date.desc(), Activity.id.desc()))
+    stmt = activity_rows(Item.stage == Stage.CLOSED)
     year = request.args.get("year", "")
     if year.isdigit() and len(year) == 4:
         stmt = stmt.where(sa.extract("year", Activity.meeting_date) == int(year))
@@ -108,7 +99,7 @@ def _detail_context(activity: Activity) -> dict:
                                         selectinload(Item.co_units))
                                .order_by(Item.seq)).all()
     today = local_today()
-    return {"activity": activity, "items": items, "lights": {i.id: light_for(i, today) for i in items},
+    return {"activity": activity, "items": items, "lights": lights_for(items, today),
             "Origin": Origin}
 
 

@@ -6,9 +6,9 @@ from flask import render_template, request, url_for
 
 from ..documents.charts import bar_chart, funnel_chart, line_chart
 from ..extensions import db
-from ..items.queries import BASES, LIGHTS, ItemFilters
-from ..models import Activity, Stage, Unit, UnitKind, local_today
+from ..models import Activity, Stage, Unit, local_today
 from ..permissions import staff_required
+from ..queries import BASES, LIGHTS, ItemFilters, committee_choices
 from . import bp
 from .stats import RowFigures, Scope, monthly_flow, unit_rows
 
@@ -34,8 +34,7 @@ def index():
     today = local_today()
     years = [int(y) for y in db.session.scalars(
         sa.select(sa.extract("year", Activity.meeting_date)).distinct().order_by(sa.text("1 DESC")))]
-    committees = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind == UnitKind.COMMITTEE)
-                                    .order_by(Unit.sort_order, Unit.name)).all()
+    committees = committee_choices()
     scope = _scope_from_args(years, committees)
     rows, total_row = unit_rows(scope, today)
     total, units = RowFigures(total_row, scope), [RowFigures(r, scope) for r in rows]
@@ -70,7 +69,6 @@ def _month_label(month: str, year: int) -> str:
     return label if int(month[:4]) == year else f"{month[2:4]}年{label}"
 
 
-@bp.app_template_global()
 def basis_description(filters: ItemFilters) -> str:
     """The dashboard's narrow filters in words, shown above the list they produced."""
     parts = []
@@ -91,7 +89,16 @@ def basis_description(filters: ItemFilters) -> str:
     return "；".join(parts)
 
 
-@bp.app_template_global()
-def without_basis(filters: ItemFilters) -> dict:
-    narrow = {"lead", "committee", "basis", "light", "assigned_in", "closed_in"}
-    return {k: v for k, v in filters.as_args().items() if k not in narrow}
+NARROW_ARGS = ("lead", "committee", "basis", "light", "assigned_in", "closed_in")
+
+
+def list_basis(filters: ItemFilters) -> dict | None:
+    """What the staff list shows above its results when it was opened from a dashboard
+    figure: the narrow filters in words, the link without them, and the hidden fields
+    that keep them when other filters change."""
+    if not filters.narrow:
+        return None
+    args = filters.as_args()
+    return {"text": basis_description(filters),
+            "clear_args": {k: v for k, v in args.items() if k not in NARROW_ARGS},
+            "hidden": [(name, args[name]) for name in NARROW_ARGS if args.get(name)]}

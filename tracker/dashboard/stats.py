@@ -38,16 +38,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..items.queries import (
-    LIGHTS,
-    ItemFilters,
-    apply_filters,
-    basis_clause,
-    light_clause,
-    local_month_range,
-    yellow_until,
-)
+from ..lights import LIGHTS, green_from, light_clause
 from ..models import Evaluation, EvaluationStatus, Item, Stage, Unit
+from ..queries import ItemFilters, apply_filters, basis_clause, local_month_range
 
 # Bases counted per unit (all item-level figures); "satisfied" doubles as the item view of
 # the overall rate's numerator.
@@ -180,11 +173,11 @@ def _days(end, start):
 
 def unit_rows(scope: Scope, today: date) -> tuple[list[Row], Row]:
     """Rows per lead unit (ordered like the unit list) and the total over all items."""
-    green_from = yellow_until(today)
+    green_starts = green_from(today)
     closed_with_days = sa.and_(basis_clause("closed", today), Item.assigned_at.is_not(None))
     columns = [Item.lead_unit_id, sa.func.count().label("total")]
     columns += [_count(basis_clause(name, today)).label(f"b_{name}") for name in COUNTED]
-    columns += [_count(light_clause(light, today, green_from)).label(f"l_{light}") for light in LIGHTS]
+    columns += [_count(light_clause(light, today, green_starts)).label(f"l_{light}") for light in LIGHTS]
     columns += [_count(Item.stage == stage).label(f"s_{stage.value}") for stage in Stage]
     columns += [sa.func.coalesce(sa.func.sum(sa.case((closed_with_days, _days(Item.closed_at, Item.assigned_at)),
                                                      else_=0)), 0).label("days_sum"),

@@ -6,17 +6,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..items.actions import _perform
-from ..items.queries import (
-    ItemFilters,
-    apply_filters,
-    overdue_clause,
-    paginate,
-    with_list_loads,
-)
+from ..items.actions import perform
 from ..items.routes import page_arg
+from ..lights import light_clause, lights_for
 from ..models import (
-    DEADLINE_STAGES,
     AuditAction,
     AuditEntry,
     Item,
@@ -28,9 +21,16 @@ from ..models import (
     utcnow,
 )
 from ..permissions import staff_required
+from ..queries import (
+    ItemFilters,
+    apply_filters,
+    paginate,
+    with_list_loads,
+)
 from ..services import followup as ops
-from ..services.calendar import get_calendar, light_for, yellow_workdays
 from ..services.notify import unread_count
+from ..workdays import Light
+from ..workflow import Action
 from . import (
     bp,
     settings,  # noqa: F401  (admin pages)
@@ -42,19 +42,7 @@ LIST_TITLES = {"overdue": "逾期事项", "due_soon": "即将到期"}
 
 @bp.app_context_processor
 def followup_globals():
-    def panel(item: Item, notice_form=None) -> dict:
-        """What the item page's follow-up panel shows; one query for the notices."""
-        viewer_ok = current_user.is_staff or current_user.unit_id in item.unit_ids()
-        calendar = get_calendar()
-        return {
-            "visible": viewer_ok and item.lead_unit_id is not None,
-            "notices": ops.item_notices(item.id) if viewer_ok and item.lead_unit_id else [],
-            "notice_form": notice_form or f.NoticeForm(formdata=None),
-            "supervise_form": f.SuperviseForm(formdata=None),
-            "deadline_estimated": bool(item.deadline and not calendar.year_is_covered(item.deadline.year)),
-        }
-    return {"followup_panel": panel, "followup_unread": lambda: unread_count(current_user.id),
-            "calendar_gaps": ops.calendar_gaps}
+    return {"followup_unread": lambda: unread_count(current_user.id), "calendar_gaps": ops.calendar_gaps}
 
 
 def _unit_arg() -> int | None:
@@ -64,12 +52,7 @@ def _unit_arg() -> int | None:
 
 def _deadline_list(mode: str):
     today = local_today()
-    if mode == "overdue":
-        clause = overdue_clause(today)
-    else:
-        # Yellow means at most N working days left, i.e. due before the (N+1)-th working day.
-        cutoff = get_calendar().add_working_days(today, yellow_workdays() + 1)
-        clause = sa.and_(Item.stage.in_(DEADLINE_STAGES), Item.deadline >= today, Item.deadline < cutoff)
+    clause = light_clause(Light.RED if mode == "overdue" else Light.YELLOW, today)
     count = sa.func.count(Item.id)
     by_unit = db.session.execute(
         sa.select(Unit.id, Unit.name, count).join(Item, Item.lead_unit_id == Unit.id).where(clause)
@@ -78,7 +61,7 @@ def _deadline_list(mode: str):
     stmt = apply_filters(sa.select(Item).where(clause), ItemFilters(unit_id=unit_id), today)
     page = paginate(with_list_loads(stmt).order_by(Item.deadline, Item.id), page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("followup/list.html", mode=mode, title=LIST_TITLES[mode], page=page, by_unit=by_unit,
-                           unit_id=unit_id, today=today, lights={i.id: light_for(i, today) for i in page.items},
+                           unit_id=unit_id, today=today, lights=lights_for(page.items, today),
                            args={"unit": unit_id} if unit_id else {})
 
 
@@ -109,24 +92,28 @@ def supervised():
                 .order_by(AuditEntry.id)):
             reasons[entry.item_id] = entry  # the latest wins
     return render_template("followup/supervised.html", page=page, reasons=reasons, today=today,
-                           lights={i.id: light_for(i, today) for i in page.items})
+                           lights=lights_for(page.items, today))
 
 
 @bp.route("/items/<int:item_id>/notice", methods=["POST"])
 @login_required
 def send_notice(item_id: int):
     form = f.NoticeForm()
-    return _perform(item_id, "notice_form", form, lambda item: ops.send_notice(
+    return perform(item_id, Action.URGE, "notice_form", form, lambda item: ops.send_notice(
         item, NoticeKind(form.kind.data), form.text.data, form.reply_by.data, current_user),
         "已发送，承办单位将在通知中看到", "#followup")
 
 
 @bp.route("/items/<int:item_id>/supervised", methods=["POST"])
-@login_required  # the item loader answers 404 first; the operation refuses non-staff with 403
+@login_required  # the item loader answers 404 first, then the action check 403/409
 def set_supervised(item_id: int):
     form = f.SuperviseForm()
-    return _perform(item_id, "supervise_form", form, lambda item: ops.set_supervised(
-        item, form.supervised.data == "1", form.reason.data, current_user), "已更新挂牌督办", "#followup")
+    supervise = request.form.get("supervised") == "1"
+    if supervise:
+        return perform(item_id, Action.SUPERVISE, "supervise_form", form, lambda item: ops.supervise_item(
+            item, form.reason.data, current_user), "已提请主任会议挂牌督办", "#followup")
+    return perform(item_id, Action.UNSUPERVISE, "supervise_form", form, lambda item: ops.unsupervise_item(
+        item, form.reason.data, current_user), "已解除挂牌督办", "#followup")
 
 
 @bp.route("/notifications")

@@ -1,8 +1,11 @@
-"""Workflow actions on one item. Each view: load-or-404 → validate → operation → commit.
+"""Workflow actions on one item. Each view: load-or-404 → authorize → validate →
+operation → commit.
 
-A refused action re-renders the item page with the submitted form (nothing typed is
-lost) and a Chinese message: 403 when the role or unit may not act, 409 when the item
-is not in a stage that allows it, 200 for plain validation errors (htmx swaps it).
+Authorization comes before validation, so a user who may not act learns nothing about
+the form (an empty report from a co-unit is 403, not "请填写报告内容"). A refused action
+re-renders the item page with the submitted form (nothing typed is lost) and a Chinese
+message: 403 when the role or unit may not act, 409 when the item is not in a stage that
+allows it, 200 for plain validation errors (htmx swaps it).
 """
 from __future__ import annotations
 
@@ -14,24 +17,37 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import EntryKind, Evaluation, EvaluationMode, ExtensionRequest
+from ..queries import get_item, organ_choices
 from ..services import OperationError, check_version
 from ..services import evaluations as evaluation_ops
 from ..services import items as ops
 from ..services.attachments import UploadedFile
 from ..tally import Grade
-from ..workflow import InvalidTransition, NotAllowed
+from ..workflow import Action, InvalidTransition, NotAllowed, check
 from . import bp
 from . import forms as f
-from .detail import organ_choices, render_item
-from .queries import get_item
+from .detail import render_item
 
 
 def _files(field) -> list[UploadedFile]:
     return [UploadedFile(filename=s.filename or "", data=s.read()) for s in (field.data or []) if s and s.filename]
 
 
-def _perform(item_id: int, form_key: str, form, operation: Callable, success: str, anchor: str = ""):
+def _refused(item_id: int, form_key: str, form, error: InvalidTransition | OperationError):
+    db.session.rollback()
+    flash(error.message, "error")
+    status = 403 if isinstance(error, NotAllowed) else 409 if isinstance(error, InvalidTransition) else 200
+    return render_item(get_item(item_id), status=status, **{form_key: form})
+
+
+def perform(item_id: int, action: Action, form_key: str, form, operation: Callable, success: str,
+            anchor: str = ""):
+    """Load-or-404, check ``action`` (403/409), validate, run the operation, commit, 303."""
     item = get_item(item_id)
+    try:
+        check(current_user, item, action)
+    except InvalidTransition as error:
+        return _refused(item_id, form_key, form, error)
     if not form.validate_on_submit():
         # Said at the top as well: the form may not be on the page now (another stage,
         # ballot already cast), and a folded form's inline error is easy to miss.
@@ -43,10 +59,7 @@ def _perform(item_id: int, form_key: str, form, operation: Callable, success: st
         operation(item)
         db.session.commit()
     except (OperationError, InvalidTransition) as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        status = 403 if isinstance(error, NotAllowed) else 409 if isinstance(error, InvalidTransition) else 200
-        return render_item(get_item(item_id), status=status, **{form_key: form})
+        return _refused(item_id, form_key, form, error)
     flash(success, "success")
     return redirect(url_for("items.detail", item_id=item_id) + anchor, code=303)
 
@@ -60,7 +73,7 @@ def answer(item_id: int):
         check_version(item, form.version.data)
         ops.record_answer(item, ops.AnswerData(form.respondent_name.data or None, form.respondent_post.data or None,
                                                form.answer.data, form.commitments.data or None), current_user)
-    return _perform(item_id, "answer_form", form, op, "已记录答复")
+    return perform(item_id, Action.RECORD_ANSWER, "answer_form", form, op, "已记录答复")
 
 
 @bp.route("/items/<int:item_id>/assign", methods=["POST"])
@@ -75,20 +88,21 @@ def assign(item_id: int):
         check_version(item, form.version.data)
         ops.assign_item(item, ops.Assignment(form.lead_unit_id.data, form.co_unit_ids.data or [],
                                              form.deadline.data), current_user)
-    return _perform(item_id, "assign_form", form, op, "已交办，等待承办单位签收")
+    return perform(item_id, Action.ASSIGN, "assign_form", form, op, "已交办，等待承办单位签收")
 
 
 @bp.route("/items/<int:item_id>/acknowledge", methods=["POST"])
 @login_required
 def acknowledge(item_id: int):
-    return _perform(item_id, "ack_form", f.BaseForm(), lambda item: ops.acknowledge(item, current_user), "已签收")
+    return perform(item_id, Action.ACKNOWLEDGE, "ack_form", f.BaseForm(),
+                   lambda item: ops.acknowledge(item, current_user), "已签收")
 
 
 @bp.route("/items/<int:item_id>/progress", methods=["POST"])
 @login_required
 def progress(item_id: int):
     form = f.ProgressForm()
-    return _perform(item_id, "progress_form", form, lambda item: ops.post_progress(
+    return perform(item_id, Action.POST_PROGRESS, "progress_form", form, lambda item: ops.post_progress(
         item, EntryKind(form.kind.data), form.text.data, _files(form.files), current_user), "已报送", "#rounds")
 
 
@@ -96,7 +110,7 @@ def progress(item_id: int):
 @login_required
 def report(item_id: int):
     form = f.ReportForm()
-    return _perform(item_id, "report_form", form, lambda item: ops.submit_report(
+    return perform(item_id, Action.SUBMIT_REPORT, "report_form", form, lambda item: ops.submit_report(
         item, form.text.data, _files(form.files), current_user), "整改情况报告已提交，等待审核", "#rounds")
 
 
@@ -104,14 +118,15 @@ def report(item_id: int):
 @login_required
 def return_report(item_id: int):
     form = f.ReturnForm()
-    return _perform(item_id, "return_form", form,
+    return perform(item_id, Action.RETURN_REPORT, "return_form", form,
                     lambda item: ops.return_report(item, form.reason.data, current_user), "已退回报告")
 
 
 @bp.route("/items/<int:item_id>/accept", methods=["POST"])
 @login_required
 def accept_report(item_id: int):
-    return _perform(item_id, "accept_form", f.BaseForm(), lambda item: ops.accept_report(item, current_user),
+    return perform(item_id, Action.ACCEPT_REPORT, "accept_form", f.BaseForm(),
+                   lambda item: ops.accept_report(item, current_user),
                     "已受理报告，可开启满意度测评")
 
 
@@ -119,7 +134,7 @@ def accept_report(item_id: int):
 @login_required
 def request_extension(item_id: int):
     form = f.ExtensionForm()
-    return _perform(item_id, "extension_form", form, lambda item: ops.request_extension(
+    return perform(item_id, Action.REQUEST_EXTENSION, "extension_form", form, lambda item: ops.request_extension(
         item, form.reason.data, form.requested_deadline.data, current_user), "延期申请已提交")
 
 
@@ -133,14 +148,14 @@ def decide_extension(item_id: int, request_id: int):
         if request is None or request.item_id != item.id:
             abort(404)
         ops.decide_extension(item, request, form.decision.data == "approve", form.note.data, current_user)
-    return _perform(item_id, "decide_form", form, op, "已审批延期申请")
+    return perform(item_id, Action.DECIDE_EXTENSION, "decide_form", form, op, "已审批延期申请")
 
 
 @bp.route("/items/<int:item_id>/publish", methods=["POST"])
 @login_required
 def publish(item_id: int):
     form = f.PublishForm()
-    return _perform(item_id, "publish_form", form, lambda item: ops.set_item_published(
+    return perform(item_id, Action.SET_PUBLISHED, "publish_form", form, lambda item: ops.set_item_published(
         item, form.published.data == "1", current_user), "已更新公开设置")
 
 
@@ -150,9 +165,11 @@ def open_evaluation(item_id: int):
     form = f.OpenEvaluationForm()
     from ..services.settings import available_rules
     form.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
-    return _perform(item_id, "open_eval_form", form, lambda item: evaluation_ops.open_evaluation(
-        item, EvaluationMode(form.mode.data), form.members_total.data, current_user, form.rule_key.data),
-        "已开启满意度测评")
+
+    def op(item):
+        evaluation_ops.open_evaluation(item, EvaluationMode(form.mode.data), form.members_total.data, current_user,
+                                       form.rule_key.data)
+    return perform(item_id, Action.OPEN_EVALUATION, "open_eval_form", form, op, "已开启满意度测评")
 
 
 def _current_evaluation(item) -> Evaluation:
@@ -171,7 +188,7 @@ def vote(item_id: int):
     def op(item):
         grade = None if form.grade.data == "blank" else Grade(form.grade.data)
         evaluation_ops.cast_vote(_current_evaluation(item), item, grade, current_user)
-    return _perform(item_id, "vote_form", form, op, "已提交测评票（无记名），感谢参与")
+    return perform(item_id, Action.VOTE, "vote_form", form, op, "已提交测评票（无记名），感谢参与")
 
 
 @bp.route("/items/<int:item_id>/evaluation/tally", methods=["POST"])
@@ -183,12 +200,14 @@ def tally(item_id: int):
         counts = {name: getattr(form, name).data or 0 for name in
                   ("members_total", "members_present", "satisfied", "basic", "unsatisfied", "invalid")}
         evaluation_ops.enter_tally(_current_evaluation(item), item, counts, current_user)
-    return _perform(item_id, "tally_form", form, op, "已录入表决票数")
+    return perform(item_id, Action.ENTER_TALLY, "tally_form", form, op, "已录入表决票数")
 
 
 @bp.route("/items/<int:item_id>/evaluation/close", methods=["POST"])
 @login_required
 def close_evaluation(item_id: int):
     form = f.CloseEvaluationForm()
-    return _perform(item_id, "close_form", form, lambda item: evaluation_ops.close_evaluation(
-        _current_evaluation(item), item, current_user, form.new_deadline.data), "测评已结束，结果已生效")
+
+    def op(item):
+        evaluation_ops.close_evaluation(_current_evaluation(item), item, current_user, form.new_deadline.data)
+    return perform(item_id, Action.CLOSE_EVALUATION, "close_form", form, op, "测评已结束，结果已生效")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import render_template
@@ -9,51 +10,96 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
+from ..followup.forms import NoticeForm, SuperviseForm
+from ..lights import light_for
 from ..models import (
+    AuditAction,
     AuditEntry,
     Evaluation,
     ExtensionRequest,
     ExtensionStatus,
     Item,
     ProgressEntry,
-    Unit,
-    UnitKind,
     local_today,
 )
-from ..services.calendar import light_for
+from ..queries import organ_choices
+from ..services.calendar import get_calendar
 from ..services.deadlines import assign_deadline
 from ..services.evaluations import has_voted, participant_count
+from ..services.followup import item_notices
 from ..services.settings import available_rules
+from ..visibility import can_see_followup
 from ..workflow import TRANSITIONS, Action, can
 from . import forms as f
 
+# The actions offered in the page's 办理 section (_actions.html).
+ITEM_SECTION_ACTIONS = frozenset({
+    Action.RECORD_ANSWER, Action.ASSIGN, Action.ACKNOWLEDGE, Action.POST_PROGRESS, Action.SUBMIT_REPORT,
+    Action.REQUEST_EXTENSION, Action.DECIDE_EXTENSION, Action.ACCEPT_REPORT, Action.RETURN_REPORT,
+    Action.OPEN_EVALUATION,
+})
 
-def organ_choices() -> list[tuple[int, str]]:
-    units = db.session.scalars(sa.select(Unit).where(Unit.active.is_(True), Unit.kind != UnitKind.COMMITTEE)
-                               .order_by(Unit.sort_order, Unit.name)).all()
-    return [(u.id, u.name) for u in units]
 
-
-def default_forms(item: Item) -> dict:
+def _assign_form(item: Item):
     organs = organ_choices()
-    answer = f.AnswerForm(formdata=None, obj=item)
-    assign = f.AssignForm(formdata=None, obj=item)
-    assign.lead_unit_id.choices = [(0, "请选择")] + organs
-    assign.co_unit_ids.choices = organs
-    assign.co_unit_ids.data = [u.id for u in item.co_units]
-    if not assign.lead_unit_id.data and item.asked_unit_id:
-        assign.lead_unit_id.data = item.asked_unit_id
-    if not assign.deadline.data:
-        assign.deadline.data = assign_deadline(item)  # the activity kind's 办理期限 rule
-    open_eval = f.OpenEvaluationForm(formdata=None)
-    open_eval.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
-    open_eval.rule_key.data = item.activity.evaluation_rule_key
+    form = f.AssignForm(formdata=None, obj=item)
+    form.lead_unit_id.choices = [(0, "请选择")] + organs
+    form.co_unit_ids.choices = organs
+    form.co_unit_ids.data = [u.id for u in item.co_units]
+    if not form.lead_unit_id.data and item.asked_unit_id:
+        form.lead_unit_id.data = item.asked_unit_id
+    if not form.deadline.data:
+        form.deadline.data = assign_deadline(item)  # the activity kind's 办理期限 rule
+    return form
+
+
+def _open_evaluation_form(item: Item):
+    form = f.OpenEvaluationForm(formdata=None)
+    form.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
+    form.rule_key.data = item.activity.evaluation_rule_key
+    return form
+
+
+# The form each action needs on the item page; only the allowed ones are built, so a page
+# costs no choice queries for forms the viewer will never see.
+FORMS: dict[Action, tuple[str, Callable[[Item], object]]] = {
+    Action.RECORD_ANSWER: ("answer_form", lambda item: f.AnswerForm(formdata=None, obj=item)),
+    Action.ASSIGN: ("assign_form", _assign_form),
+    Action.POST_PROGRESS: ("progress_form", lambda item: f.ProgressForm(formdata=None)),
+    Action.SUBMIT_REPORT: ("report_form", lambda item: f.ReportForm(formdata=None)),
+    Action.RETURN_REPORT: ("return_form", lambda item: f.ReturnForm(formdata=None)),
+    Action.REQUEST_EXTENSION: ("extension_form", lambda item: f.ExtensionForm(formdata=None)),
+    Action.DECIDE_EXTENSION: ("decide_form", lambda item: f.DecideExtensionForm(formdata=None)),
+    Action.OPEN_EVALUATION: ("open_eval_form", _open_evaluation_form),
+    Action.ENTER_TALLY: ("tally_form", lambda item: f.TallyForm(formdata=None)),
+    Action.CLOSE_EVALUATION: ("close_form", lambda item: f.CloseEvaluationForm(formdata=None)),
+    Action.VOTE: ("vote_form", lambda item: f.VoteForm(formdata=None)),
+    Action.URGE: ("notice_form", lambda item: NoticeForm(formdata=None)),
+    Action.SUPERVISE: ("supervise_form", lambda item: SuperviseForm(formdata=None)),
+    Action.UNSUPERVISE: ("supervise_form", lambda item: SuperviseForm(formdata=None)),
+}
+
+
+def default_forms(allowed: set[Action], item: Item) -> dict:
+    return {key: build(item) for action, (key, build) in FORMS.items() if action in allowed}
+
+
+def timeline_rows(entries: list[AuditEntry], viewer) -> list[tuple[AuditEntry, str]]:
+    """History rows with the name the viewer may see: only staff see who took part in a
+    secret ballot; everyone else sees "测评人"."""
+    return [(e, e.actor_name if e.action != AuditAction.EVALUATION_VOTE or viewer.is_staff else "测评人")
+            for e in entries]
+
+
+def followup_panel(item: Item) -> dict:
+    """The 督办 section: shown to staff and the item's units once it has a lead unit."""
+    visible = item.lead_unit_id is not None and can_see_followup(current_user, item)
+    calendar = get_calendar()
     return {
-        "answer_form": answer, "assign_form": assign, "progress_form": f.ProgressForm(formdata=None),
-        "report_form": f.ReportForm(formdata=None), "return_form": f.ReturnForm(formdata=None),
-        "extension_form": f.ExtensionForm(formdata=None), "decide_form": f.DecideExtensionForm(formdata=None),
-        "open_eval_form": open_eval, "tally_form": f.TallyForm(formdata=None),
-        "close_form": f.CloseEvaluationForm(formdata=None), "vote_form": f.VoteForm(formdata=None),
+        "visible": visible,
+        "notices": item_notices(item.id) if visible else [],
+        "deadline_estimated": bool(current_user.is_staff and item.deadline
+                                   and not calendar.year_is_covered(item.deadline.year)),
     }
 
 
@@ -83,15 +129,20 @@ def render_item(item: Item, status: int = 200, **overrides):
     current_eval = next((e for e in evaluations if e.round == item.round and e.is_open), None)
     pending_extension = next((r for r in extensions if r.status is ExtensionStatus.PENDING), None)
     allowed = {action for action in TRANSITIONS if can(current_user, item, action)}
+    today = local_today()
+    light = light_for(item, today)
+    closed_evaluations = [e for e in evaluations if not e.is_open]
     context = {
         "item": item, "activity": item.activity, "rounds": dict(sorted(rounds.items(), reverse=True)),
-        "timeline": timeline, "current_eval": current_eval, "pending_extension": pending_extension,
-        "allowed": allowed, "Action": Action,
-        "has_actions": bool(allowed - {Action.VOTE, Action.SET_PUBLISHED, Action.EDIT}),
-        "light": light_for(item), "today": local_today(),
-        "voted": has_voted(current_eval, current_user) if current_eval and current_user.is_reviewer else False,
+        "timeline": timeline_rows(timeline, current_user), "current_eval": current_eval,
+        "pending_extension": pending_extension, "allowed": allowed, "Action": Action,
+        "has_actions": bool(allowed & ITEM_SECTION_ACTIONS),
+        "light": light, "today": today, "followup": followup_panel(item),
+        "letters": {"supervision": Action.ISSUE_LETTER in allowed and light.overdue,
+                    "results": closed_evaluations if Action.ISSUE_LETTER in allowed else []},
+        "voted": has_voted(current_eval, current_user) if current_eval and Action.VOTE in allowed else False,
         "participants": participant_count(current_eval) if current_eval else 0,
     }
-    context.update(default_forms(item))
+    context.update(default_forms(allowed, item))
     context.update(overrides)
     return render_template("items/detail.html", **context), status

@@ -7,26 +7,28 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
-from ..models import Activity, Attachment, Origin, Stage, Unit, UnitKind, local_today
+from ..lights import light_for
+from ..models import Activity, Attachment, Origin, Stage, local_today
 from ..permissions import staff_required
-from ..services import OperationError, check_version
-from ..services import items as ops
-from ..services.calendar import light_for
-from ..workflow import Action, InvalidTransition, can
-from . import bp
-from .detail import organ_choices, render_item
-from .forms import EditItemForm
-from .queries import (
+from ..queries import (
     PHASES,
     ItemFilters,
     apply_filters,
     get_item,
+    organ_choices,
     paginate,
     urgency_order,
     visible_items,
     with_list_loads,
 )
+from ..services import OperationError, check_version
+from ..services import items as ops
+from ..workflow import Action, InvalidTransition, can
+from . import bp
+from .detail import render_item
+from .forms import EditItemForm
 
 
 def page_arg() -> int:
@@ -37,8 +39,7 @@ def page_arg() -> int:
 def filter_choices(filters: ItemFilters) -> dict:
     """Options for the filter form: the recent activities (and the chosen one), the years
     counted in SQL, so the form costs the same with 50 activities or 5,000."""
-    units = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE)
-                               .order_by(Unit.sort_order, Unit.name)).all()
+    units = organ_choices(active_only=False)
     recent = sa.select(Activity.id).order_by(Activity.meeting_date.desc(), Activity.id.desc()).limit(60)
     chosen = [filters.activity_id] if filters.activity_id else []
     activities = db.session.execute(sa.select(Activity.id, Activity.title)
@@ -59,7 +60,7 @@ def index():
     context = {"page": page, "filters": filters, "lights": {i.id: light_for(i, today) for i in page.items}}
     if wants_fragment():
         return render_template("items/_results.html", **context)  # the form stays; no need for its options
-    return render_template("items/index.html", **context, **filter_choices(filters))
+    return render_template("items/index.html", **context, **filter_choices(filters), basis=list_basis(filters))
 
 
 @bp.route("/items/<int:item_id>")

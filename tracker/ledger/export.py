@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from ..documents.xlsx import Column
 from ..documents.xlsx_writer import write_sheet
 from ..extensions import db
+from ..lights import light_of
 from ..models import (
     Activity,
     EntryKind,
@@ -31,7 +32,6 @@ from ..models import (
     item_co_unit,
 )
 from ..models.base import to_local
-from ..services.calendar import light_of
 from ..tally import Grade
 from ..workdays import Light
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..documents.gongwen import render_letter
 from ..extensions import db
-from ..items.queries import get_item
+from ..lights import light_for
 from ..models import (
     Activity,
     Evaluation,
@@ -22,7 +22,7 @@ from ..models import (
     local_today,
 )
 from ..permissions import staff_required
-from ..services.calendar import light_for
+from ..queries import get_item
 from ..workdays import Light
 from . import bp
 from . import letters as L

@@ -9,9 +9,9 @@ from flask import current_app, flash, redirect, render_template, request, send_f
 from flask_login import current_user
 
 from ..extensions import db
-from ..items.queries import ItemFilters, apply_filters, visible_items
 from ..models import Role, local_today
 from ..permissions import roles_required, staff_required
+from ..queries import ItemFilters, apply_filters, visible_items
 from ..services import OperationError
 from . import bp
 from . import importer as imp

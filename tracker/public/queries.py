@@ -21,7 +21,7 @@ from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..items.queries import overdue_clause
+from ..lights import overdue_clause
 from ..models import (
     Activity,
     EntryKind,
@@ -31,14 +31,7 @@ from ..models import (
     ProgressEntry,
     ReviewStatus,
 )
-
-
-def published_activity_ids() -> sa.Select:
-    return sa.select(Activity.id).where(Activity.published.is_(True))
-
-
-def public_items() -> sa.Select:
-    return sa.select(Item).where(Item.published.is_(True), Item.activity_id.in_(published_activity_ids()))
+from ..visibility import public_items
 
 
 def item_loads(stmt: sa.Select) -> sa.Select:

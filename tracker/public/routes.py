@@ -9,8 +9,9 @@ from flask import Response, render_template, request
 from flask_login import current_user
 
 from ..extensions import db
-from ..items.queries import overdue_clause
+from ..lights import light_for, lights_for, overdue_clause
 from ..models import Activity, Item, Stage, local_today
+from ..queries import activity_rows
 from . import bp
 from .queries import (
     accepted_reports,
@@ -39,13 +40,8 @@ def cache_headers(response: Response) -> Response:
 
 @bp.route("/")
 def index():
-    counts = (sa.select(Item.activity_id, sa.func.count().label("total"),
-                        sa.func.sum(sa.case((Item.stage == Stage.CLOSED, 1), else_=0)).label("closed"))
-              .where(Item.published.is_(True)).group_by(Item.activity_id).subquery())
-    rows = db.session.execute(
-        sa.select(Activity, sa.func.coalesce(counts.c.total, 0), sa.func.coalesce(counts.c.closed, 0))
-        .outerjoin(counts, counts.c.activity_id == Activity.id).where(Activity.published.is_(True))
-        .order_by(Activity.meeting_date.desc(), Activity.id.desc()).limit(500)).all()
+    rows = db.session.execute(activity_rows(Item.stage == Stage.CLOSED, items_where=Item.published.is_(True))
+                              .where(Activity.published.is_(True)).limit(500)).all()
     by_year = defaultdict(list)
     for row in rows:
         by_year[row[0].meeting_date.year].append(row)
@@ -63,7 +59,7 @@ def activity(activity_id: int):
     for evaluation in closed_evaluations([i.id for i in items]):
         results[evaluation.item_id].append(evaluation)
     return render_template("public/activity.html", activity=activity, items=items, results=results,
-                           today=local_today())
+                           today=local_today(), lights=lights_for(items))
 
 
 @bp.route("/items/<int:item_id>")
@@ -75,7 +71,7 @@ def item(item_id: int):
     for evaluation in closed_evaluations([item.id]):
         rounds[evaluation.round]["evaluation"] = evaluation
     return render_template("public/item.html", item=item, activity=item.activity,
-                           rounds=dict(sorted(rounds.items())), today=local_today())
+                           rounds=dict(sorted(rounds.items())), today=local_today(), light=light_for(item))
 
 
 @bp.route("/overdue")

@@ -1,14 +1,13 @@
-"""The working-day calendar and traffic lights, with the admin's overrides applied."""
+"""The working-day calendar with the admin's overrides applied, and the yellow-light setting
+(the lights themselves are ``tracker/lights.py``)."""
 from __future__ import annotations
-
-from datetime import date
 
 import sqlalchemy as sa
 from flask import g, has_app_context
 
 from ..extensions import db
-from ..models import DEADLINE_STAGES, CalendarOverride, Item, local_today
-from ..workdays import Light, WorkCalendar, traffic_light
+from ..models import CalendarOverride
+from ..workdays import WorkCalendar
 from .settings import get_setting
 
 DEFAULT_YELLOW_WORKDAYS = 5
@@ -35,15 +34,3 @@ def yellow_workdays() -> int:
     if has_app_context():
         g.yellow_workdays = value
     return value
-
-
-def light_of(stage, deadline: date | None, today: date | None = None) -> Light:
-    """The light for a stage and deadline; also for exports that read rows, not items."""
-    if stage not in DEADLINE_STAGES:
-        return Light.NONE
-    return traffic_light(deadline, today or local_today(), yellow_workdays=yellow_workdays(),
-                         calendar=get_calendar())
-
-
-def light_for(item: Item, today: date | None = None) -> Light:
-    return light_of(item.stage, item.deadline, today)

@@ -31,6 +31,7 @@ from ..workflow import Action, apply, check
 from . import OperationError
 from .audit import record
 from .deadlines import redo_deadline
+from .followup import supervise_item
 from .settings import get_rule
 
 GRADE_COLUMNS = {Grade.SATISFIED: "satisfied", Grade.BASIC: "basic", Grade.UNSATISFIED: "unsatisfied"}
@@ -103,7 +104,7 @@ def cast_vote(evaluation: Evaluation, item: Item, grade: Grade | None, actor: Us
 
 def enter_tally(evaluation: Evaluation, item: Item, counts: dict[str, int], actor: User) -> None:
     """Meeting votes on voting devices: staff enter the totals while the round is open."""
-    check(actor, item, Action.CLOSE_EVALUATION)
+    check(actor, item, Action.ENTER_TALLY)
     if not evaluation.is_open or evaluation.mode is not EvaluationMode.MEETING:
         raise OperationError("只有进行中的会议测评可以录入票数")
     try:
@@ -112,8 +113,6 @@ def enter_tally(evaluation: Evaluation, item: Item, counts: dict[str, int], acto
         raise OperationError(str(error))
     for key, value in counts.items():
         setattr(evaluation, key, value)
-    summary = ("录入会议表决结果：满意 {satisfied}、基本满意 {basic}、不满意 {unsatisfied}、无效 {invalid}，"
-               "实到 {members_present}/{members_total}").format(**counts)
     summary = ("录入会议表决结果：满意 {satisfied}、基本满意 {basic}、不满意 {unsatisfied}、无效 {invalid}，"
                "实到 {members_present}/{members_total}").format(**counts)
     record(AuditAction.EVALUATION_TALLY, summary, object_type="evaluation", object_id=evaluation.id, item_id=item.id,
@@ -208,7 +207,5 @@ def close_evaluation(evaluation: Evaluation, item: Item, actor: User, new_deadli
     if decision.failed and not item.supervised:
         failed = failed_rounds(item)
         if should_escalate(rule, failed):
-            item.supervised = True
-            record(AuditAction.ITEM_SUPERVISE, f"连续 {failed} 轮测评未通过，提请主任会议挂牌督办",
-                   object_type="item", object_id=item.id, item_id=item.id, actor=actor)
+            supervise_item(item, f"连续 {failed} 轮测评未通过，提请主任会议挂牌督办", None)
     return evaluation

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 
 from ..extensions import db
-from ..models import AuditAction, CalendarOverride, Item, Notice, NoticeKind, Stage, User, local_today
-from ..workflow import Action, NotAllowed, check
+from ..models import AuditAction, CalendarOverride, Item, Notice, NoticeKind, User, local_today
+from ..workflow import Action, check
 from . import OperationError
 from .audit import record
 from .calendar import get_calendar
@@ -46,26 +46,35 @@ def send_notice(item: Item, kind: NoticeKind, text: str | None, reply_by: date |
     return notice
 
 
-def set_supervised(item: Item, supervised: bool, reason: str | None, actor: User) -> None:
-    """Staff put an item on, or take it off, the 主任会议 挂牌督办 list by hand."""
-    if not actor.is_staff:
-        raise NotAllowed("只有工作人员可以设置挂牌督办")
+def supervise_item(item: Item, reason: str | None, actor: User | None, *,
+                   object_type: str = "item", object_id: int | None = None) -> None:
+    """提请主任会议挂牌督办: by staff (``actor``), or by the system (``actor=None``) when an
+    item is long overdue or fails K rounds. The one place that raises the flag."""
+    if actor is not None:
+        check(actor, item, Action.SUPERVISE)
     reason = (reason or "").strip()
     if len(reason) > 500:
         raise OperationError("理由不超过 500 字")
-    if supervised == item.supervised:
-        raise OperationError("该事项已挂牌督办" if supervised else "该事项未挂牌督办")
-    if supervised and item.stage is Stage.CLOSED:
-        raise OperationError("已办结的事项不能挂牌督办")
-    if not supervised and not reason:
+    if item.supervised:
+        raise OperationError("该事项已挂牌督办")
+    item.supervised = True
+    summary = ("工作人员提请主任会议挂牌督办" + (f"：{reason}" if reason else "")) if actor else reason
+    record(AuditAction.ITEM_SUPERVISE, summary, object_type=object_type,
+           object_id=item.id if object_id is None else object_id, item_id=item.id, actor=actor)
+
+
+def unsupervise_item(item: Item, reason: str | None, actor: User) -> None:
+    check(actor, item, Action.UNSUPERVISE)
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise OperationError("理由不超过 500 字")
+    if not item.supervised:
+        raise OperationError("该事项未挂牌督办")
+    if not reason:
         raise OperationError("解除挂牌督办须写明理由")
-    item.supervised = supervised
-    if supervised:
-        record(AuditAction.ITEM_SUPERVISE, "工作人员提请主任会议挂牌督办" + (f"：{reason}" if reason else ""),
-               object_type="item", object_id=item.id, item_id=item.id, actor=actor)
-    else:
-        record(AuditAction.ITEM_UNSUPERVISE, f"解除挂牌督办：{reason}", object_type="item", object_id=item.id,
-               item_id=item.id, actor=actor)
+    item.supervised = False
+    record(AuditAction.ITEM_UNSUPERVISE, f"解除挂牌督办：{reason}", object_type="item", object_id=item.id,
+           item_id=item.id, actor=actor)
 
 
 def item_notices(item_id: int) -> list[Notice]:

@@ -24,7 +24,7 @@ from ..models import (
     local_today,
     utcnow,
 )
-from ..workflow import Action, apply, check
+from ..workflow import Action, apply, check, check_role
 from . import OperationError
 from .attachments import UploadedFile, store_attachments
 from .audit import record
@@ -109,14 +109,13 @@ def _check_organ(unit_id: int | None, label: str) -> Unit | None:
 def add_item(activity: Activity, data: ItemData, actor: User) -> Item:
     """Record a question or opinion (问). Numbers are per activity, so take the
     activity row lock first: two clerks adding at once must not get the same number."""
-    if not actor.is_staff:
-        raise OperationError("只有工作人员可以录入事项")
+    check_role(actor, Action.RECORD_ITEM)
     _check_organ(data.asked_unit_id, "被询问单位")
     db.session.execute(sa.select(Activity.id).where(Activity.id == activity.id).with_for_update())
     seq = (db.session.scalar(sa.select(sa.func.max(Item.seq)).where(Item.activity_id == activity.id)) or 0) + 1
     item = Item(activity_id=activity.id, seq=seq, stage=Stage.ASKED, round=1, **data.__dict__)
     if data.answer:
-        item.stage = Stage.ANSWERED
+        apply(actor, item, Action.RECORD_ANSWER)  # recorded with its answer: 问 and 答 at once
     db.session.add(item)
     db.session.flush()
     record(AuditAction.ITEM_CREATE, f"录入第 {seq} 项{data.origin.label}" + ("（含答复）" if data.answer else ""),
@@ -303,3 +302,14 @@ def set_item_published(item: Item, published: bool, actor: User) -> None:
     record(AuditAction.ITEM_PUBLISH if published else AuditAction.ITEM_UNPUBLISH,
            "向社会公布" if published else "取消公布",
            object_type="item", object_id=item.id, item_id=item.id, actor=actor)
+
+
+def set_items_published(activity: Activity, published: bool, actor: User) -> int:
+    """Publish (or withdraw) every item of the activity; each change gets its own history row
+    through the single-item operation, so the item timelines stay complete."""
+    items = db.session.scalars(sa.select(Item).where(Item.activity_id == activity.id,
+                                                     Item.published.is_not(published)).order_by(Item.seq)).all()
+    for item in items:
+        set_item_published(item, published, actor)
+    db.session.flush()
+    return len(items)

@@ -33,6 +33,7 @@ from ..workdays import Light, WorkCalendar, traffic_light
 from .audit import record
 from .calendar import load_calendar, yellow_workdays
 from .deadlines import deadline_rules, due_date, ladder
+from .followup import supervise_item
 from .mail import Delivery, deliver_outbox, mail_enabled
 from .notify import cached_recipients, prime_co_units
 
@@ -169,8 +170,10 @@ def send(candidate: Candidate) -> bool:
         db.session.add(notice)
         db.session.flush()  # a concurrent run that got here first makes this fail
         if candidate.kind is NoticeKind.ESCALATE:
-            item.supervised = True
-        record(candidate.kind.audit_action, candidate.text, object_type="notice", object_id=notice.id, item_id=item.id)
+            supervise_item(item, candidate.text, None, object_type="notice", object_id=notice.id)
+        else:
+            record(candidate.kind.audit_action, candidate.text, object_type="notice", object_id=notice.id,
+                   item_id=item.id)
         db.session.commit()
         return True
     except (IntegrityError, StaleDataError):

@@ -6,11 +6,11 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..items.queries import ItemFilters, apply_filters, paginate, urgency_order, visible_items, with_list_loads
 from ..items.routes import page_arg
+from ..lights import light_for
 from ..models import Evaluation, EvaluationMode, EvaluationParticipant, EvaluationStatus, Item, Role, local_today
 from ..permissions import roles_required
-from ..services.calendar import light_for
+from ..queries import ItemFilters, apply_filters, paginate, urgency_order, visible_items, with_list_loads
 from . import bp
 
 

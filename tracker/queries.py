@@ -1,8 +1,9 @@
-"""Loading items for pages: visibility, filters, eager loading and pagination.
+"""Loading items for pages, shared by every area: filters, eager loading, pagination,
+and the choice lists and per-activity counts several pages show.
 
-Every list uses the same three steps: ``visible_items`` (who may see what), ``apply_filters``
-(what the user asked for) and ``with_list_loads`` (a fixed number of queries per page,
-whatever the data size).
+Every list uses the same three steps: ``visibility.visible_items`` (who may see what),
+``apply_filters`` (what the user asked for) and ``with_list_loads`` (a fixed number of
+queries per page, whatever the data size).
 """
 from __future__ import annotations
 
@@ -10,50 +11,33 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..extensions import db
-from ..models import (
-    DEADLINE_STAGES,
+from .extensions import db
+from .lights import LIGHTS, green_from, light_clause, overdue_clause
+from .models import (
     Activity,
     Evaluation,
     EvaluationStatus,
     Item,
     Stage,
-    User,
-    item_co_unit,
+    Unit,
+    UnitKind,
     local_today,
 )
-from ..models.base import LOCAL_TZ
-from ..workflow import can_view
+from .models.base import LOCAL_TZ
+from .visibility import can_view, unit_item_ids, visible_items
+
+__all__ = ["LIGHTS", "overdue_clause", "visible_items"]  # re-exported for the list pages
 
 PHASES = {"问": [Stage.ASKED], "答": [Stage.ANSWERED],
           "改": [Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED, Stage.ACCEPTED],
           "评": [Stage.EVALUATING], "办结": [Stage.CLOSED]}
-
-
-def unit_item_ids(unit_id: int):
-    """Items a unit leads or co-handles, as a UNION of two index lookups: an OR across
-    the two tables would make both databases scan every item."""
-    return sa.union(
-        sa.select(Item.id).where(Item.lead_unit_id == unit_id),
-        sa.select(item_co_unit.c.item_id).where(item_co_unit.c.unit_id == unit_id),
-    )
-
-
-def visible_items(user: User) -> sa.Select:
-    stmt = sa.select(Item)
-    if user.is_staff:
-        return stmt
-    if user.is_unit_user and user.unit_id:
-        return stmt.where(Item.id.in_(unit_item_ids(user.unit_id)))
-    if user.is_reviewer:
-        return stmt.where(sa.or_(Item.stage.in_([Stage.EVALUATING, Stage.CLOSED]), Item.round > 1))
-    return stmt.where(sa.false())
 
 
 @dataclass
@@ -104,12 +88,7 @@ class ItemFilters:
         return {k: v for k, v in args.items() if v}
 
 
-def overdue_clause(today: date):
-    return sa.and_(Item.stage.in_(DEADLINE_STAGES), Item.deadline < today)
-
-
 MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
-LIGHTS = {"red": "红灯（逾期）", "yellow": "黄灯（临期）", "green": "绿灯（正常）"}
 
 
 def _closed_evaluation(*conditions):
@@ -136,19 +115,6 @@ BASES = {
 
 def basis_clause(name: str, today: date):
     return BASES[name][1](today)
-
-
-def yellow_until(today: date) -> date:
-    """First deadline that is green: the light turns yellow within N working days (see light_for)."""
-    from ..services.calendar import get_calendar, yellow_workdays
-    return get_calendar().add_working_days(today, yellow_workdays() + 1)
-
-
-def light_clause(light: str, today: date, green_from: date):
-    if light == "red":
-        return overdue_clause(today)
-    running = sa.and_(Item.stage.in_(DEADLINE_STAGES), Item.deadline >= today)
-    return sa.and_(running, Item.deadline < green_from if light == "yellow" else Item.deadline >= green_from)
 
 
 def local_month_range(month: str) -> tuple[datetime, datetime]:
@@ -190,7 +156,7 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     if filters.basis:
         stmt = stmt.where(basis_clause(filters.basis, today))
     if filters.light:
-        stmt = stmt.where(light_clause(filters.light, today, yellow_until(today)))
+        stmt = stmt.where(light_clause(filters.light, today, green_from(today)))
     if filters.assigned_in:
         stmt = stmt.where(_in_month(Item.assigned_at, filters.assigned_in))
     if filters.closed_in:
@@ -243,3 +209,38 @@ def get_item(item_id: int) -> Item:
     if item is None or not can_view(current_user, item):
         abort(404)
     return item
+
+
+# -- choice lists and counts shown by several pages ---------------------------------
+
+class Choice(NamedTuple):
+    id: int
+    name: str
+
+
+def organ_choices(active_only: bool = True) -> list[Choice]:
+    """一府一委两院 units for selects (交办, 被询问单位, filters)."""
+    stmt = sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE)
+    if active_only:
+        stmt = stmt.where(Unit.active.is_(True))
+    return [Choice(row.id, row.name) for row in db.session.execute(stmt.order_by(Unit.sort_order, Unit.name))]
+
+
+def committee_choices() -> list[Choice]:
+    """常委会工作机构, for the lead-committee select and the dashboard filter."""
+    stmt = sa.select(Unit.id, Unit.name).where(Unit.kind == UnitKind.COMMITTEE).order_by(Unit.sort_order, Unit.name)
+    return [Choice(row.id, row.name) for row in db.session.execute(stmt)]
+
+
+def activity_rows(second_count, items_where=None) -> sa.Select:
+    """``(Activity, items, second)`` rows, newest meeting first: the number of items of each
+    activity (``items_where`` narrows which count) and a second count, e.g. closed or
+    published items, given as a boolean clause over ``Item``."""
+    counts = sa.select(Item.activity_id, sa.func.count().label("total"),
+                       sa.func.sum(sa.case((second_count, 1), else_=0)).label("second"))
+    if items_where is not None:
+        counts = counts.where(items_where)
+    counts = counts.group_by(Item.activity_id).subquery()
+    return (sa.select(Activity, sa.func.coalesce(counts.c.total, 0), sa.func.coalesce(counts.c.second, 0))
+            .outerjoin(counts, counts.c.activity_id == Activity.id)
+            .order_by(Activity.meeting_date.desc(), Activity.id.desc()))

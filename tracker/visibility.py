@@ -1,0 +1,86 @@
+"""Who may see which item: one rule, written twice — a Python predicate for one loaded
+item and its SQL twin for lists — and proven equal by ``tests/test_visibility.py``.
+
+* Staff and administrators see every item.
+* A unit user sees the items its unit leads or co-handles.
+* A reviewer sees items that have reached evaluation (the report and evidence they vote
+  on): those being evaluated or closed, and any item past its first round.
+* The public sees an item only when staff published both it and its activity.
+
+Anything else is 404 to the viewer, never 403, so its existence is not revealed.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from .models import Activity, Item, Stage, User, item_co_unit
+
+REVIEWER_STAGES = (Stage.EVALUATING, Stage.CLOSED)
+
+
+def co_unit_ids(item: Item) -> set[int]:
+    """Co-unit ids, from the loaded relationship when the page eager-loaded it."""
+    if "co_units" not in sa.inspect(item).unloaded:
+        return {u.id for u in item.co_units}
+    from .extensions import db
+    return set(db.session.scalars(sa.select(item_co_unit.c.unit_id).where(item_co_unit.c.item_id == item.id)))
+
+
+def is_unit_of(user: User, item: Item) -> bool:
+    """The user's unit leads or co-handles the item."""
+    if not (user.is_authenticated and user.is_unit_user and user.unit_id is not None):
+        return False
+    return item.lead_unit_id == user.unit_id or user.unit_id in co_unit_ids(item)
+
+
+def can_view(user: User, item: Item) -> bool:
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.is_staff:
+        return True
+    if user.is_reviewer:
+        return item.stage in REVIEWER_STAGES or item.round > 1
+    return is_unit_of(user, item)
+
+
+def can_see_followup(user: User, item: Item) -> bool:
+    """The 督办 notices of an item: staff and the item's own units, not reviewers."""
+    return user.is_authenticated and (user.is_staff or is_unit_of(user, item))
+
+
+def unit_item_ids(unit_id: int):
+    """Items a unit leads or co-handles, as a UNION of two index lookups: an OR across
+    the two tables would make both databases scan every item."""
+    return sa.union(
+        sa.select(Item.id).where(Item.lead_unit_id == unit_id),
+        sa.select(item_co_unit.c.item_id).where(item_co_unit.c.unit_id == unit_id),
+    )
+
+
+def visible_items(user: User) -> sa.Select:
+    """``SELECT item`` restricted to what ``can_view`` accepts for ``user``."""
+    stmt = sa.select(Item)
+    if not user.is_authenticated or not user.active:
+        return stmt.where(sa.false())
+    if user.is_staff:
+        return stmt
+    if user.is_reviewer:
+        return stmt.where(sa.or_(Item.stage.in_(REVIEWER_STAGES), Item.round > 1))
+    if user.is_unit_user and user.unit_id:
+        return stmt.where(Item.id.in_(unit_item_ids(user.unit_id)))
+    return stmt.where(sa.false())
+
+
+# -- the public ---------------------------------------------------------------------
+
+def is_public(item: Item, activity: Activity) -> bool:
+    return bool(item.published and activity.published)
+
+
+def published_activity_ids() -> sa.Select:
+    return sa.select(Activity.id).where(Activity.published.is_(True))
+
+
+def public_items() -> sa.Select:
+    """``SELECT item`` restricted to what ``is_public`` accepts."""
+    return sa.select(Item).where(Item.published.is_(True), Item.activity_id.in_(published_activity_ids()))
