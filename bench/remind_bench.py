@@ -67,7 +67,7 @@ def build(app, n_items: int, today: date) -> None:
 
 
 def timed(app, today: date):
-    from tracker.services.remind import run_remind
+    from tracker.jobs.remind import run_remind
     with app.app_context():
         started, cpu = time.perf_counter(), time.process_time()
         result = run_remind(today)

@@ -13,11 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
+from tracker.jobs import remind as remind_module
+from tracker.jobs.remind import run_remind
 from tracker.lights import light_for
 from tracker.models import AuditEntry, Item, Notice, NoticeKind, Notification, User
-from tracker.services import remind as remind_module
 from tracker.services.deadlines import LADDER_DEFAULTS
-from tracker.services.remind import run_remind
 from tracker.services.settings import set_setting
 from tracker.workdays import Light
 

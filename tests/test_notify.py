@@ -12,9 +12,9 @@ from aiosmtpd.controller import Controller
 
 from tracker import create_app
 from tracker.extensions import db
+from tracker.jobs.remind import run_remind
 from tracker.models import Item, Notification, OutboxMail, User
 from tracker.services import items as ops
-from tracker.services.remind import run_remind
 
 from .conftest import Client, login_as, make_config
 from .helpers import make_item, unit, user
@@ -188,7 +188,7 @@ def test_mail_server_down_keeps_the_message_for_a_retry(database_uri, smtp_serve
     controller, handler = smtp_server
     down = _fresh(create_app(make_config(database_uri, MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())))
     from tracker.demo import load_demo
-    from tracker.services.mail import deliver_outbox
+    from tracker.jobs.mail import deliver_outbox
     with down.app_context():
         load_demo()["unit_edu"].email = "edu@example.org"
         db.session.commit()

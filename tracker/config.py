@@ -68,6 +68,8 @@ class Config:
 
     PAGE_SIZE = 50
     ORG_NAME = os.environ.get("ORG_NAME", "XX区人大常委会")
+    LETTER_NUMBER_PREFIX = os.environ.get("LETTER_NUMBER_PREFIX", "X人常办函")  # 发文字号 before 〔年〕N号
+    LEDGER_EXPORT_BATCH = int(os.environ.get("LEDGER_EXPORT_BATCH", "500"))  # rows read per query in exports
 
 class TestConfig(Config):
     TESTING = True

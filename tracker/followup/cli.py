@@ -28,7 +28,7 @@ def _parse_day(value: str | None) -> date | None:
 @click.option("--no-mail", is_flag=True, help="只生成提醒，不发送邮件。")
 def remind(on_date: str | None, no_mail: bool) -> None:
     """Compute lights, send due reminders and escalations; safe to run twice a day."""
-    from ..services.remind import run_remind
+    from ..jobs.remind import run_remind
     result = run_remind(_parse_day(on_date), deliver_mail=not no_mail)
     click.echo(result.summary())
 
@@ -36,7 +36,7 @@ def remind(on_date: str | None, no_mail: bool) -> None:
 @bp.cli.command("send-mail")
 def send_mail() -> None:
     """Deliver the mail outbox over SMTP (does nothing unless MAIL_SERVER is set)."""
-    from ..services.mail import deliver_outbox, mail_enabled
+    from ..jobs.mail import deliver_outbox, mail_enabled
     if not mail_enabled():
         click.echo("未配置 MAIL_SERVER，邮件发送已关闭。")
         return

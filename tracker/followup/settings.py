@@ -8,14 +8,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import ActivityKind, AuditAction, CalendarOverride, local_today
+from ..models import ActivityKind, CalendarOverride, local_today
 from ..permissions import admin_required
 from ..services import OperationError
 from ..services import followup as ops
-from ..services.audit import record
 from ..services.calendar import yellow_workdays
-from ..services.deadlines import RULE_STAGES, deadline_rules, ladder, parse_rule, save_deadline_rules, save_ladder
-from ..services.settings import set_setting
+from ..services.deadlines import (
+    RULE_STAGES,
+    deadline_rules,
+    ladder,
+    parse_rule,
+    save_followup_settings,
+)
 from ..workdays import WorkCalendar
 from . import bp
 from . import forms as f
@@ -64,11 +68,8 @@ def deadline_settings():
     if not valid or rules is None:
         flash("请修改标红的项目后再保存", "error")
         return render_template("followup/deadline_settings.html", form=form, rows=form.rule_rows())
-    save_deadline_rules(rules)
-    set_setting("yellow_workdays", form.yellow_workdays.data)
-    save_ladder({name: form[name].data for name in LADDER_FIELDS})
-    record(AuditAction.SETTINGS_FOLLOWUP, "修改办理期限规则、黄灯阈值与督办升级设置", object_type="setting",
-           actor=current_user)
+    save_followup_settings(rules, form.yellow_workdays.data, {name: form[name].data for name in LADDER_FIELDS},
+                           current_user)
     db.session.commit()
     flash("已保存；新的规则用于此后的交办和每日提醒，已交办事项的期限不变", "success")
     return redirect(url_for("followup.deadline_settings"), code=303)

@@ -2,7 +2,7 @@
 
 Staff bring ledgers they kept by hand.  A half-imported sheet would be worse than
 none (which rows made it in?), so ``check_ledger`` reads the whole file and lists
-every problem (行号, 列名, 原因) without touching the database, and ``import_ledger``
+every problem (行号, 列名, 原因) without touching the database, and ``services.items.import_plan``
 runs only on a clean plan, in the caller's single transaction, through the same
 operations the screens use, so each item gets its history rows.
 """
@@ -16,9 +16,8 @@ import sqlalchemy as sa
 
 from ..documents.xlsx import LedgerFileError, read_sheet
 from ..extensions import db
-from ..models import TARGET_ORGANS, Activity, ActivityKind, AuditAction, Item, Origin, Unit, UnitKind, User
+from ..models import TARGET_ORGANS, Activity, ActivityKind, Origin, Unit, UnitKind, User
 from ..services import items as ops
-from ..services.audit import record
 from ..services.settings import get_setting
 from . import cells
 from .cells import CellError
@@ -265,21 +264,3 @@ class _RowChecker:
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def import_ledger(plan: Plan, actor: User, today: date) -> list[Item]:
-    """Create the activities and items of a clean plan; the caller commits once."""
-    if not plan.ok:
-        raise ValueError("only a plan without problems can be imported")
-    activities = {key: db.session.get(Activity, activity_id) for key, activity_id in plan.existing.items()}
-    for key, new in plan.new.items():
-        activities[key] = ops.create_activity(new.data, actor)
-    items = []
-    for row in plan.rows:
-        item = ops.add_item(activities[row.activity_key], row.item, actor)
-        if row.lead_unit_id:
-            ops.assign_item(item, ops.Assignment(row.lead_unit_id, row.co_unit_ids, row.deadline), actor, today)
-        items.append(item)
-    record(AuditAction.LEDGER_IMPORT, f"导入台账：{len(items)} 项事项，新建监督活动 {len(plan.new)} 个",
-           object_type="ledger", details={"items": len(items), "new_activities": len(plan.new)}, actor=actor)
-    return items

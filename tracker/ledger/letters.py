@@ -24,7 +24,7 @@ def org_name() -> str:
 
 
 def doc_number(year: int, number: int) -> str:
-    prefix = current_app.config.get("LETTER_NUMBER_PREFIX", "X人常办函")
+    prefix = current_app.config["LETTER_NUMBER_PREFIX"]
     return f"{prefix}〔{year}〕{number}号"
 
 

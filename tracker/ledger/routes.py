@@ -13,6 +13,7 @@ from ..models import Role, local_today
 from ..permissions import roles_required, staff_required
 from ..queries import ItemFilters, apply_filters, visible_items
 from ..services import OperationError
+from ..services import items as ops
 from . import bp
 from . import importer as imp
 from .export import write_ledger
@@ -46,7 +47,7 @@ def export():
     file = tempfile.TemporaryFile()
     try:
         write_ledger(file, stmt, today, title=f"{current_app.config['ORG_NAME']}{name}（{today:%Y-%m-%d}导出）",
-                     batch_size=current_app.config.get("LEDGER_EXPORT_BATCH", 500))
+                     batch_size=current_app.config["LEDGER_EXPORT_BATCH"])
         file.seek(0)
     except BaseException:
         file.close()
@@ -84,7 +85,7 @@ def import_ledger():
         mismatch = form.digest.data != digest
         if not mismatch:
             try:
-                items = imp.import_ledger(plan, current_user, today)
+                items = ops.import_plan(plan, current_user, today)
                 db.session.commit()
             except OperationError as error:
                 db.session.rollback()

@@ -3,14 +3,7 @@ from .accounts import Role, Unit, UnitKind, User
 from .activity import TARGET_ORGANS, Activity, ActivityKind
 from .audit import AuditAction, AuditEntry
 from .base import local_today, utcnow
-from .evaluation import (
-    CalendarOverride,
-    Evaluation,
-    EvaluationMode,
-    EvaluationParticipant,
-    EvaluationStatus,
-    Setting,
-)
+from .evaluation import Evaluation, EvaluationMode, EvaluationParticipant, EvaluationStatus
 from .followup import NOTICE_KIND_LABELS, Notice, NoticeKind, Notification, NotificationKind, OutboxMail
 from .item import (
     DEADLINE_STAGES,
@@ -25,6 +18,7 @@ from .item import (
     Stage,
     item_co_unit,
 )
+from .settings import CalendarOverride, Setting
 
 __all__ = [
     "DEADLINE_STAGES", "TARGET_ORGANS", "Activity", "ActivityKind", "Attachment", "AuditAction", "AuditEntry",

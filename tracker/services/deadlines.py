@@ -12,9 +12,10 @@ from datetime import date
 from typing import Any
 
 from ..extensions import db
-from ..models import Activity, ActivityKind, Item, local_today
+from ..models import Activity, ActivityKind, AuditAction, Item, User, local_today
 from ..workdays import DeadlineUnit, WorkCalendar, compute_deadline
 from . import OperationError
+from .audit import record
 from .calendar import get_calendar
 from .settings import get_setting, set_setting
 
@@ -139,3 +140,14 @@ def save_ladder(values: dict[str, Any]) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650):
             raise OperationError("天数/轮次应为 1–3650 的整数，或留空表示不自动")
     set_setting("escalation_ladder", {k: values.get(k) for k in LADDER_DEFAULTS})
+
+
+def save_followup_settings(rules: dict[ActivityKind, dict[str, DeadlineRule]], yellow_workdays: int,
+                           ladder_values: dict[str, Any], actor: User) -> None:
+    """The admin's 期限规则, 黄灯 threshold and escalation ladder, saved together with one
+    history row. Items already assigned keep their deadlines."""
+    save_deadline_rules(rules)
+    set_setting("yellow_workdays", yellow_workdays)
+    save_ladder(ladder_values)
+    record(AuditAction.SETTINGS_FOLLOWUP, "修改办理期限规则、黄灯阈值与督办升级设置", object_type="setting",
+           actor=actor)

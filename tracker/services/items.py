@@ -313,3 +313,22 @@ def set_items_published(activity: Activity, published: bool, actor: User) -> int
         set_item_published(item, published, actor)
     db.session.flush()
     return len(items)
+
+
+def import_plan(plan, actor: User, today: date) -> list[Item]:
+    """Create the activities and items of a checked 台账 import (``ledger.importer.Plan``)
+    through the same operations as the screens; the caller commits once."""
+    if not plan.ok:
+        raise ValueError("only a plan without problems can be imported")
+    activities = {key: db.session.get(Activity, activity_id) for key, activity_id in plan.existing.items()}
+    for key, new in plan.new.items():
+        activities[key] = create_activity(new.data, actor)
+    items = []
+    for row in plan.rows:
+        item = add_item(activities[row.activity_key], row.item, actor)
+        if row.lead_unit_id:
+            assign_item(item, Assignment(row.lead_unit_id, row.co_unit_ids, row.deadline), actor, today)
+        items.append(item)
+    record(AuditAction.LEDGER_IMPORT, f"导入台账：{len(items)} 项事项，新建监督活动 {len(plan.new)} 个",
+           object_type="ledger", details={"items": len(items), "new_activities": len(plan.new)}, actor=actor)
+    return items

@@ -29,13 +29,13 @@ from ..models import (
     Stage,
     local_today,
 )
+from ..services.audit import record
+from ..services.calendar import load_calendar, yellow_workdays
+from ..services.deadlines import deadline_rules, due_date, ladder
+from ..services.followup import supervise_item
+from ..services.notify import cached_recipients, prime_co_units
 from ..workdays import Light, WorkCalendar, traffic_light
-from .audit import record
-from .calendar import load_calendar, yellow_workdays
-from .deadlines import deadline_rules, due_date, ladder
-from .followup import supervise_item
 from .mail import Delivery, deliver_outbox, mail_enabled
-from .notify import cached_recipients, prime_co_units
 
 UNASSIGNED = (Stage.ASKED, Stage.ANSWERED)
 

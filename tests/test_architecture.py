@@ -1,0 +1,45 @@
+"""Rules about where rules live, checked on the source so a second copy cannot creep in."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tracker.models import Stage
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
+
+
+def test_services_never_commit():
+    """Operations flush; the request (or a job in tracker/jobs/) commits once."""
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "tracker" / "services").glob("*.py"))
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"\.commit\(\)", line)]
+    assert not offenders, f"services must not commit: {offenders}"
+
+
+def test_templates_name_no_stage_and_no_role_for_item_actions():
+    """Stages, lights and who-may-act are decided in Python (workflow, lights) and passed in."""
+    stage_literal = re.compile(r"""['"](%s)['"]""" % "|".join(s.value for s in Stage))
+    offenders = []
+    for path in TEMPLATES:
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if stage_literal.search(line) or re.search(r"deadline\s*[<>]", line):
+                offenders.append(f"{path.relative_to(ROOT)}:{n}")
+            # Item actions are asked of ``allowed``; the home page's role sections are not item actions.
+            if path.parts[-2] in ("items", "followup", "ledger", "public") and \
+                    re.search(r"current_user\.is_(staff|reviewer|unit_user)", line):
+                offenders.append(f"{path.relative_to(ROOT)}:{n} (role check)")
+    assert not offenders, offenders
+
+
+def test_templates_include_only_templates_that_exist():
+    offenders = [str(p.relative_to(ROOT)) for p in TEMPLATES if "ignore missing" in p.read_text()]
+    assert not offenders
+
+
+def test_history_actions_are_never_spelled_out():
+    """record() takes AuditAction members; comparisons use them too."""
+    pattern = re.compile(r"""(record\(\s*f?["']|action\s*[!=]=\s*["'])""")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "tracker").rglob("*.py"))
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert not offenders, offenders
