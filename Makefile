@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint bench soak clean-db
+.PHONY: run test test-fast install install-dev lint bench soak clean-db
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,13 @@ run: install
 test: install-dev
 	./scripts/test.sh
 
+# The developer loop: unit and HTTP tests on SQLite, in parallel; no browser, no servers,
+# no document conversion (those run in `make test` and CI).
+test-fast: install-dev
+	$(BIN)/python -m pytest -p no:cacheprovider -q -n auto -m "not slow and not browser" --ignore=tests/e2e
+
 lint: install-dev
-	$(BIN)/ruff check tracker tests bench scripts
+	$(BIN)/ruff check tracker tests bench scripts migrations
 
 bench: install-dev
 	$(BIN)/python -m bench.run

@@ -14,12 +14,19 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 
 from tracker import create_app
 from tracker.config import TestConfig
 from tracker.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+
+# Under CI every property test draws the same examples on every run: a failure can be
+# rerun and seen again, and a green build is not luck.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI") == "true":
+    hypothesis_settings.load_profile("ci")
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 

@@ -19,7 +19,8 @@ def test_services_never_commit():
 
 def test_templates_name_no_stage_and_no_role_for_item_actions():
     """Stages, lights and who-may-act are decided in Python (workflow, lights) and passed in."""
-    stage_literal = re.compile(r"""['"](%s)['"]""" % "|".join(s.value for s in Stage))
+    stages = "|".join(s.value for s in Stage)
+    stage_literal = re.compile(rf"""['"]({stages})['"]""")
     offenders = []
     for path in TEMPLATES:
         for n, line in enumerate(path.read_text().splitlines(), 1):

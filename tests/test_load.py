@@ -34,7 +34,8 @@ def test_mixed_load_keeps_every_acknowledged_write(load_db):
     assert stats["five_xx"] == 0, stats
     assert result.statuses[0] == 0, stats  # no dropped connections without a fault
     assert set(result.statuses) <= {200, 303}, stats
-    assert check["acked_progress"] > 20 and check["acked_votes"] > 5, check
+    # Invariants, not throughput: something of each kind was written, and nothing was lost.
+    assert check["acked_progress"] > 0 and check["acked_votes"] > 0, check
     assert check["lost_progress"] == 0 and check["lost_votes"] == 0, check
     assert check["unacked_stored"] == 0, check  # and nothing stored that was refused
     assert check["counter_mismatches"] == 0, check

@@ -8,9 +8,8 @@ Revises:
 Create Date: 2026-11-22 04:58:34.545057
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -6,8 +6,6 @@ Create Date: 2026-11-22 05:58:29.634216
 
 """
 from alembic import op
-import sqlalchemy as sa
-
 
 # revision identifiers, used by Alembic.
 revision = '0004'
