@@ -1,4 +1,4 @@
-from wtforms import HiddenField, StringField
+from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNIntegerField, CNSelectField
@@ -9,10 +9,24 @@ class ActivityForm(BaseForm):
     kind = CNSelectField("活动类型", choices=[(k.value, k.label) for k in ActivityKind])
     title = StringField("活动名称", validators=[
         DataRequired("请填写活动名称"), Length(max=200, message="不超过 200 字")])
-    meeting_session = CNIntegerField("常委会会议届次（第N次会议）", validators=[
-        InputRequired("请填写第几次会议"), NumberRange(1, 999, "会议次数应为 1–999")])
-    meeting_date = CNDateField("会议日期", validators=[InputRequired("请填写会议日期")])
+    # 届 and 次 are often not known for an old document: both may stay empty and are then
+    # left out of every page and letter, never printed as a guess.
+    meeting_term = CNIntegerField("届（第N届，不知道可不填）", validators=[
+        Optional(), NumberRange(1, 99, "届应为 1–99")])
+    meeting_session = CNIntegerField("次（常委会第N次会议，不知道可不填）", validators=[
+        Optional(), NumberRange(1, 999, "会议次数应为 1–999")])
+    meeting_date = CNDateField("会议日期（开始）", validators=[InputRequired("请填写会议日期")])
+    meeting_end_date = CNDateField("会议结束日期（会期多天时填写）", validators=[Optional()])
     report_title = StringField("听取审议的报告", validators=[Optional(), Length(max=200, message="不超过 200 字")])
+    document_number = StringField("审议意见文号", validators=[Optional(), Length(max=64, message="不超过 64 字")])
+    adopted_on = CNDateField("主任会议通过日期", validators=[Optional()])
+    conveyed_on = CNDateField("转达/交办日期", validators=[Optional()])
+    document_deadline = CNDateField("审议意见要求的办理期限", validators=[Optional()])
+    preamble = CleanTextAreaField("审议意见前言与问题（会议认为…一是…二是…）", validators=[
+        Optional(), Length(max=20000, message="不超过 20000 字")])
+    officials = CleanTextAreaField("应询人员（每行一人：姓名 职务）", validators=[
+        Optional(), Length(max=2000, message="不超过 2000 字")])
+    scored_on_spot = BooleanField("询问答复当场评分")
     target_organ = CNSelectField("监督对象", choices=[(o, o) for o in TARGET_ORGANS])
     lead_committee_id = CNSelectField("牵头工作机构", coerce=int, choices=[])
     evaluation_rule_key = CNSelectField("满意度测评规则", choices=[])

@@ -29,12 +29,21 @@ def _item_form(formdata=None) -> QuickItemForm:
     return form
 
 
+def _text(field) -> str | None:
+    return (field.data or "").strip() or None
+
+
 def _activity_data(form: ActivityForm) -> ops.ActivityData:
     return ops.ActivityData(kind=ActivityKind(form.kind.data), title=form.title.data.strip(),
                             meeting_session=form.meeting_session.data, meeting_date=form.meeting_date.data,
-                            report_title=(form.report_title.data or "").strip() or None,
+                            report_title=_text(form.report_title),
                             target_organ=form.target_organ.data, lead_committee_id=form.lead_committee_id.data or None,
-                            evaluation_rule_key=form.evaluation_rule_key.data)
+                            evaluation_rule_key=form.evaluation_rule_key.data, meeting_term=form.meeting_term.data,
+                            meeting_end_date=form.meeting_end_date.data, document_number=_text(form.document_number),
+                            adopted_on=form.adopted_on.data, conveyed_on=form.conveyed_on.data,
+                            document_deadline=form.document_deadline.data, preamble=_text(form.preamble),
+                            officials=ops.parse_officials(form.officials.data),
+                            scored_on_spot=bool(form.scored_on_spot.data))
 
 
 @bp.route("/activities")
@@ -79,6 +88,7 @@ def edit(activity_id: int):
     if request.method == "GET":
         form.kind.data = activity.kind.value
         form.lead_committee_id.data = activity.lead_committee_id or 0
+        form.officials.data = ops.officials_text(activity.officials)
     if form.validate_on_submit():
         try:
             check_version(activity, form.version.data)

@@ -118,7 +118,8 @@ def _ledger_row(row, co_units: list[str], entry, evaluation, light: Light) -> li
         respondent = f"{respondent}（{row.respondent_post}）" if respondent else row.respondent_post
     return [
         f"{row.activity_id}-{row.seq}", row.activity_title, row.activity_kind.label,
-        f"第{row.meeting_session}次会议", row.meeting_date, row.origin.label, row.asker, row.question,
+        f"第{row.meeting_session}次会议" if row.meeting_session else None, row.meeting_date, row.origin.label,
+        row.asker, row.question,
         respondent or None, row.answer, row.commitments, row.lead_name, "、".join(co_units) or None,
         row.original_deadline, row.deadline, row.stage.label, row.round, _LIGHT_TEXT.get(light),
         row.supervised, *_entry_cells(entry), *_evaluation_cells(evaluation, row.round),

@@ -41,7 +41,7 @@ COLUMNS = [
     ImportColumn("kind", "活动类型", example="专题询问",
                  note="、".join(k.label for k in ActivityKind)
                  + "；不填时询问问题按专题询问、审议意见按专项工作报告审议"),
-    ImportColumn("session", "会议次数", aliases=("会议",), example=25, note="常委会第几次会议；新建监督活动时必填"),
+    ImportColumn("session", "会议次数", aliases=("会议",), example=25, note="常委会第几次会议；不知道可不填"),
     ImportColumn("meeting_date", "会议日期", True, example=date(2026, 3, 20), note="日期，或“2026-03-20”形式的文字"),
     ImportColumn("target", "监督对象", example="区人民政府", note="、".join(TARGET_ORGANS) + "；不填为区人民政府"),
     ImportColumn("origin", "来源", True, example="询问问题", note="询问问题 或 审议意见"),
@@ -242,10 +242,8 @@ class _RowChecker:
             problems.append(Problem(number, _HEADER["kind"], f"应为：{'、'.join(_KINDS)}"))
         if target not in TARGET_ORGANS:
             problems.append(Problem(number, _HEADER["target"], f"应为：{'、'.join(TARGET_ORGANS)}"))
-        session = cell("session", cells.session_number)
-        if session is None and not any(p.column == _HEADER["session"] and p.row == number for p in problems):
-            problems.append(Problem(number, _HEADER["session"], "新建监督活动时必须填写会议次数"))
-        if kind is None or session is None or target not in TARGET_ORGANS:
+        session = cell("session", cells.session_number)  # may stay empty: never invented
+        if kind is None or target not in TARGET_ORGANS:
             return
         data = ops.ActivityData(kind=kind, title=key[0], meeting_session=session, meeting_date=key[1],
                                 report_title=None, target_organ=target, lead_committee_id=self._committee(),

@@ -13,6 +13,7 @@ from flask import current_app
 
 from ..documents.gongwen import Heading, Letter, Para, Table, format_date
 from ..models import Activity, Evaluation, Item, Origin, Unit
+from ..models.activity import chinese_number
 from ..models.base import to_local
 from ..tally import Consequence, Grade
 
@@ -44,12 +45,18 @@ def _origin_words(items: Sequence[Item]) -> str:
 
 
 def _meeting(activity: Activity) -> str:
-    return f"常委会第{activity.meeting_session}次会议"
+    return activity.meeting_name
+
+
+def _session_words(activity: Activity) -> str:
+    """"第25次会议" after the organisation's name; only what is known (届, 次) is said."""
+    term = f"第{chinese_number(activity.meeting_term)}届" if activity.meeting_term else ""
+    return term + (f"第{activity.meeting_session}次会议" if activity.meeting_session else "会议")
 
 
 def _what_happened(activity: Activity) -> str:
     report = f"，听取和审议了《{activity.report_title}》" if activity.report_title else ""
-    return (f"{format_date(activity.meeting_date)}，{org_name()}第{activity.meeting_session}次会议开展了"
+    return (f"{format_date(activity.meeting_date)}，{org_name()}{_session_words(activity)}开展了"
             f"“{activity.title}”{report}。")
 
 

@@ -12,19 +12,20 @@ from .item import (
     ExtensionRequest,
     ExtensionStatus,
     Item,
+    LineStatus,
     Origin,
     ProgressEntry,
     ReviewStatus,
     Stage,
     item_co_unit,
 )
+from .report import Report
 from .settings import CalendarOverride, Setting
 
 __all__ = [
     "DEADLINE_STAGES", "TARGET_ORGANS", "Activity", "ActivityKind", "Attachment", "AuditAction", "AuditEntry",
-    "EntryKind",
-    "CalendarOverride", "Evaluation", "EvaluationMode", "EvaluationParticipant", "EvaluationStatus", "ExtensionRequest",
-    "ExtensionStatus", "Item", "Origin", "ProgressEntry", "ReviewStatus", "Role", "Setting", "Stage", "Unit",
-    "UnitKind", "User", "item_co_unit", "local_today", "utcnow",
+    "CalendarOverride", "EntryKind", "Evaluation", "EvaluationMode", "EvaluationParticipant", "EvaluationStatus",
+    "ExtensionRequest", "ExtensionStatus", "Item", "LineStatus", "Origin", "ProgressEntry", "Report", "ReviewStatus",
+    "Role", "Setting", "Stage", "Unit", "UnitKind", "User", "item_co_unit", "local_today", "utcnow",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
 ]

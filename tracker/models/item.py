@@ -85,7 +85,10 @@ class Item(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id"), index=True)
-    seq: Mapped[int]  # number within the activity, shown as “第 N 项”
+    seq: Mapped[int]  # order within the activity (entry order); shown only when the document has no number
+    # The document's own numbering of this point ("一", "（二）", "3"), and the point it belongs to.
+    ref: Mapped[str | None] = mapped_column(sa.String(32))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("item.id"), index=True)
     origin: Mapped[Origin] = mapped_column(enum_column(Origin, "origin"))
     question: Mapped[str] = mapped_column(sa.Text)
     asker: Mapped[str | None] = mapped_column(sa.String(64))  # 询问人
@@ -109,11 +112,15 @@ class Item(db.Model):
     closed_on_time: Mapped[bool | None]
     supervised: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 挂牌督办
     published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # 作废: entered by mistake. Kept and marked, excluded from lists and rates, never deleted.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     activity: Mapped[Activity] = relationship(lazy="raise")
+    parent: Mapped[Item | None] = relationship(remote_side=[id], lazy="raise")
     asked_unit: Mapped[Unit | None] = relationship(foreign_keys=[asked_unit_id], lazy="raise")
     lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id], lazy="raise")
     co_units: Mapped[list[Unit]] = relationship(secondary=item_co_unit, lazy="raise", order_by=Unit.sort_order)
@@ -128,6 +135,25 @@ class Item(db.Model):
     @property
     def code(self) -> str:
         return f"{self.activity_id}-{self.seq}"
+
+    @property
+    def number(self) -> str:
+        """The document's numbering ("二-（一）" for a sub-point when its parent is loaded),
+        or the entry order when the document has none."""
+        own = self.ref or str(self.seq)
+        if self.parent_id and "parent" not in sa.inspect(self).unloaded and self.parent is not None:
+            return f"{self.parent.number}-{own}"
+        return own
+
+    @property
+    def terms(self):
+        """The words for this kind of matter (询问问题 or 审议意见); see ``tracker/naming.py``."""
+        from ..naming import terms_for
+        return terms_for(self.origin)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def unit_ids(self) -> set[int]:
         """Units that may see the item: the lead unit and the co-units."""
@@ -145,6 +171,30 @@ class EntryKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {"response": "答复/整改方案", "progress": "整改进展", "report": "整改情况报告"}[self.value]
+
+
+class LineStatus(enum.StrEnum):
+    """How a report says one point stands."""
+
+    DONE = "done"
+    MOSTLY_DONE = "mostly_done"
+    UNDER_WAY = "under_way"
+    PLANNED = "planned"
+    NOT_ADOPTED = "not_adopted"
+
+    @property
+    def label(self) -> str:
+        return LINE_STATUS_LABELS[self]
+
+    @property
+    def needs_date(self) -> bool:
+        return self in (LineStatus.UNDER_WAY, LineStatus.PLANNED)
+
+
+LINE_STATUS_LABELS = {
+    LineStatus.DONE: "已完成", LineStatus.MOSTLY_DONE: "基本完成", LineStatus.UNDER_WAY: "正在推进",
+    LineStatus.PLANNED: "列入计划", LineStatus.NOT_ADOPTED: "未采纳",
+}
 
 
 class ReviewStatus(enum.StrEnum):
@@ -172,6 +222,11 @@ class ProgressEntry(db.Model):
     review_status: Mapped[ReviewStatus | None] = mapped_column(enum_column(ReviewStatus, "review_status"))
     review_note: Mapped[str | None] = mapped_column(sa.Text)
     reviewed_at: Mapped[datetime | None]
+    # A report entry submitted as part of one document report (研究处理情况报告) for several
+    # items: the document holds the text and files; the entry holds this item's line.
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id"), index=True)
+    line_status: Mapped[LineStatus | None] = mapped_column(enum_column(LineStatus, "line_status"))
+    promised_on: Mapped[date | None]  # the date the line promises ("列入计划，2027年6月底前")
 
     unit: Mapped[Unit] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise")
@@ -180,13 +235,16 @@ class ProgressEntry(db.Model):
 
 class Attachment(db.Model):
     """Evidence files, stored in the database so every app server and a single database
-    backup see them; the bytes are deferred so listing attachments never loads them."""
+    backup see them; the bytes are deferred so listing attachments never loads them.
+    A file belongs to one item's entry, or to a document report covering several items."""
 
     __tablename__ = "attachment"
+    __table_args__ = (sa.CheckConstraint("(entry_id IS NULL) <> (report_id IS NULL)", name="one_owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("progress_entry.id"), index=True)
-    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("progress_entry.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("item.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]

@@ -34,12 +34,47 @@ from .audit import record
 class ActivityData:
     kind: ActivityKind
     title: str
-    meeting_session: int
+    meeting_session: int | None
     meeting_date: date
     report_title: str | None
     target_organ: str
     lead_committee_id: int | None
     evaluation_rule_key: str
+    meeting_term: int | None = None
+    meeting_end_date: date | None = None
+    document_number: str | None = None
+    adopted_on: date | None = None
+    conveyed_on: date | None = None
+    document_deadline: date | None = None
+    preamble: str | None = None
+    officials: list[dict] | None = None
+    scored_on_spot: bool = False
+
+
+def parse_officials(text: str | None) -> list[dict] | None:
+    """"张某某 区教育局局长" per line → [{"name", "post"}]; a line with one word is a name."""
+    people = []
+    for line in (text or "").splitlines():
+        parts = line.replace("\u3000", " ").split(maxsplit=1)
+        if parts:
+            people.append({"name": parts[0][:64], "post": parts[1].strip()[:100] if len(parts) > 1 else ""})
+    return people or None
+
+
+def officials_text(officials: list[dict] | None) -> str:
+    return "\n".join(f"{p.get('name', '')} {p.get('post', '')}".strip() for p in officials or [])
+
+
+def _check_dates(data: ActivityData) -> None:
+    """Dates that contradict each other are refused with the field named."""
+    if data.meeting_end_date and data.meeting_end_date < data.meeting_date:
+        raise OperationError("会议结束日期不能早于会议开始日期")
+    if data.adopted_on and data.adopted_on < data.meeting_date:
+        raise OperationError("主任会议通过日期不能早于常委会会议日期")
+    if data.conveyed_on and data.conveyed_on < data.meeting_date:
+        raise OperationError("转达/交办日期不能早于常委会会议日期")
+    if data.document_deadline and data.document_deadline < data.meeting_date:
+        raise OperationError("审议意见要求的办理期限不能早于会议日期")
 
 
 def _unit_name(actor: User) -> str:
@@ -58,6 +93,7 @@ def _check_committee(unit_id: int | None) -> None:
 
 def create_activity(data: ActivityData, actor: User) -> Activity:
     _check_committee(data.lead_committee_id)
+    _check_dates(data)
     activity = Activity(**data.__dict__, created_by_id=actor.id)
     db.session.add(activity)
     db.session.flush()
@@ -69,6 +105,7 @@ def create_activity(data: ActivityData, actor: User) -> Activity:
 
 def update_activity(activity: Activity, data: ActivityData, actor: User) -> Activity:
     _check_committee(data.lead_committee_id)
+    _check_dates(data)
     for key, value in data.__dict__.items():
         setattr(activity, key, value)
     record(AuditAction.ACTIVITY_UPDATE, f"修改监督活动“{activity.title}”", object_type="activity",
