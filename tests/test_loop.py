@@ -51,7 +51,7 @@ def test_full_loop_with_a_failed_round_then_closed(app, demo):
         "answer": "计划明年新增学位1200个。", "commitments": "2027年6月前覆盖率达到90%"}, htmx=True)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert "已录入第 1 项" in body and 'hx-swap-oob="beforeend:#item-rows"' in body
+    assert "已录入询问问题 1" in body and 'hx-swap-oob="beforeend:#item-rows"' in body
     with app.app_context():
         item_id = db.session.scalar(sa.select(Item.id).where(Item.activity_id == activity_id))
     assert _item(app, item_id).stage is Stage.ANSWERED

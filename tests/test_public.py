@@ -70,7 +70,7 @@ def test_public_pages_show_published_content_without_login(app, public_data):
 
     body = client.get(f"/public/items/{public_data['closed']}").get_data(as_text=True)
     assert "已完成整改。" in body  # the accepted report's text
-    assert "区教育局整改（研究处理）情况报告" in body
+    assert "区教育局整改情况报告" in body  # a 询问问题: the words come from the naming table
     assert "今年新建两所学校。" in body and "王局长" in body  # answer and 应询人 at the public session
     assert "全体组成人员 5 人，参加 4 人" in body
     assert_nothing_private(body)

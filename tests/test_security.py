@@ -25,7 +25,7 @@ def test_htmx_post_with_header_token_is_accepted_and_without_is_refused(app, dem
     activity_id = response.headers["Location"].rsplit("/", 1)[1]
     data = {"origin": "question", "question": "用 htmx 提交的问题", "asked_unit_id": "0"}
     ok = staff.post(f"/activities/{activity_id}/items", data, htmx=True)  # token in the X-CSRFToken header
-    assert ok.status_code == 200 and "已录入第 1 项" in ok.get_data(as_text=True)
+    assert ok.status_code == 200 and "已录入询问问题 1" in ok.get_data(as_text=True)
     refused = staff.post(f"/activities/{activity_id}/items", data, htmx=True, csrf=False,
                          headers={"HX-Request": "true"})
     assert refused.status_code == 400

@@ -168,7 +168,8 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
 
 
 def with_list_loads(stmt: sa.Select) -> sa.Select:
-    return stmt.options(joinedload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units))
+    return stmt.options(joinedload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units),
+                        joinedload(Item.parent))
 
 
 def urgency_order(today: date | None = None):
@@ -205,7 +206,7 @@ def get_item(item_id: int) -> Item:
     item = db.session.scalar(
         sa.select(Item).where(Item.id == item_id)
         .options(joinedload(Item.activity).joinedload(Activity.lead_committee), joinedload(Item.lead_unit),
-                 joinedload(Item.asked_unit), selectinload(Item.co_units)))
+                 joinedload(Item.asked_unit), selectinload(Item.co_units), joinedload(Item.parent)))
     if item is None or not can_view(current_user, item):
         abort(404)
     return item
@@ -244,3 +245,11 @@ def activity_rows(second_count, items_where=None) -> sa.Select:
     return (sa.select(Activity, sa.func.coalesce(counts.c.total, 0), sa.func.coalesce(counts.c.second, 0))
             .outerjoin(counts, counts.c.activity_id == Activity.id)
             .order_by(Activity.meeting_date.desc(), Activity.id.desc()))
+
+
+def parent_choices(activity_id: int) -> list[Choice]:
+    """The activity's top-level and second-level points, to hang a sub-point under."""
+    rows = db.session.execute(sa.select(Item.id, Item.ref, Item.seq, Item.question)
+                              .where(Item.activity_id == activity_id, Item.withdrawn_at.is_(None))
+                              .order_by(Item.seq)).all()
+    return [Choice(r.id, f"{r.ref or r.seq} {' '.join(r.question.split())[:24]}") for r in rows]

@@ -40,7 +40,7 @@ def test_inquiry_goes_round_two_and_closes(person, tmp_path):
     # 问 + 答: a 专题询问 with the question and the answer given at the meeting.
     create_inquiry(page, "关于义务教育优质均衡发展情况的专题询问（浏览器）")
     quick_add(page, QUESTION, answer=ANSWER)
-    expect(flash(page)).to_contain_text("已录入第 1 项")
+    expect(flash(page)).to_contain_text("已录入询问问题 1")
     expect(page.locator("#item-rows tr")).to_have_count(1)
     expect(page.locator("#item-rows")).to_contain_text("应询：王建国")
     staff.shot("01-staff-activity-with-question")

@@ -29,7 +29,7 @@ def edu_item(people):
     question = "学校课后服务收费标准不统一的问题如何规范？"
     create_inquiry(staff.page, "关于课后服务情况的专题询问（浏览器）")
     quick_add(staff.page, question)
-    expect(flash(staff.page)).to_contain_text("已录入第 1 项")
+    expect(flash(staff.page)).to_contain_text("已录入询问问题 1")
     open_item(staff.page, question)
     assign(staff.page, "区教育局")
     return staff.page.url, question
@@ -54,7 +54,7 @@ def test_boosted_navigation_keeps_csrf_valid(browser, live_server, shots):
 
     create_inquiry(page, "关于基层医疗服务能力建设的专题询问（浏览器）")  # boosted links + boosted POST
     quick_add(page, "社区卫生服务中心医生不足的问题如何解决？", unit="区卫生健康局")  # htmx POST
-    expect(flash(page)).to_contain_text("已录入第 1 项")
+    expect(flash(page)).to_contain_text("已录入询问问题 1")
     page.get_by_role("button", name="向社会公布").click()  # boosted POST
     expect(flash(page)).to_contain_text("已更新公开设置")
     expect(page.get_by_role("button", name="取消公布")).to_be_visible()
@@ -74,7 +74,7 @@ def test_quick_add_in_a_row_and_error_in_place(person):
     questions = ["居家养老服务补贴标准何时提高？", "农村养老服务站运营经费如何保障？", "养老护理员队伍如何稳定？"]
     for number, question in enumerate(questions, start=1):
         quick_add(page, question, unit="区民政局", asker=f"委员{number}")
-        expect(flash(page)).to_contain_text(f"已录入第 {number} 项")
+        expect(flash(page)).to_contain_text(f"已录入询问问题 {number}")
         expect(page.locator("#item-rows tr")).to_have_count(number)
         expect(page.get_by_role("heading", level=2).first).to_have_text(f"询问问题 / 审议意见（{number}）")
         # The form comes back empty, ready for the next question, with the unit kept.
@@ -100,7 +100,7 @@ def test_quick_add_in_a_row_and_error_in_place(person):
 
     form.get_by_label("询问问题 / 审议意见内容").fill("养老机构消防安全隐患如何整改？")
     form.get_by_role("button", name="保存并继续录入").click()
-    expect(flash(page)).to_contain_text("已录入第 4 项")
+    expect(flash(page)).to_contain_text("已录入询问问题 4")
     expect(page.locator("#item-rows tr")).to_have_count(4)
     expect(page.locator("#item-count")).to_have_text("4")
     expect(page.locator(".field-error")).to_have_count(0)

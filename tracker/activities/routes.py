@@ -9,7 +9,7 @@ from ..extensions import db, wants_fragment
 from ..lights import light_for, lights_for
 from ..models import Activity, ActivityKind, Item, Origin, Stage, local_today
 from ..permissions import staff_required
-from ..queries import activity_rows, committee_choices, organ_choices
+from ..queries import activity_rows, committee_choices, organ_choices, parent_choices
 from ..services import OperationError, check_version
 from ..services import items as ops
 from ..services.settings import available_rules, get_setting
@@ -22,9 +22,10 @@ def _activity_choices(form: ActivityForm) -> None:
     form.evaluation_rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
 
 
-def _item_form(formdata=None) -> QuickItemForm:
+def _item_form(activity: Activity, formdata=None) -> QuickItemForm:
     # None gives an empty form; QuickItemForm() alone would re-read request.form after a POST.
     form = QuickItemForm(formdata=formdata)
+    form.parent_id.choices = [(0, "（无，顶层条目）")] + parent_choices(activity.id)
     form.asked_unit_id.choices = [(0, "（未指定）")] + organ_choices()
     return form
 
@@ -106,7 +107,7 @@ def _detail_context(activity: Activity) -> dict:
     from sqlalchemy.orm import joinedload, selectinload
     items = db.session.scalars(sa.select(Item).where(Item.activity_id == activity.id)
                                .options(joinedload(Item.lead_unit), joinedload(Item.asked_unit),
-                                        selectinload(Item.co_units))
+                                        selectinload(Item.co_units), joinedload(Item.parent))
                                .order_by(Item.seq)).all()
     today = local_today()
     return {"activity": activity, "items": items, "lights": lights_for(items, today),
@@ -117,7 +118,7 @@ def _detail_context(activity: Activity) -> dict:
 @staff_required
 def detail(activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
-    form = _item_form(formdata=None)
+    form = _item_form(activity, formdata=None)
     form.origin.data = Origin.QUESTION.value if activity.kind is ActivityKind.INQUIRY else Origin.OPINION.value
     return render_template("activities/detail.html", item_form=form, **_detail_context(activity))
 
@@ -128,12 +129,13 @@ def add_item(activity_id: int):
     """Quick entry: with htmx the form comes back empty and the new row is appended
     out of band, so a clerk can type question after question without reloading."""
     activity = db.get_or_404(Activity, activity_id)
-    form = _item_form(formdata=request.form)
+    form = _item_form(activity, formdata=request.form)
     item = None
     if form.validate_on_submit():
         try:
             item = ops.add_item(activity, ops.ItemData(
                 origin=Origin(form.origin.data), question=form.question.data, asker=form.asker.data or None,
+                ref=form.ref.data, parent_id=form.parent_id.data or None,
                 asked_unit_id=form.asked_unit_id.data or None, respondent_name=form.respondent_name.data or None,
                 respondent_post=form.respondent_post.data or None, answer=form.answer.data or None,
                 commitments=form.commitments.data or None), current_user)
@@ -146,16 +148,18 @@ def add_item(activity_id: int):
         if item is None:
             return render_template("activities/_item_form.html", activity=activity, item_form=form,
                                    invalid=True), 200, {"X-Form-Invalid": "1"}
-        fresh = _item_form(formdata=None)
+        fresh = _item_form(activity, formdata=None)
         fresh.origin.data = form.origin.data
         fresh.asked_unit_id.data = form.asked_unit_id.data
+        fresh.parent_id.data = form.parent_id.data
         item = db.session.scalar(sa.select(Item).where(Item.id == item.id).options(
-            sa.orm.joinedload(Item.lead_unit), sa.orm.joinedload(Item.asked_unit), sa.orm.selectinload(Item.co_units)))
+            sa.orm.joinedload(Item.lead_unit), sa.orm.joinedload(Item.asked_unit), sa.orm.selectinload(Item.co_units),
+            sa.orm.joinedload(Item.parent)))
         return render_template("activities/_item_added.html", activity=activity, item_form=fresh, item=item,
                                light=light_for(item))
     if item is None:
         return render_template("activities/detail.html", item_form=form, **_detail_context(activity))
-    flash(f"已录入第 {item.seq} 项", "success")
+    flash(f"已录入{item.heading}", "success")
     return redirect(url_for("activities.detail", activity_id=activity.id) + "#quick-add", code=303)
 
 

@@ -95,6 +95,9 @@ class PublishForm(BaseForm):
 
 class EditItemForm(BaseForm):
     origin = CNSelectField("类别", choices=[("question", "询问问题"), ("opinion", "审议意见")])
+    ref = StringField("文件中的编号（如 一、（二）、3，可不填）", validators=[
+        Optional(), Length(max=32, message="不超过 32 字")])
+    parent_id = CNSelectField("属于哪一条（上级条目）", coerce=int, choices=[], default=0)
     question = CleanTextAreaField("询问问题 / 审议意见内容", validators=[
         DataRequired("请填写问题或意见内容"), Length(max=5000, message="内容不超过 5000 字")])
     asker = StringField("询问人", validators=[Optional(), Length(max=64, message="不超过 64 字")])

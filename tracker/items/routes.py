@@ -19,6 +19,7 @@ from ..queries import (
     get_item,
     organ_choices,
     paginate,
+    parent_choices,
     urgency_order,
     visible_items,
     with_list_loads,
@@ -98,10 +99,14 @@ def edit(item_id: int):
         abort(403)
     form = EditItemForm(obj=item) if request.method == "GET" else EditItemForm()
     form.asked_unit_id.choices = [(0, "（未指定）")] + organ_choices()
+    others = [c for c in parent_choices(item.activity_id) if c.id != item.id]
+    form.parent_id.choices = [(0, "（无，顶层条目）")] + others
     if request.method == "GET":
         form.origin.data, form.asked_unit_id.data = item.origin.value, item.asked_unit_id or 0
+        form.parent_id.data = item.parent_id or 0
     if form.validate_on_submit():
-        data = ops.ItemData(origin=Origin(form.origin.data), question=form.question.data,
+        data = ops.ItemData(origin=Origin(form.origin.data), question=form.question.data, ref=form.ref.data,
+                            parent_id=form.parent_id.data or None,
                             asker=form.asker.data or None, asked_unit_id=form.asked_unit_id.data or None,
                             respondent_name=item.respondent_name, respondent_post=item.respondent_post,
                             answer=item.answer, commitments=item.commitments)

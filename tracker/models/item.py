@@ -146,6 +146,11 @@ class Item(db.Model):
         return own
 
     @property
+    def heading(self) -> str:
+        """"审议意见 二-（一）", "询问问题 3": the kind of matter and the document's number."""
+        return f"{self.terms.matter} {self.number}"
+
+    @property
     def terms(self):
         """The words for this kind of matter (询问问题 or 审议意见); see ``tracker/naming.py``."""
         from ..naming import terms_for

@@ -126,6 +126,8 @@ def set_activity_published(activity: Activity, published: bool, actor: User) -> 
 class ItemData:
     origin: Origin
     question: str
+    ref: str | None = None  # the document's own number: "一", "（二）", "3"
+    parent_id: int | None = None
     asker: str | None = None
     asked_unit_id: int | None = None
     respondent_name: str | None = None
@@ -143,19 +145,37 @@ def _check_organ(unit_id: int | None, label: str) -> Unit | None:
     return unit
 
 
+def clean_ref(ref: str | None) -> str | None:
+    """"（二）、" → "（二）": the number as the document prints it, without the trailing 、 or ．."""
+    ref = (ref or "").strip().rstrip("、.．,，:： ")
+    return ref or None
+
+
+def _check_parent(activity: Activity, parent_id: int | None, item: Item | None = None) -> None:
+    if parent_id is None:
+        return
+    parent = db.session.get(Item, parent_id)
+    if parent is None or parent.activity_id != activity.id:
+        raise OperationError("上级条目必须是同一监督活动中的事项")
+    if item is not None and (parent.id == item.id or parent.parent_id == item.id):
+        raise OperationError("上级条目不能是本条或本条的下级")
+
+
 def add_item(activity: Activity, data: ItemData, actor: User) -> Item:
     """Record a question or opinion (问). Numbers are per activity, so take the
     activity row lock first: two clerks adding at once must not get the same number."""
     check_role(actor, Action.RECORD_ITEM)
     _check_organ(data.asked_unit_id, "被询问单位")
+    _check_parent(activity, data.parent_id)
     db.session.execute(sa.select(Activity.id).where(Activity.id == activity.id).with_for_update())
     seq = (db.session.scalar(sa.select(sa.func.max(Item.seq)).where(Item.activity_id == activity.id)) or 0) + 1
-    item = Item(activity_id=activity.id, seq=seq, stage=Stage.ASKED, round=1, **data.__dict__)
+    values = {**data.__dict__, "ref": clean_ref(data.ref)}
+    item = Item(activity_id=activity.id, seq=seq, stage=Stage.ASKED, round=1, **values)
     if data.answer:
         apply(actor, item, Action.RECORD_ANSWER)  # recorded with its answer: 问 and 答 at once
     db.session.add(item)
     db.session.flush()
-    record(AuditAction.ITEM_CREATE, f"录入第 {seq} 项{data.origin.label}" + ("（含答复）" if data.answer else ""),
+    record(AuditAction.ITEM_CREATE, f"录入{item.heading}" + ("（含答复）" if data.answer else ""),
            object_type="item", object_id=item.id, item_id=item.id, actor=actor)
     return item
 
@@ -163,6 +183,8 @@ def add_item(activity: Activity, data: ItemData, actor: User) -> Item:
 def update_item(item: Item, data: ItemData, actor: User) -> Item:
     check(actor, item, Action.EDIT)
     _check_organ(data.asked_unit_id, "被询问单位")
+    _check_parent(db.session.get(Activity, item.activity_id), data.parent_id, item)
+    data.ref = clean_ref(data.ref)
     changed = [k for k, v in data.__dict__.items() if getattr(item, k) != v]
     for key in changed:
         setattr(item, key, getattr(data, key))
