@@ -25,8 +25,8 @@ _FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})  # Ａ-�
 _FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})  # ａ-ｚ
 # Spaces that Word, web pages and PDF viewers put in: NBSP, ideographic space,
 # thin/en/em spaces, zero-width characters and the BOM.
-_SPACES = {c: " " for c in (0x00A0, 0x3000, 0x2002, 0x2003, 0x2009, 0x202F, 0x205F)}
-_SPACES.update({c: None for c in (0x200B, 0x200C, 0x200D, 0xFEFF, 0x00AD)})
+_SPACES = dict.fromkeys((160, 12288, 8194, 8195, 8201, 8239, 8287), " ")
+_SPACES.update(dict.fromkeys((8203, 8204, 8205, 65279, 173)))
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef“”‘’—…·"
@@ -44,12 +44,12 @@ _WEB_JUNK = re.compile(
     r"^(?:(?:当前位置|您当前的位置|您现在的位置|当前所在)[:：]?.*"
     r"|首页 *[>＞/»›].*"
     r"|.*[>＞»›] *正文"
-    r"|(?:发布|更新|发表)(?:时间|日期)[:：].*"
+    r"|(?:发布|更新|发表)(?:时间|日期|于)[:：].*"
     r"|(?:来源|信息来源|作者|编辑|责任编辑|浏览次数|点击|阅读|访问量|字号)[:：].*"
-    r"|【?字号[:：]?.*|.*字体 *[〖【\[]? *大 *中 *小.*"
+    r"|【?字号[:：]?.*|.*[〖【\[] *大 *中 *小 *[〗】\]].*|.*字体 *大 *中 *小.*"
     r"|打印(?:本页|此页)?|关闭(?:窗口|本页)?|【?打印】?.*【?关闭】?|收藏|分享到?[:：]?.*"
     r"|上一篇[:：].*|下一篇[:：].*|返回顶部|回到顶部|TOP|扫一扫.*|相关附件[:：]?"
-    r"|网站支持IPV6|.*二维码.*)$",
+    r"|网站支持IPV6|.*二维码.*|[（(]?责编[:：][^）)]*[）)]?|面包屑导航.*)$",
     re.IGNORECASE,
 )
 _SENTENCE_END = "。！？；：!?;:…”’）)》】」』"
@@ -80,7 +80,7 @@ def normalize_chars(text: str) -> str:
 
 
 def _tidy_line(line: str) -> str:
-    line = line.strip()
+    line = re.sub(r"\s*\|$", "", line.strip())  # table-cell separators of web copies
     line = _SPACE_BETWEEN_CJK.sub("", line)
     return re.sub(r" {2,}", " ", line)
 
@@ -117,6 +117,10 @@ def _joins_next(end: str, line: str, nxt: str, width: int) -> bool:
         return True  # "第一、" at a line end: "二、三款" on the next line is not a heading
     if _starts_item(nxt) or end in _SENTENCE_END:
         return False
+    if nxt[-1] in "：:" and len(nxt) <= 20:
+        return False  # "区教育局答复：" / "区人民政府：" starts something new
+    if line.startswith(("——", "—")):
+        return False  # a subtitle
     if width and len(line) >= width - 3:
         return True
     if _starts_item(line) and len(line) <= _MAX_HEADING:

@@ -16,7 +16,8 @@ from enum import StrEnum
 
 __all__ = ["Kind", "Marker", "chinese_number", "match_marker", "match_shi", "find_inline_shi"]
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "一二三四五六七八九十"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -70,9 +71,9 @@ _RE_PAREN_CN = re.compile(rf"^[（(]([{_CN}]{{1,3}})[）)]\s*")
 _RE_ARABIC = re.compile(r"^(\d{1,2})(?:([、．])|(\.)(?!\d))\s*")
 _RE_PAREN_ARABIC = re.compile(r"^[（(](\d{1,2})[）)]\s*")
 _RE_CIRCLED = re.compile(rf"^([{_CIRCLED}])\s*")
-_RE_SHI = re.compile(rf"^([{_CN}]{{1,3}})是")
+_RE_SHI = re.compile(rf"^([{_CN}]{{1,3}})(是|要)")
 # Inline 一是 only right after punctuation: "统一是" and "唯一是" are words, not markers.
-_RE_INLINE_SHI = re.compile(rf"(?:^|(?<=[，。；：:、\s“（(]))([{_CN}]{{1,3}})是(?=[^，。；、是]{{2}})")
+_RE_INLINE_SHI = re.compile(rf"(?:^|(?<=[，。；：、,.;:\s“（(]))([{_CN}]{{1,3}})(是|要)(?=[^，。；、,.;是要]{{2}})")
 
 
 def match_marker(line: str) -> Marker | None:
@@ -100,10 +101,10 @@ def match_marker(line: str) -> Marker | None:
 
 
 def match_shi(line: str) -> Marker | None:
-    """一是 / 二是 … at the start of a paragraph (the 审议意见 list form)."""
+    """一是 / 二是 (or 一要 / 二要) at the start of a paragraph (the 审议意见 list form)."""
     m = _RE_SHI.match(line)
     if m and (n := chinese_number(m.group(1))):
-        return Marker(Kind.SHI, n, f"{_cn_ref(n)}是", "", line[m.end():])
+        return Marker(Kind.SHI, n, f"{_cn_ref(n)}{m.group(2)}", m.group(2), line[m.end():])
     return None
 
 
@@ -114,8 +115,10 @@ def find_inline_shi(text: str) -> list[tuple[int, int]]:
     stray "唯一是" or "统一是" never splits a paragraph.
     """
     found: list[tuple[int, int]] = []
+    verb = ""
     for m in _RE_INLINE_SHI.finditer(text):
         n = chinese_number(m.group(1))
-        if n == len(found) + 1:
+        if n == len(found) + 1 and (not verb or m.group(2) == verb):
             found.append((m.start(), n))
+            verb = m.group(2)
     return found if len(found) >= 2 else []

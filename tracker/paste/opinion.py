@@ -30,10 +30,12 @@ _GB_RANK = {Kind.CN: 0, Kind.PAREN_CN: 1, Kind.ARABIC: 2, Kind.PAREN_ARABIC: 3, 
 
 _CLOSING = re.compile(
     r"^(?:以上(?:审议)?意见|上述(?:审议)?意见|请(?:认真)?(?:研究处理|研究办理|抓好落实)|特此|此复|专此|"
-    r"（此件[^）]*）|\(此件[^)]*\)|附件[:：]|抄送[:：])"
+    r"（此件[^）]*）|\(此件[^)]*\)|附件[:：]|抄送[:：]|(?:发言|汇报|报告)完毕|谢谢(?:大家)?[。！]?$)"
 )
 _DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
-_SIGNATURE = re.compile(r"^[^，。；：]{2,30}(?:常务委员会|常委会|办公室|办公厅|委员会|人民政府)$")
+_SIGNATURE = re.compile(
+    r"^[^，。；：,;:]{2,30}(?:常务委员会|常委会|办公室|办公厅|委员会|人民政府|政协|委|局|办|院|中心)$"
+)
 _TITLE_END = "。；;：:！？"
 
 
@@ -133,6 +135,10 @@ def _nest(drafts: list[_Draft]) -> list[str]:
     levels_of_kind: dict[Kind, set[int]] = {}
     for idx, d in enumerate(drafts):
         kind = d.marker.kind
+        if kind is Kind.CN and stack and not any(k is kind for k, _ in stack):
+            # 一、 after a 1./（一） list opens a new top-level section, not a child.
+            warnings.append(f"编号混用：「{d.marker.ref}、」出现在「{stack[-1][0].value}」式编号之后，已作为第一级，请核对")
+            stack.clear()
         if any(k is kind for k, _ in stack):
             while stack[-1][0] is not kind:
                 stack.pop()

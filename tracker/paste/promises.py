@@ -157,7 +157,8 @@ def _h_year_part(m: re.Match, c: _Ctx):
 def _h_year_before(m: re.Match, c: _Ctx):
     year = int(m["y4"])
     due = date(year - 1, 12, 31)
-    return due, f"“{m[0]}”→ {year} 年之前，即 {year - 1} 年 12 月 31 日（若原意为“到 {year} 年底”请改为 {year}-12-31）", True
+    rule = f"“{m[0]}”→ {year} 年之前，即 {year - 1} 年 12 月 31 日（若原意为“到 {year} 年底”请改为 {year}-12-31）"
+    return due, rule, True
 
 
 def _h_bare_year(m: re.Match, c: _Ctx):
@@ -248,7 +249,8 @@ def find_promises(text: str, base_date: date, calendar: WorkCalendar | None = No
             clause = re.split(r"[，,、：:]", before)[-1]
             if _BACKWARD.search(clause) or text.startswith(("以来", "以后", "至今"), m.end()):
                 continue
-            if (needs_cue or not _INHERENTLY_FORWARD.search(m[0])) and not _FORWARD.search(before[-15:] + text[m.end():m.end() + 6]):
+            near = before[-15:] + text[m.end():m.end() + 6]
+            if (needs_cue or not _INHERENTLY_FORWARD.search(m[0])) and not _FORWARD.search(near):
                 continue
             result = handler(m, ctx)
             if result is None:

@@ -48,7 +48,8 @@ _HOST = re.compile(r"主持")
 
 
 def _clean(label: str) -> str:
-    return re.sub(r"\s+", " ", label.strip(" ：:，,、"))
+    label = re.sub(r"\s+", " ", label.strip(" ：:，,、"))
+    return re.sub(r"(?:表示|指出|强调|回应|介绍|说)$", "", label)
 
 
 def _split_post_name(label: str, match: re.Match) -> tuple[str | None, str | None]:
@@ -91,6 +92,10 @@ def parse_speaker(label: str, hint: Role | None = None) -> Speaker:
     if is_asker and asker:
         post, name = _split_post_name(text, asker)
         return Speaker(text, Role.ASKER, name, post)
+    if posts and "人大" in text and re.search(r"主任|负责人|秘书长|主席", posts[-1].group(0)):
+        # 人大常委会主任/负责人 preside over the inquiry; they are not 应询人.
+        post, name = _split_post_name(text, posts[-1])
+        return Speaker(text, Role.HOST, name, post)
     if posts:
         # "工业和信息化部部长 金壮龙": the last post keyword ends the post.
         last = posts[-1]
