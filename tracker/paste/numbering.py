@@ -73,7 +73,7 @@ _RE_PAREN_ARABIC = re.compile(r"^[（(](\d{1,2})[）)]\s*")
 _RE_CIRCLED = re.compile(rf"^([{_CIRCLED}])\s*")
 _RE_SHI = re.compile(rf"^([{_CN}]{{1,3}})(是|要)")
 # Inline 一是 only right after punctuation: "统一是" and "唯一是" are words, not markers.
-_RE_INLINE_SHI = re.compile(rf"(?:^|(?<=[，。；：、,.;:\s“（(]))([{_CN}]{{1,3}})(是|要)(?=[^，。；、,.;是要]{{2}})")
+_RE_INLINE_SHI = re.compile(rf"(?:^|(?<=[，。；：、,.;:\s“（(]))([{_CN}]{{1,3}})(是|要)(?=[^，。；、,.;]{{2}})")
 
 
 def match_marker(line: str) -> Marker | None:

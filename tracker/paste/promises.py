@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar as _cal
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -42,8 +43,11 @@ _MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])"
 _BEFORE = r"(?:之前|以前|前)"
 _WITHIN = r"(?:之内|以内|内)"
-_FORWARD = re.compile(r"将|计划|预计|力争|争取|确保|拟|要|会|于|在|到|抓紧|尽快|完成|承诺|保证|年底|力求|推动|实现")
-_BACKWARD = re.compile(r"截至|截止|以来|已经|已于|已|去年|前年|上年|此前|曾")
+# Cues around a date that is not forward-looking by itself ("6月份", "2019年").
+_FORWARD = re.compile(r"将|计划|预计|力争|争取|确保|拟|抓紧|尽快|承诺|保证|力求|有望|预定|要在|要于|应在|应于")
+_FORWARD_AFTER = re.compile(r"^[^，。；,;]{0,4}?(?:前|内|底)?(?:完成|建成|投入使用|投用|开工|竣工|完工|到位|出台|启动|实现|交付)")
+# A date in the same clause as these describes the past, or a condition, not a promise.
+_BACKWARD = re.compile(r"截至|截止|以来|已经|已于|已|去年|前年|上年|此前|曾|如果|若|不能|无法|未能|未")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;\n]?")
 
 
@@ -195,6 +199,12 @@ def _h_span(m: re.Match, c: _Ctx):
 def _h_school(m: re.Match, c: _Ctx):
     word = m[0]
     base = c.base
+    year_given = m.groupdict().get("y4")
+    if year_given:
+        year = int(year_given)
+        if "春" in word:
+            return _month_end(year, 2), f"“{word}”→ {year} 年春季学期开学前，取 2 月底（请核对）", True
+        return date(year, 8, 31), f"“{word}”→ {year} 年秋季学期 9 月 1 日开学前，取 8 月 31 日", True
     if "秋" in word or "9月" in word:
         year = base.year if base < date(base.year, 9, 1) else base.year + 1
         return date(year, 8, 31), f"“{word}”→ 秋季学期 9 月 1 日开学前，取 {year} 年 8 月 31 日", True
@@ -215,6 +225,7 @@ _RULES: list[tuple[re.Pattern, Handler, bool]] = [
     (re.compile(rf"(?P<n>{_NUM})(?P<u>个工作日|工作日|个月|个星期|星期|周|天|日|年)(?:之内|以内|内|之后|后|时间)"),
      _h_span, False),
     (re.compile(r"(?:下学期|新学期|秋季学期|秋季|春季学期|春季|9月)开学(?:之前|以前|前)"), _h_school, False),
+    (re.compile(r"(?P<y4>\d{4})年(?:秋季|春季)(?:学期|开学)(?:之前|以前|前)?"), _h_school, True),
     (re.compile(r"(?:(?P<y4>\d{4})年|明年)(?=[^，。；,;]{0,8}?(?:完成|建成|投入使用|投用|开工|竣工|完工|实现|启动|出台|落实|开通|交付|全覆盖))"),
      _h_bare_year, True),
 ]
@@ -222,11 +233,15 @@ _RULES: list[tuple[re.Pattern, Handler, bool]] = [
 _INHERENTLY_FORWARD = re.compile(r"前|内|底|末|上半年|下半年|季度|开学")
 
 
-def _sentence_at(text: str, pos: int) -> tuple[str, int]:
-    for m in _SENTENCE.finditer(text):
-        if m.start() <= pos < m.end() or (pos == m.end() and m.end() == len(text)):
-            return m.group(0).strip(), m.start()
-    return text.strip(), 0
+def _sentence_starts(text: str) -> list[int]:
+    return [m.start() for m in _SENTENCE.finditer(text) if m.group(0)]
+
+
+def _sentence_at(text: str, starts: list[int], pos: int) -> tuple[str, int]:
+    i = bisect_right(starts, pos) - 1
+    start = starts[i] if i >= 0 else 0
+    end = starts[i + 1] if i + 1 < len(starts) else len(text)
+    return text[start:end].strip(), start
 
 
 def find_promises(text: str, base_date: date, calendar: WorkCalendar | None = None) -> list[Promise]:
@@ -239,18 +254,21 @@ def find_promises(text: str, base_date: date, calendar: WorkCalendar | None = No
         return []
     ctx = _Ctx(base_date, calendar or WorkCalendar())
     taken = [False] * len(text)
+    starts = _sentence_starts(text)
     found: list[Promise] = []
     for pattern, handler, needs_cue in _RULES:
         for m in pattern.finditer(text):
             if any(taken[m.start():m.end()]):
                 continue
-            sentence, s_start = _sentence_at(text, m.start())
+            sentence, s_start = _sentence_at(text, starts, m.start())
             before = text[s_start:m.start()]
             clause = re.split(r"[，,、：:]", before)[-1]
             if _BACKWARD.search(clause) or text.startswith(("以来", "以后", "至今"), m.end()):
                 continue
-            near = before[-15:] + text[m.end():m.end() + 6]
-            if (needs_cue or not _INHERENTLY_FORWARD.search(m[0])) and not _FORWARD.search(near):
+            if sentence.rstrip("”’\"").endswith(("？", "?")):
+                continue  # a question mentioning a date is not a promise
+            cued = _FORWARD.search(before[-15:]) or _FORWARD_AFTER.search(text[m.end():m.end() + 12])
+            if (needs_cue or not _INHERENTLY_FORWARD.search(m[0])) and not cued:
                 continue
             result = handler(m, ctx)
             if result is None:
