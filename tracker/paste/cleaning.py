@@ -52,11 +52,14 @@ _WEB_JUNK = re.compile(
     r"|网站支持IPV6|.*二维码.*|[（(]?责编[:：][^）)]*[）)]?|面包屑导航.*)$",
     re.IGNORECASE,
 )
-_SENTENCE_END = "。！？；：!?;:…”’）)》】」』"
+_STRONG_END = "。！？；：!?;:…"
+_SENTENCE_END = _STRONG_END + "”’）)》】」』"
+_CONTINUES = "，。、；：？！）》”’,.;:?!)"  # a line that starts with these continues the last one
 _SOFT_END = "，、,"
 _MAX_JUNK_LINE = 60
 _MAX_HEADER_LINE = 40
 _MAX_HEADING = 30  # "一、加强学位供给": a numbered heading, not a wrapped sentence
+_HEADING = re.compile(r"^第[一二三四五六七八九十百零〇\d]+[章节条篇部]")
 _MIN_WRAPPED = 12  # shorter unpunctuated lines are titles or headings, not wraps
 _BREAK = "\x00"  # where a page number, header or web junk line was removed
 
@@ -113,14 +116,16 @@ def _joins_next(end: str, line: str, nxt: str, width: int) -> bool:
     such as "一、基本情况", continues on the next line.  An addressee line
     ("区人民政府：") never absorbs anything.
     """
-    if end in _SOFT_END:
+    if end in _SOFT_END or nxt[0] in _CONTINUES:
         return True  # "第一、" at a line end: "二、三款" on the next line is not a heading
-    if _starts_item(nxt) or end in _SENTENCE_END:
+    if _starts_item(nxt) or end in _STRONG_END:
         return False
+    if end in _SENTENCE_END:  # a closing quote or bracket: only a full-width line continues
+        return bool(width) and len(line) >= width - 3
     if nxt[-1] in "：:" and len(nxt) <= 20:
         return False  # "区教育局答复：" / "区人民政府：" starts something new
-    if line.startswith(("——", "—")):
-        return False  # a subtitle
+    if line.startswith(("——", "—")) or _HEADING.match(line) or _HEADING.match(nxt):
+        return False  # a subtitle, or 第二节/第十六条 headings of rules and reports
     if width and len(line) >= width - 3:
         return True
     if _starts_item(line) and len(line) <= _MAX_HEADING:
@@ -130,15 +135,20 @@ def _joins_next(end: str, line: str, nxt: str, width: int) -> bool:
 
 def clean_paste(text: str) -> CleanText:
     """Normalize, drop page furniture and web junk, rejoin broken sentences."""
-    raw_lines = [_tidy_line(x) for x in normalize_chars(text).split("\n")]
+    normalized = normalize_chars(text).split("\n")
+    indented = [bool(re.match(r"^ {2,}\S", x)) for x in normalized]
+    raw_lines = [_tidy_line(x) for x in normalized]
     removed: list[str] = []
     lines: list[str] = []
     for line in raw_lines:
         if not line:
             lines.append("")
-        elif _PAGE_NUMBER.match(line) or (len(line) <= _MAX_JUNK_LINE and _WEB_JUNK.match(line)):
+        elif _PAGE_NUMBER.match(line):
             removed.append(line)
             lines.append(_BREAK)
+        elif len(line) <= _MAX_JUNK_LINE and _WEB_JUNK.match(line):
+            removed.append(line)
+            lines.append("")  # web junk separates paragraphs like a blank line
         else:
             lines.append(line)
 
@@ -157,10 +167,36 @@ def clean_paste(text: str) -> CleanText:
                 continue
             seen.add(line)
         kept.append(line)
-    return CleanText(tuple(_paragraphs(kept)), tuple(removed))
+    return CleanText(tuple(_paragraphs(_blanks_around_breaks(kept), indented)), tuple(removed))
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
+def _blanks_around_breaks(lines: list[str]) -> list[str]:
+    """Word surrounds a page footer with blank lines; they are not paragraph ends."""
+    out = list(lines)
+    for i, line in enumerate(lines):
+        if line == _BREAK:
+            for step in (-1, 1):
+                j = i + step
+                while 0 <= j < len(lines) and lines[j] in ("", _BREAK):
+                    if lines[j] == "":
+                        out[j] = _BREAK
+                    j += step
+    return out
+
+
+def _indent_signal(lines: list[str], indented: list[bool]) -> bool:
+    """Whether paragraph starts are marked by indentation (Word, PDF, 公文 layouts).
+
+    Then an unindented line that follows text is a continuation, and an
+    indented one starts a paragraph, whatever punctuation ends the line before.
+    """
+    text = [i for i, x in enumerate(lines) if x and x != _BREAK]
+    starts = sum(1 for i in text if indented[i])
+    continued = sum(1 for i in text if not indented[i] and i > 0 and lines[i - 1] and lines[i - 1] != _BREAK)
+    return starts >= 2 and continued >= 2
+
+
+def _paragraphs(lines: list[str], indented: list[bool]) -> list[str]:
     """Rejoin physical lines into paragraphs.
 
     A blank line ends a paragraph, except next to a removed page number or
@@ -168,11 +204,12 @@ def _paragraphs(lines: list[str]) -> list[str]:
     around its page footer in the middle of a sentence.
     """
     width = _typical_width([x for x in lines if x and x != _BREAK])
+    by_indent = _indent_signal(lines, indented)
     paragraphs: list[str] = []
     current = last = ""
     at_break = False
     first = next((x for x in lines if x and x != _BREAK), "")
-    for line in lines:
+    for i, line in enumerate(lines):
         if line == _BREAK:
             at_break = True
             continue
@@ -183,10 +220,17 @@ def _paragraphs(lines: list[str]) -> list[str]:
                 paragraphs.append(current)
                 current = last = ""
             continue
-        unfinished = bool(current) and current[-1] not in _SENTENCE_END and not _starts_item(line)
-        # The first line is usually the title: it never runs into the next one.
-        title = current == first and current[-1] not in _SOFT_END
-        if current and not title and (_joins_next(current[-1], last, line, width) or (at_break and unfinished)):
+        unfinished = bool(current) and current[-1] not in _STRONG_END and not _starts_item(line)
+        # The first line is usually the title: it never runs into the next one,
+        # unless it is as long as the wrapped lines around it.
+        title = current == first and current[-1] not in _SOFT_END and not (width and len(first) >= width - 3)
+        if by_indent and current and not title:
+            joins = (not indented[i] and not _starts_item(line)) or (at_break and unfinished)
+        else:
+            joins = bool(current) and not title and (
+                _joins_next(current[-1], last, line, width) or (at_break and unfinished)
+            )
+        if joins:
             sep = " " if current[-1].isascii() and current[-1].isalnum() and line[0].isascii() else ""
             current += sep + line
         else:

@@ -244,6 +244,16 @@ def _sentence_at(text: str, starts: list[int], pos: int) -> tuple[str, int]:
     return text[start:end].strip(), start
 
 
+def _in_quoted_question(text: str, start: int, end: int) -> bool:
+    """Inside “…” that asks something: a member quoting a plan in order to question it."""
+    opening = text.rfind("“", 0, start)
+    if opening < 0 or text.rfind("”", opening, start) >= 0:
+        return False
+    closing = text.find("”", end)
+    quote = text[opening:closing if closing >= 0 else len(text)]
+    return "？" in quote or "?" in quote
+
+
 def find_promises(text: str, base_date: date, calendar: WorkCalendar | None = None) -> list[Promise]:
     """Dated commitments in ``text``, in order, relative to ``base_date``.
 
@@ -265,7 +275,7 @@ def find_promises(text: str, base_date: date, calendar: WorkCalendar | None = No
             clause = re.split(r"[，,、：:]", before)[-1]
             if _BACKWARD.search(clause) or text.startswith(("以来", "以后", "至今"), m.end()):
                 continue
-            if sentence.rstrip("”’\"").endswith(("？", "?")):
+            if sentence.rstrip("”’\"").endswith(("？", "?")) or _in_quoted_question(text, m.start(), m.end()):
                 continue  # a question mentioning a date is not a promise
             cued = _FORWARD.search(before[-15:]) or _FORWARD_AFTER.search(text[m.end():m.end() + 12])
             if (needs_cue or not _INHERENTLY_FORWARD.search(m[0])) and not cued:
