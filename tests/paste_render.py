@@ -54,6 +54,7 @@ def web_copy(text: str) -> str:
     """Text as selected on a government web page and pasted: junk lines, NBSP indents."""
     junk_top = ["首页 > 人大工作 > 监督工作 > 正文", "发布时间：2024-05-06 10:00:00", "来源：区人大常委会办公室",
                 "【字号：大 中 小】", "打印本页"]
-    junk_bottom = ["【打印】【关闭】", "上一篇：关于召开区人大常委会第十次会议的通知", "下一篇：无", "扫一扫在手机打开当前页"]
+    junk_bottom = ["【打印】【关闭】", "上一篇：关于召开区人大常委会第十次会议的通知", "下一篇：无",
+                   "扫一扫在手机打开当前页"]
     body = ["\u00a0\u00a0" + p.strip() for p in text.split("\n") if p.strip()]
     return "\n\n".join(junk_top + body + junk_bottom)

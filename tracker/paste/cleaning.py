@@ -95,17 +95,19 @@ def _starts_item(line: str) -> bool:
 def _typical_width(lines: list[str]) -> int:
     """The width at which a Word/PDF copy wrapped its lines (0 if it did not).
 
-    Wrapped text has many lines of nearly the same length; web copies have one
-    line per paragraph, so their widths scatter and no width dominates.
+    Wrapped text has many lines of nearly the same length and almost none
+    longer; web copies and typed records have one line per paragraph, so their
+    widths scatter and no width dominates.
     """
     lengths = [len(x) for x in lines if len(x) >= 15]
     if len(lengths) < 4:
         return 0
-    counts = Counter(n // 3 for n in lengths)
-    bucket, hits = counts.most_common(1)[0]
-    if hits < max(3, len(lengths) // 4):
+    bucket, hits = Counter(n // 3 for n in lengths).most_common(1)[0]
+    width = bucket * 3
+    longer = sum(1 for n in lengths if n > width + 5)
+    if hits < max(4, len(lengths) // 3) or longer > len(lengths) // 10:
         return 0
-    return bucket * 3
+    return width
 
 
 def _joins_next(end: str, line: str, nxt: str, width: int) -> bool:
@@ -128,6 +130,8 @@ def _joins_next(end: str, line: str, nxt: str, width: int) -> bool:
         return False  # a subtitle, or 第二节/第十六条 headings of rules and reports
     if width and len(line) >= width - 3:
         return True
+    if re.match(r"^[^，。；：,;:]{1,20}[：:]", nxt):
+        return False  # "主持人：…", "区教育局答复：" — a new turn or an addressee
     if _starts_item(line) and len(line) <= _MAX_HEADING:
         return False
     return len(line) >= _MIN_WRAPPED and re.match(rf"[{_CJK}]", end) is not None
@@ -154,9 +158,7 @@ def clean_paste(text: str) -> CleanText:
 
     # A short line that recurs verbatim is a running header or footer (the
     # title or "××区人大常委会文件" on every page): keep its first occurrence.
-    counts = Counter(
-        x for x in lines if x and x != _BREAK and len(x) <= _MAX_HEADER_LINE and not _starts_item(x)
-    )
+    counts = Counter(x for x in lines if _header_candidate(x))
     seen: set[str] = set()
     kept: list[str] = []
     for line in lines:
@@ -182,6 +184,18 @@ def _blanks_around_breaks(lines: list[str]) -> list[str]:
                         out[j] = _BREAK
                     j += step
     return out
+
+
+def _header_candidate(line: str) -> bool:
+    """Short, unpunctuated, not a numbered point and not a "speaker：text" turn.
+
+    Repeated sentences ("主持人：请回答。") and repeated points are content; only
+    title-like lines can be page headers.
+    """
+    return (
+        bool(line) and line != _BREAK and len(line) <= _MAX_HEADER_LINE and line[-1] not in _STRONG_END
+        and not re.search(r"[：:].", line) and not _starts_item(line)
+    )
 
 
 def _indent_signal(lines: list[str], indented: list[bool]) -> bool:
@@ -223,7 +237,8 @@ def _paragraphs(lines: list[str], indented: list[bool]) -> list[str]:
         unfinished = bool(current) and current[-1] not in _STRONG_END and not _starts_item(line)
         # The first line is usually the title: it never runs into the next one,
         # unless it is as long as the wrapped lines around it.
-        title = current == first and current[-1] not in _SOFT_END and not (width and len(first) >= width - 3)
+        title = (current == first and current[-1] not in _SOFT_END and not _starts_item(first)
+                 and not (width and len(first) >= width - 3))
         if by_indent and current and not title:
             joins = (not indented[i] and not _starts_item(line)) or (at_break and unfinished)
         else:

@@ -64,8 +64,8 @@ def _cn_ref(n: int) -> str:
     return ("" if tens == 1 else _CN[tens - 1]) + "十" + (_CN[ones - 1] if ones else "")
 
 
-# 一、 / 十二、 / 一．  — not 一、二、三产业 (a list of numbers, not a heading).
-_RE_CN = re.compile(rf"^([{_CN}]{{1,3}})([、．.])(?![{_CN}]{{1,3}}[、，])\s*")
+# 一、 / 十二、 / 一．  — not 一、二、三产业 or 一、二款 (a list of numbers, not a heading).
+_RE_CN = re.compile(rf"^([{_CN}]{{1,3}})([、．.])(?![{_CN}]{{1,3}}(?:[、，]|[款项条章节类级产档批期]))\s*")
 _RE_PAREN_CN = re.compile(rf"^[（(]([{_CN}]{{1,3}})[）)]\s*")
 # 1. 1、 1． — not 1.5亿 or 2023.10; "1 " is not enough (page numbers, quantities).
 _RE_ARABIC = re.compile(r"^(\d{1,2})(?:([、．])|(\.)(?!\d))\s*")

@@ -45,7 +45,9 @@ _BEFORE = r"(?:之前|以前|前)"
 _WITHIN = r"(?:之内|以内|内)"
 # Cues around a date that is not forward-looking by itself ("6月份", "2019年").
 _FORWARD = re.compile(r"将|计划|预计|力争|争取|确保|拟|抓紧|尽快|承诺|保证|力求|有望|预定|要在|要于|应在|应于")
-_FORWARD_AFTER = re.compile(r"^[^，。；,;]{0,4}?(?:前|内|底)?(?:完成|建成|投入使用|投用|开工|竣工|完工|到位|出台|启动|实现|交付)")
+_FORWARD_AFTER = re.compile(
+    r"^[^，。；,;]{0,4}?(?:前|内|底)?(?:完成|建成|投入使用|投用|开工|竣工|完工|到位|出台|启动|实现|交付)"
+)
 # A date in the same clause as these describes the past, or a condition, not a promise.
 _BACKWARD = re.compile(r"截至|截止|以来|已经|已于|已|去年|前年|上年|此前|曾|如果|若|不能|无法|未能|未")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;\n]?")

@@ -44,6 +44,8 @@ _UNIT_END = re.compile(
     r"(?:局|委|委员会|办|办公室|院|部|厅|署|中心|政府|公司|街道|镇|乡|分局|支队|大队|集团|银行|管委会|总台|党组)$"
 )
 _REPORTER = re.compile(r"记者|媒体|采访")
+# "副区长朱某某立即回应：" is a sentence about a speaker (news style), not a label.
+_SPEECH_VERB = re.compile(r"回应|表示|指出|强调|介绍|承诺|问道|说道|答道|提问|询问|发问|立即|当场")
 _HOST = re.compile(r"主持")
 
 
@@ -112,6 +114,6 @@ def parse_speaker(label: str, hint: Role | None = None) -> Speaker:
 def looks_like_speaker(label: str) -> bool:
     """Whether "label：" at the start of a line names a speaker (not "会议指出：")."""
     text = _clean(label)
-    if not text or len(text) > 40 or re.search(r"[。；？！“”]", text):
+    if not text or len(text) > 40 or re.search(r"[。；？！“”]", text) or _SPEECH_VERB.search(text):
         return False
     return bool(_REPORTER.search(text) or _HOST.search(text) or _ASKER_TITLES.search(text) or _POST_RE.search(text))
