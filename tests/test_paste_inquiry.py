@@ -37,7 +37,8 @@ def test_labelled_layout_pairs_several_answers_and_follow_ups():
     r = parse_inquiry(LABELLED)
     assert r.layout == "labelled"
     assert summary(r.exchanges) == [
-        ("王某某", [("张某某", "区教育局局长", "区教育局"), ("李某", "区住房和城乡建设局副局长", "区住房和城乡建设局")], False),
+        ("王某某", [("张某某", "区教育局局长", "区教育局"),
+                   ("李某", "区住房和城乡建设局副局长", "区住房和城乡建设局")], False),
         ("赵某", [("张某某", "区教育局局长", "区教育局")], False),
         ("赵某", [("张某某", "区教育局局长", "区教育局")], True),
     ]
@@ -145,7 +146,8 @@ def test_too_long_is_refused():
         ("区委常委、副区长张某", Role.ANSWERER, "张某", "区委常委、副区长", None),
         ("工业和信息化部部长 金壮龙", Role.ANSWERER, "金壮龙", "工业和信息化部部长", "工业和信息化部"),
         ("张某某（区教育局局长）", Role.ANSWERER, "张某某", "区教育局局长", "区教育局"),
-        ("中央机构编制委员会办公室负责人", Role.ANSWERER, None, "中央机构编制委员会办公室负责人", "中央机构编制委员会办公室"),
+        ("中央机构编制委员会办公室负责人", Role.ANSWERER, None, "中央机构编制委员会办公室负责人",
+         "中央机构编制委员会办公室"),
         ("王建军局长", Role.ANSWERER, "王建军", "局长", None),
         ("区人大常委会主任刘某", Role.HOST, "刘某", "区人大常委会主任", None),
         ("主持人", Role.HOST, None, "主持人", None),

@@ -145,7 +145,8 @@ def test_same_style_at_two_levels_is_warned():
 
 def test_shi_paragraphs_without_other_numbering_are_the_points():
     s = split_opinion("会议认为：\n一是加强领导。\n二是完善机制。\n三是强化督查。")
-    assert [(p.ref, p.text) for p in s.points] == [("一是", "加强领导。"), ("二是", "完善机制。"), ("三是", "强化督查。")]
+    assert [(p.ref, p.text) for p in s.points] == [
+        ("一是", "加强领导。"), ("二是", "完善机制。"), ("三是", "强化督查。")]
     assert s.preamble == "会议认为："
 
 
