@@ -220,3 +220,12 @@ def test_fifty_pages_split_well_under_a_second():
     elapsed = time.perf_counter() - start
     assert len(s.points) == 12 * copies
     assert elapsed < 1.0, elapsed
+
+
+def test_problem_list_paragraphs_before_the_points_stay_in_the_preamble():
+    text = ("会议认为，工作取得积极成效，但仍存在以下问题：\n一是学位供给紧张。\n二是师资结构不合理。\n"
+            "为此，提出如下意见：\n一、加快学校建设。\n二、加强师资队伍建设。\n一是补足编制。\n二是加强培训。")
+    s = split_opinion(text)
+    assert s.preamble == ("会议认为，工作取得积极成效，但仍存在以下问题：\n一是学位供给紧张。\n二是师资结构不合理。\n"
+                          "为此，提出如下意见：")
+    assert refs(s) == [("一", None, 0), ("二", None, 0), ("二-一是", "二", 1), ("二-二是", "二", 1)]
