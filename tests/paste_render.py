@@ -50,6 +50,12 @@ def word_copy(text: str, header: str = "××区人大常委会文件") -> str:
     return "\r\n".join(out)
 
 
+def pdf_copy(text: str) -> str:
+    """Text as copied out of a PDF viewer: like :func:`word_copy` but the paragraph
+    indents are lost, so only line widths tell a wrapped line from a new paragraph."""
+    return word_copy(text).replace("\u3000\u3000", "")
+
+
 def web_copy(text: str) -> str:
     """Text as selected on a government web page and pasted: junk lines, NBSP indents."""
     junk_top = ["首页 > 人大工作 > 监督工作 > 正文", "发布时间：2024-05-06 10:00:00", "来源：区人大常委会办公室",

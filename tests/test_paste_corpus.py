@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.paste_render import web_copy, word_copy
+from tests.paste_render import pdf_copy, web_copy, word_copy
 from tracker.paste import find_promises, split_inquiry, split_opinion
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +62,16 @@ def test_word_copy_of_an_opinion_splits_the_same(name):
     ugly = split_opinion(word_copy(text_of(name)))
     assert _shape(ugly) == _shape(clean)
     assert any(line.startswith("— ") for line in ugly.removed_lines)
+
+
+@pytest.mark.parametrize("name", [n for n in OPINIONS if META[n]["expected"]["split"]["numbered"]])
+def test_pdf_copy_of_an_opinion_splits_into_the_same_points(name):
+    """Without indents a paragraph that ends exactly at the line end is ambiguous: the
+    points and their words must be the same; only line breaks inside a point may differ."""
+    def words(split):
+        return [(p.display_ref, p.parent, p.text.replace("\n", "")) for p in split.points]
+
+    assert words(split_opinion(pdf_copy(text_of(name)))) == words(split_opinion(text_of(name)))
 
 
 @pytest.mark.parametrize("name", [n for n in OPINIONS if META[n]["expected"]["split"]["numbered"]])
