@@ -94,7 +94,7 @@ def test_exactly_the_limit_is_accepted_and_crlf_counts_once():
 
 def test_no_numbering_gives_one_point_and_says_so():
     s = split_opinion("会议认为，要进一步加强管理，完善制度，落实责任。\n请区政府认真研究。")
-    assert not s.numbered and len(s.points) == 1
+    assert not s.numbered and len(s.points) == 1 and s.points[0].kind is Kind.NONE and s.points[0].ref == ""
     assert s.points[0].text == "会议认为，要进一步加强管理，完善制度，落实责任。\n请区政府认真研究。"
     assert "全文作为一项" in s.warnings[0]
 

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     PAREN_ARABIC = "（1）"
     CIRCLED = "①"
     SHI = "一是"
+    NONE = ""  # no numbering found: the whole text is one point
 
 
 @dataclass(frozen=True, slots=True)

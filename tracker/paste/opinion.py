@@ -201,7 +201,7 @@ def split_opinion(text: str) -> OpinionSplit:
         body, starts, warnings = _split_inline(body)
     if not starts:
         whole = "\n".join(body)
-        point = Point(0, "", "", None, 0, Kind.CN, whole, _length_warning(whole))
+        point = Point(0, "", "", None, 0, Kind.NONE, whole, _length_warning(whole))
         note = "未识别到编号（一、（一）1.（1）① 或“一是、二是”），全文作为一项，请在预览中拆分"
         return OpinionSplit(title, "", (point,), "", (note,), cleaned.removed, False)
 
