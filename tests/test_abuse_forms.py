@@ -54,6 +54,8 @@ class FormSpec:
     refusal_writes_history: bool = False
     # Forms that answer a refusal with a redirect and a flashed message.
     redirect_may_refuse: bool = False
+    # Forms whose success is a page, not a redirect (a preview): the text that marks it.
+    ok_marker: str = ""
 
 
 def _activity_fields(w):
@@ -99,6 +101,12 @@ FORMS: dict[str, FormSpec] = {
     "activities.add_item": FormSpec("staff", lambda w: f"/activities/{w.activity}/items", _item_fields),
     "activities.add_item (htmx)": FormSpec("staff", lambda w: f"/activities/{w.activity}/items", _item_fields,
                                            htmx=True),
+    "activities.paste": FormSpec("staff", lambda w: f"/activities/{w.activity}/paste", lambda w: {
+        "step": s.choice(["split", "save", ""]), "text": s.text, "preamble": s.text, "ref": s.text, "row_text": s.text,
+        "parent": s.integer, "unit": s.integer, "include": s.choice(["0", "1", ""]), "merge": s.choice(["0", ""])},
+        ok_marker="拆分预览结果"),
+    "activities.assign_many": FormSpec("staff", lambda w: f"/activities/{w.activity}/assign", lambda w: {
+        "deadline": s.a_date(w.today), "pick": s.integer, "co_unit_ids": s.integer}),
     "activities.publish": FormSpec("staff", lambda w: f"/activities/{w.activity}/publish",
                                    lambda w: {"published": s.choice(["1", "0"])}),
     "items.edit": FormSpec("staff", lambda w: f"/items/{w.asked}/edit", lambda w: {
@@ -240,6 +248,9 @@ def submit_and_check(app, client, spec, world, data, context):
             follow = client.get(response.headers["Location"])
             assert follow.status_code < 500
             _check_errors_are_chinese(follow.get_data(as_text=True), context)
+        return
+    if spec.ok_marker and response.status_code == 200 and spec.ok_marker in html:
+        assert item_count(app) == items, f"{context}: a preview added an item for {data!r}"
         return
     if response.status_code == 413:
         assert "超过大小限制" in html

@@ -46,6 +46,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "activities.edit": STAFF,
     "activities.detail": STAFF,
     "activities.add_item": STAFF,
+    "activities.paste": STAFF,
+    "activities.assign_many": STAFF,
     "activities.publish": STAFF,
     "items.index": STAFF,
     "items.detail": ITEM_PAGE,

@@ -106,8 +106,16 @@ def _kind(item: Item) -> ActivityKind:
 
 
 def assign_deadline(item: Item, today: date | None = None) -> date:
-    """The 办理期限 to propose when staff 交办 today."""
-    return due_date(_kind(item), "handle", today or local_today())
+    """The 办理期限 to propose at 交办: the document's own deadline when it sets one, else
+    the rule counted from the 转达 (or meeting) date — the date the clock really started,
+    not the day a clerk happens to enter it. A date already past (an old document entered
+    late) falls back to the rule counted from today."""
+    today = today or local_today()
+    activity = db.session.get(Activity, item.activity_id)
+    if activity.document_deadline and activity.document_deadline > today:
+        return activity.document_deadline
+    proposed = due_date(activity.kind, "handle", activity.base_date)
+    return proposed if proposed > today else due_date(activity.kind, "handle", today)
 
 
 def redo_deadline(item: Item, today: date | None = None) -> date:

@@ -1,0 +1,95 @@
+"""Operations on a document as a whole: save the points of a pasted 审议意见 after the
+preview, and 交办 many of its points in one request.
+
+Both check every row first and raise one error listing every problem by row, so a
+clerk fixes them all at once and nothing is half-saved.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..limits import DOCUMENT_TEXT, ITEM_TEXT, PasteError, check_text
+from ..models import Activity, AuditAction, Item, Origin, User
+from ..workflow import Action, InvalidTransition, check_role
+from . import OperationError
+from . import items as ops
+from .audit import record
+
+
+@dataclass
+class PointRow:
+    """One row of the preview as staff left it."""
+
+    ref: str | None
+    text: str
+    parent_row: int | None = None  # index of another row in the same list
+    unit_id: int | None = None
+
+
+def _row_problems(rows: list[PointRow]) -> list[str]:
+    problems = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            check_text(row.text, ITEM_TEXT, f"第 {number} 条的内容")
+        except PasteError as error:
+            problems.append(error.message)
+        if row.ref and len(row.ref.strip()) > 32:
+            problems.append(f"第 {number} 条的编号不超过 32 字")
+        if row.parent_row is not None and not 0 <= row.parent_row < number - 1:
+            problems.append(f"第 {number} 条的上级必须是它前面的一条")
+    return problems
+
+
+def save_document_points(activity: Activity, rows: list[PointRow], preamble: str | None, actor: User) -> list[Item]:
+    """Create one item per row, keeping the document's numbers and nesting; the preamble
+    (会议认为… and the problem list) is kept as the activity's text."""
+    check_role(actor, Action.RECORD_ITEM)
+    if not rows:
+        raise OperationError("没有可保存的条目：请至少保留一条")
+    problems = _row_problems(rows)
+    if preamble:
+        try:
+            check_text(preamble, DOCUMENT_TEXT, "前言", required=False)
+        except PasteError as error:
+            problems.append(error.message)
+    if problems:
+        more = f"（另有 {len(problems) - 20} 处）" if len(problems) > 20 else ""
+        raise OperationError("；".join(problems[:20]) + more)
+    if preamble and preamble.strip():
+        activity.preamble = preamble.strip()
+    created: list[Item] = []
+    for row in rows:
+        parent = created[row.parent_row] if row.parent_row is not None else None
+        created.append(ops.add_item(activity, ops.ItemData(
+            origin=Origin.OPINION, question=row.text.strip(), ref=row.ref, parent_id=parent.id if parent else None,
+            asked_unit_id=row.unit_id), actor))
+    record(AuditAction.ACTIVITY_UPDATE, f"粘贴审议意见全文，拆分录入 {len(created)} 条", object_type="activity",
+           object_id=activity.id, actor=actor)
+    return created
+
+
+@dataclass
+class AssignRow:
+    item: Item
+    lead_unit_id: int | None
+    co_unit_ids: list[int] = field(default_factory=list)
+
+
+def assign_points(rows: list[AssignRow], deadline: date | None, actor: User, today: date | None = None) -> list[Item]:
+    """批量交办: every ticked point to its lead unit (and the common co-units) with one
+    deadline. All rows are checked before any is assigned."""
+    if not rows:
+        raise OperationError("请勾选要交办的条目")
+    problems = []
+    for row in rows:
+        if not row.lead_unit_id:
+            problems.append(f"{row.item.heading}：请选择牵头单位")
+    if problems:
+        raise OperationError("；".join(problems))
+    for row in rows:
+        try:
+            ops.assign_item(row.item, ops.Assignment(row.lead_unit_id, row.co_unit_ids, deadline), actor, today)
+        except (OperationError, InvalidTransition) as error:
+            raise OperationError(f"{row.item.heading}：{error.message}") from None
+    return [row.item for row in rows]
