@@ -39,6 +39,7 @@ class World:
     units: dict[str, int] = field(default_factory=dict)
     notification: int = 0  # unit_edu's inbox line about the 交办 of ``item``
     evaluation: int = 0  # the closed evaluation of a third, 办结 item
+    report: int = 0  # 区教育局's document report (pending) on another activity
 
     @property
     def args(self) -> dict[str, int]:
@@ -47,6 +48,7 @@ class World:
             "entry_id": self.entry, "request_id": self.extension, "extension_id": self.extension,
             "user_id": self.users["unit_edu"], "unit_id": self.units["区教育局"],
             "notification_id": self.notification, "day": "2027-10-01", "evaluation_id": self.evaluation,
+            "report_id": self.report,
         }
 
 
@@ -73,6 +75,11 @@ def build_world(app) -> World:
                       units={name: unit(name).id for name in ("区教育局", "区卫生健康局", "社会建设工作委员会")})
         closed = make_item(activity=activity, stage="closed")
         world.evaluation = db.session.scalar(sa.select(Evaluation.id).where(Evaluation.item_id == closed.id))
+        from tracker.services import reports as report_ops
+        other = make_activity(title="审议区人民政府关于学前教育发展情况的报告")
+        reported = make_item(activity=other, stage="rectifying")
+        world.report = report_ops.submit_report(other, "现将研究处理情况报告如下。", [report_ops.ReportLine(reported)],
+                                                [], user("unit_edu")).id
         world.notification = db.session.scalar(sa.select(Notification.id).where(
             Notification.user_id == users["unit_edu"].id).order_by(Notification.id).limit(1))
         db.session.commit()

@@ -107,6 +107,12 @@ FORMS: dict[str, FormSpec] = {
         ok_marker="拆分预览结果"),
     "activities.assign_many": FormSpec("staff", lambda w: f"/activities/{w.activity}/assign", lambda w: {
         "deadline": s.a_date(w.today), "pick": s.integer, "co_unit_ids": s.integer}),
+    # "pick" names no item of the unit's, so the shared world's items keep their stages.
+    "reports.submit": FormSpec("unit_edu", lambda w: f"/activities/{w.activity}/report", lambda w: {
+        "text": s.text, "pick": s.choice(["", "999999", "x"]), "status_1": s.text, "promised_1": s.text,
+        "note_1": s.text, "keep": s.integer}),
+    "reports.accept": FormSpec("staff", lambda w: f"/reports/{w.report}/accept", lambda w: {"opinion": s.text}),
+    "reports.return_": FormSpec("staff", lambda w: f"/reports/{w.report}/return", lambda w: {"reason": s.text}),
     "activities.publish": FormSpec("staff", lambda w: f"/activities/{w.activity}/publish",
                                    lambda w: {"published": s.choice(["1", "0"])}),
     "items.edit": FormSpec("staff", lambda w: f"/items/{w.asked}/edit", lambda w: {
@@ -203,6 +209,7 @@ def fuzz_world(shared):
         db.session.commit()
     return SimpleNamespace(
         **stages, activity=base.activity, item=base.item, extension=base.extension, users=base.users,
+        report=base.report,
         edu=base.units["区教育局"], health=base.units["区卫生健康局"], committee=base.units["社会建设工作委员会"],
         today=local_today())
 

@@ -47,6 +47,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "activities.detail": STAFF,
     "activities.add_item": STAFF,
     "activities.paste": STAFF,
+    # The world's activity has 区教育局's 整改中 item: its unit may report; others have nothing there.
+    "reports.submit": policy(LOGIN, DENY, DENY, OK, HIDDEN, DENY),
+    "reports.detail": ITEM_PAGE,
+    "reports.accept": ITEM_ACTION,
+    "reports.return_": ITEM_ACTION,
     "activities.assign_many": STAFF,
     "activities.publish": STAFF,
     "items.index": STAFF,
@@ -86,7 +91,7 @@ EXPECTED: dict[str, dict[str, str]] = {
 
 # URL arguments that point into one item: another unit gets 404, or a refusal by role (403)
 # that is the same whether the object exists or not (checked against a missing id).
-ITEM_SCOPED_ARGS = {"item_id", "attachment_id", "entry_id", "request_id", "extension_id"}
+ITEM_SCOPED_ARGS = {"item_id", "attachment_id", "entry_id", "request_id", "extension_id", "report_id"}
 # Requests that end the session they are sent with get a client of their own.
 SESSION_ENDING = {"auth.logout"}
 

@@ -116,9 +116,11 @@ def test_admin_edits_deadline_rules_and_the_assign_form_uses_them(app, demo):
         activity = make_activity(kind=ActivityKind.AUDIT)
         item = make_item(activity=activity, stage="answered")
         db.session.commit()
-        item_id = item.id
+        item_id, meeting = item.id, activity.meeting_date
     page = login_as(app, "staff").get(f"/items/{item_id}").get_data(as_text=True)
-    assert f'value="{add_months(local_today(), 4).isoformat()}"' in page
+    # Counted from the meeting (no 转达 date recorded), not from the day the clerk opens the form.
+    assert meeting < local_today()
+    assert f'value="{add_months(meeting, 4).isoformat()}"' in page
     # A bad value is refused in Chinese, and nothing is saved.
     form.update({"audit__handle__amount": "30", "yellow_workdays": "abc"})
     response = admin.post("/settings/deadlines", form)

@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from .ledger import bp as ledger_bp
     from .main import bp as main_bp
     from .public import bp as public_bp
+    from .reports import bp as reports_bp
     from .templating import add_nav
     from .work import bp as work_bp
 
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(activities_bp)
     app.register_blueprint(items_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(work_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(ledger_bp)

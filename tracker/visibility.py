@@ -43,6 +43,16 @@ def can_view(user: User, item: Item) -> bool:
     return is_unit_of(user, item)
 
 
+def can_view_report(user: User, report, items: list[Item]) -> bool:
+    """A document report: staff, the unit that wrote it, and whoever may see one of its items
+    (a reviewer voting on it, a co-unit of one of its points)."""
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.is_staff or (user.is_unit_user and user.unit_id == report.unit_id):
+        return True
+    return any(can_view(user, item) for item in items)
+
+
 def can_see_followup(user: User, item: Item) -> bool:
     """The 督办 notices of an item: staff and the item's own units, not reviewers."""
     return user.is_authenticated and (user.is_staff or is_unit_of(user, item))

@@ -20,6 +20,8 @@ from ..models import (
     ExtensionStatus,
     Item,
     ProgressEntry,
+    ReviewStatus,
+    Stage,
     local_today,
 )
 from ..queries import organ_choices
@@ -109,7 +111,7 @@ def render_item(item: Item, status: int = 200, **overrides):
     entries = db.session.scalars(
         sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id)
         .options(joinedload(ProgressEntry.unit), joinedload(ProgressEntry.author),
-                 selectinload(ProgressEntry.attachments))
+                 selectinload(ProgressEntry.attachments), joinedload(ProgressEntry.report))
         .order_by(ProgressEntry.round, ProgressEntry.id)).unique().all()
     evaluations = db.session.scalars(
         sa.select(Evaluation).where(Evaluation.item_id == item.id).order_by(Evaluation.round)).all()
@@ -132,8 +134,14 @@ def render_item(item: Item, status: int = 200, **overrides):
     today = local_today()
     light = light_for(item, today)
     closed_evaluations = [e for e in evaluations if not e.is_open]
+    # A returned report's reason stays on top of the unit's page until it reports again.
+    returned = None
+    if item.stage is Stage.RECTIFYING:
+        returned = next((e for e in reversed(entries)
+                         if e.round == item.round and e.review_status is ReviewStatus.RETURNED), None)
     context = {
-        "item": item, "activity": item.activity, "rounds": dict(sorted(rounds.items(), reverse=True)),
+        "returned": returned, "item": item, "activity": item.activity,
+        "rounds": dict(sorted(rounds.items(), reverse=True)),
         "timeline": timeline_rows(timeline, current_user), "current_eval": current_eval,
         "pending_extension": pending_extension, "allowed": allowed, "Action": Action,
         "has_actions": bool(allowed & ITEM_SECTION_ACTIONS),

@@ -24,6 +24,7 @@ from ..queries import (
     visible_items,
     with_list_loads,
 )
+from ..reports.routes import load_report
 from ..services import OperationError, check_version
 from ..services import items as ops
 from ..workflow import Action, InvalidTransition, can
@@ -73,10 +74,14 @@ def detail(item_id: int):
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int):
-    meta = db.session.execute(sa.select(Attachment.item_id).where(Attachment.id == attachment_id)).first()
+    meta = db.session.execute(sa.select(Attachment.item_id, Attachment.report_id)
+                              .where(Attachment.id == attachment_id)).first()
     if meta is None:
         abort(404)
-    get_item(meta.item_id)  # same visibility as the item: another unit's evidence is 404
+    if meta.item_id is not None:
+        get_item(meta.item_id)  # same visibility as the item: another unit's evidence is 404
+    else:
+        load_report(meta.report_id)  # a document report's file: the report's visibility
     file = db.session.get(Attachment, attachment_id)
     # RFC 5987 keeps the Chinese name; the ASCII fallback is for very old clients.
     disposition = "inline" if file.content_type in ("application/pdf", "image/png", "image/jpeg", "image/gif") \

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from ..extensions import db
 from .accounts import Unit, User
 from .activity import Activity
 from .base import enum_column, utcnow
+
+if TYPE_CHECKING:
+    from .report import Report
 
 
 class Origin(enum.StrEnum):
@@ -233,6 +237,8 @@ class ProgressEntry(db.Model):
     line_status: Mapped[LineStatus | None] = mapped_column(enum_column(LineStatus, "line_status"))
     promised_on: Mapped[date | None]  # the date the line promises ("列入计划，2027年6月底前")
 
+    report: Mapped[Report | None] = relationship("Report", foreign_keys=[report_id], lazy="raise",
+                                                 back_populates="entries")
     unit: Mapped[Unit] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise")
     attachments: Mapped[list[Attachment]] = relationship(lazy="raise", order_by="Attachment.id")

@@ -43,6 +43,7 @@ class Report(db.Model):
     unit: Mapped[Unit] = relationship(lazy="raise")
     submitted_by: Mapped[User] = relationship(foreign_keys=[submitted_by_id], lazy="raise")
     entries: Mapped[list[ProgressEntry]] = relationship(lazy="raise", order_by=ProgressEntry.id,
-                                                        foreign_keys=[ProgressEntry.report_id])
+                                                        foreign_keys=[ProgressEntry.report_id],
+                                                        back_populates="report")
     attachments: Mapped[list[Attachment]] = relationship(lazy="raise", order_by=Attachment.id,
                                                          foreign_keys=[Attachment.report_id])

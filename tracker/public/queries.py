@@ -61,7 +61,8 @@ def accepted_reports(item_ids: list[int]) -> list[ProgressEntry]:
     return list(db.session.scalars(
         sa.select(ProgressEntry).where(ProgressEntry.item_id.in_(item_ids), ProgressEntry.kind == EntryKind.REPORT,
                                        ProgressEntry.review_status == ReviewStatus.ACCEPTED)
-        .options(joinedload(ProgressEntry.unit)).order_by(ProgressEntry.round, ProgressEntry.id)))
+        .options(joinedload(ProgressEntry.unit), joinedload(ProgressEntry.report))
+        .order_by(ProgressEntry.round, ProgressEntry.id)))
 
 
 def closed_evaluations(item_ids: list[int]) -> list[Evaluation]:

@@ -84,13 +84,22 @@ def validate_upload(upload: UploadedFile) -> tuple[str, str]:
 
 
 def store_attachments(entry: ProgressEntry, files: list[UploadedFile]) -> list[Attachment]:
+    return _store(files, entry_id=entry.id, item_id=entry.item_id)
+
+
+def store_report_attachments(report_id: int, files: list[UploadedFile], kept: int = 0) -> list[Attachment]:
+    """Files of a document report; ``kept`` counts those carried over from a returned version."""
+    return _store(files, report_id=report_id, already=kept)
+
+
+def _store(files: list[UploadedFile], already: int = 0, **owner) -> list[Attachment]:
     files = [f for f in files if f.filename or f.data]
-    if len(files) > MAX_FILES_PER_ENTRY:
+    if len(files) + already > MAX_FILES_PER_ENTRY:
         raise OperationError(f"每次最多上传 {MAX_FILES_PER_ENTRY} 个附件")
     stored = []
     for upload in files:
         name, content_type = validate_upload(upload)
-        attachment = Attachment(entry_id=entry.id, item_id=entry.item_id, filename=name, content_type=content_type,
+        attachment = Attachment(**owner, filename=name, content_type=content_type,
                                 size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(),
                                 data=upload.data)
         db.session.add(attachment)

@@ -291,6 +291,9 @@ def pending_report(item: Item) -> ProgressEntry:
         .order_by(ProgressEntry.id.desc()).limit(1))
     if entry is None:
         raise OperationError("没有待审核的报告")
+    if entry.report_id is not None:
+        # Part of a document report: it is accepted or returned as a whole, on its own page.
+        raise OperationError("本事项随整份报告报送，请在报告页面统一受理或退回")
     return entry
 
 

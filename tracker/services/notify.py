@@ -144,7 +144,7 @@ _reminder = Route(NotificationKind.REMINDER, _to_units, "{summary}：{title}")
 # The one table of who hears about what. An action not listed notifies nobody.
 ROUTES: dict[AuditAction, Route] = {
     AuditAction.ITEM_ASSIGN: Route(NotificationKind.ASSIGN, _to_units, "新交办事项：{title}（期限 {deadline}）"),
-    AuditAction.ITEM_RETURN: Route(NotificationKind.RETURN, _to_lead, "整改情况报告被退回：{title}"),
+    AuditAction.ITEM_RETURN: Route(NotificationKind.RETURN, _to_lead, "报告被退回。{summary}（{title}）"),
     AuditAction.ITEM_ACCEPT: Route(NotificationKind.ACCEPT, _to_lead, "整改情况报告已受理：{title}"),
     AuditAction.ITEM_REPORT: Route(NotificationKind.REPORT, _to_staff, "{summary}，待审核：{title}"),
     AuditAction.EXTENSION_REQUEST: Route(NotificationKind.EXTENSION, _to_staff, "收到延期申请：{title}"),
@@ -163,7 +163,7 @@ ROUTES: dict[AuditAction, Route] = {
 def on_audit(entry: AuditEntry) -> None:
     """Called by ``audit.record`` for every history row; cheap for events nobody routes."""
     route = ROUTES.get(entry.action) if entry.item_id is not None else None
-    if route is None:
+    if route is None or _already_told(entry):
         return
     item = db.session.get(Item, entry.item_id)
     if item is None:
@@ -181,6 +181,25 @@ def on_audit(entry: AuditEntry) -> None:
         db.session.add(Notification(user_id=user_id, kind=kind.value, item_id=item.id, text=text))
         if mail and email:
             db.session.add(_mail(email, kind, text, item))
+
+
+def _already_told(entry: AuditEntry) -> bool:
+    """A document report moves many items at once; its readers hear about it once."""
+    report_id = (entry.details or {}).get("report_id")
+    if report_id is None:
+        return False
+    told = db.session.info.setdefault("notified_reports", set())
+    key = (entry.action, report_id)
+    if key in told:
+        return True
+    told.add(key)
+    return False
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_told(session) -> None:
+    session.info.pop("notified_reports", None)
 
 
 def _mail(to: str, kind: NotificationKind, text: str, item: Item) -> OutboxMail:
