@@ -111,3 +111,26 @@ def test_bad_pastes_save_nothing_and_say_why(app, demo):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == before
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == history
     assert login_as(app, "unit_edu").get(f"/activities/{activity_id}/paste").status_code == 403
+
+
+def test_demo_document_reads_as_the_document_on_the_public_pages(app, demo):
+    """The demo's 审议意见: pasted, 交办'd at once, one report returned once, accepted."""
+    from tracker.demo import load_demo_items
+    from tracker.models import Activity, Report
+    with app.test_request_context():
+        load_demo_items()
+        db.session.commit()
+    with app.app_context():
+        activity = db.session.scalar(sa.select(Activity).where(Activity.title.contains("基层医疗卫生服务体系")))
+        reports = db.session.scalars(sa.select(Report).where(Report.activity_id == activity.id)
+                                     .order_by(Report.id)).all()
+        assert [r.status.value for r in reports] == ["returned", "accepted"]
+        item_id = db.session.scalar(sa.select(Item.id).where(Item.activity_id == activity.id, Item.ref == "六"))
+    client = app.test_client()
+    page = client.get(f"/public/activities/{activity.id}").get_data(as_text=True)
+    for text in ("审议意见 一", "审议意见 八", "会议认为", "总体同意", "研究处理情况报告", "第十七届常委会第29次会议"):
+        assert text in page, text
+    assert "尚未答复" not in page and "第 1 项" not in page
+    item = client.get(f"/public/items/{item_id}").get_data(as_text=True)
+    assert "列入计划" in item and "总体同意" in item and "尚未" not in item
+    assert "未说明经费来源" not in item  # a return and its reason are not published

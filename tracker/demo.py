@@ -105,11 +105,15 @@ def load_demo_items(today=None) -> None:
     reviewers = [_user(f"reviewer{i}") for i in range(1, 6)]
     unit_id = {u.name: u.id for u in db.session.scalars(sa.select(Unit))}
 
+    officials = []
+    for _asker, _unit, _question, name, post, _answer, _promise in INQUIRY_QUESTIONS:
+        if name and {"name": name, "post": post} not in officials:
+            officials.append({"name": name, "post": post})
     inquiry = ops.create_activity(ops.ActivityData(
         kind=ActivityKind.INQUIRY, title="关于义务教育和基层医疗服务情况的专题询问", meeting_session=25,
         meeting_date=today - timedelta(days=120), report_title="区人民政府关于义务教育优质均衡发展情况的报告",
-        target_organ="区人民政府", lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai"),
-        staff)
+        target_organ="区人民政府", lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai",
+        meeting_term=17, officials=officials), staff)
     review = ops.create_activity(ops.ActivityData(
         kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于生态环境保护工作情况的报告", meeting_session=27,
         meeting_date=today - timedelta(days=20), report_title="区人民政府关于生态环境保护工作情况的报告",
@@ -192,9 +196,52 @@ def load_demo_items(today=None) -> None:
     assign(items[7], "区生态环境分局", 90)
     plan = "区住房和城乡建设局研究处理方案：分三批推进老旧小区改造。"
     ops.record_answer(items[8], ops.AnswerData(None, None, plan, None), staff)
+    _demo_document(today, staff, health, unit_id)
     # 向社会公布: the inquiry and its items, so the public section has something to show
     # (including the overdue item on the 逾期未办结 list).
     ops.set_activity_published(inquiry, True, staff)
     for item in items[:7]:
         ops.set_item_published(item, True, staff)
     db.session.flush()
+
+
+def _demo_document(today, staff, health, unit_id) -> None:
+    """A 审议意见 handled as the document it is: pasted whole and split by its own numbering,
+    eight points 交办'd at once, answered by one 研究处理情况报告 that staff returned once
+    (the unit resubmitted from the returned text) and then accepted with a 审查意见."""
+    from datetime import timedelta
+
+    from .demo_document import LINES, PRIMARY_CARE_OPINION
+    from .models import ActivityKind, LineStatus
+    from .paste import split_opinion
+    from .services import documents as docs
+    from .services import items as ops
+    from .services import reports
+    from .workdays import add_months
+
+    meeting = today - timedelta(days=75)
+    activity = ops.create_activity(ops.ActivityData(
+        kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于基层医疗卫生服务体系建设情况的报告",
+        meeting_session=29, meeting_term=17, meeting_date=meeting, adopted_on=meeting + timedelta(days=7),
+        conveyed_on=meeting + timedelta(days=10), document_number=f"X人常办〔{meeting.year}〕12号",
+        report_title="区人民政府关于基层医疗卫生服务体系建设情况的报告", target_organ="区人民政府",
+        lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai"), staff)
+    split = split_opinion(PRIMARY_CARE_OPINION)
+    rows = [docs.PointRow(p.ref, p.text, p.parent, unit_id["区卫生健康局"]) for p in split.points]
+    points = docs.save_document_points(activity, rows, split.preamble, staff)
+    docs.assign_points([docs.AssignRow(p, unit_id["区卫生健康局"]) for p in points], today + timedelta(days=20),
+                       staff, today=meeting + timedelta(days=10))
+    for point in points:
+        ops.acknowledge(point, health)
+    lines = [reports.ReportLine(point, LineStatus(status), add_months(today, months) if months else None, note)
+             for point, (status, months, note) in zip(points, LINES, strict=True)]
+    first = reports.submit_report(activity, "区人民政府对审议意见高度重视，逐条研究，现将研究处理情况报告如下。",
+                                  lines, [], health)
+    reports.return_report(first, "第六条“列入明年计划”未说明经费来源和时间安排，请补充后重新报送。", staff)
+    second = reports.submit_report(
+        activity, first.text + "\n关于第六条：急救站点布局调整所需经费已列入明年区级财政预算，计划明年9月底前完成。",
+        lines, [], health, keep_from=first)
+    reports.accept_report(second, "总体同意。请区卫生健康局于明年6月底前书面报告急救站点布局调整和医共体建设进展。",
+                          staff)
+    ops.set_activity_published(activity, True, staff)
+    ops.set_items_published(activity, True, staff)

@@ -161,6 +161,13 @@ class Item(db.Model):
         return terms_for(self.origin)
 
     @property
+    def answered_by_report(self) -> bool:
+        """A 审议意见 is answered by the unit's 研究处理情况报告, not by a recorded reply:
+        once a report is in, its 答 is that report."""
+        return self.origin is Origin.OPINION and (self.round > 1 or self.stage in (
+            Stage.REPORTED, Stage.ACCEPTED, Stage.EVALUATING, Stage.CLOSED))
+
+    @property
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 

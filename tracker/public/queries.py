@@ -29,6 +29,7 @@ from ..models import (
     EvaluationStatus,
     Item,
     ProgressEntry,
+    Report,
     ReviewStatus,
 )
 from ..visibility import public_items
@@ -36,7 +37,18 @@ from ..visibility import public_items
 
 def item_loads(stmt: sa.Select) -> sa.Select:
     return stmt.options(joinedload(Item.activity), joinedload(Item.lead_unit), joinedload(Item.asked_unit),
-                        selectinload(Item.co_units))
+                        selectinload(Item.co_units), joinedload(Item.parent))
+
+
+def accepted_document_reports(activity_id: int) -> list[Report]:
+    """The activity's accepted document reports that answer at least one published item;
+    who wrote them is not loaded."""
+    answering = sa.select(ProgressEntry.report_id).where(ProgressEntry.item_id.in_(
+        public_items().where(Item.activity_id == activity_id).with_only_columns(Item.id)))
+    return list(db.session.scalars(
+        sa.select(Report).where(Report.activity_id == activity_id, Report.status == ReviewStatus.ACCEPTED,
+                                Report.id.in_(answering))
+        .options(joinedload(Report.unit)).order_by(Report.id)))
 
 
 def get_public_activity(activity_id: int) -> Activity:

@@ -14,6 +14,7 @@ from ..models import Activity, Item, Stage, local_today
 from ..queries import activity_rows
 from . import bp
 from .queries import (
+    accepted_document_reports,
     accepted_reports,
     closed_evaluations,
     get_public_activity,
@@ -59,7 +60,8 @@ def activity(activity_id: int):
     for evaluation in closed_evaluations([i.id for i in items]):
         results[evaluation.item_id].append(evaluation)
     return render_template("public/activity.html", activity=activity, items=items, results=results,
-                           today=local_today(), lights=lights_for(items))
+                           today=local_today(), lights=lights_for(items),
+                           reports=accepted_document_reports(activity.id))
 
 
 @bp.route("/items/<int:item_id>")

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..limits import NOTE_TEXT, REASON_TEXT, REPORT_TEXT, PasteError, check_text
 from ..models import (
     Activity,
+    ActivityKind,
     Attachment,
     AuditAction,
     EntryKind,
@@ -58,8 +59,15 @@ def last_returned(activity_id: int, unit_id: int) -> Report | None:
 
 
 def report_title(activity: Activity, items: list[Item]) -> str:
+    """"关于区人民政府关于…情况报告审议意见的研究处理情况报告", from what the activity records;
+    no brackets inside, so pages and history can quote it as 《…》."""
     kind = terms_for(items[0].origin).report if items else "办理情况报告"
-    return f"关于《{activity.title}》的{kind}"[:200]
+    if activity.report_title and activity.kind is not ActivityKind.INQUIRY:
+        deliberated = activity.report_title.strip("《》")
+        if deliberated.endswith("的报告"):
+            deliberated = deliberated[:-3] + "报告"
+        return f"关于{deliberated}审议意见的{kind}"[:200]
+    return f"关于{activity.title}的{kind}"[:200]
 
 
 def submit_report(activity: Activity, text: str, lines: list[ReportLine], files: list[UploadedFile], actor: User,
