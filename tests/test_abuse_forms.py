@@ -113,6 +113,7 @@ FORMS: dict[str, FormSpec] = {
         "note_1": s.text, "keep": s.integer}),
     "reports.accept": FormSpec("staff", lambda w: f"/reports/{w.report}/accept", lambda w: {"opinion": s.text}),
     "reports.return_": FormSpec("staff", lambda w: f"/reports/{w.report}/return", lambda w: {"reason": s.text}),
+    "items.withdraw": FormSpec("staff", lambda w: f"/items/{w.asked}/withdraw", lambda w: {"reason": s.text}),
     "activities.publish": FormSpec("staff", lambda w: f"/activities/{w.activity}/publish",
                                    lambda w: {"published": s.choice(["1", "0"])}),
     "items.edit": FormSpec("staff", lambda w: f"/items/{w.asked}/edit", lambda w: {

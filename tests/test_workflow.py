@@ -33,11 +33,12 @@ EXPECTED = {
     (Action.REQUEST_EXTENSION, "lead_unit"): {"assigned", "rectifying"},
     (Action.DECIDE_EXTENSION, "staff"): {"assigned", "rectifying", "reported"},
     (Action.URGE, "staff"): {"assigned", "rectifying", "reported"},
-    (Action.SUPERVISE, "staff"): {s.value for s in Stage if s is not Stage.CLOSED},
+    (Action.SUPERVISE, "staff"): {s.value for s in Stage if s not in (Stage.CLOSED, Stage.WITHDRAWN)},
     (Action.UNSUPERVISE, "staff"): {s.value for s in Stage},
     (Action.ENTER_TALLY, "staff"): {"evaluating"},
     (Action.SET_PUBLISHED, "staff"): {s.value for s in Stage},
     (Action.ISSUE_LETTER, "staff"): {s.value for s in Stage},
+    (Action.WITHDRAW, "staff"): {"asked", "answered", "assigned"},
 }
 # Admin runs the committee's side as well.
 for (action, role), stages in list(EXPECTED.items()):

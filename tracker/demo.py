@@ -130,6 +130,9 @@ def load_demo_items(today=None) -> None:
                                                        asked_unit_id=unit_id[unit_name]), staff))
     ops.add_item(review, ops.ItemData(origin=Origin.OPINION, question="完善扬尘污染防治长效机制，加强建筑工地监管。"),
                  staff)  # left at 问
+    duplicate = ops.add_item(review, ops.ItemData(origin=Origin.OPINION,
+                                                  question="完善扬尘污染防治长效机制，加强建筑工地监管"), staff)
+    ops.withdraw_item(duplicate, "与上一条重复录入", staff)  # 作废: kept and marked
 
     pdf = UploadedFile("整改进展证明材料.pdf", b"%PDF-1.4\n% demo evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 

@@ -136,6 +136,8 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
         stmt = stmt.where(Item.stage.in_(PHASES[filters.stage]))
     elif filters.stage:
         stmt = stmt.where(Item.stage == Stage(filters.stage))
+    else:  # 作废 items are out of every list and figure unless asked for by their stage
+        stmt = stmt.where(Item.stage != Stage.WITHDRAWN)
     if filters.unit_id:
         stmt = stmt.where(Item.id.in_(unit_item_ids(filters.unit_id)))
     if filters.activity_id:

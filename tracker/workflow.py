@@ -40,6 +40,7 @@ class Action(enum.StrEnum):
     ENTER_TALLY = "enter_tally"  # 录入会议表决器票数
     SET_PUBLISHED = "set_published"
     ISSUE_LETTER = "issue_letter"  # 制发督办函、测评结果通报
+    WITHDRAW = "withdraw"  # 作废 an item entered by mistake
     RECORD_ITEM = "record_item"  # 录入询问问题/审议意见 (before there is an item)
 
     @property
@@ -54,7 +55,7 @@ ACTION_LABELS = {
     Action.VOTE: "测评投票", Action.CLOSE_EVALUATION: "结束测评", Action.REQUEST_EXTENSION: "申请延期",
     Action.DECIDE_EXTENSION: "审批延期", Action.URGE: "催办/督办", Action.SUPERVISE: "挂牌督办",
     Action.UNSUPERVISE: "解除挂牌督办", Action.ENTER_TALLY: "录入表决票数", Action.SET_PUBLISHED: "设置公开",
-    Action.ISSUE_LETTER: "制发公文", Action.RECORD_ITEM: "录入事项",
+    Action.ISSUE_LETTER: "制发公文", Action.RECORD_ITEM: "录入事项", Action.WITHDRAW: "作废",
 }
 
 
@@ -71,7 +72,7 @@ def _t(action: Action, sources, targets, actors) -> Transition:
 
 
 S = Stage
-OPEN_STAGES = [s for s in Stage if s is not Stage.CLOSED]
+OPEN_STAGES = [s for s in Stage if s.is_open]
 UNIT_WORK = [S.ASSIGNED, S.RECTIFYING]
 
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
@@ -96,6 +97,8 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.ENTER_TALLY, [S.EVALUATING], [], [Actor.STAFF]),
     _t(Action.SET_PUBLISHED, list(Stage), [], [Actor.STAFF]),
     _t(Action.ISSUE_LETTER, list(Stage), [], [Actor.STAFF]),
+    # Only before the unit has done anything: afterwards the matter is real and is closed honestly.
+    _t(Action.WITHDRAW, [S.ASKED, S.ANSWERED, S.ASSIGNED], [S.WITHDRAWN], [Actor.STAFF]),
 ]}
 # Actions taken before there is an item to act on: only the role counts.
 ROLE_ACTIONS: dict[Action, frozenset[Actor]] = {Action.RECORD_ITEM: frozenset({Actor.STAFF})}

@@ -43,7 +43,7 @@ def create_inquiry(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("新建监督活动")
     page.get_by_label("活动类型").select_option(label="专题询问")
     page.get_by_label("活动名称").fill(title)
-    page.get_by_label("常委会会议届次").fill("25")
+    page.get_by_label("次（常委会第N次会议").fill("25")
     page.get_by_label("听取审议的报告").fill("区人民政府关于义务教育优质均衡发展情况的报告")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
@@ -59,7 +59,7 @@ def quick_add(page: Page, question: str, *, unit: str = "区教育局", asker: s
     form.get_by_label("询问问题 / 审议意见内容").fill(question)
     if answer:
         name, post, text, commitments = answer
-        details = form.locator("details")
+        details = form.locator("details").filter(has_text="答复与承诺")
         if details.get_attribute("open") is None:
             form.get_by_text("答复与承诺（专题询问现场答复，可选）").click()
         form.get_by_label("应询人", exact=False).first.fill(name)

@@ -46,7 +46,7 @@ def test_inquiry_goes_round_two_and_closes(person, tmp_path):
     staff.shot("01-staff-activity-with-question")
     open_item(page, QUESTION)
     stage_shows(page, "已答复（待交办）")
-    expect(page.locator("article").filter(has_text="答 · 答复与承诺")).to_contain_text("增加学位 1800 个")
+    expect(page.locator("article").filter(has_text="答 · 答复")).to_contain_text("增加学位 1800 个")
 
     # 交办 to 区教育局.
     deadline = assign(page, "区教育局")

@@ -151,6 +151,14 @@ def decide_extension(item_id: int, request_id: int):
     return perform(item_id, Action.DECIDE_EXTENSION, "decide_form", form, op, "已审批延期申请")
 
 
+@bp.route("/items/<int:item_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(item_id: int):
+    form = f.WithdrawForm()
+    return perform(item_id, Action.WITHDRAW, "withdraw_form", form,
+                   lambda item: ops.withdraw_item(item, form.reason.data, current_user), "已作废，本条保留备查")
+
+
 @bp.route("/items/<int:item_id>/publish", methods=["POST"])
 @login_required
 def publish(item_id: int):

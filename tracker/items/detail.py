@@ -38,7 +38,7 @@ from . import forms as f
 ITEM_SECTION_ACTIONS = frozenset({
     Action.RECORD_ANSWER, Action.ASSIGN, Action.ACKNOWLEDGE, Action.POST_PROGRESS, Action.SUBMIT_REPORT,
     Action.REQUEST_EXTENSION, Action.DECIDE_EXTENSION, Action.ACCEPT_REPORT, Action.RETURN_REPORT,
-    Action.OPEN_EVALUATION,
+    Action.OPEN_EVALUATION, Action.WITHDRAW,
 })
 
 
@@ -77,6 +77,7 @@ FORMS: dict[Action, tuple[str, Callable[[Item], object]]] = {
     Action.CLOSE_EVALUATION: ("close_form", lambda item: f.CloseEvaluationForm(formdata=None)),
     Action.VOTE: ("vote_form", lambda item: f.VoteForm(formdata=None)),
     Action.URGE: ("notice_form", lambda item: NoticeForm(formdata=None)),
+    Action.WITHDRAW: ("withdraw_form", lambda item: f.WithdrawForm(formdata=None)),
     Action.SUPERVISE: ("supervise_form", lambda item: SuperviseForm(formdata=None)),
     Action.UNSUPERVISE: ("supervise_form", lambda item: SuperviseForm(formdata=None)),
 }

@@ -45,6 +45,11 @@ class ReportForm(BaseForm):
     files = MultipleFileField("附件", id="report-files")
 
 
+class WithdrawForm(BaseForm):
+    reason = CleanTextAreaField("作废理由", id="withdraw-reason", validators=[
+        DataRequired("作废须写明理由"), Length(max=2000, message="不超过 2000 字")])
+
+
 class ReturnForm(BaseForm):
     reason = CleanTextAreaField("退回理由", validators=[
         DataRequired("退回须写明理由"), Length(max=2000, message="不超过 2000 字")])

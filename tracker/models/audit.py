@@ -49,6 +49,7 @@ class AuditAction(enum.StrEnum):
     ITEM_UNPUBLISH = "item.unpublish"
     ITEM_SUPERVISE = "item.supervise"
     ITEM_UNSUPERVISE = "item.unsupervise"
+    ITEM_WITHDRAW = "item.withdraw"
     EXTENSION_REQUEST = "extension.request"
     EXTENSION_DECIDE = "extension.decide"
     EVALUATION_OPEN = "evaluation.open"

@@ -35,6 +35,7 @@ class Stage(enum.StrEnum):
     ACCEPTED = "accepted"
     EVALUATING = "evaluating"
     CLOSED = "closed"
+    WITHDRAWN = "withdrawn"  # 作废: entered by mistake; kept and marked, never deleted
 
     @property
     def label(self) -> str:
@@ -47,7 +48,7 @@ class Stage(enum.StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self is not Stage.CLOSED
+        return self not in (Stage.CLOSED, Stage.WITHDRAWN)
 
 
 STAGE_LABELS = {
@@ -59,10 +60,12 @@ STAGE_LABELS = {
     Stage.ACCEPTED: "报告已受理（待测评）",
     Stage.EVALUATING: "测评中",
     Stage.CLOSED: "已办结",
+    Stage.WITHDRAWN: "已作废",
 }
 STAGE_PHASES = {
     Stage.ASKED: "问", Stage.ANSWERED: "答", Stage.ASSIGNED: "改", Stage.RECTIFYING: "改",
     Stage.REPORTED: "改", Stage.ACCEPTED: "改", Stage.EVALUATING: "评", Stage.CLOSED: "办结",
+    Stage.WITHDRAWN: "作废",
 }
 # Stages in which the deadline runs against the unit (the light is meaningful).
 DEADLINE_STAGES = frozenset({Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED})
@@ -116,7 +119,7 @@ class Item(db.Model):
     closed_on_time: Mapped[bool | None]
     supervised: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 挂牌督办
     published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    # 作废: entered by mistake. Kept and marked, excluded from lists and rates, never deleted.
+    # 作废 (Stage.WITHDRAWN): when and why. Kept and marked, out of lists and rates, never deleted.
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -169,7 +172,7 @@ class Item(db.Model):
 
     @property
     def withdrawn(self) -> bool:
-        return self.withdrawn_at is not None
+        return self.stage is Stage.WITHDRAWN
 
     def unit_ids(self) -> set[int]:
         """Units that may see the item: the lead unit and the co-units."""

@@ -394,3 +394,18 @@ def import_plan(plan, actor: User, today: date) -> list[Item]:
     record(AuditAction.LEDGER_IMPORT, f"导入台账：{len(items)} 项事项，新建监督活动 {len(plan.new)} 个",
            object_type="ledger", details={"items": len(items), "new_activities": len(plan.new)}, actor=actor)
     return items
+
+
+def withdraw_item(item: Item, reason: str, actor: User) -> Item:
+    """作废: an item entered by mistake (a duplicate, a wrong split) is kept and marked with
+    the reason, leaves every list and figure, and is never deleted."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OperationError("作废须写明理由")
+    if len(reason) > 2000:
+        raise OperationError("理由不超过 2000 字")
+    apply(actor, item, Action.WITHDRAW)
+    item.withdrawn_at, item.withdrawn_reason = utcnow(), reason
+    record(AuditAction.ITEM_WITHDRAW, f"作废：{reason}", object_type="item", object_id=item.id, item_id=item.id,
+           actor=actor)
+    return item
