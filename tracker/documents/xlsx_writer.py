@@ -184,13 +184,20 @@ def _write_worksheet(part, columns: Sequence[Column], rows: Iterable[Sequence], 
     widths = [c.width for c in columns]
     block: list[str] = []
     count = 0
+    empty = f' s="{PLAIN}"/>'
     for count, row in enumerate(rows, 1):
         number = count + header_row
         cells, lines = [], 1
         for i, value in enumerate(row[:len(columns)]):
-            cell, cell_lines = _cell(f"{letters[i]}{number}", value, styles[i], widths[i])
+            # The common cases inline: 20,000 rows × 34 columns is 680,000 cells.
+            if value is None:  # still written, for its borders
+                cells.append(f'<c r="{letters[i]}{number}"{empty}')
+                continue
+            cell, cell_lines = (_text_cell if value.__class__ is str else _cell)(
+                f"{letters[i]}{number}", value, styles[i], widths[i])
             cells.append(cell)
-            lines = max(lines, cell_lines)
+            if cell_lines > lines:
+                lines = cell_lines
         height = min(lines * _LINE_PT + 3, _MAX_ROW_PT)
         block.append(f'<row r="{number}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>')
         if len(block) >= _BLOCK_ROWS:
@@ -229,17 +236,20 @@ def _lines(text: str, width: float) -> int:
 
 
 def _cell(ref: str, value, styles: tuple[int, int], width: float) -> tuple[str, int]:
-    """The cell's XML and the lines it needs; an empty cell is still written, for its borders."""
-    if value is None:
-        return f'<c r="{ref}" s="{PLAIN}"/>', 1
+    """A value that is not text: yes/no, a date, a number, or anything else as its text."""
     if isinstance(value, bool):
-        value = "是" if value else "否"
-    elif isinstance(value, datetime | date):
+        return _text_cell(ref, "是" if value else "否", styles, width)
+    if isinstance(value, datetime | date):
         day = value.date() if isinstance(value, datetime) else value
         return f'<c r="{ref}" s="{DATE}"><v>{(day - _EPOCH).days}</v></c>', 1
-    elif isinstance(value, int | float) and math.isfinite(value):
+    if isinstance(value, int | float) and math.isfinite(value):
         return f'<c r="{ref}" s="{PLAIN}"><v>{value}</v></c>', 1
-    text = clean_text(value if isinstance(value, str) else str(value))
+    return _text_cell(ref, str(value), styles, width)
+
+
+def _text_cell(ref: str, value: str, styles: tuple[int, int], width: float) -> tuple[str, int]:
+    """The cell's XML and the lines it wraps to."""
+    text = clean_text(value)
     quoted = text.startswith(_FORMULA_TRIGGERS) or text in ERROR_CODES
     style = styles[1] if quoted else styles[0]
     lines = _lines(text, width) if style in (WRAP, WRAP_QUOTED) else 1
