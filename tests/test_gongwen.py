@@ -134,7 +134,7 @@ def test_letter_format_masthead_follows_9704_section_10_1():
     assert (upper.get(qn("w:val")), upper.get(qn("w:color"))) == ("thickThinSmallGap", "FF0000")
     lower_para = section.first_page_footer.paragraphs[0]
     lower = lower_para._p.pPr.find(qn("w:pBdr")).find(qn("w:top"))
-    assert lower.get(qn("w:val")) == "thinThickSmallGap"
+    assert lower.get(qn("w:val")) == "thickThinSmallGap"  # on a top border: thin above thick
     assert not list(section.first_page_footer._element.iter(qn("w:instrText")))
     for paragraph in (issuer, lower_para):  # the double lines are 170 mm, centred on the page
         fmt = paragraph.paragraph_format
@@ -488,3 +488,35 @@ def test_signature_and_date_always_share_a_page_with_body_text(kind, tmp_path):
         # The 版记 is the last thing on the page: only the page number may follow it.
         tail = [line for line in last if not re.fullmatch(r"—\d+—", line)]
         assert tail[-1].endswith("印发" if kind == "document" else "城乡建设局。"), (name, tail[-3:])
+
+
+def red_runs_at(pdf, page: int, x_mm: float, dpi: int = 150) -> list[tuple[float, int]]:
+    """Red stretches down one pixel column of a rendered page: (top in mm, height in pixels)."""
+    out = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
+                         check=True, capture_output=True, timeout=60).stdout  # binary PPM (P6)
+    fields, rest = out.split(maxsplit=4)[:4], out.split(maxsplit=4)[4]
+    width, height = int(fields[1]), int(fields[2])
+    x = round(x_mm / 25.4 * dpi)
+    runs, start = [], None
+    for y in range(height):
+        r, g, b = rest[(y * width + x) * 3:(y * width + x) * 3 + 3]
+        red = r > 180 and g < 100 and b < 100
+        if red and start is None:
+            start = y
+        elif not red and start is not None:
+            runs.append((start / dpi * 25.4, y - start))
+            start = None
+    return runs
+
+
+@pytest.mark.slow
+def test_libreoffice_draws_the_letter_lines_thick_over_thin_and_thin_over_thick(tmp_path):
+    """§10.1: the upper double line is 上粗下细, the lower one 上细下粗, 170 mm long (20–190 mm)."""
+    pdf = soffice_many({"letter": render_letter(make_letter())}, tmp_path)["letter"]
+    require_program("pdftoppm", install="apt-get install poppler-utils")
+    for x_mm in (22, 188):  # inside the lines' ends, outside the 发文机关标志
+        (upper_top, upper_bottom, lower_top, lower_bottom) = red_runs_at(pdf, 1, x_mm)
+        assert upper_top[1] > upper_bottom[1] and lower_top[1] < lower_bottom[1]
+        assert 40 < upper_top[0] < 50  # 4 mm under a 标志 whose top is 30 mm from the edge
+        assert 270 < lower_top[0] < 280  # about 20 mm above the bottom edge
+    assert red_runs_at(pdf, 1, 18) == []  # the lines stop at 20 mm

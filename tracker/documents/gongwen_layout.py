@@ -195,7 +195,8 @@ def _letter_masthead(doc, issuer: str, doc_number: str | None) -> None:
     foot = section.first_page_footer.paragraphs[0]
     foot.paragraph_format.line_spacing = Pt(2)
     _letter_rule_indents(foot)
-    border(foot, "top", color="FF0000", size_eighths=24, space_pt=0, style="thinThickSmallGap")
+    # A top border's "thickThin" draws thin above thick (the rendering test checks it): 上细下粗.
+    border(foot, "top", color="FF0000", size_eighths=24, space_pt=0, style="thickThinSmallGap")
 
     if doc_number:
         text_para(doc, doc_number, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT)
