@@ -151,7 +151,7 @@ def main() -> None:
 
     from openpyxl import load_workbook
     wb = load_workbook(target, read_only=True)
-    count = sum(1 for _ in wb.worksheets[0].iter_rows(min_row=2, values_only=True))
+    count = sum(1 for _ in wb.worksheets[0].iter_rows(min_row=3, values_only=True))  # title row, header
     wb.close()
     assert count == args.rows, count
     print(f"export of {count} rows: {elapsed:.2f} s wall, {cpu:.2f} s CPU, {size / 1024 / 1024:.1f} MB xlsx; "

@@ -40,6 +40,7 @@ class World:
     notification: int = 0  # unit_edu's inbox line about the 交办 of ``item``
     evaluation: int = 0  # the closed evaluation of a third, 办结 item
     report: int = 0  # 区教育局's document report (pending) on another activity
+    letter: int = 0  # the 测评结果通报 of that evaluation, in the 发文登记
 
     @property
     def args(self) -> dict[str, int]:
@@ -49,7 +50,21 @@ class World:
             "user_id": self.users["unit_edu"], "unit_id": self.units["区教育局"],
             "notification_id": self.notification, "day": "2027-10-01", "evaluation_id": self.evaluation,
             "report_id": self.report,
+            "letter_id": self.letter,
         }
+
+
+def _issue_result_notice(evaluation_id: int, item: Item) -> int:
+    from tracker.ledger.letters import result_notice, subject_result
+    from tracker.models import LetterKind, local_today
+    from tracker.services.register import issue_letter
+    evaluation = db.session.get(Evaluation, evaluation_id)
+    item = db.session.scalar(sa.select(Item).where(Item.id == item.id).options(
+        sa.orm.joinedload(Item.activity), sa.orm.joinedload(Item.lead_unit), sa.orm.selectinload(Item.co_units)))
+    today = local_today()
+    return issue_letter(LetterKind.RESULT_NOTICE, subject_result(evaluation),
+                        lambda number: result_notice(evaluation, item, today, number), user("staff"), today,
+                        item=item).id
 
 
 def build_world(app) -> World:
@@ -80,6 +95,7 @@ def build_world(app) -> World:
         reported = make_item(activity=other, stage="rectifying")
         world.report = report_ops.submit_report(other, "现将研究处理情况报告如下。", [report_ops.ReportLine(reported)],
                                                 [], user("unit_edu")).id
+        world.letter = _issue_result_notice(world.evaluation, closed)
         world.notification = db.session.scalar(sa.select(Notification.id).where(
             Notification.user_id == users["unit_edu"].id).order_by(Notification.id).limit(1))
         db.session.commit()

@@ -178,6 +178,7 @@ FORMS: dict[str, FormSpec] = {
 }
 # POST routes with nothing to type: a button and its CSRF token (covered by the authz matrix).
 NO_INPUT = {"auth.logout", "items.acknowledge", "items.accept_report", "admin.unlock",
+            "ledger.assignment_letter", "ledger.supervision_letter", "ledger.result_notice",
             "followup.delete_calendar_day", "followup.open_notification", "followup.read_all"}
 
 

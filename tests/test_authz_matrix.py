@@ -87,6 +87,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "ledger.assignment_letter": STAFF,
     "ledger.supervision_letter": STAFF,
     "ledger.result_notice": STAFF,
+    "ledger.letter_register": STAFF,
+    "ledger.letter_download": STAFF,
 }
 
 # URL arguments that point into one item: another unit gets 404, or a refusal by role (403)

@@ -2,14 +2,18 @@
 
 import datetime as dt
 import io
+import json
 import re
 import subprocess
+import zipfile
 
 import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from tests.tools import require_program
 from tracker.documents.gongwen import (
@@ -21,12 +25,16 @@ from tracker.documents.gongwen import (
     Table,
     chinese_numeral,
     format_date,
+    letter_from_dict,
+    letter_to_dict,
     render_letter,
+    title_lines,
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ISSUER = "XX区人大常委会办公室"
 TITLE = "关于交办义务教育优质均衡发展审议意见的函"
+TITLE_SHOWN = "关于交办义务教育优质均衡发展\n审议意见的函"  # broken where the sense breaks
 
 
 def make_letter(blocks=None, **overrides) -> Letter:
@@ -80,10 +88,12 @@ def test_page_is_a4_with_the_9704_text_block():
 def test_every_chinese_run_names_its_east_asian_font():
     doc = open_docx(make_letter())
     allowed = {"仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"}
-    footers = [doc.sections[0].footer, doc.sections[0].even_page_footer]
-    runs = [*doc.element.body.iter(qn("w:r"))] + [r for f in footers for r in f._element.iter(qn("w:r"))]
-    chinese = [r for r in runs if CJK.search("".join(t.text or "" for t in r.iter(qn("w:t"))))]
-    assert len(chinese) >= 12
+    section = doc.sections[0]
+    parts = [section.footer, section.even_page_footer, section.first_page_header]
+    runs = [*doc.element.body.iter(qn("w:r"))] + [r for f in parts for r in f._element.iter(qn("w:r"))]
+    # A run's own text only: the 版记 box's run holds the box's paragraphs, which are checked themselves.
+    chinese = [r for r in runs if CJK.search("".join(t.text or "" for t in r.findall(qn("w:t"))))]
+    assert len(chinese) >= 14
     for r in chinese:
         fonts = r.find(qn("w:rPr")).find(qn("w:rFonts"))
         assert fonts.get(qn("w:eastAsia")) in allowed
@@ -91,12 +101,13 @@ def test_every_chinese_run_names_its_east_asian_font():
         assert fonts.get(qn("w:eastAsiaTheme")) is None  # a theme font would override eastAsia
 
     expected = {
-        ISSUER: "方正小标宋简体", TITLE: "方正小标宋简体", "区教育局：": "仿宋_GB2312",
+        TITLE_SHOWN: "方正小标宋简体", "区教育局：": "仿宋_GB2312",
         "一、交办事项": "黑体", "（一）加快学校建设": "楷体_GB2312", "2026年11月22日": "仿宋_GB2312",
     }
     for text, font in expected.items():
         paragraph = next(p for p in doc.paragraphs if p.text == text)
-        assert [east_asian_font(r) for r in paragraph.runs] == [font], text
+        assert {east_asian_font(r) for r in paragraph.runs if r.text.strip()} == {font}, text
+    assert [east_asian_font(r) for r in section.first_page_header.paragraphs[0].runs] == ["方正小标宋简体"]
 
 
 def test_defaults_are_chinese_fangsong_not_the_japanese_theme_font():
@@ -112,33 +123,113 @@ def test_defaults_are_chinese_fangsong_not_the_japanese_theme_font():
     assert doc.settings.element.find(qn("w:themeFontLang")).get(qn("w:eastAsia")) == "zh-CN"
 
 
-def test_masthead_title_and_body_sizes():
+def test_letter_format_masthead_follows_9704_section_10_1():
     doc = open_docx(make_letter())
-    issuer = doc.paragraphs[0]
-    assert issuer.text == ISSUER
-    assert issuer.runs[0].font.color.rgb == (0xFF, 0x00, 0x00)
-    number = paragraph_with(doc, "X人常办函〔2026〕12号")
-    assert number.alignment == WD_ALIGN_PARAGRAPH.CENTER
-    assert number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:color")) == "FF0000"
+    section = doc.sections[0]
+    assert section.different_first_page_header_footer  # page 1: no page number
+    assert abs(section.header_distance - Mm(30)) < Mm(0.5)  # 发文机关标志 30 mm from the top edge
+    issuer = section.first_page_header.paragraphs[0]
+    assert issuer.text == ISSUER and issuer.runs[0].font.color.rgb == (0xFF, 0x00, 0x00)
+    upper = issuer._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert (upper.get(qn("w:val")), upper.get(qn("w:color"))) == ("thickThinSmallGap", "FF0000")
+    lower_para = section.first_page_footer.paragraphs[0]
+    lower = lower_para._p.pPr.find(qn("w:pBdr")).find(qn("w:top"))
+    assert lower.get(qn("w:val")) == "thickThinSmallGap"  # on a top border: thin above thick
+    assert not list(section.first_page_footer._element.iter(qn("w:instrText")))
+    for paragraph in (issuer, lower_para):  # the double lines are 170 mm, centred on the page
+        fmt = paragraph.paragraph_format
+        assert abs((Mm(156) - fmt.left_indent - fmt.right_indent) - Mm(170)) < Mm(0.5)
+        assert abs((Mm(28) + fmt.left_indent) - Mm(20)) < Mm(0.5)
 
-    title = paragraph_with(doc, TITLE)
+    number = paragraph_with(doc, "X人常办函〔2026〕12号")
+    assert number.alignment == WD_ALIGN_PARAGRAPH.RIGHT  # 顶格居版心右边缘, under the upper line
+    assert doc.paragraphs[0].text == number.text
+    title = paragraph_with(doc, TITLE_SHOWN)
     assert title.alignment == WD_ALIGN_PARAGRAPH.CENTER
     assert title.runs[0].font.size == Pt(22)
-    texts = [p.text for p in doc.paragraphs]
-    assert texts.index(TITLE) > texts.index(number.text)
-
     body = paragraph_with(doc, "根据区人大常委会年度监督工作计划，现将审议意见交办你单位。")
     assert body.runs[0].font.size == Pt(16)
     assert body._p.pPr.ind.get(qn("w:firstLineChars")) == "200"
     assert abs(body.paragraph_format.first_line_indent.pt - 2 * 442.2 / CHARS_PER_LINE) < 0.2
 
 
-def test_without_doc_number_the_red_rule_goes_under_the_issuer():
-    doc = open_docx(make_letter(doc_number=None))
-    issuer = doc.paragraphs[0]
-    assert issuer.text == ISSUER
-    assert issuer._p.pPr.find(qn("w:pBdr")) is not None
+def test_document_format_masthead_follows_9704_section_7_2():
+    doc = open_docx(make_letter(kind="document", title="关于测评结果的通报"))
+    assert not doc.sections[0].different_first_page_header_footer  # every page numbered
+    mark = doc.paragraphs[0]
+    assert mark.text == ISSUER + "文件"
+    assert mark.runs[0].font.color.rgb == (0xFF, 0x00, 0x00)
+    assert abs(mark.paragraph_format.space_before - Mm(35)) < Mm(0.5)
+    number = paragraph_with(doc, "X人常办函〔2026〕12号")
+    assert number.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:color")) == "FF0000"
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[1:3] == ["", ""]  # 发文字号 two lines under the 标志
+    assert texts.index("关于测评结果的通报") == texts.index(number.text) + 3  # title two lines under the rule
+
+
+def test_without_doc_number_the_red_rule_goes_under_the_mark():
+    doc = open_docx(make_letter(doc_number=None, kind="document"))
+    assert doc.paragraphs[0].text == ISSUER + "文件"
+    assert doc.paragraphs[0]._p.pPr.find(qn("w:pBdr")) is not None
     assert not any("〔" in p.text for p in doc.paragraphs)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("关于交办常委会第25次会议专题询问问题的函", ["关于交办常委会第25次会议", "专题询问问题的函"]),
+    ("关于督促办理常委会第25次会议第3项询问问题的函", ["关于督促办理常委会第25次会议", "第3项询问问题的函"]),
+    ("关于常委会第25次会议第3项询问问题整改情况满意度测评结果的通报",
+     ["关于常委会第25次会议第3项询问问题", "整改情况满意度测评结果的通报"]),
+    ("关于测评结果的通报", ["关于测评结果的通报"]),
+])
+def test_titles_break_where_the_sense_breaks(title, expected):
+    assert title_lines(title) == expected
+
+
+def test_a_title_never_leaves_a_short_last_line():
+    for n in range(18, 60):
+        title = "关于" + "甲" * (n - 5) + "的函"
+        lines = title_lines(title)
+        assert "".join(lines) == title
+        assert len(lines[-1]) >= 3, lines
+        assert all(len(line) <= 19 for line in lines), lines
+
+
+def test_title_lines_are_line_breaks_in_one_centred_paragraph():
+    doc = open_docx(make_letter(title="关于交办常委会第25次会议专题询问问题的函"))
+    title = paragraph_with(doc, "关于交办常委会第25次会议\n专题询问问题的函")
+    assert len(title._p.findall(".//" + qn("w:br"))) == 1
+
+
+def test_control_characters_do_not_break_a_letter():
+    bad = "整改\x00完成\x0b情况\ufffe报告\uffff\x1f"
+    doc = open_docx(make_letter(blocks=[Para(bad), Table(["序号", "事项"], [["1", bad]])],
+                                recipient="区教育局\x07：", cc="区财政局\x01"))
+    assert "整改完成情况报告" in [p.text for p in doc.paragraphs]
+    assert doc.tables[0].rows[1].cells[1].text == "整改完成情况报告"
+    assert paragraph_with(doc, "区教育局：")
+
+
+def test_font_table_declares_the_fallbacks_and_properties_name_the_office():
+    data = render_letter(make_letter())
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        fonts = etree.fromstring(package.read("word/fontTable.xml"))
+    w = fonts.nsmap["w"]
+    alt = {f.get(f"{{{w}}}name"): f.find(f"{{{w}}}altName").get(f"{{{w}}}val")
+           for f in fonts.findall(f"{{{w}}}font") if f.find(f"{{{w}}}altName") is not None}
+    assert alt["仿宋_GB2312"] == "仿宋" and alt["楷体_GB2312"] == "楷体" and alt["方正小标宋简体"] == "宋体"
+    assert {"仿宋", "楷体", "宋体", "黑体"} <= {f.get(f"{{{w}}}name") for f in fonts.findall(f"{{{w}}}font")}
+    props = Document(io.BytesIO(data)).core_properties
+    assert props.author == ISSUER and props.title == TITLE
+    assert props.created.date() == dt.date(2026, 11, 22)
+
+
+def test_letter_round_trips_through_the_register_json():
+    letter = make_letter(note="联系人：李秀兰", kind="document")
+    again = letter_from_dict(json.loads(json.dumps(letter_to_dict(letter))))
+    assert again == letter
+    # The note, then the spacer the 版记 box stands on.
+    assert Document(io.BytesIO(render_letter(again))).paragraphs[-2].text == "（联系人：李秀兰）"
 
 
 def test_headings_are_numbered_and_level_two_restarts():
@@ -186,13 +277,61 @@ def test_date_uses_arabic_numerals_without_leading_zeros():
     assert paragraph_with(long_sig, "2026年11月22日")._p.pPr.ind.get(qn("w:rightChars")) == "650"  # 2 + (16 - 7) / 2
 
 
-def test_cc_line_has_rules_above_and_below():
-    doc = open_docx(make_letter())
-    cc = paragraph_with(doc, "抄送：区人民政府办公室。")
-    borders = cc._p.pPr.find(qn("w:pBdr"))
-    assert borders.find(qn("w:top")) is not None and borders.find(qn("w:bottom")) is not None
+def imprint(doc) -> list:
+    """The paragraphs of the 版记 box (a text box at the foot of the last page)."""
+    return [Paragraph(p, None) for box in doc.element.body.iter(qn("w:txbxContent")) for p in box.iter(qn("w:p"))]
+
+
+def test_document_imprint_has_cc_and_printer_between_full_width_rules():
+    doc = open_docx(make_letter(kind="document"))
+    cc, printed = imprint(doc)
+    assert cc.text == "抄送：区人民政府办公室。"
+    assert printed.text == f"{ISSUER}\t2026年11月22日印发"
     assert cc.runs[0].font.size == Pt(14)
-    assert not any(p.text.startswith("抄送") for p in open_docx(make_letter(cc=None)).paragraphs)
+    # Wrapped 抄送 lines align after "抄送：": left 4 characters, the first line hanging 3, right 1 (14 pt each).
+    ind = cc._p.pPr.find(qn("w:ind"))
+    assert (int(ind.get(qn("w:left"))), int(ind.get(qn("w:hanging"))), int(ind.get(qn("w:right")))) == (1120, 840, 280)
+    assert cc._p.pPr.find(qn("w:pBdr")).find(qn("w:top")).get(qn("w:sz")) == "8"  # first rule thick
+    assert printed._p.pPr.find(qn("w:pBdr")).find(qn("w:top")).get(qn("w:sz")) == "6"  # middle rule thin
+    assert printed._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:sz")) == "8"  # last rule thick
+    box = next(doc.element.body.iter(qn("wp:anchor")))
+    assert box.find(qn("wp:positionV")).find(qn("wp:align")).text == "bottom"  # at the foot of the page
+    assert int(box.find(qn("wp:extent")).get("cx")) == round(Mm(156) / 12700 * 12700)  # as wide as the text
+    # The box floats over a spacer as tall as itself, kept with the closing block, so it never covers text.
+    assert box.find(qn("wp:wrapNone")) is not None
+    spacer = next(p for p in doc.element.body.iter(qn("w:p")) if box in p.iter(qn("wp:anchor")))
+    height = int(box.find(qn("wp:extent")).get("cy")) / 12700
+    assert abs(Paragraph(spacer, None).paragraph_format.line_spacing.pt - height) < 0.1
+    date = paragraph_with(doc, "2026年11月22日")
+    assert date.paragraph_format.keep_with_next and date._p.getnext() is spacer
+
+
+def test_letter_imprint_is_cc_only_without_rules():
+    doc = open_docx(make_letter())
+    (cc,) = imprint(doc)
+    assert cc.text == "抄送：区人民政府办公室。"
+    assert cc._p.pPr.find(qn("w:pBdr")) is None  # §10.1: no 印发 line, no rules
+    assert imprint(open_docx(make_letter(cc=None))) == []
+    assert [p.text for p in imprint(open_docx(make_letter(cc=None, kind="document")))] == [
+        f"{ISSUER}\t2026年11月22日印发"]
+
+
+def test_note_stands_in_brackets_under_the_date():
+    doc = open_docx(make_letter(note="联系人：李秀兰，联系电话：12345678"))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts.index("（联系人：李秀兰，联系电话：12345678）") == texts.index("2026年11月22日") + 1
+    note = doc.paragraphs[texts.index("（联系人：李秀兰，联系电话：12345678）")]
+    assert note._p.pPr.ind.get(qn("w:firstLineChars")) == "200"
+
+
+def test_closing_block_keeps_with_the_last_body_line():
+    doc = open_docx(make_letter(blocks=[Para("第一段。"), Para("最后一段。")]))
+    texts = [p.text for p in doc.paragraphs]
+    chain = doc.paragraphs[texts.index("最后一段。"):texts.index("2026年11月22日")]
+    assert len(chain) == 3 and all(p.paragraph_format.keep_with_next for p in chain)
+    assert not paragraph_with(doc, "第一段。").paragraph_format.keep_with_next
+    table_last = open_docx(make_letter(blocks=[Table(["序号"], [["1"], ["2"]])])).tables[0].rows[-1]
+    assert table_last.cells[0].paragraphs[0].paragraph_format.keep_with_next
 
 
 def test_table_has_bold_repeating_header_and_borders():
@@ -292,5 +431,92 @@ def test_libreoffice_repeats_the_table_header_on_every_page(tmp_path):
     for page in range(1, pages + 1):
         lines = pdf_text(pdf, page)
         assert "序号" in lines, page
-        assert f"—{page}—" in lines
+        # §10.1: a 信函 has no page number on page 1.
+        assert (f"—{page}—" in lines) == (page > 1), page
     assert "2026年12月31日" in pdf_text(pdf, 1)  # the date column is wide enough not to wrap
+
+
+def soffice_many(documents: dict[str, bytes], tmp_path) -> dict[str, object]:
+    """Convert several .docx in one LibreOffice start; returns each PDF's path by name."""
+    soffice = require_program("soffice", "libreoffice", install="apt-get install libreoffice-writer-nogui")
+    require_program("pdftotext", install="apt-get install poppler-utils")
+    for name, data in documents.items():
+        (tmp_path / f"{name}.docx").write_bytes(data)
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), *(str(tmp_path / f"{name}.docx") for name in documents)],
+        check=True, timeout=600, capture_output=True,
+    )
+    return {name: tmp_path / f"{name}.pdf" for name in documents}
+
+
+def closing_only_pages(pdf, when: str = "2026年11月22日", signature: str = ISSUER) -> list[int]:
+    """Pages with nothing of the body: only 署名, 成文日期, 附注, 版记 and the page number."""
+    pages = []
+    for page in range(1, pdf_pages(pdf) + 1):
+        lines = pdf_text(pdf, page)
+        imprint_at = next((i for i, line in enumerate(lines) if line.startswith("抄送：") or "印发" in line),
+                          len(lines))
+        rest = [line for line in lines[:imprint_at] if line not in (signature, when)
+                and not line.startswith("（联系人") and not re.fullmatch(r"—\d+—", line)]
+        if not rest:
+            pages.append(page)
+    return pages
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["letter", "document"])
+def test_signature_and_date_always_share_a_page_with_body_text(kind, tmp_path):
+    """Wherever the body ends on a page, the closing block never opens a page of its own and
+    the 版记 stays at the foot of the last page (a round-2 通报 used to end on a page with
+    only signature, date and 抄送)."""
+    cc = "区人民政府办公室、区财政局、区人力资源和社会保障局、区发展和改革局、区住房和城乡建设局"
+    letters = {}
+    for n in range(8, 34):  # moves the end of the body through every line of page 1 and 2
+        blocks = [Para(f"第{i:02d}段正文。") for i in range(1, n + 1)]
+        letters[f"{kind}{n}"] = render_letter(make_letter(blocks=blocks, kind=kind, cc=cc,
+                                                          note="联系人：李秀兰，联系电话：12345678"))
+    pdfs = soffice_many(letters, tmp_path)
+    for name, pdf in pdfs.items():
+        pages = pdf_pages(pdf)
+        assert closing_only_pages(pdf) == [], name
+        first, last = pdf_text(pdf, 1), pdf_text(pdf, pages)
+        assert "X人常办函〔2026〕12号" in first, name
+        assert any(line.startswith("抄送：区人民政府办公室") for line in last), name
+        assert ("2026年11月22日印发" in last) == (kind == "document"), name
+        assert "（联系人：李秀兰，联系电话：12345678）" in last, name
+        # The 版记 is the last thing on the page: only the page number may follow it.
+        tail = [line for line in last if not re.fullmatch(r"—\d+—", line)]
+        assert tail[-1].endswith("印发" if kind == "document" else "城乡建设局。"), (name, tail[-3:])
+
+
+def red_runs_at(pdf, page: int, x_mm: float, dpi: int = 150) -> list[tuple[float, int]]:
+    """Red stretches down one pixel column of a rendered page: (top in mm, height in pixels)."""
+    out = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
+                         check=True, capture_output=True, timeout=60).stdout  # binary PPM (P6)
+    fields, rest = out.split(maxsplit=4)[:4], out.split(maxsplit=4)[4]
+    width, height = int(fields[1]), int(fields[2])
+    x = round(x_mm / 25.4 * dpi)
+    runs, start = [], None
+    for y in range(height):
+        r, g, b = rest[(y * width + x) * 3:(y * width + x) * 3 + 3]
+        red = r > 180 and g < 100 and b < 100
+        if red and start is None:
+            start = y
+        elif not red and start is not None:
+            runs.append((start / dpi * 25.4, y - start))
+            start = None
+    return runs
+
+
+@pytest.mark.slow
+def test_libreoffice_draws_the_letter_lines_thick_over_thin_and_thin_over_thick(tmp_path):
+    """§10.1: the upper double line is 上粗下细, the lower one 上细下粗, 170 mm long (20–190 mm)."""
+    pdf = soffice_many({"letter": render_letter(make_letter())}, tmp_path)["letter"]
+    require_program("pdftoppm", install="apt-get install poppler-utils")
+    for x_mm in (22, 188):  # inside the lines' ends, outside the 发文机关标志
+        (upper_top, upper_bottom, lower_top, lower_bottom) = red_runs_at(pdf, 1, x_mm)
+        assert upper_top[1] > upper_bottom[1] and lower_top[1] < lower_bottom[1]
+        assert 40 < upper_top[0] < 50  # 4 mm under a 标志 whose top is 30 mm from the edge
+        assert 270 < lower_top[0] < 280  # about 20 mm above the bottom edge
+    assert red_runs_at(pdf, 1, 18) == []  # the lines stop at 20 mm

@@ -45,17 +45,19 @@ def _sheet(response):
 
 
 def _rows(ws) -> dict[str, dict]:
+    """Rows by 序号; row 1 is the title row, row 2 the header."""
     values = list(ws.iter_rows(values_only=True))
-    header = list(values[0])
-    return {row[0]: dict(zip(header, row, strict=True)) for row in values[1:]}
+    header = list(values[1])
+    return {row[0]: dict(zip(header, row, strict=True)) for row in values[2:]}
 
 
 def test_staff_export_matches_the_database(app, demo):
     ids = _seed(app)
     ws = _sheet(login_as(app, "staff").get("/ledger/export"))
-    assert [c.value for c in ws[1]] == HEADERS
-    assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:{ws.cell(1, len(HEADERS)).column_letter}{len(ids) + 1}"
+    assert [c.value for c in ws[2]] == HEADERS
+    assert ws.freeze_panes == "B3"
+    assert ws.auto_filter.ref == f"A2:{ws.cell(2, len(HEADERS)).column_letter}{len(ids) + 2}"
+    assert ws["A1"].value.startswith("XX区人大常委会督办事项台账（全部事项）　导出时间：")
     rows = _rows(ws)
     with app.app_context():
         items = db.session.scalars(sa.select(Item).options(
@@ -77,7 +79,8 @@ def test_staff_export_matches_the_database(app, demo):
             assert row["轮次"] == item.round
             expected = item.deadline and datetime.combine(item.deadline, datetime.min.time())
             assert row["当前期限"] == expected
-    assert ws["O1"].value == "当前期限" and ws["O3"].is_date  # dates are real dates, not text
+    deadline_column = ws.cell(2, HEADERS.index("当前期限") + 1).column_letter
+    assert ws[f"{deadline_column}4"].is_date  # dates are real dates, not text
 
     closed = rows[f"{_item(app, ids['closed']).code}"]
     assert closed["测评结果"] == "满意"
@@ -167,8 +170,8 @@ def test_export_query_count_does_not_grow_with_rows(app, demo):
     few = statements(3)
     many = statements(60)
     assert many == few
-    app.config["LEDGER_EXPORT_BATCH"] = 10  # 63 rows in 7 batches of 4 queries each
-    assert statements(0) == few + 6 * 4
+    app.config["LEDGER_EXPORT_BATCH"] = 10  # 63 rows in 7 batches of 5 queries each
+    assert statements(0) == few + 6 * 5
 
 
 def test_formula_like_text_is_not_a_formula(app, demo):
@@ -178,13 +181,13 @@ def test_formula_like_text_is_not_a_formula(app, demo):
                      user("staff"))
         db.session.commit()
     ws = _sheet(login_as(app, "staff").get("/ledger/export"))
-    cell = ws["H2"]
+    cell = ws["H3"]
     assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s"
 
 
 def test_empty_export_still_has_the_header(app, demo):
     ws = _sheet(login_as(app, "staff").get("/ledger/export"))
-    assert [c.value for c in ws[1]] == HEADERS and ws.max_row == 1
+    assert [c.value for c in ws[2]] == HEADERS and ws.max_row == 2
 
 
 def _write(rows, columns=None) -> bytes:
@@ -209,7 +212,7 @@ def test_sheet_writer_keeps_text_dates_and_numbers():
     assert ws["A3"].value == "+1 开头" and ws["A3"].quotePrefix and ws["A3"].data_type == "s"
     assert ws["B3"].value == datetime(2026, 1, 2) and ws["C3"].value == 2.5
     assert ws["A4"].value is None
-    assert ws["A1"].font.b and ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:D4"
+    assert ws["A1"].font.b and ws.freeze_panes == "B2" and ws.auto_filter.ref == "A1:D4"
     assert ws.column_dimensions["A"].width == 20
 
 
@@ -225,6 +228,112 @@ def test_libreoffice_opens_the_export(app, demo, tmp_path):
                     str(tmp_path / "ledger.xlsx")], check=True, timeout=180, capture_output=True)
     with open(tmp_path / "ledger.csv", encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == HEADERS and len(rows) == 6
-    assert any(row[7] == "城区学校大班额问题何时解决？" for row in rows[1:])
-    assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[4]) for row in rows[1:])  # a date cell, shown as a date
+    assert rows[0][0].startswith("XX区人大常委会督办事项台账") and rows[1] == HEADERS and len(rows) == 7
+    assert any(row[7] == "城区学校大班额问题何时解决？" for row in rows[2:])
+    assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[4]) for row in rows[2:])  # a date cell, shown as a date
+
+
+def test_columns_a_supervision_ledger_needs(app, demo):
+    """序号, 责任单位 and 责任人, 交办日期, 签收日期, 整改措施 apart from 承诺, 完成情况, 备注."""
+    from tracker.models import EntryKind
+    from tracker.services import items as ops
+    ids = _seed(app)
+    with app.app_context():
+        item = db.session.get(Item, ids["edu_rect"])
+        ops.post_progress(item, EntryKind.RESPONSE, "一、新建两所学校；二、调配教师。", [], user("unit_edu"))
+        db.session.commit()
+    rows = _rows(_sheet(login_as(app, "staff").get("/ledger/export")))
+    with app.app_context():
+        item = db.session.get(Item, ids["edu_rect"])
+        row = rows[item.code]
+        assert row["序号"] == item.code
+        assert row["牵头单位"] == "区教育局" and row["协办单位"] == "区卫生健康局"
+        assert row["责任人"] == user("unit_edu").display_name  # who signed for it (签收)
+        assert row["签收日期"] is not None and row["交办日期"] <= row["签收日期"]
+        assert row["承诺事项"] == "年底前消除56人以上大班额"
+        assert row["整改措施"] == "一、新建两所学校；二、调配教师。"
+        assert row["完成情况"] == "整改中"
+        assert row["备注"] is None
+    closed = rows[_item(app, ids["closed"]).code]
+    assert closed["完成情况"] == "已办结：已完成整改。" and closed["备注"] == "测评：满意"
+    # The seed moved the deadline by hand, which reads as an extension.
+    assert rows[_item(app, ids["overdue"]).code]["备注"].startswith("逾期3天；已延期（原期限")
+    assert rows[_item(app, ids["asked"]).code]["责任人"] is None
+
+
+def test_print_layout_has_twelve_columns_on_a4(app, demo):
+    from tracker.ledger.export import PRINT_HEADERS
+    ids = _seed(app)
+    response = login_as(app, "staff").get("/ledger/export?layout=print&overdue=1")
+    ws = _sheet(response)
+    assert [c.value for c in ws[2]] == PRINT_HEADERS and len(PRINT_HEADERS) == 12
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$2:$2"
+    assert "（逾期）" in ws["A1"].value
+    rows = _rows(ws)
+    overdue = rows[_item(app, ids["overdue"]).code]
+    assert overdue["责任单位"] == "区教育局" and overdue["备注"].startswith("逾期3天")
+    assert overdue["办理期限"].date() == local_today() - timedelta(days=3)
+    name = unquote(response.headers["Content-Disposition"])
+    assert f"事项台账-逾期-打印版-{local_today():%Y%m%d}.xlsx" in name
+
+
+def test_full_export_prints_on_a3_and_the_file_name_says_the_filter(app, demo):
+    _seed(app)
+    staff = login_as(app, "staff")
+    with app.app_context():
+        health = db.session.scalar(sa.text("SELECT id FROM unit WHERE name = '区卫生健康局'"))
+    response = staff.get(f"/ledger/export?unit={health}&stage=rectifying")
+    ws = _sheet(response)
+    assert ws.page_setup.paperSize == 8 and ws.page_setup.fitToWidth == 1
+    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+    assert "（区卫生健康局，整改中）" in ws["A1"].value
+    name = unquote(response.headers["Content-Disposition"])
+    assert f"事项台账-区卫生健康局-整改中-{local_today():%Y%m%d}.xlsx" in name
+    assert "事项台账-全部-" in unquote(staff.get("/ledger/export").headers["Content-Disposition"])
+    page = staff.get("/items").get_data(as_text=True)
+    assert 'href="/ledger/export?layout=print"' in page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", ["full", "print"])
+def test_a_printed_ledger_repeats_the_header_and_numbers_its_pages(app, demo, tmp_path, layout):
+    """100 items printed by LibreOffice: one page wide, the header on every page, "第 N 页" in the footer."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from tracker.services import items as ops
+    with app.app_context():
+        activity = make_activity()
+        for i in range(100):
+            data = ops.ItemData(origin=Origin.OPINION, question=f"第{i}条：" + "加快学校建设，" * 6)
+            item = ops.add_item(activity, data, user("staff"))
+            item.commitments = "年底前完成。" * 3
+            item.answer = "已制定方案。" * 4
+        db.session.commit()
+    query = "?layout=print" if layout == "print" else ""
+    (tmp_path / "ledger.xlsx").write_bytes(login_as(app, "staff").get(f"/ledger/export{query}").data)
+    soffice = require_program("soffice", "libreoffice", install="apt-get install libreoffice-calc-nogui")
+    require_program("pdftotext", install="apt-get install poppler-utils")
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "ledger.xlsx")],
+                   check=True, timeout=300, capture_output=True)
+    pdf = tmp_path / "ledger.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    width, height = (float(v) for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+    assert width > height  # landscape
+    assert abs(width - (1190.55 if layout == "full" else 841.89)) < 2  # A3 or A4
+    seen = set()
+    for page in range(1, pages + 1):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
+                              check=True, capture_output=True, text=True).stdout
+        assert "序号" in text and "备注" in text, page  # the header, last column included: one page wide
+        assert f"第{page}页共{pages}页" in "".join(text.split()), page
+        seen.update(re.findall(r"第(\d+)条", text))
+    assert len(seen) == 100  # every item printed
+    artifacts = Path(__file__).parent / "artifacts" / "ledger"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pdf, artifacts / f"ledger-100-{layout}.pdf")
+    (artifacts / f"ledger-100-{layout}.pages").write_text(f"{pages}\n")

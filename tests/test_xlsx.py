@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tracker.documents.xlsx import Column, LedgerFileError, read_sheet
-from tracker.documents.xlsx_writer import write_sheet
+from tracker.documents.xlsx_writer import PrintSetup, write_sheet
 
 COLUMNS = [
     Column("编号", 8, "int"),
@@ -49,7 +49,7 @@ def test_export_has_header_frozen_pane_filter_dates_and_widths():
 
     assert [c.value for c in ws[1]] == ["编号", "事项名称", "牵头单位", "办理期限", "最新进展"]
     assert all(c.font.bold for c in ws[1])
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "B2"  # the header and the first column stay in view
     assert ws.auto_filter.ref == "A1:E4"
     assert ws.column_dimensions["B"].width == 40
     assert ws.column_dimensions["D"].width == 12
@@ -62,6 +62,31 @@ def test_export_has_header_frozen_pane_filter_dates_and_widths():
     assert ws["A2"].value == 1 and ws["A2"].data_type == "n"
     assert ws["B2"].alignment.wrap_text is True
     assert ws["D3"].value is None and ws["E3"].value is None
+
+
+def test_export_is_ready_to_print():
+    rows = [(1, "关于优化营商环境的审议意见" * 8, "区发改委", date(2024, 6, 30), "已完成\n第二行\n第三行"),
+            (2, "短", None, None, None)]
+    buf = io.BytesIO()
+    setup = PrintSetup(paper="A4", banner="XX区人大常委会督办事项台账（全部事项）", footer_left="XX & YY")
+    write_sheet(buf, "台账", COLUMNS, iter(rows), setup=setup)
+    buf.seek(0)
+    ws = load_workbook(buf).active
+    assert ws["A1"].value == "XX区人大常委会督办事项台账（全部事项）" and ws["A1"].font.sz == 14
+    assert [str(r) for r in ws.merged_cells.ranges] == ["A1:E1"]
+    assert [c.value for c in ws[2]] == [c.header for c in COLUMNS]
+    assert ws.freeze_panes == "B3" and ws.auto_filter.ref == "A2:E4"
+    assert ws.print_title_rows == "$2:$2"  # the header row repeats on every printed page
+    setup = ws.page_setup
+    assert (setup.paperSize, setup.orientation, setup.fitToWidth, setup.fitToHeight) == (9, "landscape", 1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页" and ws.oddFooter.left.text == "XX && YY"
+    for ref in ("A3", "B3", "C4", "D4", "E4", "A2"):  # every cell bordered, empty ones too
+        assert ws[ref].border.left.style == "thin" and ws[ref].border.bottom.style == "thin", ref
+    # 104 CJK characters (1.8 units each) in a 40-wide column wrap to 5 lines; three short lines need 3.
+    assert ws.row_dimensions[3].height == pytest.approx(5 * 14.3 + 3)
+    assert ws.row_dimensions[4].height == pytest.approx(14.3 + 3)
+    assert ws["B3"].alignment.wrap_text and ws["B3"].alignment.vertical == "top"
 
 
 def test_export_of_no_rows_still_has_filterable_header():

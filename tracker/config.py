@@ -68,7 +68,11 @@ class Config:
 
     PAGE_SIZE = 50
     ORG_NAME = os.environ.get("ORG_NAME", "XX区人大常委会")
-    LETTER_NUMBER_PREFIX = os.environ.get("LETTER_NUMBER_PREFIX", "X人常办函")  # 发文字号 before 〔年〕N号
+    # 发文字号 prefixes per series (函: 交办函, 督办函; 通报: 测评结果通报), "前缀〔年〕N号"; LETTER_NUMBER_PREFIX
+    # is the older name of the 函 prefix.  LETTER_CONTACT_PHONE is the office phone in the 附注.
+    LETTER_PREFIX_LETTER = os.environ.get("LETTER_PREFIX_LETTER") or os.environ.get("LETTER_NUMBER_PREFIX", "X人常办函")
+    LETTER_PREFIX_NOTICE = os.environ.get("LETTER_PREFIX_NOTICE", "X人常办通")
+    LETTER_CONTACT_PHONE = os.environ.get("LETTER_CONTACT_PHONE", "")
     LEDGER_EXPORT_BATCH = int(os.environ.get("LEDGER_EXPORT_BATCH", "500"))  # rows read per query in exports
 
 class TestConfig(Config):

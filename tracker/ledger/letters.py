@@ -1,11 +1,14 @@
 """The three letters staff send, written from the records: 交办函, 督办函, 测评结果通报.
 
-Wording follows what district offices send today; the layout is ``documents.gongwen``.
-Each builder takes loaded objects and returns a ``Letter`` (no queries of its own
-beyond what it is handed), so tests can read the text without a Word file.
+Wording follows what district offices send today; the layout is ``documents.gongwen``
+(函 in the 信函格式, the 通报 in the 文件格式).  Each builder takes loaded objects and
+the 发文字号 the register gave it and returns a ``Letter`` (no queries of its own),
+so tests can read the text without a Word file.  ``subject_*`` say what a letter is
+about: the register issues one letter, with one number, per subject.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 
@@ -24,15 +27,34 @@ def org_name() -> str:
     return current_app.config["ORG_NAME"]
 
 
-def doc_number(year: int, number: int) -> str:
-    prefix = current_app.config["LETTER_NUMBER_PREFIX"]
-    return f"{prefix}〔{year}〕{number}号"
+def contact_note(name: str | None) -> str | None:
+    """附注: who to call about the letter, with the office phone when it is set (LETTER_CONTACT_PHONE)."""
+    if not name:
+        return None
+    phone = current_app.config["LETTER_CONTACT_PHONE"]
+    return f"联系人：{name}" + (f"，联系电话：{phone}" if phone else "")
 
 
-def _letter(title: str, recipient: str, blocks: list, today: date, number: int, cc: str | None) -> Letter:
+def subject_assignment(activity: Activity, unit: Unit, items: Sequence[Item]) -> str:
+    """One 交办函 per list: items assigned later make a new letter with a new number."""
+    ids = ",".join(str(i.id) for i in sorted(items, key=lambda i: i.id))
+    return f"activity:{activity.id}:unit:{unit.id}:items:{hashlib.sha256(ids.encode()).hexdigest()[:24]}"
+
+
+def subject_supervision(item: Item) -> str:
+    """One 督办函 per missed deadline: a new (extended) deadline missed again is a new letter."""
+    return f"item:{item.id}:round:{item.round}:deadline:{item.deadline.isoformat() if item.deadline else '-'}"
+
+
+def subject_result(evaluation: Evaluation) -> str:
+    return f"evaluation:{evaluation.id}"
+
+
+def _letter(title: str, recipient: str, blocks: list, today: date, doc_number: str, cc: str | None,
+            note: str | None = None, kind: str = "letter") -> Letter:
     office = org_name() + "办公室"
     return Letter(issuer=office, title=title, recipient=f"{recipient}：", blocks=blocks, signature=office,
-                  date=today, doc_number=doc_number(today.year, number), cc=cc)
+                  date=today, doc_number=doc_number, cc=cc, note=note, kind=kind)
 
 
 def _origin_words(items: Sequence[Item]) -> str:
@@ -60,7 +82,7 @@ def _what_happened(activity: Activity) -> str:
             f"“{activity.title}”{report}。")
 
 
-def assignment_letter(activity: Activity, unit: Unit, items: Sequence[Item], today: date,
+def assignment_letter(activity: Activity, unit: Unit, items: Sequence[Item], today: date, doc_number: str,
                       contact: str | None = None) -> Letter:
     """交办函: one activity's items, to one unit, whether it leads them or helps."""
     rows = []
@@ -86,14 +108,13 @@ def assignment_letter(activity: Activity, unit: Unit, items: Sequence[Item], tod
         Heading("确需延期的，书面申请", level=2),
         Para("因客观原因确需延期办理的，应在期限届满前书面说明理由，经批准后方可延期。"),
     ]
-    if contact:
-        blocks.append(Para(f"联系人：{contact}"))
     committee = activity.lead_committee
     return _letter(f"关于交办{_meeting(activity)}{_origin_words(items)}的函", unit.name, blocks, today,
-                   activity.id, f"{org_name()}{committee.name}" if committee else None)
+                   doc_number, f"{org_name()}{committee.name}" if committee else None, contact_note(contact))
 
 
-def supervision_letter(item: Item, today: date, last_entry_at=None) -> Letter:
+def supervision_letter(item: Item, today: date, doc_number: str, last_entry_at=None,
+                       contact: str | None = None) -> Letter:
     """督办函: an overdue item, to its lead unit, copied to the co-units."""
     activity = item.activity
     assigned = format_date(to_local(item.assigned_at).date()) if item.assigned_at else "此前"
@@ -118,10 +139,12 @@ def supervision_letter(item: Item, today: date, last_entry_at=None) -> Letter:
                        else "逾期仍未办结的，将提请主任会议挂牌督办。"))
     cc = "、".join(u.name for u in item.co_units) or None
     return _letter(f"关于督促办理{_meeting(activity)}第{item.seq}项{item.origin.label}的函",
-                   item.lead_unit.name if item.lead_unit else "有关单位", blocks, today, item.id, cc)
+                   item.lead_unit.name if item.lead_unit else "有关单位", blocks, today, doc_number, cc,
+                   contact_note(contact))
 
 
-def result_notice(evaluation: Evaluation, item: Item, today: date) -> Letter:
+def result_notice(evaluation: Evaluation, item: Item, today: date, doc_number: str,
+                  contact: str | None = None) -> Letter:
     """测评结果通报: the counts and the result of one closed evaluation, and what follows."""
     activity = item.activity
     closed = format_date(to_local(evaluation.closed_at).date()) if evaluation.closed_at else format_date(today)
@@ -143,7 +166,8 @@ def result_notice(evaluation: Evaluation, item: Item, today: date) -> Letter:
     ]
     cc = "、".join(u.name for u in item.co_units) or None
     return _letter(f"关于{_meeting(activity)}第{item.seq}项{item.origin.label}整改情况满意度测评结果的通报",
-                   item.lead_unit.name if item.lead_unit else "有关单位", blocks, today, evaluation.id, cc)
+                   item.lead_unit.name if item.lead_unit else "有关单位", blocks, today, doc_number, cc,
+                   contact_note(contact), kind="document")
 
 
 def _consequence_text(evaluation: Evaluation) -> str:

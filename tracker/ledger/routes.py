@@ -4,12 +4,14 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
+from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import Role, local_today
+from ..models.base import LOCAL_TZ
 from ..permissions import roles_required, staff_required
 from ..queries import ItemFilters, apply_filters, visible_items
 from ..services import OperationError
@@ -18,6 +20,7 @@ from . import bp
 from . import importer as imp
 from .export import write_ledger
 from .forms import ImportForm
+from .scope import file_scope, scope_text
 from .template import write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,24 +38,29 @@ def download(fileobj, name: str, mimetype: str):
 @roles_required(Role.STAFF, Role.ADMIN, Role.UNIT)
 def export():
     """The list the user is looking at, as .xlsx: the same filters and visibility as
-    /items (staff) or /my (a unit, which cannot widen its view through the URL)."""
+    /items (staff) or /my (a unit, which cannot widen its view through the URL).
+    ``layout=print`` gives the 打印版 (twelve columns, A4); the default is the full export."""
     filters = ItemFilters.from_args(request.args)
+    layout = "print" if request.args.get("layout") == "print" else "full"
     name = "事项台账"
     if not current_user.is_staff:
         filters.unit_id = None
         name = f"{current_user.unit.name}事项台账" if current_user.unit else name
-    today = local_today()
+    today, now = local_today(), datetime.now(LOCAL_TZ)
+    org = current_app.config["ORG_NAME"]
+    banner = f"{org}督办事项台账（{scope_text(filters)}）　导出时间：{now.year}年{now.month}月{now.day}日 {now:%H:%M}"
     stmt = apply_filters(visible_items(current_user), filters, today)
     # Spooled to disk, never a BytesIO of the whole workbook; deleted when the response closes.
     file = tempfile.TemporaryFile()
     try:
-        write_ledger(file, stmt, today, title=f"{current_app.config['ORG_NAME']}{name}（{today:%Y-%m-%d}导出）",
+        write_ledger(file, stmt, today, title=f"{org}{name}（{today:%Y-%m-%d}导出）", layout=layout, banner=banner,
                      batch_size=current_app.config["LEDGER_EXPORT_BATCH"])
         file.seek(0)
     except BaseException:
         file.close()
         raise
-    return download(file, f"{name}-{today:%Y%m%d}.xlsx", XLSX)
+    suffix = "-打印版" if layout == "print" else ""
+    return download(file, f"{name}-{file_scope(filters)}{suffix}-{today:%Y%m%d}.xlsx", XLSX)
 
 
 @bp.route("/ledger/import/template")

@@ -19,6 +19,7 @@ from .item import (
     Stage,
     item_co_unit,
 )
+from .register import IssuedLetter, LetterKind, LetterSeries
 from .report import Report
 from .settings import CalendarOverride, Setting
 
@@ -27,5 +28,6 @@ __all__ = [
     "CalendarOverride", "EntryKind", "Evaluation", "EvaluationMode", "EvaluationParticipant", "EvaluationStatus",
     "ExtensionRequest", "ExtensionStatus", "Item", "LineStatus", "Origin", "ProgressEntry", "Report", "ReviewStatus",
     "Role", "Setting", "Stage", "Unit", "UnitKind", "User", "item_co_unit", "local_today", "utcnow",
+    "IssuedLetter", "LetterKind", "LetterSeries",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
 ]

@@ -67,6 +67,7 @@ class AuditAction(enum.StrEnum):
     SETTINGS_RULE_DEFAULT = "settings.rule_default"
     SETTINGS_RULE_CUSTOM = "settings.rule_custom"
     LEDGER_IMPORT = "ledger.import"
+    LETTER_ISSUE = "letter.issue"  # a 公文 given its 发文字号 in the 发文登记
 
 
 class AuditEntry(db.Model):
