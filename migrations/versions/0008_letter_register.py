@@ -1,7 +1,7 @@
 """letter register
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-01 04:37:05.367720
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
