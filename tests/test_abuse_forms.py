@@ -113,6 +113,9 @@ FORMS: dict[str, FormSpec] = {
         "note_1": s.text, "keep": s.integer}),
     "reports.accept": FormSpec("staff", lambda w: f"/reports/{w.report}/accept", lambda w: {"opinion": s.text}),
     "reports.return_": FormSpec("staff", lambda w: f"/reports/{w.report}/return", lambda w: {"reason": s.text}),
+    "items.correct": FormSpec("staff", lambda w: f"/items/{w.rectifying}/correct", lambda w: {
+        "lead_unit_id": s.choice([str(w.edu), str(w.health), "0"]), "co_unit_ids": s.integer,
+        "deadline": s.a_date(w.today), "question": s.text, "reason": s.text}, version_of=ITEM("rectifying")),
     "items.withdraw": FormSpec("staff", lambda w: f"/items/{w.asked}/withdraw", lambda w: {"reason": s.text}),
     "activities.publish": FormSpec("staff", lambda w: f"/activities/{w.activity}/publish",
                                    lambda w: {"published": s.choice(["1", "0"])}),

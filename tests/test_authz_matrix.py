@@ -62,7 +62,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     **{f"items.{name}": ITEM_ACTION for name in (
         "answer", "assign", "acknowledge", "progress", "report", "return_report", "accept_report",
         "request_extension", "decide_extension", "publish", "open_evaluation", "vote", "tally",
-        "close_evaluation", "withdraw")},
+        "close_evaluation", "withdraw", "correct")},
     "work.my_items": UNIT_ONLY,
     "work.my_evaluations": REVIEWER_ONLY,
     "dashboard.index": STAFF,

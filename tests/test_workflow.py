@@ -39,6 +39,7 @@ EXPECTED = {
     (Action.SET_PUBLISHED, "staff"): {s.value for s in Stage},
     (Action.ISSUE_LETTER, "staff"): {s.value for s in Stage},
     (Action.WITHDRAW, "staff"): {"asked", "answered", "assigned"},
+    (Action.CORRECT_ASSIGNMENT, "staff"): {"assigned", "rectifying", "reported"},
 }
 # Admin runs the committee's side as well.
 for (action, role), stages in list(EXPECTED.items()):

@@ -151,6 +151,22 @@ def decide_extension(item_id: int, request_id: int):
     return perform(item_id, Action.DECIDE_EXTENSION, "decide_form", form, op, "已审批延期申请")
 
 
+@bp.route("/items/<int:item_id>/correct", methods=["POST"])
+@login_required
+def correct(item_id: int):
+    form = f.CorrectAssignmentForm()
+    organs = organ_choices()
+    form.lead_unit_id.choices = [(0, "请选择")] + organs
+    form.co_unit_ids.choices = organs
+
+    def op(item):
+        check_version(item, form.version.data)
+        ops.correct_assignment(item, ops.Correction(form.lead_unit_id.data, form.co_unit_ids.data or [],
+                                                    form.deadline.data, form.question.data, form.reason.data),
+                               current_user)
+    return perform(item_id, Action.CORRECT_ASSIGNMENT, "correct_form", form, op, "已更正交办，原内容保留在记录中")
+
+
 @bp.route("/items/<int:item_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(item_id: int):

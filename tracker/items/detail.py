@@ -38,7 +38,7 @@ from . import forms as f
 ITEM_SECTION_ACTIONS = frozenset({
     Action.RECORD_ANSWER, Action.ASSIGN, Action.ACKNOWLEDGE, Action.POST_PROGRESS, Action.SUBMIT_REPORT,
     Action.REQUEST_EXTENSION, Action.DECIDE_EXTENSION, Action.ACCEPT_REPORT, Action.RETURN_REPORT,
-    Action.OPEN_EVALUATION, Action.WITHDRAW,
+    Action.OPEN_EVALUATION, Action.WITHDRAW, Action.CORRECT_ASSIGNMENT,
 })
 
 
@@ -55,6 +55,15 @@ def _assign_form(item: Item):
     return form
 
 
+def _correct_form(item: Item):
+    organs = organ_choices()
+    form = f.CorrectAssignmentForm(formdata=None, obj=item)
+    form.lead_unit_id.choices = [(0, "请选择")] + organs
+    form.co_unit_ids.choices = organs
+    form.co_unit_ids.data = [u.id for u in item.co_units]
+    return form
+
+
 def _open_evaluation_form(item: Item):
     form = f.OpenEvaluationForm(formdata=None)
     form.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
@@ -67,6 +76,7 @@ def _open_evaluation_form(item: Item):
 FORMS: dict[Action, tuple[str, Callable[[Item], object]]] = {
     Action.RECORD_ANSWER: ("answer_form", lambda item: f.AnswerForm(formdata=None, obj=item)),
     Action.ASSIGN: ("assign_form", _assign_form),
+    Action.CORRECT_ASSIGNMENT: ("correct_form", _correct_form),
     Action.POST_PROGRESS: ("progress_form", lambda item: f.ProgressForm(formdata=None)),
     Action.SUBMIT_REPORT: ("report_form", lambda item: f.ReportForm(formdata=None)),
     Action.RETURN_REPORT: ("return_form", lambda item: f.ReturnForm(formdata=None)),

@@ -29,6 +29,17 @@ class AssignForm(BaseForm):
     version = HiddenField()
 
 
+class CorrectAssignmentForm(BaseForm):
+    lead_unit_id = CNSelectField("牵头单位", id="correct-lead", coerce=int, choices=[], validators=[DataRequired("请选择牵头单位")])
+    co_unit_ids = CNSelectMultipleField("协办单位", id="correct-co", coerce=int, choices=[])
+    deadline = CNDateField("办理期限", id="correct-deadline", validators=[InputRequired("请填写办理期限")])
+    question = CleanTextAreaField("事项内容", id="correct-question", validators=[
+        DataRequired("请填写事项内容"), Length(max=5000, message="不超过 5000 字")])
+    reason = CleanTextAreaField("更正理由", id="correct-reason", validators=[
+        DataRequired("更正交办须写明理由"), Length(max=2000, message="不超过 2000 字")])
+    version = HiddenField(id="correct-version")
+
+
 class ProgressForm(BaseForm):
     kind = CNSelectField("类别", choices=[(EntryKind.RESPONSE.value, EntryKind.RESPONSE.label),
                                         (EntryKind.PROGRESS.value, EntryKind.PROGRESS.label)])

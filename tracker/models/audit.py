@@ -50,6 +50,7 @@ class AuditAction(enum.StrEnum):
     ITEM_SUPERVISE = "item.supervise"
     ITEM_UNSUPERVISE = "item.unsupervise"
     ITEM_WITHDRAW = "item.withdraw"
+    ITEM_CORRECT = "item.correct"
     EXTENSION_REQUEST = "extension.request"
     EXTENSION_DECIDE = "extension.decide"
     EVALUATION_OPEN = "evaluation.open"
