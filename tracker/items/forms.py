@@ -30,7 +30,8 @@ class AssignForm(BaseForm):
 
 
 class CorrectAssignmentForm(BaseForm):
-    lead_unit_id = CNSelectField("牵头单位", id="correct-lead", coerce=int, choices=[], validators=[DataRequired("请选择牵头单位")])
+    lead_unit_id = CNSelectField("牵头单位", id="correct-lead", coerce=int, choices=[],
+                                 validators=[DataRequired("请选择牵头单位")])
     co_unit_ids = CNSelectMultipleField("协办单位", id="correct-co", coerce=int, choices=[])
     deadline = CNDateField("办理期限", id="correct-deadline", validators=[InputRequired("请填写办理期限")])
     question = CleanTextAreaField("事项内容", id="correct-question", validators=[
