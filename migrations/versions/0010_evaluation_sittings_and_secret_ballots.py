@@ -17,7 +17,6 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0010'
 down_revision = '0006'
@@ -230,11 +229,15 @@ def downgrade():
     participants = [{"evaluation_id": e, "user_id": u} for e, u in conn.execute(sa.text(
         "SELECT e.id, p.user_id FROM sitting_participant p JOIN evaluation e ON e.sitting_id = p.sitting_id"))]
     op.execute("UPDATE evaluation SET mode = 'meeting' WHERE mode = 'spot'")
-    for column, grade in (("satisfied", "= 'satisfied'"), ("basic", "= 'basic'"),
-                          ("unsatisfied", "= 'unsatisfied'"), ("invalid", "IS NULL")):
-        conn.execute(sa.text(
-            f"UPDATE evaluation SET {column} = (SELECT count(*) FROM ballot b WHERE b.evaluation_id = evaluation.id "
-            f"AND b.grade {grade}) WHERE status = 'open' AND mode = 'online'"))
+    # The counters of online evaluations still open come back from their ballots.
+    conn.execute(sa.text(
+        "UPDATE evaluation SET "
+        "satisfied = (SELECT count(*) FROM ballot b WHERE b.evaluation_id = evaluation.id AND b.grade = 'satisfied'), "
+        "basic = (SELECT count(*) FROM ballot b WHERE b.evaluation_id = evaluation.id AND b.grade = 'basic'), "
+        "unsatisfied = (SELECT count(*) FROM ballot b WHERE b.evaluation_id = evaluation.id "
+        "AND b.grade = 'unsatisfied'), "
+        "invalid = (SELECT count(*) FROM ballot b WHERE b.evaluation_id = evaluation.id AND b.grade IS NULL) "
+        "WHERE status = 'open' AND mode = 'online'"))
     with op.batch_alter_table('ballot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ballot_sitting_id'))
 

@@ -183,5 +183,5 @@ def set_followup_deadline(entry: Evaluation, deadline: date, actor: User, today:
     if deadline <= today:
         raise OperationError("新的办理期限必须晚于今天")
     entry.new_deadline = item.deadline = item.original_deadline = deadline
-    record(AuditAction.EVALUATION_DEADLINE, f"确定第 {item.round} 轮整改期限：{deadline:%Y-%m-%d}", object_type="evaluation",
-           object_id=entry.id, item_id=item.id, actor=actor)
+    record(AuditAction.EVALUATION_DEADLINE, f"确定第 {item.round} 轮整改期限：{deadline:%Y-%m-%d}",
+           object_type="evaluation", object_id=entry.id, item_id=item.id, actor=actor)

@@ -55,7 +55,8 @@ def set_default_rule(key: str, actor: User) -> None:
     if key not in rules:
         raise OperationError("该规则不存在或已停用")
     set_setting("default_rule_key", key)
-    record(AuditAction.SETTINGS_RULE_DEFAULT, f"默认测评规则改为“{rules[key].name}”", object_type="setting", actor=actor)
+    record(AuditAction.SETTINGS_RULE_DEFAULT, f"默认测评规则改为“{rules[key].name}”", object_type="setting",
+           actor=actor)
 
 
 def set_rule_disabled(key: str, disabled: bool, actor: User) -> None:
