@@ -21,8 +21,8 @@ from ..models import (
     Item,
     ProgressEntry,
     ReviewStatus,
-    Stage,
     Sitting,
+    Stage,
     local_today,
 )
 from ..queries import organ_choices
