@@ -175,7 +175,7 @@ def test_reviewer_sees_open_evaluations_and_other_roles_cannot_vote(app, demo):
         item_id = item.id
         db.session.commit()
     page = login_as(app, "reviewer3").get("/evaluations").get_data(as_text=True)
-    assert "第 1 轮满意度测评" in page and "去测评" in page
+    assert "城区学校大班额问题" in page and "第 1 轮满意度测评" in page and "去测评" in page
     for username in ("staff", "unit_edu"):
         response = login_as(app, username).post(f"/items/{item_id}/evaluation/vote", {"grade": "satisfied"})
         assert response.status_code == 403

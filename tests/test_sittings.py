@@ -283,3 +283,35 @@ def test_legacy_evaluations_become_one_entry_sittings(app, demo):
     with app.app_context():
         assert db.session.scalar(sa.select(Evaluation).where(Evaluation.item_id == items[0])).result \
             is Grade.BASIC
+
+
+def test_sitting_pages_cost_the_same_queries_for_two_or_eight_reports(app, demo):
+    from bench.querycount import page_queries
+    staff, reviewer = login_as(app, "staff"), login_as(app, "reviewer1")
+    counts = []
+    for n in (2, 8):
+        online = open_sitting(staff, accepted_items(app, n), title=f"网上测评 {n} 项")
+        meeting = open_sitting(staff, accepted_items(app, n), mode="meeting", members_total="33",
+                               title=f"表决器测评 {n} 项")
+        pages = [(staff, f"/sittings/{online}"), (reviewer, f"/sittings/{online}/ballot"),
+                 (staff, f"/sittings/{meeting}/tally"), (staff, "/sittings"), (reviewer, "/evaluations")]
+        measured = [page_queries(app, client.http, path) for client, path in pages]
+        assert all(status == 200 for status, _ in measured)
+        counts.append([count for _, count in measured])
+    assert counts[0] == counts[1]
+
+
+def test_the_demo_has_a_counted_multi_report_sitting_with_its_notice(app):
+    from tracker.demo import load_demo, load_demo_items
+    with app.app_context():
+        load_demo()
+        load_demo_items()
+        db.session.commit()
+        sitting = db.session.scalar(sa.select(Sitting).where(Sitting.status == SittingStatus.COUNTED)
+                                    .order_by(Sitting.id.desc()))
+        rows = db.session.scalar(sa.select(sa.func.count()).select_from(Evaluation)
+                                 .where(Evaluation.sitting_id == sitting.id))
+        assert rows == 4 and sitting.members_present == 29
+    notice = login_as(app, "staff").get(f"/sittings/{sitting.id}/notice.docx")
+    table = Document(io.BytesIO(notice.data)).tables[0]
+    assert [row.cells[-1].text for row in table.rows[1:]] == ["满意", "基本满意", "不满意", "满意"]

@@ -46,8 +46,11 @@ def my_evaluations():
                               SittingParticipant.user_id == current_user.id)
     entries = (sa.select(sa.func.count()).where(Evaluation.sitting_id == Sitting.id)
                .correlate(Sitting).scalar_subquery())
+    # A sitting of one report is voted on the item page itself, next to the report.
+    first_item = (sa.select(sa.func.min(Evaluation.item_id)).where(Evaluation.sitting_id == Sitting.id)
+                  .correlate(Sitting).scalar_subquery())
     rows = db.session.execute(
-        sa.select(Sitting, voted, entries)
+        sa.select(Sitting, voted, entries, first_item)
         .join(SittingVoter, sa.and_(SittingVoter.sitting_id == Sitting.id, SittingVoter.user_id == current_user.id))
         .where(Sitting.status == SittingStatus.OPEN, Sitting.mode == EvaluationMode.ONLINE)
         .order_by(Sitting.opened_at)).all()
