@@ -181,6 +181,8 @@ def test_on_the_spot_grades_with_and_without_counts(app, demo):
         assert second.result_source is ResultSource.COUNTED and second.result is Grade.UNSATISFIED
     page = staff.get(f"/sittings/{sitting_id}").get_data(as_text=True)
     assert "公布结果：现场公布满意率 93.3%（未公布票数）" in page
+    item_page = staff.get(f"/items/{items[0]}").get_data(as_text=True)
+    assert "公布结果：现场公布满意率 93.3%（未公布票数）" in item_page and "满意 0，基本满意 0" not in item_page
     row = Document(io.BytesIO(staff.get(f"/sittings/{sitting_id}/notice.docx").data)).tables[0].rows[1]
     assert [c.text for c in row.cells][3:] == ["公布结果", "—", "—", "—", "满意"]
 
