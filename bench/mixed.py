@@ -197,12 +197,13 @@ def verify(database_url: str, result: Result) -> dict:
         stored = set(conn.scalars(sa.text("SELECT text FROM progress_entry WHERE text LIKE :p"),
                                   {"p": f"load-{result.run_id}-%"}))
         voted = {tuple(row) for row in conn.execute(sa.text(
-            "SELECT e.item_id, u.username FROM evaluation_participant p JOIN evaluation e ON e.id = p.evaluation_id "
+            "SELECT e.item_id, u.username FROM sitting_participant p JOIN evaluation e ON e.sitting_id = p.sitting_id "
             "JOIN user_account u ON u.id = p.user_id WHERE e.status = 'open'"))}
+        # Every participant cast exactly one ballot per entry of the sitting.
         bad_counts = conn.scalar(sa.text(
             "SELECT COUNT(*) FROM evaluation e WHERE e.mode = 'online' AND e.status = 'open' AND "
-            "e.satisfied + e.basic + e.unsatisfied + e.invalid <> "
-            "(SELECT COUNT(*) FROM evaluation_participant p WHERE p.evaluation_id = e.id)"))
+            "(SELECT COUNT(*) FROM ballot b WHERE b.evaluation_id = e.id) <> "
+            "(SELECT COUNT(*) FROM sitting_participant p WHERE p.sitting_id = e.sitting_id)"))
         integrity = conn.scalar(sa.text("PRAGMA integrity_check")) if engine.dialect.name == "sqlite" else "n/a"
     engine.dispose()
     return {

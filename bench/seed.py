@@ -27,11 +27,13 @@ from tracker.models import (
     Activity,
     AuditEntry,
     Evaluation,
-    EvaluationParticipant,
     ExtensionRequest,
     Item,
     ProgressEntry,
     Role,
+    Sitting,
+    SittingParticipant,
+    SittingVoter,
     Unit,
     UnitKind,
     User,
@@ -77,7 +79,8 @@ class Ctx:
 
 TABLES = {"activity": Activity.__table__, "item": Item.__table__, "item_co_unit": item_co_unit,
           "progress_entry": ProgressEntry.__table__, "audit_entry": AuditEntry.__table__,
-          "evaluation": Evaluation.__table__, "evaluation_participant": EvaluationParticipant.__table__,
+          "sitting": Sitting.__table__, "evaluation": Evaluation.__table__,
+          "sitting_participant": SittingParticipant.__table__, "sitting_voter": SittingVoter.__table__,
           "extension_request": ExtensionRequest.__table__}
 ORDER = list(TABLES)  # foreign keys: parents first
 
@@ -140,26 +143,34 @@ def _entry(ctx: Ctx, item: dict, rnd: int, kind: str, text: str, when: datetime,
 
 def _evaluation(ctx: Ctx, rng: random.Random, item: dict, rnd: int, when: datetime, report_id: int,
                 result: str | None, online: bool) -> None:
-    eval_id = ctx.new_id("evaluation")
+    eval_id, sitting_id = ctx.new_id("evaluation"), ctx.new_id("sitting")
     counts = {"satisfied": 0, "basic": 0, "unsatisfied": 0, "invalid": 0}
     voters = ctx.reviewer_ids if online and result else []
     if online and result:
         for _ in voters:
             counts[rng.choice(["satisfied", "satisfied", "basic", "unsatisfied"]) if result != "satisfied"
                    else "satisfied"] += 1
-        ctx.rows["evaluation_participant"] += [{"evaluation_id": eval_id, "user_id": uid} for uid in voters]
-        for uid in voters:
-            _audit(ctx, item["id"], when + timedelta(hours=1), "evaluation.vote", "参加满意度测评（无记名）",
-                   (uid, "测评人"), "evaluation", eval_id)
+        ctx.rows["sitting_participant"] += [{"sitting_id": sitting_id, "user_id": uid} for uid in voters]
     elif result:
         counts = {"satisfied": 20, "basic": 8, "unsatisfied": 2, "invalid": 1}
     total = len(ctx.reviewer_ids) if online else 35
+    if online and not result:
+        ctx.rows["sitting_voter"] += [{"sitting_id": sitting_id, "user_id": uid} for uid in ctx.reviewer_ids]
+    ctx.rows["sitting"].append({
+        "id": sitting_id, "title": f"第 {rnd} 轮满意度测评", "meeting_date": when.date(),
+        "mode": "online" if online else "meeting", "status": "counted" if result else "open",
+        "members_total": total, "members_present": sum(counts.values()) if result else None,
+        "rule_key": ctx.rule_key, "rule": ctx.rule, "opened_at": when, "opened_by_id": ctx.staff_id,
+        "counted_at": when + timedelta(days=1) if result else None, "counted_by_id": ctx.staff_id if result else None,
+        "version": 1})
     ctx.rows["evaluation"].append({
-        "id": eval_id, "item_id": item["id"], "round": rnd, "report_entry_id": report_id,
+        "id": eval_id, "sitting_id": sitting_id, "position": 1, "unbalanced_confirmed": False,
+        "result_source": "counted" if result else None, "published_text": None,
+        "item_id": item["id"], "round": rnd, "report_entry_id": report_id,
         "mode": "online" if online else "meeting", "status": "closed" if result else "open",
         "rule_key": ctx.rule_key, "rule": ctx.rule, "members_total": total,
         "members_present": sum(counts.values()) if result else 0, **counts, "result": result,
-        "consequence": None if not result else ("close" if result == "satisfied" else "rectify"),
+        "consequence": None if not result else ("close" if result == "satisfied" else "redo"),
         "decision_reason": None, "new_deadline": None, "opened_at": when, "opened_by_id": ctx.staff_id,
         "closed_at": when + timedelta(days=1) if result else None, "closed_by_id": ctx.staff_id if result else None,
         "published": False, "version": 1})

@@ -96,14 +96,28 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite: batch mode recreates tables (copy, drop, rename) that other rows reference,
+        # which SQLite allows only with foreign keys off; that pragma is ignored inside a
+        # transaction, so it is set on the raw connection first, and every reference is
+        # checked before it is switched back on.
+        raw = connection.connection.dbapi_connection if connection.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if raw is not None:
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                raw.execute("PRAGMA foreign_keys = ON")
+                if broken:
+                    raise RuntimeError(f"foreign key check failed after the migration: {broken[:5]}")
 
 
 if context.is_offline_mode():

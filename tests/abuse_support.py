@@ -41,6 +41,7 @@ class World:
     evaluation: int = 0  # the closed evaluation of a third, 办结 item
     report: int = 0  # 区教育局's document report (pending) on another activity
     letter: int = 0  # the 测评结果通报 of that evaluation, in the 发文登记
+    sitting: int = 0  # the online sitting of ``evaluating_item`` (reviewer1 may vote)
 
     @property
     def args(self) -> dict[str, int]:
@@ -51,6 +52,7 @@ class World:
             "notification_id": self.notification, "day": "2027-10-01", "evaluation_id": self.evaluation,
             "report_id": self.report,
             "letter_id": self.letter,
+            "sitting_id": self.sitting,
         }
 
 
@@ -88,6 +90,8 @@ def build_world(app) -> World:
                       extension=extension.id, evaluating_item=evaluating.id,
                       users={name: u.id for name, u in users.items()},
                       units={name: unit(name).id for name in ("区教育局", "区卫生健康局", "社会建设工作委员会")})
+        world.sitting = db.session.scalar(sa.select(Evaluation.sitting_id).where(
+            Evaluation.item_id == evaluating.id))
         closed = make_item(activity=activity, stage="closed")
         world.evaluation = db.session.scalar(sa.select(Evaluation.id).where(Evaluation.item_id == closed.id))
         from tracker.services import reports as report_ops

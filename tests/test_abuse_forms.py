@@ -13,12 +13,26 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tracker.extensions import db
-from tracker.models import Activity, ActivityKind, EvaluationMode, Item, Origin, Role, Unit, UnitKind, User, local_today
+from tracker.models import (
+    Activity,
+    ActivityKind,
+    Evaluation,
+    EvaluationMode,
+    Item,
+    Origin,
+    Role,
+    Unit,
+    UnitKind,
+    User,
+    local_today,
+)
 from tracker.services.evaluations import open_evaluation
+from tracker.services.sittings import SittingData, open_sitting
 from tracker.tally import PRESETS, rule_to_dict
 
 from . import abuse_strategies as s
@@ -161,7 +175,24 @@ FORMS: dict[str, FormSpec] = {
                                        lambda w: {"rule_key": s.choice(["zhenhai", "shiquan", "local"])}),
     "admin.save_custom_rule": FormSpec("admin", lambda w: "/admin/rules/custom", lambda w: {
         "rule_json": s.mutated_json({**rule_to_dict(PRESETS["zhenhai"]), "key": "local", "name": "本地规则"})}),
+    "admin.set_rule_disabled": FormSpec("admin", lambda w: "/admin/rules/disabled", lambda w: {
+        "rule_key": s.choice(["local", "zhenhai", "nope"]), "disabled": s.choice(["1", "0"])}),
     "admin.new_unit": FormSpec("admin", lambda w: "/admin/units/new", _unit_fields),
+    "sittings.new": FormSpec("staff", lambda w: "/sittings/new", lambda w: {
+        "title": s.text, "meeting_date": s.a_date(w.today), "mode": s.choice(["online", "meeting", "spot"]),
+        "members_total": s.integer, "rule_key": s.choice(["zhenhai", "shiquan", "nope"]),
+        "item_ids": s.choices([str(w.for_sitting), str(w.asked), "999999"])}),
+    "sittings.attendance": FormSpec("staff", lambda w: f"/sittings/{w.spot_sitting}/attendance",
+                                    lambda w: {"members_present": s.integer}),
+    "sittings.tally": FormSpec("staff", lambda w: f"/sittings/{w.spot_sitting}/tally", lambda w: {
+        **{f"{name}-{w.spot_entry}": s.integer for name in ("satisfied", "basic", "unsatisfied", "invalid")},
+        f"grade-{w.spot_entry}": s.choice(["", "satisfied", "basic", "excellent"]),
+        f"note-{w.spot_entry}": s.text, f"confirm-{w.spot_entry}": s.choice(["1", ""])}),
+    "sittings.ballot": FormSpec("reviewer1", lambda w: f"/sittings/{w.online_sitting}/ballot", lambda w: {
+        f"grade-{w.online_entry}": s.choice(["satisfied", "basic", "unsatisfied", "blank", "best"])}),
+    "sittings.void": FormSpec("staff", lambda w: f"/sittings/{w.spot_sitting}/void", lambda w: {"reason": s.text}),
+    "sittings.deadline": FormSpec("staff", lambda w: f"/sittings/{w.spot_sitting}/entries/{w.spot_entry}/deadline",
+                                  lambda w: {"deadline": s.a_date(w.today)}),
     "admin.edit_unit": FormSpec("admin", lambda w: f"/admin/units/{w.health}", _unit_fields,
                                 version_of=lambda w: (Unit, w.health)),
     "followup.send_notice": FormSpec("staff", lambda w: f"/items/{w.rectifying}/notice", lambda w: {
@@ -182,6 +213,7 @@ FORMS: dict[str, FormSpec] = {
 # POST routes with nothing to type: a button and its CSRF token (covered by the authz matrix).
 NO_INPUT = {"auth.logout", "items.acknowledge", "items.accept_report", "admin.unlock",
             "ledger.assignment_letter", "ledger.supervision_letter", "ledger.result_notice",
+            "sittings.stop", "sittings.count", "sittings.notice",
             "followup.delete_calendar_day", "followup.open_notification", "followup.read_all"}
 
 
@@ -211,6 +243,16 @@ def fuzz_world(shared):
         at_meeting = make_item(activity=activity, stage="accepted")
         open_evaluation(at_meeting, EvaluationMode.MEETING, 30, user("staff"))
         stages["at_meeting"] = at_meeting.id
+        # Sittings of their own, so the sitting forms do not use up the items' forms.
+        stages["for_sitting"] = make_item(activity=activity, stage="accepted").id
+        spot = open_sitting(SittingData("现场评定", local_today(), 30, EvaluationMode.SPOT, "zhenhai",
+                                        [make_item(activity=activity, stage="accepted").id]), user("staff"))
+        online = open_sitting(SittingData("网上测评", local_today(), None, EvaluationMode.ONLINE, "shiquan",
+                                          [make_item(activity=activity, stage="accepted").id]), user("staff"))
+        for name, sitting in (("spot", spot), ("online", online)):
+            stages[f"{name}_sitting"] = sitting.id
+            stages[f"{name}_entry"] = db.session.scalar(sa.select(Evaluation.id).where(
+                Evaluation.sitting_id == sitting.id))
         db.session.commit()
     return SimpleNamespace(
         **stages, activity=base.activity, item=base.item, extension=base.extension, users=base.users,

@@ -118,25 +118,36 @@ def test_non_admins_get_403(app, demo):
 def test_rules_page_sets_default_and_validates_custom_rule(app, demo):
     import json
 
-    from tracker.tally import PRESETS, rule_to_dict
+    from tracker.tally.presets import ZHENHAI
     admin = login_as(app, "admin")
     page = admin.get("/admin/rules").get_data(as_text=True)
-    assert "镇海区" in page and "石泉县" in page and "含本数" in page
+    assert "镇海区" in page and "石泉县" in page and "含本数" in page and "原文：满意票达到全体组成人员半数以上" in page
     assert admin.post("/admin/rules/default", {"rule_key": "shiquan"}).status_code == 303
     bad = admin.post("/admin/rules/custom", {"rule_json": "{not json"})
     assert "JSON 格式错误" in bad.get_data(as_text=True)
-    data = {**rule_to_dict(PRESETS["zhenhai"]), "key": "local", "name": "本区规则", "satisfied_share": "3/2"}
+    # Every problem at once, each named by its JSON key, and the text kept as typed.
+    data = {**ZHENHAI, "key": "local", "name": "本区规则", "quorum": {"op": "more_than", "share": "-1/2"},
+            "clauses": [{**ZHENHAI["clauses"][0], "share": "3/2"}, ZHENHAI["clauses"][1]]}
     invalid = admin.post("/admin/rules/custom", {"rule_json": json.dumps(data, ensure_ascii=False)})
-    assert invalid.status_code == 200 and "不超过 1" in invalid.get_data(as_text=True)
-    data["satisfied_share"] = "2/3"
+    text = invalid.get_data(as_text=True)
+    assert invalid.status_code == 200 and "clauses[0].share：须大于 0 且不超过 1" in text
+    assert "quorum.share：须大于 0 且不超过 1" in text and "本区规则" in text
+    data = {**data, "quorum": ZHENHAI["quorum"], "clauses": [{**ZHENHAI["clauses"][0], "share": "2/3"},
+                                                             ZHENHAI["clauses"][1]]}
     assert admin.post("/admin/rules/custom", {"rule_json": json.dumps(data, ensure_ascii=False)}).status_code == 303
     with app.app_context():
         from tracker.services.settings import available_rules, get_setting
         assert get_setting("default_rule_key") == "shiquan"
-        assert str(available_rules()["local"].satisfied_share) == "2/3"
+        assert str(available_rules()["local"].clauses[0].condition.share) == "2/3"
     staff = login_as(app, "staff")
     form_page = staff.get("/activities/new").get_data(as_text=True)
     assert "本区规则" in form_page
+    # Disabled, never deleted: no longer offered, still listed for admins.
+    assert admin.post("/admin/rules/disabled", {"rule_key": "local", "disabled": "1"}).status_code == 303
+    assert "本区规则" not in staff.get("/activities/new").get_data(as_text=True)
+    assert "已停用" in admin.get("/admin/rules").get_data(as_text=True)
+    refused = admin.post("/admin/rules/disabled", {"rule_key": "shiquan", "disabled": "1"})
+    assert "只能停用或启用自定义规则" in refused.get_data(as_text=True)
 
 
 def test_audit_page_lists_history_newest_first_and_pages(app, demo):

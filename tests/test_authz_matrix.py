@@ -89,6 +89,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "ledger.result_notice": STAFF,
     "ledger.letter_register": STAFF,
     "ledger.letter_download": STAFF,
+    "sittings.index": STAFF,
+    "sittings.new": STAFF,
+    # The world's sitting is online and open: reviewer1 is on its voter list; a unit never
+    # sees a sitting (it lists several units' items), only its own item's result.
+    "sittings.detail": policy(LOGIN, OK, OK, HIDDEN, HIDDEN, OK),
+    "sittings.ballot": policy(LOGIN, DENY, DENY, DENY, DENY, ACT),
+    **{f"sittings.{name}": policy(LOGIN, ACT, ACT, DENY, DENY, DENY) for name in (
+        "attendance", "tally", "stop", "count", "void", "deadline")},
+    # The 通报 exists once the sitting is counted; the world's is still open.
+    "sittings.notice": policy(LOGIN, HIDDEN, HIDDEN, DENY, DENY, DENY),
 }
 
 # URL arguments that point into one item: another unit gets 404, or a refusal by role (403)

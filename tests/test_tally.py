@@ -1,6 +1,5 @@
-"""满意度测评 rule engine: grades, edges at exactly half, quorum, rule storage."""
+"""满意度测评 rule engine: presets read as their texts at every boundary, clauses, rules as data."""
 
-import dataclasses
 import json
 from fractions import Fraction
 
@@ -10,282 +9,227 @@ from tracker.tally import (
     DEFAULT_RULE_KEY,
     PRESETS,
     Consequence,
-    Decision,
-    Denominator,
     Grade,
     Outcome,
+    RuleErrors,
     Tally,
     decide,
     describe_rule,
     rule_from_dict,
     rule_to_dict,
     should_escalate,
+    upgrade_legacy_rule,
 )
+from tracker.tally.presets import ANHUI2013, SHIQUAN, ZHENHAI
 
-ZHENHAI = PRESETS["zhenhai"]
-SHIQUAN = PRESETS["shiquan"]
-ANHUI = PRESETS["anhui2013"]
-
-
-def with_(rule, **changes):
-    return dataclasses.replace(rule, **changes)
+S, B, U = Grade.SATISFIED, Grade.BASIC, Grade.UNSATISFIED
 
 
-def vote(total, present, satisfied, basic, unsatisfied, invalid=0, rule=ZHENHAI):
-    return decide(Tally(total, present, satisfied, basic, unsatisfied, invalid), rule)
+def vote(total, present, satisfied, basic, unsatisfied, invalid=0, rule="zhenhai"):
+    return decide(Tally(total, present, satisfied, basic, unsatisfied, invalid), PRESETS[rule])
 
 
-# --- presets on realistic figures: 33 members, 29 present ----------------------
+def custom(**changes):
+    return rule_from_dict({**ZHENHAI, "key": "custom", **changes})
 
-MATRIX = [
-    # rule, (satisfied, basic, unsatisfied, invalid), grade, consequence, months, next meeting
-    ("zhenhai", (20, 6, 2, 1), Grade.SATISFIED, Consequence.CLOSE, None, False),
-    ("zhenhai", (15, 10, 3, 1), Grade.BASIC, Consequence.CLOSE, None, False),
-    ("zhenhai", (10, 5, 13, 1), Grade.UNSATISFIED, Consequence.REDO, 2, False),
-    ("shiquan", (20, 6, 2, 1), Grade.SATISFIED, Consequence.CLOSE, None, False),
-    ("shiquan", (15, 10, 3, 1), Grade.BASIC, Consequence.REDO, 2, False),
-    ("shiquan", (10, 5, 13, 1), Grade.UNSATISFIED, Consequence.REDO, 2, False),
-    # 安徽 counts against the 29 present (half = 14.5), so the same votes grade higher.
-    ("anhui2013", (20, 6, 2, 1), Grade.SATISFIED, Consequence.CLOSE, None, False),
-    ("anhui2013", (15, 10, 3, 1), Grade.SATISFIED, Consequence.CLOSE, None, False),
-    ("anhui2013", (10, 5, 13, 1), Grade.BASIC, Consequence.CONTINUE, 3, False),
-    ("anhui2013", (5, 5, 18, 1), Grade.UNSATISFIED, Consequence.REDO, None, True),
+
+# --- every boundary of every preset: half, half ± 1, odd and even totals -------------
+# (rule, members_total, present, satisfied, basic, unsatisfied, expected grade)
+BOUNDARIES = [
+    # 镇海区: 满意 "达到…半数以上" (exactly half is 满意) ...
+    ("zhenhai", 32, 32, 16, 0, 16, S),
+    ("zhenhai", 32, 32, 15, 0, 17, U),
+    ("zhenhai", 32, 32, 17, 0, 15, S),
+    ("zhenhai", 33, 33, 16, 0, 17, U),  # half of 33 is 16.5
+    ("zhenhai", 33, 33, 17, 0, 16, S),
+    # ... but 满意+基本满意 "不足半数的（含半数）" is 不满意: exactly half is NOT 基本满意.
+    ("zhenhai", 32, 32, 10, 6, 16, U),
+    ("zhenhai", 32, 32, 10, 7, 15, B),
+    ("zhenhai", 32, 32, 10, 5, 17, U),
+    ("zhenhai", 33, 33, 10, 6, 17, U),
+    ("zhenhai", 33, 33, 10, 7, 16, B),
+    ("zhenhai", 33, 33, 16, 1, 16, B),
+    # 石泉县: two grades, strictly more than half ("超过…过半数", "不过半的为不满意").
+    ("shiquan", 32, 32, 16, 0, 16, U),
+    ("shiquan", 32, 32, 17, 0, 15, S),
+    ("shiquan", 32, 32, 15, 17, 0, U),  # 基本满意 votes do not help in a two-grade rule
+    ("shiquan", 33, 33, 16, 0, 17, U),
+    ("shiquan", 33, 33, 17, 0, 16, S),
+    # 安徽 2013 draft: half of those present, 以上 includes the number.
+    ("anhui2013", 33, 30, 15, 0, 15, S),
+    ("anhui2013", 33, 30, 14, 0, 16, U),
+    ("anhui2013", 33, 30, 16, 0, 14, S),
+    ("anhui2013", 33, 30, 14, 1, 15, B),
+    ("anhui2013", 33, 30, 14, 0, 16, U),
+    ("anhui2013", 33, 29, 14, 0, 15, U),  # half of 29 is 14.5
+    ("anhui2013", 33, 29, 15, 0, 14, S),
+    ("anhui2013", 33, 29, 14, 1, 14, B),
+    ("anhui2013", 33, 29, 13, 1, 15, U),
 ]
 
 
-@pytest.mark.parametrize(("key", "votes", "grade", "consequence", "months", "meeting"), MATRIX)
-def test_preset_matrix(key, votes, grade, consequence, months, meeting):
-    decision = vote(33, 29, *votes, rule=PRESETS[key])
-    assert decision.grade is grade
-    assert decision.outcome == Outcome(consequence, months, meeting)
-    assert decision.quorum_met
-    assert decision.reason.endswith(f"结果为{grade.label}")
+@pytest.mark.parametrize(("key", "total", "present", "sat", "basic", "unsat", "grade"), BOUNDARIES)
+def test_every_preset_boundary(key, total, present, sat, basic, unsat, grade):
+    assert vote(total, present, sat, basic, unsat, rule=key).grade is grade
 
 
-def test_presets_and_default():
-    assert set(PRESETS) == {"zhenhai", "shiquan", "anhui2013"}
-    assert DEFAULT_RULE_KEY == "zhenhai"
-    assert ZHENHAI.denominator is Denominator.ALL_MEMBERS
-    assert ANHUI.denominator is Denominator.PRESENT
-    assert ZHENHAI.at_threshold_passes
-    assert "含半数" in ZHENHAI.description
+def test_every_preset_has_its_boundaries_tested_and_source_text():
+    assert {row[0] for row in BOUNDARIES} == set(PRESETS)
+    for rule in PRESETS.values():
+        assert rule.source and all(c.text for c in rule.clauses) and rule.default_text
 
 
-def test_reason_states_the_numbers():
-    assert vote(33, 29, 17, 6, 5).reason == "满意票 17 ≥ 全体组成人员 33 的半数（16.5），结果为满意"
-    assert vote(33, 29, 15, 10, 3, 1).reason == (
-        "满意票 15 < 全体组成人员 33 的半数（16.5）；"
-        "满意与基本满意票合计 25 ≥ 全体组成人员 33 的半数（16.5），结果为基本满意"
-    )
-    assert vote(33, 29, 10, 5, 13, 1).denominator_value == 33
-    assert vote(33, 29, 10, 5, 13, 1, rule=ANHUI).denominator_value == 29
-
-
-# --- exactly half -------------------------------------------------------------
-
-
-def test_satisfied_exactly_half_of_even_membership_is_satisfied():
-    decision = vote(32, 30, 16, 0, 14)
-    assert decision.grade is Grade.SATISFIED
-    assert "满意票 16 ≥ 全体组成人员 32 的半数（16）" in decision.reason
-
-
-def test_sixteen_of_thirty_three_is_not_half():
-    assert vote(33, 30, 16, 0, 14).grade is Grade.UNSATISFIED
-    assert vote(33, 30, 16, 1, 13).grade is Grade.BASIC
-
-
-def test_sum_exactly_half_is_basic_not_unsatisfied():
-    # The published 镇海 text makes this case both 基本满意 and 不满意; we chose 基本满意.
-    assert vote(32, 30, 10, 6, 14).grade is Grade.BASIC
-
-
-def test_exclusive_threshold_flips_both_edges():
-    strict = with_(ZHENHAI, at_threshold_passes=False)
-    decision = vote(32, 30, 16, 0, 14, rule=strict)
-    assert decision.grade is Grade.UNSATISFIED
-    assert "满意票 16 ≤ 全体组成人员 32 的半数（16）" in decision.reason
-    assert vote(32, 30, 10, 6, 14, rule=strict).grade is Grade.UNSATISFIED
-    assert vote(32, 30, 10, 7, 13, rule=strict).grade is Grade.BASIC
-    assert vote(32, 30, 17, 0, 13, rule=strict).grade is Grade.SATISFIED
-
-
-def test_threshold_uses_exact_fractions():
-    # As floats 9/14 * 42 is 27.000000000000004, which would fail 27 votes.
-    rule = with_(ZHENHAI, satisfied_share=Fraction(9, 14))
-    assert vote(42, 40, 27, 0, 13, rule=rule).grade is Grade.SATISFIED
-    assert vote(42, 40, 26, 0, 14, rule=rule).grade is Grade.BASIC
-
-
-def test_non_terminating_threshold_is_shown_rounded():
-    rule = with_(ANHUI, satisfied_share=Fraction(2, 3))
-    assert "实到人数 29 的2/3（约19.33）" in vote(33, 29, 20, 5, 4, rule=rule).reason
-
-
-# --- quorum -------------------------------------------------------------------
-
-
-def test_no_quorum_voids_the_vote():
-    decision = vote(33, 16, 16, 0, 0)
-    assert decision.grade is None and decision.outcome is None
-    assert not decision.quorum_met
-    assert decision.reason == "实到 16 人，未超过全体组成人员 33 人的半数，不足法定人数，测评无效"
-
-
-@pytest.mark.parametrize(("total", "present", "met"), [(33, 17, True), (33, 16, False),
-                                                        (32, 16, False), (32, 17, True)])
-def test_quorum_is_more_than_half(total, present, met):
+@pytest.mark.parametrize(("total", "present", "met"), [(33, 17, True), (33, 16, False), (32, 16, False),
+                                                        (32, 17, True)])
+def test_quorum_is_more_than_half_by_default(total, present, met):
     decision = vote(total, present, present, 0, 0)
-    assert decision.quorum_met is met
-    assert (decision.grade is not None) is met
+    assert decision.quorum_met is met and (decision.grade is not None) is met
 
 
-def test_quorum_can_be_waived_but_is_still_reported():
-    decision = vote(33, 16, 16, 0, 0, rule=with_(ZHENHAI, require_quorum=False))
-    assert decision.grade is Grade.UNSATISFIED
-    assert not decision.quorum_met
+def test_quorum_operator_and_share_are_settings():
+    at_least_half = custom(quorum={"op": "at_least", "share": "1/2"})
+    assert decide(Tally(32, 16, 16, 0, 0), at_least_half).grade is S
+    two_thirds = custom(quorum={"op": "at_least", "share": "2/3"})
+    assert decide(Tally(33, 21, 21, 0, 0), two_thirds).grade is None
+    assert decide(Tally(33, 22, 22, 0, 0), two_thirds).grade is S
+    assert decide(Tally(33, 10, 10, 0, 0), custom(quorum=None)).grade is U
 
 
-# --- invalid ballots and empty votes ------------------------------------------
+# --- the wording: real numbers and the deciding clause -------------------------------
 
 
-def test_invalid_ballots_only_move_the_valid_denominator():
-    by_valid = with_(ZHENHAI, denominator=Denominator.VALID)
-    # 14 of 28 valid reaches half; with the 29th ballot valid it does not.
-    assert vote(33, 29, 14, 5, 9, 1, rule=by_valid).grade is Grade.SATISFIED
-    assert vote(33, 29, 14, 5, 10, 0, rule=by_valid).grade is Grade.BASIC
-    assert vote(33, 29, 14, 5, 9, 1, rule=by_valid).denominator_value == 28
-    # Under 实到 the invalid ballot still counts in the base of 29.
-    assert vote(33, 29, 14, 5, 9, 1, rule=ANHUI).grade is Grade.BASIC
+def test_reason_shows_the_arithmetic_and_the_clause():
+    reason = vote(33, 30, 15, 1, 14).reason
+    assert reason.startswith("满意15，未达到全体组成人员33人的半数（16.5）；"
+                             "满意15+基本满意1=16，未超过全体组成人员33人的半数（16.5），结果为不满意。")
+    assert reason.endswith("依据：镇海区（2022）“满意票加基本满意票不足半数的（含半数），为测评不满意”")
+    assert "满意15+基本满意3=18，超过全体组成人员33人的半数（16.5），结果为基本满意" in vote(33, 30, 15, 3, 12).reason
+    assert vote(33, 16, 16, 0, 0).reason == "实到16人，未超过全体组成人员33人的半数（16.5），不足法定人数，测评无效"
 
 
-def test_nobody_voting_fails_against_all_members():
-    decision = vote(33, 20, 0, 0, 0)
-    assert decision.grade is Grade.UNSATISFIED
-    assert decision.outcome.consequence is Consequence.REDO
+def test_non_terminating_threshold_is_shown_rounded_and_compared_exactly():
+    rule = custom(clauses=[{**ZHENHAI["clauses"][0], "share": "2/3"}, ZHENHAI["clauses"][1]])
+    assert "全体组成人员32人的三分之二（约21.33）" in decide(Tally(32, 30, 22, 0, 8), rule).reason
+    nine_fourteenths = custom(clauses=[{**ZHENHAI["clauses"][0], "share": "9/14"}, ZHENHAI["clauses"][1]])
+    # As floats 9/14 * 42 is 27.000000000000004, which would fail 27 votes.
+    assert decide(Tally(42, 40, 27, 0, 13), nine_fourteenths).grade is S
 
 
-@pytest.mark.parametrize("invalid", [0, 20])
-def test_no_valid_ballots_gives_no_result_under_valid_denominator(invalid):
-    decision = vote(33, 20, 0, 0, 0, invalid, rule=with_(ZHENHAI, denominator=Denominator.VALID))
-    assert decision.grade is None and decision.outcome is None
-    assert decision.quorum_met
-    assert "有效票为 0" in decision.reason
+def test_valid_ballot_base_and_no_valid_ballots():
+    by_valid = custom(clauses=[{**c, "base": "valid"} for c in ZHENHAI["clauses"]])
+    assert decide(Tally(33, 29, 14, 5, 9, 1), by_valid).grade is S  # 14 of 28 valid
+    assert decide(Tally(33, 29, 14, 5, 10, 0), by_valid).grade is B
+    void = decide(Tally(33, 20, 0, 0, 0, 20), by_valid)
+    assert void.grade is None and "有效票为0" in void.reason
 
 
-def test_nobody_present_without_quorum_rule_gives_no_result():
-    rule = with_(ANHUI, require_quorum=False)
-    assert vote(33, 0, 0, 0, 0, rule=rule).grade is None
+def test_override_changes_the_consequence_not_the_grade():
+    rule = custom(outcomes={**ZHENHAI["outcomes"], "basic": {"consequence": "close"}}, overrides=[
+        {"counts": ["unsatisfied"], "op": "at_least", "share": "1/2", "base": "all_members",
+         "outcome": {"consequence": "redo", "months": 3},
+         "text": "半数以上的常委会组成人员对专项工作报告不满意的，限期整改并重新报告"}])
+    decision = decide(Tally(32, 32, 0, 16, 16), rule)
+    assert decision.grade is U and decision.outcome == Outcome(Consequence.REDO, 3)
+    decision = decide(Tally(33, 33, 0, 17, 16), rule)
+    assert decision.grade is B and decision.closes  # 16 of 33 is not half
+    decision = decide(Tally(32, 32, 0, 16, 16), custom(overrides=rule_to_dict(rule)["overrides"],
+                                                       clauses=[ZHENHAI["clauses"][0],
+                                                                {**ZHENHAI["clauses"][1], "op": "at_least"}]))
+    assert decision.grade is B and decision.failed
+    assert "后果为“重新整改，期限3个月”（依据：半数以上的常委会组成人员" in decision.reason
 
 
-# --- tally validation ---------------------------------------------------------
+def test_outcome_deadlines_and_escalation():
+    shiquan = PRESETS["shiquan"]
+    assert shiquan.two_grade and shiquan.outcome(U).uses_deadline_rule
+    assert PRESETS["anhui2013"].outcome(U).next_meeting
+    assert not should_escalate(shiquan, 1) and should_escalate(shiquan, 2)
+    assert shiquan.escalation.label == "责令作出检查，由主任会议决定"
+    assert not should_escalate(custom(escalation=None), 9)
+    assert DEFAULT_RULE_KEY == "zhenhai"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ((33, 29, 20, 6, 3, 2), "有效票与无效票合计（31）超过实到人数（29）"),
-    ((33, 34, 20, 6, 2, 1), "实到人数（34）超过全体组成人员数（33）"),
-    ((33, 29, -1, 6, 2, 1), "满意票不能小于 0（-1）"),
-    ((33, 29, 20, True, 2, 1), "基本满意票必须是整数"),
-    ((33, 29, 20.0, 6, 2, 1), "满意票必须是整数"),
-    ((0, 0, 0, 0, 0, 0), "全体组成人员数必须大于 0"),
-])
-def test_tally_rejects_impossible_counts(args, message):
-    with pytest.raises(ValueError, match=message.replace("（", r"\（").replace("）", r"\）")):
-        Tally(*args)
-
-
-# --- escalation and decisions -------------------------------------------------
-
-
-def test_escalation_after_failed_rounds():
-    assert not should_escalate(SHIQUAN, 1)
-    assert should_escalate(SHIQUAN, 2)
-    assert not should_escalate(with_(SHIQUAN, escalate_after_failed_rounds=None), 9)
-
-
-def test_decision_closes_or_fails():
-    assert vote(33, 29, 15, 10, 3, rule=ZHENHAI).closes
-    assert vote(33, 29, 15, 10, 3, rule=SHIQUAN).failed
-    void = vote(33, 10, 10, 0, 0)
-    assert isinstance(void, Decision) and not void.closes and not void.failed
-
-
-# --- rules as data ------------------------------------------------------------
-
-
-@pytest.mark.parametrize("key", sorted(PRESETS))
-def test_rule_dict_round_trip_through_json(key):
-    data = json.loads(json.dumps(rule_to_dict(PRESETS[key]), ensure_ascii=False))
-    assert data["satisfied_share"] == "1/2"
-    assert rule_from_dict(data) == PRESETS[key]
-
-
-def test_round_trip_keeps_non_default_settings():
-    rule = with_(ZHENHAI, key="custom", satisfied_share=Fraction(2, 3),
-                 denominator=Denominator.VALID, at_threshold_passes=False,
-                 escalate_after_failed_rounds=None)
-    assert rule_from_dict(json.loads(json.dumps(rule_to_dict(rule)))) == rule
-
-
-def test_presets_cannot_be_mutated():
-    with pytest.raises(TypeError):
-        ZHENHAI.outcomes[Grade.SATISFIED] = Outcome(Consequence.REDO, months=1)
-
-
-def _broken(**changes):
-    data = rule_to_dict(ZHENHAI)
-    data.update(changes)
-    return data
-
-
-@pytest.mark.parametrize(("data", "message"), [
-    (_broken(satisfied_share="3/2"), "满意比例须大于 0 且不超过 1"),
-    (_broken(pass_share="0"), "基本满意比例须大于 0 且不超过 1"),
-    (_broken(pass_share="1/0"), "基本满意比例不是有效的分数"),
-    (_broken(pass_share="一半"), "基本满意比例不是有效的分数"),
-    (_broken(satisfied_share=0.5), "须写成分数字符串"),
-    (_broken(denominator="half_of_everyone"), "未知的计票基数"),
-    (_broken(at_threshold_passes="true"), "是否含本数"),
-    (_broken(escalate_after_failed_rounds=0), "提请挂牌督办的轮次不能小于 1"),
-    (_broken(key="镇海"), "规则代码"),
-    (_broken(name=" "), "规则名称不能为空"),
-    (_broken(colour="red"), "未知字段：colour"),
-    ({k: v for k, v in rule_to_dict(ZHENHAI).items() if k != "outcomes"}, "缺少字段：outcomes"),
-    (_broken(outcomes={"satisfied": {"consequence": "close"}}), "三个结果分别设定后果"),
-    (_broken(outcomes={**rule_to_dict(ZHENHAI)["outcomes"], "excellent": {"consequence": "close"}}),
-     "未知的测评结果"),
-    (_broken(outcomes={**rule_to_dict(ZHENHAI)["outcomes"],
-                       "satisfied": {"consequence": "redo", "months": 1}}), "满意的后果必须是办结"),
-    (_broken(outcomes={**rule_to_dict(ZHENHAI)["outcomes"],
-                       "basic": {"consequence": "close", "months": 2}}), "不应再设整改期限"),
-    (_broken(outcomes={**rule_to_dict(ZHENHAI)["outcomes"],
-                       "unsatisfied": {"consequence": "redo"}}), "须设定整改期限"),
-    (_broken(outcomes={**rule_to_dict(ZHENHAI)["outcomes"],
-                       "unsatisfied": {"consequence": "punish", "months": 1}}), "未知的不满意的后果"),
-])
-def test_rule_from_dict_rejects_bad_settings(data, message):
-    with pytest.raises(ValueError, match=message):
-        rule_from_dict(data)
-
-
-# --- display ------------------------------------------------------------------
-
-
-def test_describe_rule_zhenhai():
-    lines = describe_rule(ZHENHAI)
-    assert lines[0] == "计票基数：全体组成人员"
-    assert "满意：满意票达到基数的1/2（含本数）" in lines
-    assert "基本满意：未达满意，但满意与基本满意票合计达到基数的1/2（含本数）" in lines
+def test_describe_rule_reads_the_clauses():
+    lines = describe_rule(PRESETS["zhenhai"])
+    assert "第1条：满意票达到全体组成人员的半数（含本数）的，为满意" in lines
+    assert "第2条：满意+基本满意票合计超过全体组成人员的半数（不含本数）的，为基本满意" in lines
     assert "不满意的后果：重新整改，期限2个月" in lines
-    assert "基本满意的后果：办结/销号" in lines
-    assert any("2 轮" in line and "主任会议" in line for line in lines)
+    assert "测评等级：满意、不满意" in describe_rule(PRESETS["shiquan"])
 
 
-def test_describe_rule_reflects_settings():
-    lines = describe_rule(with_(ANHUI, at_threshold_passes=False, require_quorum=False,
-                                escalate_after_failed_rounds=None))
-    assert lines[0] == "计票基数：实到人数"
-    assert "满意：满意票超过基数的1/2（不含本数）" in lines
-    assert "法定人数：不要求" in lines
-    assert "不满意的后果：重新整改，在下次常委会会议上重新报告" in lines
-    assert "挂牌督办：不自动提请" in lines
+# --- rules as data ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [ZHENHAI, SHIQUAN, ANHUI2013])
+def test_presets_round_trip_through_json(data):
+    rule = rule_from_dict(data)
+    assert rule_from_dict(json.loads(json.dumps(rule_to_dict(rule), ensure_ascii=False))) == rule
+
+
+def test_all_errors_at_once_named_by_json_key():
+    data = {**ZHENHAI, "key": "本地", "colour": "red", "quorum": {"op": "more_than", "share": "-1/2"},
+            "clauses": [{**ZHENHAI["clauses"][0], "share": 0.5}, {**ZHENHAI["clauses"][1], "base": "everyone"}],
+            "outcomes": {**ZHENHAI["outcomes"], "satisfied": {"consequence": "redo", "months": 1}}}
+    with pytest.raises(RuleErrors) as caught:
+        rule_from_dict(data)
+    errors = caught.value.errors
+    paths = [e.split("：")[0] for e in errors]
+    assert paths == ["colour", "key", "clauses[0].share", "clauses[1].base", "quorum.share",
+                     "outcomes.satisfied.consequence"]
+    assert "须写成分数字符串" in errors[2] and "须大于 0 且不超过 1" in errors[4]
+
+
+@pytest.mark.parametrize(("changes", "path", "message"), [
+    # A higher grade at a lower bar: the 基本满意 clause could never decide.
+    ({"clauses": [{**ZHENHAI["clauses"][0], "counts": ["satisfied", "basic"], "share": "1/3"},
+                  ZHENHAI["clauses"][1]]}, "clauses[1]", "永远不会起作用"),
+    ({"clauses": [ZHENHAI["clauses"][1], ZHENHAI["clauses"][0]]}, "clauses[1].grade", "须从高到低"),
+    ({"default_grade": "satisfied"}, "clauses[0].grade", "应高于 default_grade"),
+    ({"grades": ["unsatisfied", "satisfied"]}, "grades", "须从高到低"),
+    ({"grades": ["satisfied", "unsatisfied"]}, "clauses[1].grade", "不在 grades 之中"),
+    ({"outcomes": {"satisfied": {"consequence": "close"}}}, "outcomes.basic", "缺少此字段"),
+    ({"outcomes": {**ZHENHAI["outcomes"], "basic": {"consequence": "close", "months": 2}}}, "outcomes.basic",
+     "不应再设整改期限"),
+    ({"outcomes": {**ZHENHAI["outcomes"], "unsatisfied": {"consequence": "punish"}}},
+     "outcomes.unsatisfied.consequence", "未知的值"),
+    ({"escalation": {"after_failed_rounds": 0, "label": ""}}, "escalation.after_failed_rounds", "不小于 1"),
+    ({"quorum": {"op": "half", "share": "1/2"}}, "quorum.op", "未知的值"),
+    ({"name": " "}, "name", "不能为空"),
+    ({"clauses": []}, "clauses", "非空列表"),
+])
+def test_contradictory_or_broken_rules_are_refused(changes, path, message):
+    with pytest.raises(RuleErrors) as caught:
+        custom(**changes)
+    assert any(e.startswith(f"{path}：") and message in e for e in caught.value.errors), caught.value.errors
+
+
+def test_same_counts_higher_share_for_higher_grade_is_fine():
+    rule = custom(clauses=[{**ZHENHAI["clauses"][1], "grade": "satisfied", "share": "2/3"},
+                           {**ZHENHAI["clauses"][1], "share": "1/2"}])
+    assert decide(Tally(30, 30, 11, 10, 9), rule).grade is S  # 21 > 20
+    assert decide(Tally(30, 30, 10, 6, 14), rule).grade is B
+
+
+def test_legacy_snapshot_keeps_its_old_meaning():
+    legacy = {"key": "zhenhai", "name": "镇海区（2022）", "description": "旧说明", "denominator": "all_members",
+              "satisfied_share": "1/2", "pass_share": "1/2", "at_threshold_passes": True, "require_quorum": True,
+              "outcomes": {"satisfied": {"consequence": "close", "months": None, "next_meeting": False},
+                           "basic": {"consequence": "close", "months": None, "next_meeting": False},
+                           "unsatisfied": {"consequence": "redo", "months": 2, "next_meeting": False}},
+              "escalate_after_failed_rounds": 2}
+    rule = rule_from_dict(upgrade_legacy_rule(legacy))
+    # The old engine applied "at half passes" to both clauses: exactly half was 基本满意.
+    assert decide(Tally(32, 30, 10, 6, 14), rule).grade is B
+    assert rule.escalation.after_failed_rounds == 2 and rule.source == "旧说明"
+    assert upgrade_legacy_rule(ZHENHAI) == ZHENHAI
+
+
+def test_tally_rejects_impossible_counts():
+    for args, message in [((33, 29, 20, 6, 3, 2), "超过实到人数"), ((33, 34, 20, 6, 2, 1), "超过全体组成人员数"),
+                          ((33, 29, True, 6, 2, 1), "满意票必须是整数"), ((0, 0, 0, 0, 0, 0), "必须大于 0")]:
+        with pytest.raises(ValueError, match=message):
+            Tally(*args)
+
+
+def test_shares_are_fractions_not_floats():
+    assert custom().clauses[0].condition.share == Fraction(1, 2)

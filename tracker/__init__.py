@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .public import bp as public_bp
     from .reports import bp as reports_bp
+    from .sittings import bp as sittings_bp
     from .templating import add_nav
     from .work import bp as work_bp
 
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ledger_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(public_bp, url_prefix="/public")
+    app.register_blueprint(sittings_bp)
     add_nav("staff", "activities.index", "监督活动")
     add_nav("staff", "items.index", "事项台账")
     add_nav("unit", "work.my_items", "我的事项")

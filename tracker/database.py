@@ -34,6 +34,9 @@ def configure_engine(app: Flask, engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are zeroed, not left in free space: the ballots rewritten at
+        # counting must not survive as old cells in the file (services/ballots.py).
+        cursor.execute("PRAGMA secure_delete = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")

@@ -205,6 +205,7 @@ def load_demo_items(today=None) -> None:
     ops.set_activity_published(inquiry, True, staff)
     for item in items[:7]:
         ops.set_item_published(item, True, staff)
+    _demo_sitting(today, staff, edu, health, unit_id)
     db.session.flush()
 
 
@@ -248,3 +249,48 @@ def _demo_document(today, staff, health, unit_id) -> None:
                           staff)
     ops.set_activity_published(activity, True, staff)
     ops.set_items_published(activity, True, staff)
+
+
+SITTING_OPINIONS = [
+    ("区教育局", "加快普惠性托育机构建设，扩大婴幼儿照护服务供给。", "已新建普惠托位420个。"),
+    ("区卫生健康局", "推进医养结合，提升社区卫生服务中心的老年健康服务能力。", "12家社区卫生服务中心已设老年病床。"),
+    ("区教育局", "完善老年教育网络，推动老年大学向街道、社区延伸。", "已在8个街道开设老年学堂分校。"),
+    ("区卫生健康局", "加强家庭医生签约服务，提高失能老人上门服务覆盖率。", "失能老人家庭医生签约率达到78%。"),
+]
+# 表决器 rows as a published table has them: the fourth adds up to 28 of 29 present.
+SITTING_TALLY = [(20, 6, 2, 1), (15, 8, 5, 1), (10, 5, 13, 1), (18, 6, 4, 0)]
+
+
+def _demo_sitting(today, staff, edu, health, unit_id) -> None:
+    """A closed 测评会议 over four reports, counted from a 表决器 table, with its 通报."""
+    from datetime import timedelta
+
+    from .models import ActivityKind, EvaluationMode, Origin
+    from .services import counting, sittings
+    from .services import items as ops
+
+    activity = ops.create_activity(ops.ActivityData(
+        kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于养老服务体系建设情况的报告", meeting_session=24,
+        meeting_date=today - timedelta(days=150), report_title="区人民政府关于养老服务体系建设情况的报告",
+        target_organ="区人民政府", lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai"),
+        staff)
+    users = {"区教育局": edu, "区卫生健康局": health}
+    item_ids = []
+    for unit_name, opinion, report in SITTING_OPINIONS:
+        item = ops.add_item(activity, ops.ItemData(origin=Origin.OPINION, question=opinion,
+                                                   asked_unit_id=unit_id[unit_name]), staff)
+        ops.assign_item(item, ops.Assignment(unit_id[unit_name], [], today + timedelta(days=20)), staff,
+                        today=today - timedelta(days=100))
+        ops.acknowledge(item, users[unit_name])
+        ops.submit_report(item, f"研究处理情况报告：{report}", [], users[unit_name])
+        ops.accept_report(item, staff)
+        item_ids.append(item.id)
+    sitting = sittings.open_sitting(sittings.SittingData(
+        "常委会第二十八次会议审议意见研究处理情况满意度测评", today - timedelta(days=2), 33, EvaluationMode.MEETING,
+        "zhenhai", item_ids), staff)
+    sittings.set_attendance(sitting, 29, staff)
+    entries = sittings.load_entries(sitting)
+    sittings.enter_rows(sitting, {e.id: sittings.Row(*counts, confirm_unbalanced=True)
+                                  for e, counts in zip(entries, SITTING_TALLY, strict=True)}, staff)
+    sittings.stop_sitting(sitting, staff)
+    counting.count_sitting(sitting, staff, today)

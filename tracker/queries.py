@@ -31,6 +31,7 @@ from .models import (
     local_today,
 )
 from .models.base import LOCAL_TZ
+from .tally import Grade
 from .visibility import can_view, unit_item_ids, visible_items
 
 __all__ = ["LIGHTS", "overdue_clause", "visible_items"]  # re-exported for the list pages
@@ -107,8 +108,8 @@ BASES = {
     "evaluated": ("已完成测评", lambda today: _closed_evaluation()),
     "first_closed": ("首轮测评已完成", lambda today: _closed_evaluation(Evaluation.round == 1)),
     "first_satisfied": ("首轮测评满意", lambda today: _closed_evaluation(Evaluation.round == 1,
-                                                                   Evaluation.result == "satisfied")),
-    "satisfied": ("测评结果满意", lambda today: _closed_evaluation(Evaluation.result == "satisfied")),
+                                                                   Evaluation.result == Grade.SATISFIED)),
+    "satisfied": ("测评结果满意", lambda today: _closed_evaluation(Evaluation.result == Grade.SATISFIED)),
     "rerectified": ("重新整改（第 2 轮及以后）", lambda today: Item.round >= 2),
 }
 

@@ -12,7 +12,7 @@ from ..permissions import staff_required
 from ..queries import activity_rows, committee_choices, organ_choices, parent_choices
 from ..services import OperationError, check_version
 from ..services import items as ops
-from ..services.settings import available_rules, get_setting
+from ..services.settings import available_rules, get_setting, rule_name
 from . import bp
 from .forms import ActivityForm, QuickItemForm
 
@@ -111,7 +111,7 @@ def _detail_context(activity: Activity) -> dict:
                                .order_by(Item.seq)).all()
     today = local_today()
     return {"activity": activity, "items": items, "lights": lights_for(items, today),
-            "Origin": Origin}
+            "Origin": Origin, "rule_name": rule_name(activity.evaluation_rule_key)}
 
 
 @bp.route("/activities/<int:activity_id>")

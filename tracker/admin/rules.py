@@ -1,8 +1,8 @@
-"""测评规则 settings: choose the default rule, add or replace custom rules as JSON.
+"""测评规则 page: the default rule, custom rules as JSON, disabling a custom rule.
 
-Rules are data (see ``tracker/tally/``); a custom rule is validated in full before it
-is stored, and each evaluation keeps a snapshot of the rule it was opened with, so
-changing a rule never changes a result already counted.
+Thin views over ``services/rules.py``. A rejected rule re-renders with every problem
+listed by its JSON key and the text as typed. Rules are shown by name; the key
+appears only inside the JSON.
 """
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ import json
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
 from ..fields import BaseForm, CleanTextAreaField, CNSelectField
-from ..models import AuditAction
 from ..permissions import admin_required
-from ..services.audit import record
-from ..services.settings import available_rules, get_setting, set_setting
-from ..tally import PRESETS, TallyError, describe_rule, rule_from_dict, rule_to_dict
+from ..services import OperationError
+from ..services import rules as ops
+from ..services.settings import all_rules, available_rules, get_setting
+from ..tally import PRESETS, describe_rule
+from ..tally.presets import ZHENHAI
 from . import bp
 
 
@@ -31,69 +33,88 @@ class CustomRuleForm(BaseForm):
         DataRequired("请填写规则"), Length(max=20000, message="规则内容过长")])
 
 
-def _forms():
-    default_form = DefaultRuleForm()
-    default_form.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
-    return default_form, CustomRuleForm()
+class DisableRuleForm(BaseForm):
+    rule_key = HiddenField(validators=[DataRequired()])
+    disabled = HiddenField(validators=[DataRequired()])
 
 
-def _render(default_form, custom_form, status=200):
-    rules = available_rules()
+EXAMPLE = {**ZHENHAI, "key": "local", "name": "本地规则", "overrides": [
+    {"counts": ["unsatisfied"], "op": "at_least", "share": "1/2", "base": "all_members",
+     "outcome": {"consequence": "redo", "months": 3},
+     "text": "不满意票达到全体组成人员半数的，责令限期整改并重新报告"}]}
+
+
+def _default_form(formdata=True) -> DefaultRuleForm:
+    form = DefaultRuleForm() if formdata else DefaultRuleForm(formdata=None)
+    form.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
+    return form
+
+
+def _render(default_form, custom_form, errors=(), status=200):
     if not default_form.rule_key.data:
         default_form.rule_key.data = get_setting("default_rule_key")
     if not custom_form.rule_json.data:
-        custom_form.rule_json.data = json.dumps(
-            {**rule_to_dict(PRESETS["zhenhai"]), "key": "local", "name": "本地规则"}, ensure_ascii=False, indent=2)
-    return render_template("admin/rules.html", rules=rules, describe=describe_rule, presets=PRESETS,
-                           default_form=default_form, custom_form=custom_form), status
+        custom_form.rule_json.data = json.dumps(EXAMPLE, ensure_ascii=False, indent=2)
+    disabled = set(get_setting("disabled_rules") or [])
+    return render_template("admin/rules.html", rules=all_rules(), describe=describe_rule, presets=PRESETS,
+                           disabled=disabled, default_form=default_form, custom_form=custom_form,
+                           rule_errors=list(errors), disable_form=DisableRuleForm(formdata=None)), status
 
 
 @bp.route("/rules")
 @admin_required
 def rules():
-    default_form, custom_form = _forms()
-    return _render(default_form, CustomRuleForm(formdata=None))
+    return _render(_default_form(formdata=False), CustomRuleForm(formdata=None))
 
 
 @bp.route("/rules/default", methods=["POST"])
 @admin_required
 def set_default_rule():
-    default_form, _ = _forms()
-    if default_form.validate_on_submit():
-        set_setting("default_rule_key", default_form.rule_key.data)
-        record(AuditAction.SETTINGS_RULE_DEFAULT, f"默认测评规则改为 {default_form.rule_key.data}",
-               object_type="setting",
-               actor=current_user)
-        db.session.commit()
-        flash("已保存默认测评规则", "success")
-        return redirect(url_for("admin.rules"), code=303)
-    return _render(default_form, CustomRuleForm(formdata=None))
+    form = _default_form()
+    if form.validate_on_submit():
+        try:
+            ops.set_default_rule(form.rule_key.data, current_user)
+            db.session.commit()
+            flash("已保存默认测评规则", "success")
+            return redirect(url_for("admin.rules"), code=303)
+        except OperationError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return _render(form, CustomRuleForm(formdata=None))
 
 
 @bp.route("/rules/custom", methods=["POST"])
 @admin_required
 def save_custom_rule():
-    _, custom_form = _forms()
-    default_form = DefaultRuleForm(formdata=None)
-    default_form.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
-    if custom_form.validate_on_submit():
+    form = CustomRuleForm()
+    if form.validate_on_submit():
         try:
-            data = json.loads(custom_form.rule_json.data)
-            rule = rule_from_dict(data)
-            if rule.key in PRESETS:
-                raise TallyError(f"“{rule.key}”是预置规则的代码，请换一个代码")
-        except json.JSONDecodeError as error:
-            custom_form.rule_json.errors.append(f"JSON 格式错误（第 {error.lineno} 行第 {error.colno} 列）")
-        except TallyError as error:
-            custom_form.rule_json.errors.append(str(error))
-        else:
-            custom = dict(get_setting("custom_rules") or {})
-            custom[rule.key] = rule_to_dict(rule)
-            set_setting("custom_rules", custom)
-            record(AuditAction.SETTINGS_RULE_CUSTOM, f"保存自定义测评规则 {rule.key}（{rule.name}）",
-                   object_type="setting",
-                   details=rule_to_dict(rule), actor=current_user)
+            rule = ops.save_custom_rule(form.rule_json.data, current_user)
             db.session.commit()
             flash(f"已保存规则“{rule.name}”", "success")
             return redirect(url_for("admin.rules"), code=303)
-    return _render(default_form, custom_form)
+        except ops.RuleRejected as error:
+            db.session.rollback()
+            form.rule_json.errors.append(f"规则有 {len(error.errors)} 处问题，未保存")
+            return _render(_default_form(formdata=False), form, error.errors)
+    return _render(_default_form(formdata=False), form)
+
+
+@bp.route("/rules/disabled", methods=["POST"])
+@admin_required
+def set_rule_disabled():
+    form = DisableRuleForm()
+    if form.validate_on_submit():
+        try:
+            ops.set_rule_disabled(form.rule_key.data, form.disabled.data == "1", current_user)
+            db.session.commit()
+            flash("已更新规则状态", "success")
+            return redirect(url_for("admin.rules"), code=303)
+        except OperationError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    else:
+        flash("请求无效，请刷新后重试", "error")
+    return _render(_default_form(formdata=False), CustomRuleForm(formdata=None))
+
+

@@ -41,6 +41,7 @@ from ..extensions import db
 from ..lights import LIGHTS, green_from, light_clause
 from ..models import Evaluation, EvaluationStatus, Item, Stage, Unit
 from ..queries import ItemFilters, apply_filters, basis_clause, local_month_range
+from ..tally import Grade
 
 # Bases counted per unit (all item-level figures); "satisfied" doubles as the item view of
 # the overall rate's numerator.
@@ -184,7 +185,7 @@ def unit_rows(scope: Scope, today: date) -> tuple[list[Row], Row]:
                 _count(closed_with_days).label("days_n")]
     stmt = apply_filters(sa.select(*columns).select_from(Item), scope.filters(), today).group_by(Item.lead_unit_id)
     evals = apply_filters(
-        sa.select(Item.lead_unit_id, sa.func.count(Evaluation.id), _count(Evaluation.result == "satisfied"))
+        sa.select(Item.lead_unit_id, sa.func.count(Evaluation.id), _count(Evaluation.result == Grade.SATISFIED))
         .select_from(Evaluation).join(Item, Evaluation.item_id == Item.id)
         .where(Evaluation.status == EvaluationStatus.CLOSED), scope.filters(), today).group_by(Item.lead_unit_id)
     eval_counts = {lead: (n, sat) for lead, n, sat in db.session.execute(evals)}

@@ -223,7 +223,8 @@ def tally(item_id: int):
     def op(item):
         counts = {name: getattr(form, name).data or 0 for name in
                   ("members_total", "members_present", "satisfied", "basic", "unsatisfied", "invalid")}
-        evaluation_ops.enter_tally(_current_evaluation(item), item, counts, current_user)
+        evaluation_ops.enter_tally(_current_evaluation(item), item, counts, current_user,
+                                   confirm_unbalanced=bool(form.confirm_unbalanced.data))
     return perform(item_id, Action.ENTER_TALLY, "tally_form", form, op, "已录入表决票数")
 
 

@@ -21,6 +21,7 @@ from ..models import (
     Item,
     ProgressEntry,
     ReviewStatus,
+    Sitting,
     Stage,
     local_today,
 )
@@ -116,6 +117,17 @@ def followup_panel(item: Item) -> dict:
     }
 
 
+def _sitting_context(current_eval: Evaluation | None) -> dict:
+    """The sitting the open round belongs to: its size decides whether the item page
+    offers the one-item shortcuts or a link to the sitting's own pages."""
+    if current_eval is None:
+        return {"current_sitting": None, "sitting_size": 0, "rule_name": ""}
+    sitting = db.session.get(Sitting, current_eval.sitting_id)
+    size = db.session.scalar(sa.select(sa.func.count()).select_from(Evaluation)
+                             .where(Evaluation.sitting_id == sitting.id))
+    return {"current_sitting": sitting, "sitting_size": size, "rule_name": (sitting.rule or {}).get("name", "")}
+
+
 def render_item(item: Item, status: int = 200, **overrides):
     """The item page; ``overrides`` carry a submitted form with its errors and text, so
     a refused action re-renders with nothing the user typed lost."""
@@ -161,6 +173,7 @@ def render_item(item: Item, status: int = 200, **overrides):
                     "results": closed_evaluations if Action.ISSUE_LETTER in allowed else []},
         "voted": has_voted(current_eval, current_user) if current_eval and Action.VOTE in allowed else False,
         "participants": participant_count(current_eval) if current_eval else 0,
+        **_sitting_context(current_eval),
     }
     context.update(default_forms(allowed, item))
     context.update(overrides)

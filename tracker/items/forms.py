@@ -1,5 +1,5 @@
 from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..fields import (
@@ -80,7 +80,9 @@ class DecideExtensionForm(BaseForm):
 
 
 class OpenEvaluationForm(BaseForm):
-    mode = CNSelectField("测评方式", choices=[(m.value, m.label) for m in EvaluationMode])
+    # 现场评定 covers several answers at once: it is opened as a sitting (测评会议).
+    mode = CNSelectField("测评方式", choices=[(m.value, m.label) for m in EvaluationMode
+                                          if m is not EvaluationMode.SPOT])
     members_total = CNIntegerField("全体组成人员数", validators=[
         Optional(), NumberRange(1, 500, "人数应为 1–500")])
     rule_key = CNSelectField("测评规则", choices=[])
@@ -94,6 +96,7 @@ class TallyForm(BaseForm):
     basic = CNIntegerField("基本满意", validators=[NumberRange(0, 500, "请填写 0–500 的整数")])
     unsatisfied = CNIntegerField("不满意", validators=[NumberRange(0, 500, "请填写 0–500 的整数")])
     invalid = CNIntegerField("无效票", validators=[NumberRange(0, 500, "请填写 0–500 的整数")])
+    confirm_unbalanced = BooleanField("票数与实到人数不符，确认与表决器记录一致")
 
 
 class CloseEvaluationForm(BaseForm):

@@ -34,6 +34,7 @@ from ..services.calendar import load_calendar, yellow_workdays
 from ..services.deadlines import deadline_rules, due_date, ladder
 from ..services.followup import supervise_item
 from ..services.notify import cached_recipients, prime_co_units
+from ..tally import Consequence
 from ..workdays import Light, WorkCalendar, traffic_light
 from .mail import Delivery, deliver_outbox, mail_enabled
 
@@ -109,7 +110,7 @@ def _failed_round_candidates(settings: dict):
     rows = db.session.execute(
         sa.select(Item.id, Item.round, failed).join(Evaluation, Evaluation.item_id == Item.id)
         .where(Item.stage != Stage.CLOSED, Item.supervised.is_(False), Evaluation.status == EvaluationStatus.CLOSED,
-               Evaluation.consequence.is_not(None), Evaluation.consequence != "close")
+               Evaluation.consequence.is_not(None), Evaluation.consequence != Consequence.CLOSE)
         .group_by(Item.id, Item.round).having(failed >= limit)).all()
     for item_id, round_, count in rows:
         yield Candidate(f"escalate-rounds:{item_id}:{limit}", NoticeKind.ESCALATE, item_id, round_, None,

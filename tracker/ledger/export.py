@@ -33,11 +33,11 @@ from ..models import (
     EvaluationStatus,
     Item,
     ProgressEntry,
+    ResultSource,
     Unit,
     item_co_unit,
 )
 from ..models.base import to_local
-from ..tally import Grade
 from ..workdays import Light
 
 BATCH_SIZE = 500
@@ -222,7 +222,9 @@ def _evaluation_cells(evaluation, current_round: int) -> list:
     prefix = f"第{evaluation.round}轮：" if evaluation.round != current_round else ""
     if evaluation.status is not EvaluationStatus.CLOSED:
         return [prefix + "测评中", None, None, None, None]
-    result = Grade(evaluation.result).label if evaluation.result else "无效"
+    result = evaluation.result.label if evaluation.result else "无效"
+    if evaluation.result_source is ResultSource.PUBLISHED:  # published without counts: no zeros invented
+        return [prefix + result + "（公布结果）", None, None, None, None]
     return [prefix + result, evaluation.satisfied, evaluation.basic, evaluation.unsatisfied, evaluation.invalid]
 
 
@@ -263,7 +265,8 @@ def _latest_evaluations(chunk: list[int]) -> dict:
     latest = (sa.select(sa.func.max(Evaluation.id)).where(Evaluation.item_id.in_(chunk))
               .group_by(Evaluation.item_id))
     rows = db.session.execute(
-        sa.select(Evaluation.item_id, Evaluation.round, Evaluation.status, Evaluation.result, Evaluation.satisfied,
+        sa.select(Evaluation.item_id, Evaluation.round, Evaluation.status, Evaluation.result,
+                  Evaluation.result_source, Evaluation.satisfied,
                   Evaluation.basic, Evaluation.unsatisfied, Evaluation.invalid)
         .where(Evaluation.id.in_(latest)))
     return {r.item_id: r for r in rows}

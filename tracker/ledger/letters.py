@@ -18,7 +18,7 @@ from ..documents.gongwen import Heading, Letter, Para, Table, format_date
 from ..models import Activity, Evaluation, Item, Origin, Unit
 from ..models.activity import chinese_number
 from ..models.base import to_local
-from ..tally import Consequence, Grade
+from ..tally import Consequence
 
 LAW = "《中华人民共和国各级人民代表大会常务委员会监督法》"
 
@@ -148,11 +148,14 @@ def result_notice(evaluation: Evaluation, item: Item, today: date, doc_number: s
     """测评结果通报: the counts and the result of one closed evaluation, and what follows."""
     activity = item.activity
     closed = format_date(to_local(evaluation.closed_at).date()) if evaluation.closed_at else format_date(today)
-    result = Grade(evaluation.result).label if evaluation.result else "无效"
+    result = evaluation.result_label
     rule_name = (evaluation.rule or {}).get("name") or evaluation.rule_key
-    table = Table(["组成人员", "实到", "满意", "基本满意", "不满意", "无效票", "测评结果"],
-                  [[str(v) for v in (evaluation.members_total, evaluation.members_present, evaluation.satisfied,
-                                     evaluation.basic, evaluation.unsatisfied, evaluation.invalid)] + [result]])
+    counts = (evaluation.members_total, evaluation.members_present, evaluation.satisfied, evaluation.basic,
+              evaluation.unsatisfied, evaluation.invalid)
+    # A result published without counts shows none, never zeros that were not counted.
+    cells = [str(v) for v in counts[:2]] + (["—"] * 4 if evaluation.is_published_result else
+                                            [str(v) for v in counts[2:]])
+    table = Table(["组成人员", "实到", "满意", "基本满意", "不满意", "无效票", "测评结果"], [cells + [result]])
     blocks = [
         Para(f"{closed}，{org_name()}对你单位牵头办理的{_meeting(activity)}“{activity.title}”第{item.seq}项"
              f"{item.origin.label}的第{evaluation.round}轮整改（研究处理）情况报告进行了满意度测评。"
@@ -171,7 +174,7 @@ def result_notice(evaluation: Evaluation, item: Item, today: date, doc_number: s
 
 
 def _consequence_text(evaluation: Evaluation) -> str:
-    consequence = Consequence(evaluation.consequence) if evaluation.consequence else None
+    consequence = evaluation.consequence
     if consequence is Consequence.CLOSE:
         return "该事项予以办结（销号）。请你单位巩固整改成果，建立长效机制，防止问题反弹。"
     verb = "重新整改" if consequence is Consequence.REDO else "继续整改"

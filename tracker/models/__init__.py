@@ -3,7 +3,7 @@ from .accounts import Role, Unit, UnitKind, User
 from .activity import TARGET_ORGANS, Activity, ActivityKind
 from .audit import AuditAction, AuditEntry
 from .base import local_today, utcnow
-from .evaluation import Evaluation, EvaluationMode, EvaluationParticipant, EvaluationStatus
+from .evaluation import Evaluation, EvaluationMode, EvaluationStatus, ResultSource
 from .followup import NOTICE_KIND_LABELS, Notice, NoticeKind, Notification, NotificationKind, OutboxMail
 from .item import (
     DEADLINE_STAGES,
@@ -22,12 +22,14 @@ from .item import (
 from .register import IssuedLetter, LetterKind, LetterSeries
 from .report import Report
 from .settings import CalendarOverride, Setting
+from .sitting import Ballot, Sitting, SittingParticipant, SittingStatus, SittingVoter
 
 __all__ = [
     "DEADLINE_STAGES", "TARGET_ORGANS", "Activity", "ActivityKind", "Attachment", "AuditAction", "AuditEntry",
-    "CalendarOverride", "EntryKind", "Evaluation", "EvaluationMode", "EvaluationParticipant", "EvaluationStatus",
+    "CalendarOverride", "EntryKind", "Evaluation", "EvaluationMode", "EvaluationStatus",
     "ExtensionRequest", "ExtensionStatus", "Item", "LineStatus", "Origin", "ProgressEntry", "Report", "ReviewStatus",
     "Role", "Setting", "Stage", "Unit", "UnitKind", "User", "item_co_unit", "local_today", "utcnow",
     "IssuedLetter", "LetterKind", "LetterSeries",
+    "Ballot", "ResultSource", "Sitting", "SittingParticipant", "SittingStatus", "SittingVoter",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
 ]

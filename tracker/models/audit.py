@@ -57,6 +57,16 @@ class AuditAction(enum.StrEnum):
     EVALUATION_VOTE = "evaluation.vote"
     EVALUATION_TALLY = "evaluation.tally"
     EVALUATION_CLOSE = "evaluation.close"
+    EVALUATION_PARTICIPATION = "evaluation.participation"  # how many took part, written at counting
+    EVALUATION_VOID = "evaluation.void"
+    EVALUATION_DEADLINE = "evaluation.deadline"  # a follow-up deadline set after counting
+    SITTING_OPEN = "sitting.open"
+    SITTING_ATTENDANCE = "sitting.attendance"
+    SITTING_TALLY = "sitting.tally"
+    SITTING_STOP = "sitting.stop"
+    SITTING_COUNT = "sitting.count"
+    SITTING_VOID = "sitting.void"
+    SITTING_PARTICIPATE = "sitting.participate"  # one per voter, written at counting, no address
     NOTICE_URGE = "followup.urge"
     NOTICE_SUPERVISE = "followup.supervise"
     NOTICE_REMIND = "followup.remind"
@@ -67,6 +77,7 @@ class AuditAction(enum.StrEnum):
     SETTINGS_FOLLOWUP = "settings.followup"
     SETTINGS_RULE_DEFAULT = "settings.rule_default"
     SETTINGS_RULE_CUSTOM = "settings.rule_custom"
+    SETTINGS_RULE_DISABLED = "settings.rule_disabled"
     LEDGER_IMPORT = "ledger.import"
     LETTER_ISSUE = "letter.issue"  # a 公文 given its 发文字号 in the 发文登记
 

@@ -20,6 +20,7 @@ def record(
     item_id: int | None = None,
     details: dict[str, Any] | None = None,
     actor: User | None = None,
+    with_address: bool = True,
 ) -> AuditEntry:
     if not isinstance(action, AuditAction):
         raise TypeError(f"history actions are AuditAction members, not {action!r}")
@@ -28,7 +29,8 @@ def record(
     entry = AuditEntry(
         actor_id=actor.id if actor else None,
         actor_name=actor.display_name if actor else "系统",
-        remote_addr=request.remote_addr if has_request_context() else None,
+        # False for a voter's participation, written by the clerk's counting request.
+        remote_addr=request.remote_addr if has_request_context() and with_address else None,
         action=action.value,
         object_type=object_type,
         object_id=object_id,

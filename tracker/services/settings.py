@@ -10,6 +10,7 @@ from ..tally import DEFAULT_RULE_KEY, PRESETS, Rule, rule_from_dict
 DEFAULTS: dict[str, Any] = {
     "default_rule_key": DEFAULT_RULE_KEY,
     "custom_rules": {},  # key -> rule dict, edited by admin
+    "disabled_rules": [],  # custom rule keys no longer offered (kept for the snapshots)
     "yellow_workdays": 5,  # 黄灯: due within this many working days
 }
 
@@ -28,7 +29,8 @@ def set_setting(key: str, value: Any) -> None:
         row.updated_at = utcnow()
 
 
-def available_rules() -> dict[str, Rule]:
+def all_rules() -> dict[str, Rule]:
+    """Presets and custom rules, disabled ones included (admin page)."""
     rules = dict(PRESETS)
     for key, data in (get_setting("custom_rules") or {}).items():
         try:
@@ -36,6 +38,17 @@ def available_rules() -> dict[str, Rule]:
         except ValueError:
             continue  # a broken custom rule must not take the presets down with it
     return rules
+
+
+def available_rules() -> dict[str, Rule]:
+    """The rules offered for new activities and sittings."""
+    disabled = set(get_setting("disabled_rules") or [])
+    return {key: rule for key, rule in all_rules().items() if key not in disabled}
+
+
+def rule_name(key: str | None) -> str:
+    rule = all_rules().get(key or "")
+    return rule.name if rule else (key or "")
 
 
 def get_rule(key: str | None) -> Rule:

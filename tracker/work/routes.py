@@ -8,7 +8,18 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..items.routes import page_arg
 from ..lights import light_for
-from ..models import Evaluation, EvaluationMode, EvaluationParticipant, EvaluationStatus, Item, Role, local_today
+from ..models import (
+    Evaluation,
+    EvaluationMode,
+    EvaluationStatus,
+    Item,
+    Role,
+    Sitting,
+    SittingParticipant,
+    SittingStatus,
+    SittingVoter,
+    local_today,
+)
 from ..permissions import roles_required
 from ..queries import ItemFilters, apply_filters, paginate, urgency_order, visible_items, with_list_loads
 from . import bp
@@ -30,17 +41,19 @@ def my_items():
 @bp.route("/evaluations")
 @roles_required(Role.REVIEWER)
 def my_evaluations():
-    # EXISTS probes the participant key per open evaluation; an IN list would read the
-    # reviewer's whole voting history on every visit.
-    voted = sa.exists().where(EvaluationParticipant.evaluation_id == Evaluation.id,
-                              EvaluationParticipant.user_id == current_user.id)
+    """The online sittings this reviewer may vote in (snapshotted at opening)."""
+    voted = sa.exists().where(SittingParticipant.sitting_id == Sitting.id,
+                              SittingParticipant.user_id == current_user.id)
+    entries = (sa.select(sa.func.count()).where(Evaluation.sitting_id == Sitting.id)
+               .correlate(Sitting).scalar_subquery())
+    # A sitting of one report is voted on the item page itself, next to the report.
+    first_item = (sa.select(sa.func.min(Evaluation.item_id)).where(Evaluation.sitting_id == Sitting.id)
+                  .correlate(Sitting).scalar_subquery())
     rows = db.session.execute(
-        sa.select(Evaluation, voted)
-        .join(Item, Item.id == Evaluation.item_id)
-        .where(Evaluation.status == EvaluationStatus.OPEN, Evaluation.mode == EvaluationMode.ONLINE)
-        .options(joinedload(Evaluation.item).joinedload(Item.activity), joinedload(Evaluation.item)
-                 .joinedload(Item.lead_unit))
-        .order_by(Evaluation.opened_at)).all()
+        sa.select(Sitting, voted, entries, first_item)
+        .join(SittingVoter, sa.and_(SittingVoter.sitting_id == Sitting.id, SittingVoter.user_id == current_user.id))
+        .where(Sitting.status == SittingStatus.OPEN, Sitting.mode == EvaluationMode.ONLINE)
+        .order_by(Sitting.opened_at)).all()
     closed = db.session.scalars(
         sa.select(Evaluation).where(Evaluation.status == EvaluationStatus.CLOSED)
         .options(joinedload(Evaluation.item).joinedload(Item.lead_unit))
