@@ -38,6 +38,11 @@ def test_eight_reports_online_each_reviewer_submits_one_page(app, demo):
     items = accepted_items(app, 8)
     sitting_id = open_sitting(staff, items)
     entries = entry_ids(app, sitting_id)
+    with app.app_context():  # one sitting, one notice per reviewer (not eight)
+        from tracker.models import Notification
+        reviewer = db.session.scalar(sa.select(User.id).where(User.username == "reviewer1"))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.user_id == reviewer, Notification.kind == "evaluation")) == 1
     # The ballot lists every report with its link first, then one form for all of them.
     page = login_as(app, "reviewer1").get(f"/sittings/{sitting_id}/ballot").get_data(as_text=True)
     links = [page.index(f"/items/{i}#rounds") for i in items]

@@ -184,12 +184,15 @@ def on_audit(entry: AuditEntry) -> None:
 
 
 def _already_told(entry: AuditEntry) -> bool:
-    """A document report moves many items at once; its readers hear about it once."""
-    report_id = (entry.details or {}).get("report_id")
-    if report_id is None:
+    """A document report moves many items at once, a sitting opens many evaluations at once:
+    their readers hear about each once."""
+    details = entry.details or {}
+    group = ("report", details["report_id"]) if "report_id" in details else \
+        ("sitting", details["sitting_id"]) if "sitting_id" in details else None
+    if group is None:
         return False
     told = db.session.info.setdefault("notified_reports", set())
-    key = (entry.action, report_id)
+    key = (entry.action, *group)
     if key in told:
         return True
     told.add(key)

@@ -138,7 +138,8 @@ def open_sitting(data: SittingData, actor: User) -> Sitting:
         db.session.flush()
         record(AuditAction.EVALUATION_OPEN, f"列入测评会议“{sitting.title}”，开启第 {item.round} 轮满意度测评"
                f"（{data.mode.label}，规则：{rule.name}，组成人员 {total} 人）",
-               object_type="evaluation", object_id=entry.id, item_id=item.id, actor=actor)
+               object_type="evaluation", object_id=entry.id, item_id=item.id, actor=actor,
+               details={"sitting_id": sitting.id})
     if voters:
         db.session.execute(sa.insert(SittingVoter), [{"sitting_id": sitting.id, "user_id": u} for u in voters])
     record(AuditAction.SITTING_OPEN, f"开启测评会议“{sitting.title}”（{len(item_ids)} 项，{data.mode.label}，"
