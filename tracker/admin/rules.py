@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from ..extensions import db
 from ..fields import BaseForm, CleanTextAreaField, CNSelectField
 from ..models import AuditAction
-from ..permissions import admin_required
+from ..permissions import security_admin_required
 from ..services.audit import record
 from ..services.settings import available_rules, get_setting, set_setting
 from ..tally import PRESETS, TallyError, describe_rule, rule_from_dict, rule_to_dict
@@ -49,14 +49,14 @@ def _render(default_form, custom_form, status=200):
 
 
 @bp.route("/rules")
-@admin_required
+@security_admin_required
 def rules():
     default_form, custom_form = _forms()
     return _render(default_form, CustomRuleForm(formdata=None))
 
 
 @bp.route("/rules/default", methods=["POST"])
-@admin_required
+@security_admin_required
 def set_default_rule():
     default_form, _ = _forms()
     if default_form.validate_on_submit():
@@ -71,7 +71,7 @@ def set_default_rule():
 
 
 @bp.route("/rules/custom", methods=["POST"])
-@admin_required
+@security_admin_required
 def save_custom_rule():
     _, custom_form = _forms()
     default_form = DefaultRuleForm(formdata=None)

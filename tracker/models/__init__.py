@@ -21,6 +21,7 @@ from .item import (
 )
 from .register import IssuedLetter, LetterKind, LetterSeries
 from .report import Report
+from .security import AuditChainHead, LoginThrottle, ParkedForm, PasswordHistory, UserSession
 from .settings import CalendarOverride, Setting
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "ExtensionRequest", "ExtensionStatus", "Item", "LineStatus", "Origin", "ProgressEntry", "Report", "ReviewStatus",
     "Role", "Setting", "Stage", "Unit", "UnitKind", "User", "item_co_unit", "local_today", "utcnow",
     "IssuedLetter", "LetterKind", "LetterSeries",
+    "AuditChainHead", "LoginThrottle", "ParkedForm", "PasswordHistory", "UserSession",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
 ]
