@@ -2,7 +2,7 @@
 the audit hash chain (with a TRUNCATE guard) and the three administrator roles.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0008
 """
 import hashlib
 import json
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
