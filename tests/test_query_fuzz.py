@@ -11,6 +11,7 @@ import os
 from urllib.parse import urlencode
 
 import pytest
+import sqlalchemy as sa
 from docx import Document
 from flask import url_for
 from hypothesis import HealthCheck, Phase, example, given, settings
@@ -123,9 +124,15 @@ def test_xml_invalid_characters_typed_in_do_not_break_the_letters(app, demo):
         assert item.question == "城区学校大班额问题何时解决？"
         ops.assign_item(item, ops.Assignment(edu, [], date.today() + timedelta(days=30)), user("staff"))
         db.session.commit()
-    letter = staff.get(f"/ledger/activities/{activity_id}/units/{edu}/assignment-letter")
+    issued = staff.post(f"/ledger/activities/{activity_id}/units/{edu}/assignment-letter")
+    assert issued.status_code == 303
+    letter = staff.get(issued.headers["Location"])  # the 发文登记's copy
     assert letter.status_code == 200
     text = "\n".join(p.text for p in Document(io.BytesIO(letter.data)).paragraphs)
     tables = "".join(c.text for t in Document(io.BytesIO(letter.data)).tables for r in t.rows for c in r.cells)
     assert "城区学校大班额问题何时解决" in text + tables
     assert staff.get("/ledger/export").status_code == 200
+    from tracker.models import AuditEntry
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert "letter.issue" in actions and "export.letter" in actions and "export.ledger" in actions
