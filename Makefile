@@ -24,7 +24,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --if-empty
-	@echo "演示账号（仅供演示，密码均为 demo-password）：admin, staff, unit_edu, unit_health, reviewer1…reviewer5"
+	@echo "演示账号（仅供演示，密码均为 demo-password）：admin（系统管理员）, secadmin（安全管理员）, auditor（审计管理员）, staff, unit_edu, unit_health, reviewer1…reviewer5"
 	@echo "打开 http://127.0.0.1:$${PORT:-8000}"
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 

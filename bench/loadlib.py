@@ -105,7 +105,11 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_DATABASE", "FLASK_"))}
         env.update(DATABASE_URL=self.database_url, PORT=str(self.port), HOST="127.0.0.1",
                    WEB_CONCURRENCY=str(self.workers), TRACKER_ENV="production", ACCESS_LOG="",
-                   SECRET_KEY="bench-" + os.urandom(16).hex(), PYTHONPATH=str(ROOT))
+                   SECRET_KEY="bench-" + os.urandom(16).hex(), PYTHONPATH=str(ROOT),
+                   # A plain-HTTP server on loopback with the demo accounts, signing in from
+                   # one address many times: say so, as an operator would have to.
+                   SESSION_COOKIE_SECURE="0", ALLOW_DEMO_PASSWORDS="1",
+                   LOGIN_RATE_LIMIT="100000 per minute", LOGIN_GLOBAL_RATE_LIMIT="100000 per minute")
         return env
 
     def start(self, timeout: float = 30.0) -> Server:

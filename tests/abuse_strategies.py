@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from hypothesis import strategies as st
 
 ODD_CHARS = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x7f", "\x85", "\u202e", "\u202c", "\u200f", "\u200b",
-             "\ufeff", "\u2028", "\r", "\n", "\r\n", "\t", "😀", "👨‍👩‍👧", "𠀀", "中", "ａ", "\uffff", "\U0010ffff"]
+             "\ufeff", "\u2028", "\r", "\n", "\r\n", "\t", "😀", "👨‍👩‍👧", "𠀀", "中", "ａ", "\uffff", "\ufffe",
+             "\U0010ffff", "²", "①"]
 PAYLOADS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "' OR '1'='1", "'; DROP TABLE item; --",
             "{{ 7*7 }}", "=1+1", "%00", "../../etc/passwd", "null", "None", "undefined", "true", "[]", "{}"]
 
@@ -38,8 +39,8 @@ text = st.one_of(short_text, _string(1, 300), long_text,
 integer = st.one_of(
     st.integers(-(10**12), 10**12).map(str),
     st.integers(0, 600).map(str),
-    st.sampled_from(["", " ", "1e3", "0x10", "１２", "٣", "-0", "9" * 40, "NaN", "inf", "1.5", " 7 ", "1_0", "+3",
-                     "二十"]),
+    st.sampled_from(["", " ", "1e3", "0x10", "１２", "٣", "²", "①", "-0", "9" * 40, "NaN", "inf", "1.5", " 7 ",
+                     "1_0", "+3", "二十"]),
     short_text,
 )
 

@@ -107,8 +107,9 @@ ITEM = lambda key: (lambda w: (Item, getattr(w, key)))  # noqa: E731
 FORMS: dict[str, FormSpec] = {
     "auth.login": FormSpec("anonymous", lambda w: "/login", lambda w: {"username": s.text, "password": s.text},
                            refusal_writes_history=True),
+    # A wrong current password is recorded: it counts toward the sign-in pause.
     "auth.change_password": FormSpec("reviewer1", lambda w: "/password", lambda w: {
-        "current": s.text, "password": s.text, "confirm": s.text}),
+        "current": s.text, "password": s.text, "confirm": s.text}, refusal_writes_history=True),
     "activities.new": FormSpec("staff", lambda w: "/activities/new", _activity_fields),
     "activities.edit": FormSpec("staff", lambda w: f"/activities/{w.activity}/edit", _activity_fields,
                                 version_of=lambda w: (Activity, w.activity)),
@@ -171,11 +172,11 @@ FORMS: dict[str, FormSpec] = {
                                 version_of=lambda w: (User, w.users["unit_health"])),
     "admin.reset_password": FormSpec("admin", lambda w: f"/admin/users/{w.users['reviewer2']}/password",
                                      lambda w: {"password": s.text}, redirect_may_refuse=True),
-    "admin.set_default_rule": FormSpec("admin", lambda w: "/admin/rules/default",
+    "admin.set_default_rule": FormSpec("secadmin", lambda w: "/admin/rules/default",
                                        lambda w: {"rule_key": s.choice(["zhenhai", "shiquan", "local"])}),
-    "admin.save_custom_rule": FormSpec("admin", lambda w: "/admin/rules/custom", lambda w: {
+    "admin.save_custom_rule": FormSpec("secadmin", lambda w: "/admin/rules/custom", lambda w: {
         "rule_json": s.mutated_json({**rule_to_dict(PRESETS["zhenhai"]), "key": "local", "name": "本地规则"})}),
-    "admin.set_rule_disabled": FormSpec("admin", lambda w: "/admin/rules/disabled", lambda w: {
+    "admin.set_rule_disabled": FormSpec("secadmin", lambda w: "/admin/rules/disabled", lambda w: {
         "rule_key": s.choice(["local", "zhenhai", "nope"]), "disabled": s.choice(["1", "0"])}),
     "admin.new_unit": FormSpec("admin", lambda w: "/admin/units/new", _unit_fields),
     "sittings.new": FormSpec("staff", lambda w: "/sittings/new", lambda w: {
@@ -199,11 +200,11 @@ FORMS: dict[str, FormSpec] = {
         "kind": s.choice(["urge", "supervise"]), "text": s.text, "reply_by": s.a_date(w.today)}),
     "followup.set_supervised": FormSpec("staff", lambda w: f"/items/{w.rectifying}/supervised", lambda w: {
         "supervised": s.choice(["1", "0"]), "reason": s.text}),
-    "followup.deadline_settings": FormSpec("admin", lambda w: "/settings/deadlines", lambda w: {
+    "followup.deadline_settings": FormSpec("secadmin", lambda w: "/settings/deadlines", lambda w: {
         "yellow_workdays": s.integer, "inquiry__handle__amount": s.integer,
         "inquiry__handle__unit": s.choice(["months", "workdays", "days"]),
         "supervise_after_overdue_days": s.integer, "warn_on_red": s.choice(["y", ""])}),
-    "followup.calendar_settings": FormSpec("admin", lambda w: "/settings/calendar", lambda w: {"lines": s.text}),
+    "followup.calendar_settings": FormSpec("secadmin", lambda w: "/settings/calendar", lambda w: {"lines": s.text}),
     "public.publish_items": FormSpec("staff", lambda w: f"/public/manage/activities/{w.activity}/items",
                                      lambda w: {"published": s.choice(["1", "0"])}, redirect_may_refuse=True),
     "ledger.import_ledger": FormSpec("staff", lambda w: "/ledger/import", lambda w: {
@@ -211,9 +212,9 @@ FORMS: dict[str, FormSpec] = {
         "step": s.choice(["import", "check"]), "digest": s.short_text}),
 }
 # POST routes with nothing to type: a button and its CSRF token (covered by the authz matrix).
-NO_INPUT = {"auth.logout", "items.acknowledge", "items.accept_report", "admin.unlock",
-            "ledger.assignment_letter", "ledger.supervision_letter", "ledger.result_notice",
-            "sittings.stop", "sittings.count", "sittings.notice",
+NO_INPUT = {"auth.logout", "auth.end_all", "auth.keepalive", "admin.end_sessions", "items.acknowledge",
+            "items.accept_report", "admin.unlock", "ledger.assignment_letter", "ledger.supervision_letter",
+            "ledger.result_notice", "sittings.stop", "sittings.count", "sittings.notice",
             "followup.delete_calendar_day", "followup.open_notification", "followup.read_all"}
 
 
@@ -264,7 +265,7 @@ def fuzz_world(shared):
 @pytest.fixture(scope="module")
 def principals(shared, fuzz_world) -> dict[str, Client]:
     clients = {"anonymous": Client(shared)}
-    for name in ("staff", "admin", "unit_edu", "reviewer1"):
+    for name in ("staff", "admin", "secadmin", "unit_edu", "reviewer1"):
         clients[name] = Client(shared)
         clients[name].login(name)
     return clients

@@ -90,7 +90,20 @@ def test_reset_password(app, demo, make_client):
     admin = login_as(app, "admin")
     response = admin.post(f"/admin/users/{demo['unit_health']}/password", {"password": "Health-2026-new"})
     assert response.status_code == 303
-    make_client().login("unit_health", "Health-2026-new")
+    # The password the administrator chose opens one door only: the change-password page.
+    owner = make_client()
+    owner.refresh_csrf("/login")
+    owner.http.post("/login", data={"username": "unit_health", "password": "Health-2026-new",
+                                    "csrf_token": owner.csrf})
+    home = owner.get("/")
+    assert home.status_code == 303 and home.headers["Location"] == "/password"
+    assert owner.get("/my").headers["Location"] == "/password"
+    owner.refresh_csrf("/password")
+    assert owner.post("/password", {"current": "Health-2026-new", "password": "Only-mine-2026",
+                                    "confirm": "Only-mine-2026"}).status_code == 303
+    assert owner.get("/my").status_code == 200
+    inbox = owner.get("/notifications").get_data(as_text=True)
+    assert "您的密码已于" in inbox and "由系统管理员重置" in inbox
 
 
 def test_units_create_edit_and_disable(app, demo):
@@ -119,7 +132,7 @@ def test_rules_page_sets_default_and_validates_custom_rule(app, demo):
     import json
 
     from tracker.tally.presets import ZHENHAI
-    admin = login_as(app, "admin")
+    admin = login_as(app, "secadmin")  # 测评规则 belong to the 安全管理员
     page = admin.get("/admin/rules").get_data(as_text=True)
     assert "镇海区" in page and "石泉县" in page and "含本数" in page and "原文：满意票达到全体组成人员半数以上" in page
     assert admin.post("/admin/rules/default", {"rule_key": "shiquan"}).status_code == 303
@@ -160,11 +173,12 @@ def test_audit_page_lists_history_newest_first_and_pages(app, demo):
         db.session.commit()
         with pytest.raises(TypeError):  # history actions are members of one enum, never ad-hoc strings
             record("test.event", "x", object_type="test")
-    admin = login_as(app, "admin")
+    admin = login_as(app, "auditor")  # the history belongs to the 审计管理员
     page = admin.get("/admin/audit?action=calendar.override_delete").get_data(as_text=True)
     assert f"第{PAGE + 4}条&lt;script&gt;" in page and "第4条&lt;" not in page
     assert page.index(f"第{PAGE + 4}条") < page.index(f"第{PAGE + 3}条")
     before = int(__import__("re").search(r"before=(\d+)", page).group(1))
     older = admin.get(f"/admin/audit?action=calendar.override_delete&before={before}").get_data(as_text=True)
     assert "第0条" in older and "第4条" in older
-    assert login_as(app, "staff").get("/admin/audit").status_code == 403
+    for other in ("staff", "admin", "secadmin"):
+        assert login_as(app, other).get("/admin/audit").status_code == 403

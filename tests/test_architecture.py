@@ -44,3 +44,13 @@ def test_history_actions_are_never_spelled_out():
     offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "tracker").rglob("*.py"))
                  for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     assert not offenders, offenders
+
+
+def test_numbers_from_requests_are_ascii_digits():
+    """``"²".isdigit()`` is true and ``int("²")`` raises: every number typed or sent in a URL
+    goes through ``params.is_number`` (or checks ``isascii()`` on the same line)."""
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "tracker").rglob("*.py"))
+                 if p.name != "params.py"
+                 for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if ".isdigit()" in line and "isascii()" not in line and "password" not in line]
+    assert not offenders, offenders

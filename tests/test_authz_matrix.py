@@ -13,34 +13,49 @@ import pytest
 from .abuse_support import audit_count, build_world
 from .conftest import Client
 
-PRINCIPALS = ("anonymous", "admin", "staff", "unit_edu", "unit_health", "reviewer1")
+# admin, secadmin, auditor: the three administrators (三员分立), none of whom runs the workflow.
+PRINCIPALS = ("anonymous", "admin", "staff", "unit_edu", "unit_health", "reviewer1", "secadmin", "auditor")
 
 # Outcomes. ACT: the user may try; the operation itself may refuse (wrong stage, wrong role
 # inside the item, invalid empty form) with 200/403/409, but never by hiding the item.
 OK, LOGIN, DENY, HIDDEN, ACT, ANY = "ok", "login", "403", "404", "act", "any"
 
 
-def policy(anonymous, admin, staff, unit_edu, unit_health, reviewer1) -> dict[str, str]:
-    return dict(zip(PRINCIPALS, (anonymous, admin, staff, unit_edu, unit_health, reviewer1), strict=True))
+def policy(anonymous, admin, staff, unit_edu, unit_health, reviewer1, secadmin=None, auditor=None) -> dict[str, str]:
+    """The 安全/审计管理员 columns default to the reviewer's (signed in, no item of theirs)."""
+    secadmin = reviewer1 if secadmin is None else secadmin
+    auditor = reviewer1 if auditor is None else auditor
+    return dict(zip(PRINCIPALS, (anonymous, admin, staff, unit_edu, unit_health, reviewer1, secadmin, auditor),
+                    strict=True))
 
 
 EVERYONE = policy(OK, OK, OK, OK, OK, OK)
 SIGNED_IN = policy(LOGIN, OK, OK, OK, OK, OK)
 ADMIN_ONLY = policy(LOGIN, OK, DENY, DENY, DENY, DENY)
-STAFF = policy(LOGIN, OK, OK, DENY, DENY, DENY)
+SECURITY_ONLY = policy(LOGIN, DENY, DENY, DENY, DENY, DENY, secadmin=OK)
+AUDITOR_ONLY = policy(LOGIN, DENY, DENY, DENY, DENY, DENY, auditor=OK)
+STAFF = policy(LOGIN, DENY, OK, DENY, DENY, DENY)
 UNIT_ONLY = policy(LOGIN, DENY, DENY, OK, OK, DENY)
-REVIEWER_ONLY = policy(LOGIN, DENY, DENY, DENY, DENY, OK)
-# The world's item is 区教育局's and in 整改中: 区卫生健康局 and reviewers may not see it.
-ITEM_PAGE = policy(LOGIN, OK, OK, OK, HIDDEN, HIDDEN)
-ITEM_ACTION = policy(LOGIN, ACT, ACT, ACT, HIDDEN, HIDDEN)
+REVIEWER_ONLY = policy(LOGIN, DENY, DENY, DENY, DENY, OK, secadmin=DENY, auditor=DENY)
+# The world's item is 区教育局's and in 整改中: 区卫生健康局, reviewers and administrators may not see it.
+ITEM_PAGE = policy(LOGIN, HIDDEN, OK, OK, HIDDEN, HIDDEN)
+ITEM_ACTION = policy(LOGIN, HIDDEN, ACT, ACT, HIDDEN, HIDDEN)
 
 EXPECTED: dict[str, dict[str, str]] = {
     "auth.login": EVERYONE,
     "auth.logout": policy(ANY, ANY, ANY, ANY, ANY, ANY),
     "auth.change_password": SIGNED_IN,
+    "auth.end_all": policy(LOGIN, ANY, ANY, ANY, ANY, ANY, ANY, ANY),
+    "auth.session_status": SIGNED_IN,
+    "auth.keepalive": SIGNED_IN,
     "main.home": SIGNED_IN,
     "main.healthz": EVERYONE,
     "admin.*": ADMIN_ONLY,
+    "admin.rules": SECURITY_ONLY,
+    "admin.set_default_rule": SECURITY_ONLY,
+    "admin.save_custom_rule": SECURITY_ONLY,
+    "admin.set_rule_disabled": SECURITY_ONLY,
+    "admin.audit": AUDITOR_ONLY,
     "activities.index": STAFF,
     "activities.new": STAFF,
     "activities.edit": STAFF,
@@ -58,7 +73,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "items.detail": ITEM_PAGE,
     "items.attachment": ITEM_PAGE,
     # Correcting the question is staff's, and only before 交办 (the world's item is past it).
-    "items.edit": policy(LOGIN, DENY, DENY, DENY, HIDDEN, HIDDEN),
+    "items.edit": policy(LOGIN, HIDDEN, DENY, DENY, HIDDEN, HIDDEN),
     **{f"items.{name}": ITEM_ACTION for name in (
         "answer", "assign", "acknowledge", "progress", "report", "return_report", "accept_report",
         "request_extension", "decide_extension", "publish", "open_evaluation", "vote", "tally",
@@ -74,14 +89,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "public.manage": STAFF,
     "public.publish_items": STAFF,
     **{f"followup.{name}": STAFF for name in ("overdue", "due_soon", "supervised")},
-    **{f"followup.{name}": ADMIN_ONLY for name in ("deadline_settings", "calendar_settings", "delete_calendar_day")},
+    **{f"followup.{name}": SECURITY_ONLY for name in ("deadline_settings", "calendar_settings", "delete_calendar_day")},
     **{f"followup.{name}": ITEM_ACTION for name in ("send_notice", "set_supervised")},
     "followup.inbox": SIGNED_IN,
     "followup.read_all": SIGNED_IN,
     # The world's notification is unit_edu's (the 交办 of its item): anyone else gets 404.
     "followup.open_notification": policy(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN),
     # A unit exports its own items only (checked by content below); reviewers have no ledger.
-    "ledger.export": policy(LOGIN, OK, OK, OK, OK, DENY),
+    "ledger.export": policy(LOGIN, DENY, OK, OK, OK, DENY),
     "ledger.import_template": STAFF,
     "ledger.import_ledger": STAFF,
     "ledger.assignment_letter": STAFF,
@@ -93,19 +108,19 @@ EXPECTED: dict[str, dict[str, str]] = {
     "sittings.new": STAFF,
     # The world's sitting is online and open: reviewer1 is on its voter list; a unit never
     # sees a sitting (it lists several units' items), only its own item's result.
-    "sittings.detail": policy(LOGIN, OK, OK, HIDDEN, HIDDEN, OK),
+    "sittings.detail": policy(LOGIN, HIDDEN, OK, HIDDEN, HIDDEN, OK, secadmin=HIDDEN, auditor=HIDDEN),
     "sittings.ballot": policy(LOGIN, DENY, DENY, DENY, DENY, ACT),
     **{f"sittings.{name}": policy(LOGIN, ACT, ACT, DENY, DENY, DENY) for name in (
         "attendance", "tally", "stop", "count", "void", "deadline")},
     # The 通报 exists once the sitting is counted; the world's is still open.
-    "sittings.notice": policy(LOGIN, HIDDEN, HIDDEN, DENY, DENY, DENY),
+    "sittings.notice": policy(LOGIN, DENY, HIDDEN, DENY, DENY, DENY),
 }
 
 # URL arguments that point into one item: another unit gets 404, or a refusal by role (403)
 # that is the same whether the object exists or not (checked against a missing id).
 ITEM_SCOPED_ARGS = {"item_id", "attachment_id", "entry_id", "request_id", "extension_id", "report_id"}
 # Requests that end the session they are sent with get a client of their own.
-SESSION_ENDING = {"auth.logout"}
+SESSION_ENDING = {"auth.logout", "auth.end_all", "admin.end_sessions"}
 
 
 def expectation_for(endpoint: str) -> dict[str, str] | None:
@@ -202,6 +217,8 @@ def test_authorization_matrix(app, world):
             client = client_for(principal, fresh=endpoint in SESSION_ENDING)
             before = audit_count(app) if method == "POST" and want in (LOGIN, DENY, HIDDEN) else None
             response = client.get(path) if method == "GET" else client.post(path, {})
+            if endpoint in SESSION_ENDING:
+                clients.clear()  # "退出所有设备" (own, or the world's user's) ended shared clients' sessions too
             if not outcome_matches(want, response):
                 failures.append(f"{method} {path} [{endpoint}] as {principal}: expected {want}, got "
                                 f"{response.status_code} {response.headers.get('Location', '')}")

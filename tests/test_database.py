@@ -96,7 +96,7 @@ def test_cli_backup_creates_a_consistent_copy(app, db_backend, demo, tmp_path):
         return
     assert result.exit_code == 0, result.output
     copy = sqlite3.connect(target)
-    assert copy.execute("SELECT count(*) FROM user_account").fetchone()[0] == 9
+    assert copy.execute("SELECT count(*) FROM user_account").fetchone()[0] == 11  # 三员: admin, secadmin, auditor
     copy.close()
     again = runner.invoke(args=["backup", str(target)])
     assert again.exit_code != 0 and "已存在" in again.output

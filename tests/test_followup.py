@@ -12,6 +12,7 @@ from tracker.services import followup as followup_service
 from tracker.services.calendar import load_calendar
 from tracker.workdays import add_months
 
+from .abuse_support import audit_count
 from .conftest import login_as
 from .helpers import make_activity, make_item, unit
 
@@ -56,11 +57,13 @@ def test_urge_has_a_default_text_and_only_staff_may_send(app, demo):
     with app.app_context():
         assert db.session.scalar(sa.select(AuditEntry.summary).where(AuditEntry.action == "followup.urge")) \
             == "催办：请抓紧办理，按期报送整改情况。"
-        before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    before = audit_count(app)
     assert unit_edu.post(f"/items/{item_id}/notice", {"kind": "urge"}).status_code == 403
     assert unit_health.post(f"/items/{item_id}/notice", {"kind": "urge"}).status_code == 404
+    assert audit_count(app) == before  # nothing done; the two refusals are recorded as such
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == before
+        refusals = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("access.%"))).all()
+    assert refusals == ["access.denied", "access.not_found"]
 
 
 def test_staff_flag_and_unflag_supervision_by_hand(app, demo):
@@ -105,7 +108,7 @@ def test_overdue_and_due_soon_lists_by_unit(app, demo):
 
 
 def test_admin_edits_deadline_rules_and_the_assign_form_uses_them(app, demo):
-    admin = login_as(app, "admin")
+    admin = login_as(app, "secadmin")
     page = admin.get("/settings/deadlines").get_data(as_text=True)
     assert "审计查出问题整改" in page and 'name="audit__handle__amount"' in page
     form = _settings_form(page)
@@ -146,7 +149,7 @@ def test_calendar_overrides_win_and_fallback_years_warn(app, demo, monkeypatch):
     staff = login_as(app, "staff")
     body = staff.get("/followup/overdue").get_data(as_text=True)
     assert "2098、2099 年的节假日安排尚未录入" in body
-    admin = login_as(app, "admin")
+    admin = login_as(app, "secadmin")
     page = admin.get("/settings/calendar?year=2099").get_data(as_text=True)
     assert "未录入：暂按周一至周五计算工作日" in page
     response = admin.post("/settings/calendar", {"lines": "2098-10-01 休 国庆节\n2099-1-1 休"})

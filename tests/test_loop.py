@@ -189,7 +189,7 @@ def test_second_concurrent_save_is_refused_as_modified_by_someone_else(app, demo
         item = make_item(stage="asked")
         item_id, version = item.id, item.version
         db.session.commit()
-    first, second = login_as(app, "staff"), login_as(app, "admin")
+    first, second = login_as(app, "staff"), login_as(app, "staff")  # two tabs, two sessions
     data = {"respondent_name": "甲", "respondent_post": "", "answer": "第一人的答复", "commitments": "",
             "version": version}
     assert first.post(f"/items/{item_id}/answer", data).status_code == 303

@@ -111,6 +111,7 @@ def test_production_refuses_default_secret_key():
 
 def test_secure_cookie_and_hsts_when_configured(app, demo):
     app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["HSTS"] = True
     client = app.test_client()
     response = client.get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -7,16 +7,18 @@ from flask import Flask
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import DEFAULT_SECRET_KEY, Config
+from .config import Config, derive
 from .extensions import csrf, db, htmx, login_manager, migrate
+from .params import is_number
 
 
-def create_app(config: type[Config] | Config = Config) -> Flask:
+def create_app(config: type | object = Config) -> Flask:
     app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
     app.config.from_object(config)
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-        raise RuntimeError("生产模式下必须设置 SECRET_KEY 环境变量（不能使用默认值）")
-    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    from .selfcheck import check_settings
+    check_settings(app.config)  # refuses to start on a bad or weak setting, listing every problem
+    derive(app.config)
+    proxies = app.config["PROXY_COUNT"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
@@ -42,7 +44,7 @@ def create_app(config: type[Config] | Config = Config) -> Flask:
         # The cookie holds "id:token"; a rotated token (password change, disabled
         # account, role change) invalidates every session of that user at once.
         ident, _, token = user_id.partition(":")
-        if not ident.isdigit() or not token:
+        if not is_number(ident) or not token:
             return None
         user = db.session.get(User, int(ident), options=[joinedload(User.unit)])
         if user is None or user.session_token != token or not user.active:
@@ -56,8 +58,14 @@ def create_app(config: type[Config] | Config = Config) -> Flask:
     from .templating import init_templating
     init_templating(app)
     _register_blueprints(app)
+    from .ratelimit import init_ratelimit
+    init_ratelimit(app)
+    from .audit_reads import init_audit_reads
+    init_audit_reads(app)
     from .cli import init_cli
     init_cli(app)
+    from .security_cli import init_security_cli
+    init_security_cli(app)
     logging.getLogger("tracker").setLevel(logging.INFO)
     return app
 

@@ -16,18 +16,20 @@ def init_cli(app: Flask) -> None:
     @app.cli.command("create-admin")
     @click.option("--username", prompt="用户名")
     @click.option("--name", "display_name", prompt="姓名")
+    @click.option("--role", type=click.Choice(["admin", "secadmin", "auditor"]), default="admin",
+                  help="admin 系统管理员, secadmin 安全管理员, auditor 审计管理员 (三员分立).")
     @click.password_option(prompt="密码", confirmation_prompt="再次输入密码")
-    def create_admin(username: str, display_name: str, password: str) -> None:
-        """Create an administrator account."""
+    def create_admin(username: str, display_name: str, role: str, password: str) -> None:
+        """Create an administrator account (the only way to create 安全/审计管理员)."""
         from .models import Role
         from .services import OperationError
         from .services.accounts import UserData, create_user
         try:
-            create_user(UserData(username, display_name, Role.ADMIN, None, None), password)
+            create_user(UserData(username, display_name, Role(role), None, None), password, allow_admin_roles=True)
         except OperationError as error:
             raise click.ClickException(error.message) from None
         db.session.commit()
-        click.echo(f"已创建管理员 {username}")
+        click.echo(f"已创建{Role(role).label} {username}")
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users.")

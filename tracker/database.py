@@ -9,7 +9,7 @@ so they never queue behind writers.
 """
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -18,7 +18,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def _wants_write_lock() -> bool:
     if has_request_context():
-        return request.method not in SAFE_METHODS
+        # A GET that records an event (a download, a refusal) sets the flag for the
+        # short transaction that writes it: see services/audit.log_event.
+        return request.method not in SAFE_METHODS or g.get("write_lock", False)
     return True  # CLI commands and jobs write
 
 

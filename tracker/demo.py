@@ -22,7 +22,9 @@ ORGAN_UNITS = [
 ]
 
 DEMO_USERS = [
-    ("admin", "管理员"),
+    ("admin", "系统管理员（用户、单位）"),
+    ("secadmin", "安全管理员（测评规则、期限、节假日）"),
+    ("auditor", "审计管理员（只读操作历史）"),
     ("staff", "工作人员（社会建设工作委员会）"),
     ("unit_edu", "承办单位用户（区教育局）"),
     ("unit_health", "承办单位用户（区卫生健康局）"),
@@ -40,7 +42,10 @@ def load_demo() -> dict[str, User]:
 
     password_hash = hash_password(DEMO_PASSWORD)
     specs = [
+        # 三员分立: three administrators, none of whom runs the workflow or votes.
         ("admin", "系统管理员", Role.ADMIN, "办公室"),
+        ("secadmin", "安全管理员", Role.SECURITY, "办公室"),
+        ("auditor", "审计管理员", Role.AUDITOR, "办公室"),
         ("staff", "李秀兰", Role.STAFF, "社会建设工作委员会"),
         ("unit_edu", "王建国", Role.UNIT, "区教育局"),
         ("unit_health", "陈静", Role.UNIT, "区卫生健康局"),

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, wants_fragment
+from .models import AuditAction
 
 log = logging.getLogger("tracker")
 
@@ -38,9 +40,19 @@ def render_error(status: int, detail: str | None = None):
     return render_template("errors/error.html", title=title, message=message, status=status), status
 
 
+def log_refusal(action: str, summary: str) -> None:
+    """Refusals go into the history (who, from where, what was asked for); whatever the
+    request had pending is rolled back first."""
+    from .audit_events import log_event
+    g.refusal_logged = True
+    log_event(action, f"{summary}：{request.method} {request.full_path.rstrip('?')[:300]}",
+              object_type="request", details={"endpoint": request.endpoint, "args": request.view_args or {}})
+
+
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        log_refusal(AuditAction.ACCESS_CSRF, f"CSRF 校验失败（{error.description}）")
         return render_error(400, "页面已过期或请求校验失败（CSRF），请刷新页面后重试。")
 
     @app.errorhandler(StaleDataError)
@@ -53,6 +65,11 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code == 403:
+            log_refusal(AuditAction.ACCESS_DENIED, "无权访问，已拒绝")
+        elif error.code == 404 and current_user.is_authenticated and request.endpoint != "static":
+            # Another unit's item answers 404 like a missing one; the history still shows who asked.
+            log_refusal(AuditAction.ACCESS_NOT_FOUND, "请求的对象不存在或无权查看（404）")
         return render_error(error.code)
 
     @app.errorhandler(Exception)

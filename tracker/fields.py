@@ -92,11 +92,24 @@ class CleanTextAreaField(TextAreaField):
             self.data = self.data.replace("\x00", "").replace("\r\n", "\n").strip()
 
 
+# Characters XML 1.0 cannot hold besides C0 controls: U+FFFE, U+FFFF and lone surrogates.
+# One in a field made every Word letter (.docx) and Excel export holding it fail; they are
+# dropped at input, so every output is safe.
+_NOT_XML = {0xFFFE, 0xFFFF}
+
+
+def _xml_safe(ch: str) -> bool:
+    code = ord(ch)
+    return code not in _NOT_XML and not 0xD800 <= code <= 0xDFFF
+
+
 def _strip_control(value):
-    """Drop NUL and other C0 controls except tab/newline: PostgreSQL refuses NUL in text,
-    and invisible controls in a 台账 only cause trouble later."""
+    """Drop NUL and other C0 controls except tab/newline (PostgreSQL refuses NUL in text,
+    and invisible controls in a 台账 only cause trouble later) and the code points XML
+    cannot hold (see ``_xml_safe``)."""
     if isinstance(value, str):
-        return "".join(ch for ch in value if ch in "\t\n" or ch >= " " or ch == "\r").replace("\r\n", "\n")
+        return "".join(ch for ch in value if (ch in "\t\n" or ch >= " " or ch == "\r") and _xml_safe(ch)
+                       ).replace("\r\n", "\n")
     return value
 
 

@@ -10,7 +10,7 @@ from .models import Role
 
 
 def roles_required(*roles: Role):
-    """Allow only these roles; admin is not implied (it is listed where it applies)."""
+    """Allow only these roles; no administrator is implied."""
     def decorator(view):
         @wraps(view)
         @login_required
@@ -22,5 +22,8 @@ def roles_required(*roles: Role):
     return decorator
 
 
-staff_required = roles_required(Role.STAFF, Role.ADMIN)
-admin_required = roles_required(Role.ADMIN)
+# 三员分立: administrators do not run the workflow; each administrator has one area.
+staff_required = roles_required(Role.STAFF)
+admin_required = roles_required(Role.ADMIN)  # 系统管理员: users and units
+security_admin_required = roles_required(Role.SECURITY)  # 安全管理员: rules, deadlines, calendar
+auditor_required = roles_required(Role.AUDITOR)  # 审计管理员: the history, read-only

@@ -35,6 +35,7 @@ from .tally import Grade
 from .visibility import can_view, unit_item_ids, visible_items
 
 __all__ = ["LIGHTS", "overdue_clause", "visible_items"]  # re-exported for the list pages
+from .params import is_number
 
 PHASES = {"问": [Stage.ASKED], "答": [Stage.ANSWERED],
           "改": [Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED, Stage.ACCEPTED],
@@ -67,7 +68,7 @@ class ItemFilters:
     def from_args(cls, args) -> ItemFilters:
         def as_int(name):
             value = args.get(name, "").strip()
-            return int(value) if value.isdigit() and len(value) < 10 else None
+            return int(value) if is_number(value) and len(value) < 10 else None
         stage = args.get("stage", "")
         if stage not in PHASES and stage not in {s.value for s in Stage}:
             stage = ""

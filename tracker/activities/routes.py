@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..extensions import db, wants_fragment
 from ..lights import light_for, lights_for
 from ..models import Activity, ActivityKind, Item, Origin, Stage, local_today
+from ..params import is_number
 from ..permissions import staff_required
 from ..queries import activity_rows, committee_choices, organ_choices, parent_choices
 from ..services import OperationError, check_version
@@ -52,7 +53,7 @@ def _activity_data(form: ActivityForm) -> ops.ActivityData:
 def index():
     stmt = activity_rows(Item.stage == Stage.CLOSED)
     year = request.args.get("year", "")
-    if year.isdigit() and len(year) == 4:
+    if is_number(year) and len(year) == 4:
         stmt = stmt.where(sa.extract("year", Activity.meeting_date) == int(year))
     rows = db.session.execute(stmt.limit(500)).all()
     return render_template("activities/index.html", rows=rows, year=year)

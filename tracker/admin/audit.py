@@ -10,14 +10,15 @@ from flask import render_template, request
 
 from ..extensions import db
 from ..models import AuditEntry
-from ..permissions import admin_required
+from ..params import is_number
+from ..permissions import auditor_required
 from . import bp
 
 PAGE = 100
 
 
 @bp.route("/audit")
-@admin_required
+@auditor_required
 def audit():
     action = request.args.get("action", "").strip()[:64]
     actor = request.args.get("actor", "").strip()[:64]
@@ -27,7 +28,7 @@ def audit():
         stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
     if actor:
         stmt = stmt.where(AuditEntry.actor_name == actor)
-    if before.isdigit() and len(before) < 12:
+    if is_number(before) and len(before) < 12:
         stmt = stmt.where(AuditEntry.id < int(before))
     rows = db.session.scalars(stmt).all()
     more = len(rows) > PAGE

@@ -11,7 +11,9 @@ class UserForm(BaseForm):
         Regexp(r"^[A-Za-z0-9_.\-]+$", message="用户名只能包含字母、数字、下划线、点和连字符")])
     display_name = StringField("姓名", validators=[
         DataRequired("请输入姓名"), Length(max=64, message="姓名不超过 64 个字符")])
-    role = CNSelectField("角色", choices=[(r.value, r.label) for r in Role], validators=[DataRequired("请选择角色")])
+    # 安全管理员 and 审计管理员 accounts are made on the command line only (三员分立).
+    role = CNSelectField("角色", choices=[(r.value, r.label) for r in Role if r not in (Role.SECURITY, Role.AUDITOR)],
+                         validators=[DataRequired("请选择角色")])
     unit_id = CNSelectField("所属单位", coerce=int, choices=[])
     # A pattern, not wtforms' Email(): that needs the email_validator package (a 500 without it).
     email = StringField("电子邮箱", validators=[

@@ -1,4 +1,4 @@
-"""Administration of users and units (admin only)."""
+"""Administration of users and units (系统管理员 only)."""
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,6 +11,7 @@ from ..services import OperationError, check_version
 from ..services.accounts import (
     UnitData,
     UserData,
+    check_manageable,
     create_unit,
     create_user,
     set_password,
@@ -18,6 +19,8 @@ from ..services.accounts import (
     update_unit,
     update_user,
 )
+from ..services.login import paused_names
+from ..services.sessions import active_sessions, end_all_sessions
 from . import bp
 from .forms import EmptyForm, NewUserForm, ResetPasswordForm, UnitForm, UserForm
 
@@ -42,7 +45,7 @@ def users():
         like = f"%{q}%"
         stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
     return render_template("admin/users.html", users=db.session.scalars(stmt).all(), q=q,
-                           now=utcnow(), form=EmptyForm())
+                           paused=paused_names(utcnow()), form=EmptyForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -81,8 +84,8 @@ def edit_user(user_id: int):
             db.session.commit()
             flash(f"已保存用户 {user.username}", "success")
             return redirect(url_for("admin.users"), code=303)
-    return render_template("admin/user_form.html", form=form, user=user,
-                           reset_form=ResetPasswordForm(formdata=None), action_form=EmptyForm())
+    return render_template("admin/user_form.html", form=form, user=user, sessions=active_sessions(user),
+                           reset_form=ResetPasswordForm(formdata=None), action_form=EmptyForm(formdata=None))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -92,12 +95,13 @@ def reset_password(user_id: int):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
+            check_manageable(user)
             set_password(user, form.password.data, actor=current_user)
         except OperationError as error:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"已重置 {user.username} 的密码，该用户需重新登录", "success")
+            flash(f"已重置 {user.username} 的密码：该用户需重新登录，并须在登录后修改密码", "success")
     else:
         for errors in form.errors.values():
             for message in errors:
@@ -114,6 +118,18 @@ def unlock(user_id: int):
         db.session.commit()
         flash(f"已解除 {user.username} 的锁定", "success")
     return redirect(url_for("admin.users"), code=303)
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@admin_required
+def end_sessions(user_id: int):
+    """退出所有设备, for a user who lost a device or left the office signed in."""
+    user = db.get_or_404(User, user_id)
+    if EmptyForm().validate_on_submit():
+        count = end_all_sessions(user, actor=current_user)
+        db.session.commit()
+        flash(f"已结束 {user.username} 在所有设备上的登录（{count} 个会话）", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
 
 
 @bp.route("/units")

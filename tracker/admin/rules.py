@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
 from ..fields import BaseForm, CleanTextAreaField, CNSelectField
-from ..permissions import admin_required
+from ..permissions import security_admin_required
 from ..services import OperationError
 from ..services import rules as ops
 from ..services.settings import all_rules, available_rules, get_setting
@@ -62,13 +62,13 @@ def _render(default_form, custom_form, errors=(), status=200):
 
 
 @bp.route("/rules")
-@admin_required
+@security_admin_required
 def rules():
     return _render(_default_form(formdata=False), CustomRuleForm(formdata=None))
 
 
 @bp.route("/rules/default", methods=["POST"])
-@admin_required
+@security_admin_required
 def set_default_rule():
     form = _default_form()
     if form.validate_on_submit():
@@ -84,7 +84,7 @@ def set_default_rule():
 
 
 @bp.route("/rules/custom", methods=["POST"])
-@admin_required
+@security_admin_required
 def save_custom_rule():
     form = CustomRuleForm()
     if form.validate_on_submit():
@@ -101,7 +101,7 @@ def save_custom_rule():
 
 
 @bp.route("/rules/disabled", methods=["POST"])
-@admin_required
+@security_admin_required
 def set_rule_disabled():
     form = DisableRuleForm()
     if form.validate_on_submit():

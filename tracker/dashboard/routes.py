@@ -7,6 +7,7 @@ from flask import render_template, request, url_for
 from ..documents.charts import bar_chart, funnel_chart, line_chart
 from ..extensions import db
 from ..models import Activity, Stage, Unit, local_today
+from ..params import is_number
 from ..permissions import staff_required
 from ..queries import BASES, LIGHTS, ItemFilters, committee_choices
 from . import bp
@@ -16,11 +17,11 @@ from .stats import RowFigures, Scope, monthly_flow, unit_rows
 def _scope_from_args(years: list[int], committees: list) -> Scope:
     today = local_today()
     year = request.args.get("year", "")
-    year = int(year) if year.isdigit() and int(year) in years else None
+    year = int(year) if is_number(year) and int(year) in years else None
     if year is None:
         year = today.year if today.year in years or not years else years[0]
     committee = request.args.get("committee", "")
-    committee_id = int(committee) if committee.isdigit() and int(committee) in {c.id for c in committees} else None
+    committee_id = int(committee) if is_number(committee) and int(committee) in {c.id for c in committees} else None
     return Scope(year, committee_id)
 
 

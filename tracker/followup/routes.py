@@ -20,6 +20,7 @@ from ..models import (
     local_today,
     utcnow,
 )
+from ..params import is_number
 from ..permissions import staff_required
 from ..queries import (
     ItemFilters,
@@ -47,7 +48,7 @@ def followup_globals():
 
 def _unit_arg() -> int | None:
     value = request.args.get("unit", "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if is_number(value) and len(value) < 10 else None
 
 
 def _deadline_list(mode: str):

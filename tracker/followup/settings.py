@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import ActivityKind, CalendarOverride, local_today
-from ..permissions import admin_required
+from ..params import is_number
+from ..permissions import security_admin_required
 from ..services import OperationError
 from ..services import followup as ops
 from ..services.calendar import yellow_workdays
@@ -57,7 +58,7 @@ def _read_rules(form: f.DeadlineSettingsForm) -> dict | None:
 
 
 @bp.route("/settings/deadlines", methods=["GET", "POST"])
-@admin_required
+@security_admin_required
 def deadline_settings():
     form = f.DeadlineSettingsForm()
     if request.method == "GET":
@@ -94,7 +95,7 @@ def _calendar_page(form: f.CalendarForm, status: int = 200):
     today = local_today()
     years = sorted({today.year - 1, today.year, today.year + 1, today.year + 2})
     asked = request.args.get("year", "")
-    if asked.isdigit() and 2000 <= int(asked) <= 2099:
+    if is_number(asked) and 2000 <= int(asked) <= 2099:
         years = sorted({*years, int(asked)})
     overrides = db.session.scalars(sa.select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
     coverage = _coverage(years, {o.day.year for o in overrides})
@@ -102,7 +103,7 @@ def _calendar_page(form: f.CalendarForm, status: int = 200):
 
 
 @bp.route("/settings/calendar", methods=["GET", "POST"])
-@admin_required
+@security_admin_required
 def calendar_settings():
     form = f.CalendarForm()
     if request.method == "GET":
@@ -122,7 +123,7 @@ def calendar_settings():
 
 
 @bp.route("/settings/calendar/<day>/delete", methods=["POST"])
-@admin_required
+@security_admin_required
 def delete_calendar_day(day: str):
     try:
         parsed = date.fromisoformat(day)

@@ -11,6 +11,7 @@ from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
 from ..lights import light_for
 from ..models import Activity, Attachment, Origin, Stage, local_today
+from ..params import is_number
 from ..permissions import staff_required
 from ..queries import (
     PHASES,
@@ -35,7 +36,7 @@ from .forms import EditItemForm
 
 def page_arg() -> int:
     value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return int(value) if is_number(value) and len(value) < 7 else 1
 
 
 def filter_choices(filters: ItemFilters) -> dict:

@@ -35,7 +35,7 @@ def download(fileobj, name: str, mimetype: str):
 
 
 @bp.route("/ledger/export")
-@roles_required(Role.STAFF, Role.ADMIN, Role.UNIT)
+@roles_required(Role.STAFF, Role.UNIT)
 def export():
     """The list the user is looking at, as .xlsx: the same filters and visibility as
     /items (staff) or /my (a unit, which cannot widen its view through the URL).

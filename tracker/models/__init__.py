@@ -21,6 +21,7 @@ from .item import (
 )
 from .register import IssuedLetter, LetterKind, LetterSeries
 from .report import Report
+from .security import AuditChainHead, LoginThrottle, ParkedForm, PasswordHistory, UserSession
 from .settings import CalendarOverride, Setting
 from .sitting import Ballot, Sitting, SittingParticipant, SittingStatus, SittingVoter
 
@@ -31,5 +32,6 @@ __all__ = [
     "Role", "Setting", "Stage", "Unit", "UnitKind", "User", "item_co_unit", "local_today", "utcnow",
     "IssuedLetter", "LetterKind", "LetterSeries",
     "Ballot", "ResultSource", "Sitting", "SittingParticipant", "SittingStatus", "SittingVoter",
+    "AuditChainHead", "LoginThrottle", "ParkedForm", "PasswordHistory", "UserSession",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
 ]

@@ -40,7 +40,10 @@ UNIT_KIND_LABELS = {
 
 
 class Role(enum.StrEnum):
-    ADMIN = "admin"
+    # 三员分立: three administrators, none of whom runs the workflow or votes.
+    ADMIN = "admin"  # 系统管理员: users and units
+    SECURITY = "secadmin"  # 安全管理员: rules, deadlines, calendar, security settings
+    AUDITOR = "auditor"  # 审计管理员: reads the history, including the administrators' actions
     STAFF = "staff"
     UNIT = "unit"
     REVIEWER = "reviewer"
@@ -51,11 +54,14 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.ADMIN: "管理员",
+    Role.ADMIN: "系统管理员",
+    Role.SECURITY: "安全管理员",
+    Role.AUDITOR: "审计管理员",
     Role.STAFF: "工作人员",
     Role.UNIT: "承办单位",
     Role.REVIEWER: "测评人",
 }
+ADMIN_ROLES = (Role.ADMIN, Role.SECURITY, Role.AUDITOR)
 
 
 class Unit(db.Model):
@@ -90,6 +96,9 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Set when an administrator chose the password: only its owner may know the one in use.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    password_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -109,12 +118,26 @@ class User(UserMixin, db.Model):
 
     @property
     def is_admin(self) -> bool:
+        """系统管理员 (users and units)."""
         return self.role is Role.ADMIN
 
     @property
+    def is_security_admin(self) -> bool:
+        return self.role is Role.SECURITY
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role is Role.AUDITOR
+
+    @property
+    def is_administrator(self) -> bool:
+        """Any of the three administrators (三员)."""
+        return self.role in ADMIN_ROLES
+
+    @property
     def is_staff(self) -> bool:
-        """Staff and admin both run the committee's side of the workflow."""
-        return self.role in (Role.STAFF, Role.ADMIN)
+        """Only staff run the committee's side of the workflow; administrators do not (三员分立)."""
+        return self.role is Role.STAFF
 
     @property
     def is_unit_user(self) -> bool:

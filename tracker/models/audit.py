@@ -23,9 +23,25 @@ class AuditAction(enum.StrEnum):
     LOGIN = "auth.login"
     LOGIN_FAILED = "auth.login_failed"
     LOCKED = "auth.locked"
+    LOGIN_PAUSED = "auth.login_paused"  # refused during a pause, password not compared
+    RATE_LIMITED = "auth.rate_limited"
+    LOGOUT = "auth.logout"
+    IDLE_TIMEOUT = "auth.idle_timeout"
+    SESSION_LIFETIME = "auth.session_lifetime"
+    SESSION_REVOKED = "auth.session_revoked"
+    SESSIONS_ENDED = "auth.sessions_ended"
+    ACCESS_DENIED = "access.denied"  # 403
+    ACCESS_NOT_FOUND = "access.not_found"  # 404 for a signed-in user (another unit's item looks missing)
+    ACCESS_CSRF = "access.csrf"
+    EXPORT_LEDGER = "export.ledger"
+    EXPORT_TEMPLATE = "export.template"
+    EXPORT_LETTER = "export.letter"
+    ATTACHMENT_DOWNLOAD = "attachment.download"
+    AUDIT_VIEW = "audit.view"
     USER_CREATE = "user.create"
     USER_UPDATE = "user.update"
     USER_PASSWORD = "user.password"  # noqa: S105 (an action name, not a secret)
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 (an action name, not a secret)
     USER_UNLOCK = "user.unlock"
     UNIT_CREATE = "unit.create"
     UNIT_UPDATE = "unit.update"
@@ -97,6 +113,11 @@ class AuditEntry(db.Model):
     item_id: Mapped[int | None] = mapped_column(index=True)
     summary: Mapped[str] = mapped_column(sa.Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # Tamper evidence (see services/audit_chain.py): position in the chain, the previous
+    # row's hash and this row's. Filled on insert; NULL only for a row written around the app.
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, index=True, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    row_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 @sa.event.listens_for(Session, "before_flush")

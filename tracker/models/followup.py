@@ -88,6 +88,7 @@ class NotificationKind(enum.StrEnum):
     REMINDER = "reminder"
     SUPERVISE = "supervise"
     ASSIGN_DUE = "assign_due"
+    SECURITY = "security"  # sign-in paused, password reset: told to the account's owner
 
     @property
     def label(self) -> str:
@@ -98,7 +99,7 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.ASSIGN: "新交办", NotificationKind.RETURN: "报告退回", NotificationKind.ACCEPT: "报告受理",
     NotificationKind.REPORT: "报告待审核", NotificationKind.EXTENSION: "延期", NotificationKind.EVALUATION: "待测评",
     NotificationKind.RESULT: "测评结果", NotificationKind.REMINDER: "催办督办", NotificationKind.SUPERVISE: "挂牌督办",
-    NotificationKind.ASSIGN_DUE: "交办超期",
+    NotificationKind.ASSIGN_DUE: "交办超期", NotificationKind.SECURITY: "账号安全",
 }
 
 

@@ -86,7 +86,7 @@ def match_marker(line: str) -> Marker | None:
     if m and (n := chinese_number(m.group(1))):
         return Marker(Kind.PAREN_CN, n, f"（{_cn_ref(n)}）", "", line[m.end():])
     m = _RE_ARABIC.match(line)
-    if m and line[m.end():].strip() and not line[m.end():].lstrip()[:1].isdigit():
+    if m and line[m.end():].strip() and line[m.end():].lstrip()[:1] not in "0123456789":
         n = int(m.group(1))
         if n:
             return Marker(Kind.ARABIC, n, str(n), m.group(2) or m.group(3), line[m.end():])

@@ -54,7 +54,7 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;\n]?")
 
 
 def _num(text: str) -> int | None:
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     if text == "半":
         return None
@@ -94,7 +94,7 @@ def _year_word(word: str, base: date) -> tuple[int, str]:
         return base.year + 1, "基准日期次年"
     if word in ("后年",):
         return base.year + 2, "基准日期后第二年"
-    if word and word[:4].isdigit():
+    if word and word[:4].isascii() and word[:4].isdigit():
         return int(word[:4]), f"{word[:4]} 年"
     return base.year, "基准日期所在年"
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Activity, Attachment, Item, LineStatus, ProgressEntry, Report, ReviewStatus, Role
+from ..params import is_number
 from ..permissions import roles_required
 from ..services import OperationError
 from ..services import reports as ops
@@ -79,8 +80,8 @@ def submit(activity_id: int):
     if request.method == "GET":
         return render_template("reports/form.html", **context)
     lines, problems, typed = _lines(items)
-    context |= {"typed": typed, "picked": {int(v) for v in request.form.getlist("pick") if v.isdigit()},
-                "keep": {int(v) for v in request.form.getlist("keep") if v.isdigit()}}
+    context |= {"typed": typed, "picked": {int(v) for v in request.form.getlist("pick") if is_number(v)},
+                "keep": {int(v) for v in request.form.getlist("keep") if is_number(v)}}
     if not form.validate_on_submit() or problems:
         flash("未报送：" + "；".join(problems + [e[0] for e in form.errors.values() if e]), "error")
         return render_template("reports/form.html", **context)

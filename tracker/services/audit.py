@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import AuditAction, AuditEntry, User
+from . import audit_chain  # noqa: F401 - links every new row into the hash chain
 from .notify import on_audit
 
 

@@ -18,6 +18,7 @@ from ..fields import (
     CNSelectMultipleField,
 )
 from ..models import Evaluation, EvaluationMode
+from ..params import is_number
 from ..services.sittings import Row
 from ..tally import Grade
 
@@ -68,7 +69,7 @@ def _count(raw: str, label: str, errors: list[str]) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) > 500:
+    if not is_number(raw) or int(raw) > 500:
         errors.append(f"{label}：请填写 0–500 的整数（{raw[:10]}）")
         return None
     return int(raw)

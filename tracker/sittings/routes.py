@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Evaluation, EvaluationMode, Item, Role, Sitting, SittingStatus, Stage
+from ..params import is_number
 from ..permissions import staff_required
 from ..services import OperationError, counting, sittings
 from ..services.ballots import is_eligible, participant_count
@@ -118,7 +119,7 @@ def _open_form() -> f.OpenSittingForm:
 def new():
     form = _open_form()
     if request.method == "GET":
-        form.item_ids.data = [int(i) for i in request.args.getlist("item") if i.isdigit()]
+        form.item_ids.data = [int(i) for i in request.args.getlist("item") if is_number(i)]
     if form.validate_on_submit():
         data = sittings.SittingData(form.title.data, form.meeting_date.data, form.members_total.data,
                                     EvaluationMode(form.mode.data), form.rule_key.data, form.item_ids.data)
