@@ -21,6 +21,7 @@ from .item import (
 )
 from .register import IssuedLetter, LetterKind, LetterSeries
 from .report import Report
+from .search import RecurrenceLink, SearchEntry, SearchTerm
 from .settings import CalendarOverride, Setting
 from .sitting import Ballot, Sitting, SittingParticipant, SittingStatus, SittingVoter
 
@@ -32,4 +33,5 @@ __all__ = [
     "IssuedLetter", "LetterKind", "LetterSeries",
     "Ballot", "ResultSource", "Sitting", "SittingParticipant", "SittingStatus", "SittingVoter",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
+    "RecurrenceLink", "SearchEntry", "SearchTerm",
 ]

@@ -1,0 +1,226 @@
+"""Running a search: who may see what, the match in each database, ranking, grouping by
+item and the highlighted passage.
+
+The user's text never reaches the full-text syntax of either database: it is segmented and
+reduced to words of letters and digits (``segment.query_words``), and the query is built
+from those words here, so quotes, ``*``, ``:``, ``&``, ``|``, ``!``, brackets, SQL and
+control characters cannot make a syntax error or change the query's meaning.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..items.queries import PHASES, unit_item_ids, visible_items
+from ..models import Activity, Item, SearchEntry, Stage, User
+from . import schema
+from .segment import alternatives, query_words
+from .sources import KINDS
+
+log = logging.getLogger("tracker.search")
+
+PER_PAGE = 20
+CANDIDATES = 2000  # best-ranked passages considered per query; more only lowers the tail
+HITS_PER_GROUP = 3
+E = SearchEntry
+FTS = sa.table(schema.FTS_TABLE, sa.column("rowid"), sa.column("rank"))
+
+
+@dataclass
+class SearchFilters:
+    q: str = ""
+    year: int | None = None
+    unit_id: int | None = None
+    stage: str = ""
+    kind: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> SearchFilters:
+        def as_int(name: str) -> int | None:
+            value = (args.get(name) or "").strip()
+            return int(value) if value.isdigit() and len(value) < 10 else None
+        stage = args.get("stage", "")
+        if stage not in PHASES and stage not in {s.value for s in Stage}:
+            stage = ""
+        kind = args.get("kind", "")
+        return cls(q=(args.get("q") or "")[:1000], year=as_int("year"), unit_id=as_int("unit"), stage=stage,
+                   kind=kind if kind in KINDS else "", page=max(1, min(as_int("page") or 1, 100)))
+
+    def as_args(self, **changes) -> dict:
+        values = {"q": self.q, "year": self.year, "unit": self.unit_id, "stage": self.stage, "kind": self.kind,
+                  "page": self.page if self.page > 1 else None}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: str
+    passage: Markup
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+
+@dataclass
+class Group:
+    item: Item | None
+    activity: Activity
+    hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    words: list[str]
+    groups: list[Group] = field(default_factory=list)
+    total: int = 0
+    capped: bool = False
+    has_more: bool = False
+    error: str = ""
+
+
+class Scope:
+    """Which passages a reader may find: the same rule as the lists, or the public's."""
+
+    def __init__(self, user: User | None = None, public: bool = False):
+        self.user, self.public = user, public
+
+    def clauses(self) -> list:
+        if self.public:
+            published_activity = sa.select(Activity.id).where(Activity.published.is_(True))
+            return [E.public.is_(True), E.activity_id.in_(published_activity),
+                    sa.or_(E.item_id.is_(None), Item.published.is_(True))]
+        if self.user is None or not self.user.is_authenticated:
+            return [sa.false()]
+        rule = visible_items(self.user).whereclause
+        if rule is None:  # staff: everything, activities included
+            return []
+        return [E.item_id.is_not(None), rule]
+
+
+def _match(words: list[str], dialect: str):
+    """(join target or None, where clause, score column: lower is better)."""
+    terms = [alternatives(w) for w in words]
+    if dialect == "sqlite":
+        def fts(alts, star=""):
+            return "(" + " OR ".join(f'"{a}"{star}' for a in alts) + ")"
+        expression = " AND ".join([fts(a) for a in terms[:-1]] + [fts(terms[-1], "*")])
+        matched = sa.select(FTS.c.rowid, FTS.c.rank).where(
+            sa.literal_column(schema.FTS_TABLE).op("MATCH")(sa.bindparam("fts_query", expression))).subquery("m")
+        return matched, E.id == matched.c.rowid, matched.c.rank
+    def ts(alts, star=""):
+        return "(" + " | ".join(" <-> ".join(a.split()) + star for a in alts) + ")"
+    text = " & ".join([ts(a) for a in terms[:-1]] + [ts(terms[-1], ":*")])
+    tsquery = sa.func.to_tsquery(sa.literal("simple", postgresql.REGCONFIG), sa.bindparam("ts_query", text))
+    tsv = sa.literal_column(f"search_entry.{schema.TSV_COLUMN}", postgresql.TSVECTOR)
+    return None, tsv.op("@@")(tsquery), -sa.func.ts_rank(tsv, tsquery)
+
+
+def _filters(filters: SearchFilters) -> list:
+    clauses = []
+    if filters.kind:
+        clauses.append(E.kind == filters.kind)
+    if filters.stage in PHASES:
+        clauses.append(Item.stage.in_(PHASES[filters.stage]))
+    elif filters.stage:
+        clauses.append(Item.stage == Stage(filters.stage))
+    if filters.unit_id:
+        clauses.append(E.item_id.in_(unit_item_ids(filters.unit_id)))
+    if filters.year:
+        start, end = date(filters.year, 1, 1), date(filters.year + 1, 1, 1)
+        clauses.append(E.activity_id.in_(
+            sa.select(Activity.id).where(Activity.meeting_date >= start, Activity.meeting_date < end)))
+    return clauses
+
+
+def search(filters: SearchFilters, scope: Scope) -> Results:
+    words = query_words(filters.q)
+    results = Results(words=words)
+    if not words:
+        return results
+    try:
+        _run(filters, scope, results)
+    except sa.exc.DBAPIError:
+        db.session.rollback()
+        log.exception("search failed for %r", filters.q[:100])
+        results.groups, results.error = [], "无法完成这次搜索，请换个说法再试。"
+    return results
+
+
+def _matching(columns: list, words: list[str], filters: SearchFilters, scope: Scope):
+    """Passages that match, that the reader may see and that pass the filters."""
+    join, matches, score = _match(words, db.engine.dialect.name)
+    stmt = sa.select(*columns, score.label("score")).select_from(E)
+    stmt = stmt.join(join, matches) if join is not None else stmt.where(matches)
+    stmt = stmt.outerjoin(Item, Item.id == E.item_id).where(*scope.clauses(), *_filters(filters))
+    return stmt, score
+
+
+def _run(filters: SearchFilters, scope: Scope, results: Results) -> None:
+    words = results.words
+    base, score = _matching([E.id, E.item_id, E.activity_id], words, filters, scope)
+    candidates = base.order_by(score).limit(CANDIDATES).subquery("c")
+    key = sa.func.coalesce(candidates.c.item_id, -candidates.c.activity_id)
+    grouped = (sa.select(key.label("key"), sa.func.min(candidates.c.score).label("best"))
+               .group_by(key).subquery("g"))
+    total, passages = db.session.execute(
+        sa.select(sa.func.count(), sa.select(sa.func.count()).select_from(candidates).scalar_subquery())
+        .select_from(grouped)).one()
+    results.total, results.capped = total, passages >= CANDIDATES
+    keys = list(db.session.scalars(sa.select(grouped.c.key).order_by(grouped.c.best, grouped.c.key)
+                                   .limit(PER_PAGE + 1).offset((filters.page - 1) * PER_PAGE)))
+    results.has_more = len(keys) > PER_PAGE
+    keys = keys[:PER_PAGE]
+    if not keys:
+        return
+    item_ids = [k for k in keys if k > 0]
+    activity_ids = [-k for k in keys if k < 0]
+    hits_stmt, score = _matching([E.kind, E.title, E.body, E.item_id, E.activity_id], words, filters, scope)
+    hits_stmt = hits_stmt.where(sa.or_(E.item_id.in_(item_ids),
+                                       sa.and_(E.item_id.is_(None), E.activity_id.in_(activity_ids))))
+    hits: dict[int, list[Hit]] = {}
+    for row in db.session.execute(hits_stmt.order_by(score, E.id)):
+        bucket = hits.setdefault(row.item_id if row.item_id is not None else -row.activity_id, [])
+        if len(bucket) < HITS_PER_GROUP:
+            bucket.append(Hit(row.kind, row.title, highlight(row.body, words)))
+    items = {i.id: i for i in db.session.scalars(
+        sa.select(Item).where(Item.id.in_(item_ids))
+        .options(joinedload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units))).unique()}
+    activities = {a.id: a for a in db.session.scalars(sa.select(Activity).where(Activity.id.in_(activity_ids)))}
+    for k in keys:
+        item = items.get(k) if k > 0 else None
+        activity = item.activity if item else activities.get(-k)
+        if activity is not None:
+            results.groups.append(Group(item=item, activity=activity, hits=hits.get(k, [])))
+
+
+def highlight(body: str, words: list[str], width: int = 120) -> Markup:
+    """The passage around the first match, escaped, with every match in <mark>."""
+    if not words:
+        return escape(body[:width])
+    words = [w.replace(" ", "") for w in words]
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    first = pattern.search(body)
+    start = max(0, (first.start() if first else 0) - width // 4)
+    snippet = body[start:start + width]
+    out = [Markup("…") if start else Markup("")]
+    position = 0
+    for match in pattern.finditer(snippet):
+        out.append(escape(snippet[position:match.start()]))
+        out.append(Markup("<mark>%s</mark>") % snippet[match.start():match.end()])
+        position = match.end()
+    out.append(escape(snippet[position:]))
+    if start + width < len(body):
+        out.append(Markup("…"))
+    return Markup("").join(out)
