@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import ActivityKind, AuditEntry, Item, Origin
+from tracker.models import ActivityKind, AuditAction, AuditEntry, Item, Origin
 from tracker.services import items as ops
 
 from .conftest import Client, login_as
@@ -93,7 +93,7 @@ def test_linking_builds_the_chain_shown_on_item_page_and_ranking(app, years):
     assert re.search(r"<strong>3</strong> 次", ranking) and SAME_PROBLEM[2023][:10] in ranking
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "item.recurrence_link")) == 2
+            AuditEntry.action == AuditAction.ITEM_RECURRENCE_LINK)) == 2
     # The item page loads the panel; units see the chain of an item they may see, not the suggestions.
     assert f"/items/{years[2025]}/recurrence" in staff.get(f"/items/{years[2025]}").get_data(as_text=True)
     unit_panel = login_as(app, "unit_health").get(f"/items/{years[2024]}/recurrence")
@@ -117,7 +117,7 @@ def test_links_that_make_no_sense_are_refused(app, years):
     assert _link(login_as(app, "unit_edu"), years[2023], years[2024]).status_code == 403
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "item.recurrence_link")) == 1
+            AuditEntry.action == AuditAction.ITEM_RECURRENCE_LINK)) == 1
 
 
 def test_cycles_are_refused(app, years):

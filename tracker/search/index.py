@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Attachment, Item, SearchEntry
 from . import schema
 from .segment import document_terms
-from .sources import MAX_BODY, SOURCE_BY_MODEL, SOURCES, Doc, Source
+from .sources import MAX_BODY, SOURCE_BY_MODEL, SOURCES, Source
 
 log = logging.getLogger("tracker.search")
 PENDING = "search_pending"
@@ -87,19 +87,24 @@ def _activity_ids(connection, source: Source, objs: list) -> dict[int, int]:
     return dict(rows.all())
 
 
-def rows_for(source: Source, objs: list, activity_of: dict[int, int]) -> list[dict]:
+def rows_for(source: Source, objs: list, activity_of: dict[int, int], segment=None) -> list[dict]:
+    """Index rows for ``objs``; ``segment`` maps a list of bodies to their terms (a
+    process pool's ``map`` during ``reindex``)."""
     rows = []
     for obj in objs:
         activity_id = activity_of.get(obj.item_id) if source.via_item else getattr(obj, "activity_id", obj.id)
         for doc in source.docs(obj, activity_id):
-            rows.append(_row(doc))
+            rows.append({"kind": doc.kind, "source_id": doc.source_id, "item_id": doc.item_id,
+                         "activity_id": doc.activity_id, "public": doc.public, "title": doc.title,
+                         "body": doc.body[:MAX_BODY]})
+    terms = (segment or _segment_all)([row["body"] for row in rows])
+    for row, text in zip(rows, terms, strict=True):
+        row["terms"] = text
     return rows
 
 
-def _row(doc: Doc) -> dict:
-    body = doc.body[:MAX_BODY]
-    return {"kind": doc.kind, "source_id": doc.source_id, "item_id": doc.item_id, "activity_id": doc.activity_id,
-            "public": doc.public, "title": doc.title, "body": body, "terms": document_terms(body)}
+def _segment_all(bodies: list[str]) -> list[str]:
+    return [document_terms(body) for body in bodies]
 
 
 def write(connection, source: Source, objs: list) -> int:
@@ -110,10 +115,23 @@ def write(connection, source: Source, objs: list) -> int:
     return len(rows)
 
 
-def reindex(batch: int = 2000, echo=None) -> dict[str, int]:
+def reindex(batch: int = 2000, echo=None, workers: int = 1) -> dict[str, int]:
     """Rebuild the whole index in one transaction (the caller commits). Searches keep
     seeing the old index until the commit. On SQLite the per-row triggers are dropped
-    for the load and the FTS index is built in one pass."""
+    for the load and the FTS index is built in one pass. Segmentation is the slow part
+    (pure-Python jieba): ``workers`` > 1 spreads it over forked processes that inherit the
+    loaded dictionary and never touch the database."""
+    if workers > 1:
+        import multiprocessing
+        document_terms("")  # load the dictionary before forking: the children inherit it
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            def segment(bodies: list[str]) -> list[str]:
+                return pool.map(document_terms, bodies, chunksize=max(1, len(bodies) // (workers * 4)))
+            return _reindex(batch, echo, segment)
+    return _reindex(batch, echo, None)
+
+
+def _reindex(batch: int, echo, segment) -> dict[str, int]:
     session = db.session
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
@@ -132,7 +150,7 @@ def reindex(batch: int = 2000, echo=None) -> dict[str, int]:
             if not objs:
                 break
             last_id = objs[-1].id
-            rows = rows_for(source, objs, _activity_ids(connection, source, objs))
+            rows = rows_for(source, objs, _activity_ids(connection, source, objs), segment)
             if rows:
                 connection.execute(sa.insert(entries), rows)
             written += len(rows)

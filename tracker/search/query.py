@@ -19,8 +19,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..items.queries import PHASES, unit_item_ids, visible_items
 from ..models import Activity, Item, SearchEntry, Stage, User
+from ..queries import PHASES
+from ..visibility import published_activity_ids, unit_item_ids, visible_items
 from . import schema
 from .segment import alternatives, query_words
 from .sources import KINDS
@@ -98,8 +99,8 @@ class Scope:
 
     def clauses(self) -> list:
         if self.public:
-            published_activity = sa.select(Activity.id).where(Activity.published.is_(True))
-            return [E.public.is_(True), E.activity_id.in_(published_activity),
+            # The public rule of tracker.visibility, applied to passages (is_public).
+            return [E.public.is_(True), E.activity_id.in_(published_activity_ids()),
                     sa.or_(E.item_id.is_(None), Item.published.is_(True))]
         if self.user is None or not self.user.is_authenticated:
             return [sa.false()]

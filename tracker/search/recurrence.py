@@ -14,8 +14,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Activity, Evaluation, EvaluationStatus, Item, RecurrenceLink, SearchEntry
+from ..models import Evaluation, EvaluationStatus, Item, RecurrenceLink, SearchEntry
 from ..services.search import MAX_CHAIN, earlier_chain
+from ..visibility import public_items
 from . import schema
 from .query import FTS
 from .segment import alternatives, normalize, phrases, tokenizer, weight
@@ -146,8 +147,7 @@ def chain_for(item: Item, only_public: bool = False) -> Chain:
     forward = later_ids(item.id)
     loaded = load_items(back + forward)
     if only_public:
-        public = set(db.session.scalars(sa.select(Item.id).join(Activity, Activity.id == Item.activity_id).where(
-            Item.id.in_(list(loaded)), Item.published.is_(True), Activity.published.is_(True))))
+        public = set(db.session.scalars(public_items().with_only_columns(Item.id).where(Item.id.in_(list(loaded)))))
         loaded = {i: v for i, v in loaded.items() if i in public}
     items = [loaded[i] for i in back if i in loaded]
     later = [loaded[i] for i in forward if i in loaded]

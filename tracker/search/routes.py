@@ -7,9 +7,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db, wants_fragment
-from ..items.queries import PHASES, get_item
 from ..models import Activity, Item, SearchTerm, Stage, Unit, UnitKind
 from ..permissions import admin_required, staff_required
+from ..queries import PHASES, get_item
 from ..services import OperationError
 from ..services import search as ops
 from . import bp

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 import unicodedata
@@ -81,18 +82,24 @@ def refresh_user_words(words: set[str] | None = None) -> None:
 
 def normalize(text: str) -> str:
     """Full-width letters and digits to ASCII, lower case, control characters dropped."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return CONTROL.sub(" ", unicodedata.normalize("NFKC", text or "").lower())
+
+
+# Control and format characters (Cc, the common Cf, surrogates, private use).
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e"
+                     "\u2060-\u2064\u2066-\u206f\ud800-\udfff\ue000-\uf8ff\ufeff\ufff9-\ufffb"
+                     "\U000f0000-\U0010ffff]")
+NOT_WORD = re.compile(r"[\W_]+")
 
 
 def _clean(token: str) -> str:
     # Only letters and digits reach the index or a query: no FTS syntax can get through.
-    return "".join(ch for ch in token if ch.isalnum())
+    return NOT_WORD.sub("", token)
 
 
 def document_words(text: str) -> list[str]:
-    words = (_clean(t) for t in tokenizer().cut_for_search(normalize(text), HMM=False))
-    return [w for w in words if w]
+    cut = tokenizer().cut_for_search
+    return [w for w in map(_clean, cut(normalize(text), HMM=False)) if w]
 
 
 def document_terms(text: str) -> str:

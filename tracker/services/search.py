@@ -7,8 +7,8 @@ import unicodedata
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Activity, Item, RecurrenceLink, SearchTerm, User
-from ..workflow import can_view
+from ..models import Activity, AuditAction, Item, RecurrenceLink, SearchTerm, User
+from ..visibility import can_view
 from . import OperationError
 from .audit import record
 
@@ -26,12 +26,13 @@ def add_term(word: str, actor: User) -> SearchTerm:
     term = SearchTerm(word=word)
     db.session.add(term)
     db.session.flush()
-    record("search.term_add", f"检索词典增加“{word}”", object_type="search_term", object_id=term.id, actor=actor)
+    record(AuditAction.SEARCH_TERM_ADD, f"检索词典增加“{word}”", object_type="search_term", object_id=term.id,
+           actor=actor)
     return term
 
 
 def delete_term(term: SearchTerm, actor: User) -> None:
-    record("search.term_delete", f"检索词典删除“{term.word}”", object_type="search_term", object_id=term.id,
+    record(AuditAction.SEARCH_TERM_DELETE, f"检索词典删除“{term.word}”", object_type="search_term", object_id=term.id,
            actor=actor)
     db.session.delete(term)
     db.session.flush()
@@ -70,7 +71,7 @@ def link_recurrence(item: Item, earlier: Item, actor: User) -> RecurrenceLink:
     else:
         link.earlier_item_id, link.created_by_id = earlier.id, actor.id
     db.session.flush()
-    record("item.recurrence_link", f"关联既往事项 {earlier.code}（此前已提出过同一问题）", object_type="item",
+    record(AuditAction.ITEM_RECURRENCE_LINK, f"关联既往事项 {earlier.code}（此前已提出过同一问题）", object_type="item",
            object_id=item.id, item_id=item.id, details={"earlier_item_id": earlier.id}, actor=actor)
     return link
 
@@ -81,7 +82,8 @@ def unlink_recurrence(item: Item, actor: User) -> None:
     link = db.session.get(RecurrenceLink, item.id)
     if link is None:
         raise OperationError("该事项没有关联的既往事项")
-    record("item.recurrence_unlink", "取消关联既往事项", object_type="item", object_id=item.id, item_id=item.id,
+    record(AuditAction.ITEM_RECURRENCE_UNLINK, "取消关联既往事项", object_type="item", object_id=item.id,
+           item_id=item.id,
            details={"earlier_item_id": link.earlier_item_id}, actor=actor)
     db.session.delete(link)
     db.session.flush()
