@@ -91,6 +91,9 @@ def test_linking_builds_the_chain_shown_on_item_page_and_ranking(app, years):
     assert "第 2 次提出" in middle and "此后又提出 1 次" in middle
     ranking = staff.get("/search/recurring").get_data(as_text=True)
     assert re.search(r"<strong>3</strong> 次", ranking) and SAME_PROBLEM[2023][:10] in ranking
+    assert 'hx-get="/search/recurring"' in staff.get("/dashboard").get_data(as_text=True)
+    top = staff.get("/search/recurring", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in top and re.search(r"<strong>3</strong> 次", top)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
             AuditEntry.action == AuditAction.ITEM_RECURRENCE_LINK)) == 2

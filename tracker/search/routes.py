@@ -99,6 +99,9 @@ def unlink(item_id: int):
 @bp.route("/search/recurring")
 @staff_required
 def recurring():
+    """Problems raised repeatedly; the dashboard loads the first ten as a fragment."""
+    if wants_fragment():
+        return render_template("search/_recurring_table.html", problems=repeated_problems(limit=10), top=True)
     return render_template("search/recurring.html", problems=repeated_problems())
 
 

@@ -53,12 +53,13 @@ def _load(cache_dir: str | None):
     return _tokenizer
 
 
-def tokenizer():
-    """The process's tokenizer with the current user dictionary."""
+def tokenizer(refresh: bool = True):
+    """The process's tokenizer. ``refresh``: first pick up dictionary changes made by other
+    processes (a query; never from inside a flush, where the index is being written)."""
     from flask import current_app, has_app_context
     cache_dir = current_app.instance_path if has_app_context() else None
     tok = _tokenizer or _load(cache_dir)
-    if has_app_context() and time.monotonic() - _checked_at > REFRESH_SECONDS:
+    if refresh and has_app_context() and time.monotonic() - _checked_at > REFRESH_SECONDS:
         refresh_user_words()
     return tok
 
@@ -98,7 +99,7 @@ def _clean(token: str) -> str:
 
 
 def document_words(text: str) -> list[str]:
-    cut = tokenizer().cut_for_search
+    cut = tokenizer(refresh=False).cut_for_search
     return [w for w in map(_clean, cut(normalize(text), HMM=False)) if w]
 
 
