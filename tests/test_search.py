@@ -8,6 +8,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tracker.extensions import db
 from tracker.models import Attachment, EntryKind, SearchEntry
@@ -189,6 +191,19 @@ def test_bad_input_never_breaks_the_search(app, world, q):
             assert "syntax" not in body.lower() and "fts5" not in body.lower() and "tsquery" not in body.lower()
             assert "无法完成这次搜索" not in body, (path, q)
             assert "<script>alert" not in body
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(min_size=1, max_size=60))
+def test_any_text_is_a_valid_search(app, world, q):
+    response = login_as(app, "staff").get("/search", query_string={"q": q}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "无法完成这次搜索" not in response.get_data(as_text=True)
+
+
+def test_public_search_sets_no_cookie(app, world):
+    response = Client(app).get("/public/search?q=医保")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
 
 
 def test_syntax_characters_are_ignored_not_interpreted(app, world):
