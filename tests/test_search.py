@@ -283,3 +283,16 @@ def test_index_in_the_same_transaction_as_a_new_item(app, demo):
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchEntry).where(
             SearchEntry.kind == "question")) == 0
+
+
+def test_a_very_common_word_is_ranked_among_its_newest_matches(app, world, monkeypatch):
+    from tracker.search import query
+    with app.app_context():
+        activity = make_activity(title="关于城区交通的专题询问")
+        newest = [ops.add_item(activity, ops.ItemData(origin=ops.Origin.QUESTION, question=f"停车收费问题{n}"),
+                               user("staff")).code for n in range(4)]
+        db.session.commit()
+    monkeypatch.setattr(query, "WINDOW", 3)
+    body = found(login_as(app, "staff"), "停车")
+    assert codes(body) == set(newest[-3:])  # the three newest passages; older ones wait for more words
+    assert "找到 3+ 项" in body

@@ -29,7 +29,8 @@ from .sources import KINDS
 log = logging.getLogger("tracker.search")
 
 PER_PAGE = 20
-CANDIDATES = 2000  # best-ranked passages considered per query; more only lowers the tail
+CANDIDATES = 2000  # best-ranked passages read per query; more only lowers the tail
+WINDOW = 5000  # a word matching more passages is ranked among its newest WINDOW only
 HITS_PER_GROUP = 3
 E = SearchEntry
 FTS = sa.table(schema.FTS_TABLE, sa.column("rowid"), sa.column("rank"))
@@ -110,22 +111,30 @@ class Scope:
         return [E.item_id.is_not(None), rule]
 
 
-def _match(words: list[str], dialect: str):
-    """(join target or None, where clause, score column: lower is better)."""
+def _match(words: list[str], dialect: str, floor: int | None = None):
+    """(join target or None, where clause, score column: lower is better). ``floor``: only
+    passages with an id from there on (the newest ones, see ``WINDOW``)."""
     terms = [alternatives(w) for w in words]
     if dialect == "sqlite":
         def fts(alts, star=""):
             return "(" + " OR ".join(f'"{a}"{star}' for a in alts) + ")"
         expression = " AND ".join([fts(a) for a in terms[:-1]] + [fts(terms[-1], "*")])
         matched = sa.select(FTS.c.rowid, FTS.c.rank).where(
-            sa.literal_column(schema.FTS_TABLE).op("MATCH")(sa.bindparam("fts_query", expression))).subquery("m")
+            sa.literal_column(schema.FTS_TABLE).op("MATCH")(sa.bindparam("fts_query", expression)))
+        if floor is not None:
+            matched = matched.where(FTS.c.rowid >= floor)
+        matched = matched.subquery("m")
         return matched, E.id == matched.c.rowid, matched.c.rank
+
     def ts(alts, star=""):
         return "(" + " | ".join(" <-> ".join(a.split()) + star for a in alts) + ")"
     text = " & ".join([ts(a) for a in terms[:-1]] + [ts(terms[-1], ":*")])
     tsquery = sa.func.to_tsquery(sa.literal("simple", postgresql.REGCONFIG), sa.bindparam("ts_query", text))
     tsv = sa.literal_column(f"search_entry.{schema.TSV_COLUMN}", postgresql.TSVECTOR)
-    return None, tsv.op("@@")(tsquery), -sa.func.ts_rank(tsv, tsquery)
+    clause = tsv.op("@@")(tsquery)
+    if floor is not None:
+        clause = sa.and_(clause, E.id >= floor)
+    return None, clause, -sa.func.ts_rank(tsv, tsquery)
 
 
 def _filters(filters: SearchFilters) -> list:
@@ -159,42 +168,48 @@ def search(filters: SearchFilters, scope: Scope) -> Results:
     return results
 
 
-def _matching(columns: list, words: list[str], filters: SearchFilters, scope: Scope):
+def _matching(columns: list, words: list[str], filters: SearchFilters, scope: Scope, floor: int | None = None):
     """Passages that match, that the reader may see and that pass the filters."""
-    join, matches, score = _match(words, db.engine.dialect.name)
+    join, matches, score = _match(words, db.engine.dialect.name, floor)
     stmt = sa.select(*columns, score.label("score")).select_from(E)
     stmt = stmt.join(join, matches) if join is not None else stmt.where(matches)
     stmt = stmt.outerjoin(Item, Item.id == E.item_id).where(*scope.clauses(), *_filters(filters))
     return stmt, score
 
 
+def _floor(words: list[str], filters: SearchFilters, scope: Scope) -> int | None:
+    """The id from which the newest ``WINDOW`` matching passages start, or None when
+    fewer match. Ranking every passage of a very common word costs time in proportion to
+    its matches; both databases find the newest matches without ranking them."""
+    join, matches, _ = _match(words, db.engine.dialect.name)
+    stmt = sa.select(E.id).select_from(E)
+    stmt = stmt.join(join, matches) if join is not None else stmt.where(matches)
+    stmt = stmt.outerjoin(Item, Item.id == E.item_id).where(*scope.clauses(), *_filters(filters))
+    return db.session.scalar(stmt.order_by(E.id.desc()).offset(WINDOW - 1).limit(1))
+
+
 def _run(filters: SearchFilters, scope: Scope, results: Results) -> None:
+    """One ranked query for the best passages; grouping by item, counting and paging are
+    done on those rows, and the page's passages are then read by id."""
     words = results.words
-    base, score = _matching([E.id, E.item_id, E.activity_id], words, filters, scope)
-    candidates = base.order_by(score).limit(CANDIDATES).subquery("c")
-    key = sa.func.coalesce(candidates.c.item_id, -candidates.c.activity_id)
-    grouped = (sa.select(key.label("key"), sa.func.min(candidates.c.score).label("best"))
-               .group_by(key).subquery("g"))
-    total, passages = db.session.execute(
-        sa.select(sa.func.count(), sa.select(sa.func.count()).select_from(candidates).scalar_subquery())
-        .select_from(grouped)).one()
-    results.total, results.capped = total, passages >= CANDIDATES
-    keys = list(db.session.scalars(sa.select(grouped.c.key).order_by(grouped.c.best, grouped.c.key)
-                                   .limit(PER_PAGE + 1).offset((filters.page - 1) * PER_PAGE)))
+    floor = _floor(words, filters, scope)
+    stmt, score = _matching([E.id, E.item_id, E.activity_id], words, filters, scope, floor)
+    rows = db.session.execute(stmt.order_by(score, E.id).limit(CANDIDATES)).all()
+    results.capped = floor is not None or len(rows) >= CANDIDATES
+    groups: dict[int, list[int]] = {}
+    for row in rows:  # best first: dict order is the ranking of each group's best passage
+        groups.setdefault(row.item_id if row.item_id is not None else -row.activity_id, []).append(row.id)
+    results.total = len(groups)
+    keys = list(groups)[(filters.page - 1) * PER_PAGE:filters.page * PER_PAGE + 1]
     results.has_more = len(keys) > PER_PAGE
     keys = keys[:PER_PAGE]
     if not keys:
         return
+    wanted = [entry_id for k in keys for entry_id in groups[k][:HITS_PER_GROUP]]
+    passages = {row.id: row for row in db.session.execute(
+        sa.select(E.id, E.kind, E.title, E.body).where(E.id.in_(wanted)))}
     item_ids = [k for k in keys if k > 0]
     activity_ids = [-k for k in keys if k < 0]
-    hits_stmt, score = _matching([E.kind, E.title, E.body, E.item_id, E.activity_id], words, filters, scope)
-    hits_stmt = hits_stmt.where(sa.or_(E.item_id.in_(item_ids),
-                                       sa.and_(E.item_id.is_(None), E.activity_id.in_(activity_ids))))
-    hits: dict[int, list[Hit]] = {}
-    for row in db.session.execute(hits_stmt.order_by(score, E.id)):
-        bucket = hits.setdefault(row.item_id if row.item_id is not None else -row.activity_id, [])
-        if len(bucket) < HITS_PER_GROUP:
-            bucket.append(Hit(row.kind, row.title, highlight(row.body, words)))
     items = {i.id: i for i in db.session.scalars(
         sa.select(Item).where(Item.id.in_(item_ids))
         .options(joinedload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units))).unique()}
@@ -202,8 +217,11 @@ def _run(filters: SearchFilters, scope: Scope, results: Results) -> None:
     for k in keys:
         item = items.get(k) if k > 0 else None
         activity = item.activity if item else activities.get(-k)
-        if activity is not None:
-            results.groups.append(Group(item=item, activity=activity, hits=hits.get(k, [])))
+        if activity is None:
+            continue
+        hits = [Hit(p.kind, p.title, highlight(p.body, words))
+                for p in (passages[i] for i in groups[k][:HITS_PER_GROUP])]
+        results.groups.append(Group(item=item, activity=activity, hits=hits))
 
 
 def highlight(body: str, words: list[str], width: int = 120) -> Markup:
