@@ -17,15 +17,15 @@ depends_on = None
 
 # A frozen copy of tracker/search/schema.py at this revision.
 SQLITE = [
-    "CREATE VIRTUAL TABLE search_fts USING fts5(terms, content='search_entry', content_rowid='id', "
+    "CREATE VIRTUAL TABLE search_fts USING fts5(terms, kind, content='search_entry', content_rowid='id', "
     "tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER search_entry_ai AFTER INSERT ON search_entry BEGIN "
-    "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END",
+    "INSERT INTO search_fts(rowid, terms, kind) VALUES (new.id, new.terms, new.kind); END",
     "CREATE TRIGGER search_entry_ad AFTER DELETE ON search_entry BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, terms) VALUES ('delete', old.id, old.terms); END",
-    "CREATE TRIGGER search_entry_au AFTER UPDATE OF terms ON search_entry BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, terms) VALUES ('delete', old.id, old.terms); "
-    "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END",
+    "INSERT INTO search_fts(search_fts, rowid, terms, kind) VALUES ('delete', old.id, old.terms, old.kind); END",
+    "CREATE TRIGGER search_entry_au AFTER UPDATE OF terms, kind ON search_entry BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, terms, kind) VALUES ('delete', old.id, old.terms, old.kind); "
+    "INSERT INTO search_fts(rowid, terms, kind) VALUES (new.id, new.terms, new.kind); END",
 ]
 POSTGRESQL = [
     "ALTER TABLE search_entry ADD COLUMN tsv tsvector "

@@ -118,7 +118,7 @@ def _match(words: list[str], dialect: str, floor: int | None = None):
     if dialect == "sqlite":
         def fts(alts, star=""):
             return "(" + " OR ".join(f'"{a}"{star}' for a in alts) + ")"
-        expression = " AND ".join([fts(a) for a in terms[:-1]] + [fts(terms[-1], "*")])
+        expression = "terms : (" + " AND ".join([fts(a) for a in terms[:-1]] + [fts(terms[-1], "*")]) + ")"
         matched = sa.select(FTS.c.rowid, FTS.c.rank).where(
             sa.literal_column(schema.FTS_TABLE).op("MATCH")(sa.bindparam("fts_query", expression)))
         if floor is not None:

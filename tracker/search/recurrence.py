@@ -22,7 +22,9 @@ from .query import FTS
 from .segment import alternatives, normalize, phrases, tokenizer, weight
 
 KEYWORDS = 8
-CANDIDATES = 40
+# Questions sharing two telling words that are scored, newest first (scoring is in Python and
+# cheap; ranking every match in the database is what grows with the data).
+CANDIDATES = 300
 MIN_SCORE = 0.3
 E = SearchEntry
 
@@ -55,22 +57,40 @@ def keywords(text: str, limit: int = KEYWORDS) -> dict[str, float]:
     return dict(best)
 
 
+PAIR_WORDS = 5  # the most telling words, of which a candidate must share two
+
+
+def _pairs(words: list[str]) -> list[tuple[tuple[str, ...], ...]]:
+    """Any two of the most telling words (each with its alternatives), or the one word: a
+    candidate sharing only one common word is no candidate, and asking for two keeps the
+    matches few enough to rank at any size."""
+    terms = [alternatives(w) for w in words[:PAIR_WORDS]]
+    if len(terms) == 1:
+        return [(terms[0],)]
+    return [(a, b) for i, a in enumerate(terms) for b in terms[i + 1:]]
+
+
 def _candidates(words: list[str], exclude: set[int]) -> list[tuple[int, str]]:
+    pairs = _pairs(words)
     if db.engine.dialect.name == "sqlite":
-        expression = " OR ".join(f'"{a}"' for w in words for a in alternatives(w))
-        matched = sa.select(FTS.c.rowid, FTS.c.rank).where(
-            sa.literal_column(schema.FTS_TABLE).op("MATCH")(sa.bindparam("fts_query", expression))).subquery("m")
-        stmt = (sa.select(E.item_id, E.terms).join(matched, E.id == matched.c.rowid).order_by(matched.c.rank))
+        def alts(term):
+            return "(" + " OR ".join(f'"{a}"' for a in term) + ")"
+        expression = "kind : question AND terms : (" + " OR ".join(
+            "(" + " AND ".join(alts(t) for t in pair) + ")" for pair in pairs) + ")"
+        matched = sa.select(FTS.c.rowid).where(
+            sa.literal_column(schema.FTS_TABLE).op("MATCH")(sa.bindparam("fts_query", expression)))
+        stmt = sa.select(E.item_id, E.terms).where(E.id.in_(matched.order_by(FTS.c.rowid.desc()).limit(CANDIDATES)))
     else:
-        tsquery = sa.func.to_tsquery(sa.literal("simple", postgresql.REGCONFIG),
-                                     sa.bindparam("ts_query", " | ".join(f"({' <-> '.join(a.split())})"
-                                                                         for w in words for a in alternatives(w))))
+        def alts(term):
+            return "(" + " | ".join(" <-> ".join(a.split()) for a in term) + ")"
+        text = " | ".join("(" + " & ".join(alts(t) for t in pair) + ")" for pair in pairs)
+        tsquery = sa.func.to_tsquery(sa.literal("simple", postgresql.REGCONFIG), sa.bindparam("ts_query", text))
         tsv = sa.literal_column(f"search_entry.{schema.TSV_COLUMN}", postgresql.TSVECTOR)
-        stmt = sa.select(E.item_id, E.terms).where(tsv.op("@@")(tsquery)).order_by(sa.func.ts_rank(tsv, tsquery).desc())
-    stmt = stmt.where(E.kind == "question")
+        stmt = sa.select(E.item_id, E.terms).where(E.id.in_(
+            sa.select(E.id).where(tsv.op("@@")(tsquery), E.kind == "question").order_by(E.id.desc()).limit(CANDIDATES)))
     if exclude:
         stmt = stmt.where(E.item_id.not_in(exclude))
-    return [(row.item_id, row.terms) for row in db.session.execute(stmt.limit(CANDIDATES))]
+    return [(row.item_id, row.terms) for row in db.session.execute(stmt)]
 
 
 def similar_items(text: str, exclude: set[int] | None = None, limit: int = 8) -> list[Suggestion]:

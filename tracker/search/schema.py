@@ -1,7 +1,8 @@
 """The database-specific half of the search index, outside the ORM.
 
-SQLite: an FTS5 table over ``search_entry.terms`` (external content: the words are stored
-once, in ``search_entry``), kept in step by triggers, so every ORM write to
+SQLite: an FTS5 table over ``search_entry.terms`` and ``kind`` (external content: the
+words are stored once, in ``search_entry``; queries name the column they mean), kept in
+step by triggers, so every ORM write to
 ``search_entry`` updates the index in the same transaction.
 PostgreSQL: a generated ``tsvector`` column (configuration ``simple``: the words are
 already segmented, no stemming or stop words) with a GIN index.
@@ -15,16 +16,18 @@ FTS_TABLE = "search_fts"
 TSV_COLUMN = "tsv"
 TSV_INDEX = "ix_search_entry_tsv"
 
-SQLITE_FTS = ("CREATE VIRTUAL TABLE search_fts USING fts5(terms, content='search_entry', content_rowid='id', "
+SQLITE_FTS = ("CREATE VIRTUAL TABLE search_fts USING fts5(terms, kind, content='search_entry', content_rowid='id', "
               "tokenize='unicode61 remove_diacritics 2')")
 SQLITE_TRIGGERS = {
     "search_entry_ai": "CREATE TRIGGER search_entry_ai AFTER INSERT ON search_entry BEGIN "
-                       "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END",
+                       "INSERT INTO search_fts(rowid, terms, kind) VALUES (new.id, new.terms, new.kind); END",
     "search_entry_ad": "CREATE TRIGGER search_entry_ad AFTER DELETE ON search_entry BEGIN "
-                       "INSERT INTO search_fts(search_fts, rowid, terms) VALUES ('delete', old.id, old.terms); END",
-    "search_entry_au": "CREATE TRIGGER search_entry_au AFTER UPDATE OF terms ON search_entry BEGIN "
-                       "INSERT INTO search_fts(search_fts, rowid, terms) VALUES ('delete', old.id, old.terms); "
-                       "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END",
+                       "INSERT INTO search_fts(search_fts, rowid, terms, kind) "
+                       "VALUES ('delete', old.id, old.terms, old.kind); END",
+    "search_entry_au": "CREATE TRIGGER search_entry_au AFTER UPDATE OF terms, kind ON search_entry BEGIN "
+                       "INSERT INTO search_fts(search_fts, rowid, terms, kind) "
+                       "VALUES ('delete', old.id, old.terms, old.kind); "
+                       "INSERT INTO search_fts(rowid, terms, kind) VALUES (new.id, new.terms, new.kind); END",
 }
 PG_TSV = (f"ALTER TABLE search_entry ADD COLUMN {TSV_COLUMN} tsvector "
           "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, terms)) STORED")
