@@ -64,6 +64,17 @@ def tokenizer(refresh: bool = True):
     return tok
 
 
+def preload(app) -> float:
+    """Load the dictionary now (gunicorn's master, before it forks workers): every worker,
+    and every worker that replaces a killed one, then starts with it loaded."""
+    from ..extensions import db
+    with app.app_context():
+        tokenizer()
+        refresh_user_words()
+        db.engine.dispose()
+    return init_seconds or 0.0
+
+
 def refresh_user_words(words: set[str] | None = None) -> None:
     """Make the tokenizer's extra words equal to the unit names and admin terms."""
     global _user_words, _checked_at
