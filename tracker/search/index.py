@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import Attachment, Item, SearchEntry
+from ..models import Attachment, Item, Report, SearchEntry
 from . import schema
 from .segment import document_terms
 from .sources import MAX_BODY, SOURCE_BY_MODEL, SOURCES, Source
@@ -79,20 +79,36 @@ def _delete(connection, source: Source, ids: list[int]) -> None:
     connection.execute(sa.delete(entries).where(entries.c.kind.in_(source.kinds), entries.c.source_id.in_(ids)))
 
 
-def _activity_ids(connection, source: Source, objs: list) -> dict[int, int]:
+def _activity_ids(connection, source: Source, objs: list) -> dict[tuple[str, int], int]:
+    """The activity of rows that hang off an item, or off a document report."""
     if not source.via_item:
         return {}
-    item_ids = {o.item_id for o in objs}
-    rows = connection.execute(sa.select(Item.id, Item.activity_id).where(Item.id.in_(item_ids)))
-    return dict(rows.all())
+    item_ids = {o.item_id for o in objs if o.item_id is not None}
+    report_ids = {o.report_id for o in objs if getattr(o, "report_id", None) is not None}
+    found = {("item", i): a for i, a in connection.execute(
+        sa.select(Item.id, Item.activity_id).where(Item.id.in_(item_ids)))}
+    if report_ids:
+        found.update({("report", r): a for r, a in connection.execute(
+            sa.select(Report.id, Report.activity_id).where(Report.id.in_(report_ids)))})
+    return found
 
 
-def rows_for(source: Source, objs: list, activity_of: dict[int, int], segment=None) -> list[dict]:
+def _activity_of(source: Source, obj, found: dict) -> int | None:
+    if not source.via_item:
+        return getattr(obj, "activity_id", obj.id)
+    if obj.item_id is not None:
+        return found.get(("item", obj.item_id))
+    return found.get(("report", getattr(obj, "report_id", None)))
+
+
+def rows_for(source: Source, objs: list, activity_of: dict, segment=None) -> list[dict]:
     """Index rows for ``objs``; ``segment`` maps a list of bodies to their terms (a
     process pool's ``map`` during ``reindex``)."""
     rows = []
     for obj in objs:
-        activity_id = activity_of.get(obj.item_id) if source.via_item else getattr(obj, "activity_id", obj.id)
+        activity_id = _activity_of(source, obj, activity_of)
+        if activity_id is None:
+            continue  # not attached to anything searchable (yet)
         for doc in source.docs(obj, activity_id):
             rows.append({"kind": doc.kind, "source_id": doc.source_id, "item_id": doc.item_id,
                          "activity_id": doc.activity_id, "public": doc.public, "title": doc.title,

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import undefer
 
-from ..models import Activity, Attachment, EntryKind, Item, ProgressEntry, ReviewStatus
+from ..models import Activity, Attachment, EntryKind, Item, ProgressEntry, Report, ReviewStatus
 
 # kind -> label shown with a result and offered in the kind filter
 KINDS = {
     "activity": "监督活动", "question": "询问问题/审议意见", "answer": "答复与承诺",
-    "response": "答复/整改方案", "progress": "整改进展", "report": "整改情况报告", "attachment": "附件",
+    "response": "答复/整改方案", "progress": "整改进展", "report": "整改情况报告",
+    "doc_report": "研究处理情况报告（整份）", "attachment": "附件",
 }
 MAX_BODY = 200_000  # characters of one passage that are indexed (a long attachment is cut)
 
@@ -59,6 +60,14 @@ def entry_docs(entry: ProgressEntry, activity_id: int) -> Iterable[Doc]:
               public=public)
 
 
+def report_docs(report: Report, activity_id: int) -> Iterable[Doc]:
+    """A unit's report on a whole document, with the committee's 审查意见; it belongs to the
+    activity, not to one item."""
+    yield Doc("doc_report", report.id, None, report.activity_id, report.title[:200],
+              _join(report.title, report.text, report.review_opinion),
+              public=report.status == ReviewStatus.ACCEPTED)
+
+
 def attachment_docs(attachment: Attachment, activity_id: int) -> Iterable[Doc]:
     yield Doc("attachment", attachment.id, attachment.item_id, activity_id, f"附件：{attachment.filename}"[:200],
               _join(attachment.filename, attachment.text))
@@ -83,6 +92,8 @@ SOURCES: list[Source] = [
            lambda: sa.select(Item).order_by(Item.id), via_item=False),
     Source(ProgressEntry, tuple(k.value for k in EntryKind), frozenset({"text", "kind", "review_status"}), entry_docs,
            lambda: sa.select(ProgressEntry).order_by(ProgressEntry.id), via_item=True),
+    Source(Report, ("doc_report",), frozenset({"title", "text", "review_opinion", "status"}), report_docs,
+           lambda: sa.select(Report).order_by(Report.id), via_item=False),
     Source(Attachment, ("attachment",), frozenset({"filename", "text"}), attachment_docs,
            lambda: sa.select(Attachment).options(undefer(Attachment.text)).order_by(Attachment.id), via_item=True),
 ]
