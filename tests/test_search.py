@@ -296,3 +296,17 @@ def test_a_very_common_word_is_ranked_among_its_newest_matches(app, world, monke
     body = found(login_as(app, "staff"), "停车")
     assert codes(body) == set(newest[-3:])  # the three newest passages; older ones wait for more words
     assert "找到 3+ 项" in body
+
+
+def test_a_document_report_and_its_attachment_are_found_by_staff(app, demo):
+    from tracker.services import reports as report_ops
+    with app.app_context():
+        activity = make_activity(title="审议区人民政府关于学前教育发展情况的报告")
+        item = make_item(activity, "rectifying")
+        report_ops.submit_report(activity, "关于普惠幼儿园学位的研究处理情况报告。", [report_ops.ReportLine(item)],
+                                 [ops.UploadedFile("附表.xlsx", xlsx_with_text("托育补贴发放明细"))], user("unit_edu"))
+        db.session.commit()
+    staff = login_as(app, "staff")
+    assert "<mark>普惠</mark>" in found(staff, "普惠")
+    assert "<mark>托育</mark>" in found(staff, "托育")
+    assert not codes(found(login_as(app, "unit_health"), "普惠"))
