@@ -85,8 +85,8 @@ def _register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .public import bp as public_bp
     from .reports import bp as reports_bp
-    from .sittings import bp as sittings_bp
     from .search import bp as search_bp  # before public_bp is registered: it adds the public search
+    from .sittings import bp as sittings_bp
     from .templating import add_nav
     from .work import bp as work_bp
 
