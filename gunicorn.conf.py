@@ -31,3 +31,11 @@ def post_fork(server, worker):
     app = server.app.wsgi()  # the preloaded app, whichever module gunicorn was given
     with app.app_context():
         db.engine.dispose(close=False)
+
+
+def when_ready(server):
+    """Load the search's word dictionary once in the master (preload_app): workers, and any
+    worker that replaces a killed one, inherit it instead of loading it on their first save."""
+    from tracker.search.segment import preload
+    seconds = preload(server.app.wsgi())
+    server.log.info("search dictionary loaded in %.2f s", seconds)

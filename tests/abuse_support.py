@@ -42,6 +42,7 @@ class World:
     report: int = 0  # 区教育局's document report (pending) on another activity
     letter: int = 0  # the 测评结果通报 of that evaluation, in the 发文登记
     sitting: int = 0  # the online sitting of ``evaluating_item`` (reviewer1 may vote)
+    term: int = 0  # a word of the search dictionary
 
     @property
     def args(self) -> dict[str, int]:
@@ -53,6 +54,7 @@ class World:
             "report_id": self.report,
             "letter_id": self.letter,
             "sitting_id": self.sitting,
+            "term_id": self.term,
         }
 
 
@@ -100,6 +102,8 @@ def build_world(app) -> World:
         world.report = report_ops.submit_report(other, "现将研究处理情况报告如下。", [report_ops.ReportLine(reported)],
                                                 [], user("unit_edu")).id
         world.letter = _issue_result_notice(world.evaluation, closed)
+        from tracker.services.search import add_term
+        world.term = add_term("双减", user("admin")).id
         world.notification = db.session.scalar(sa.select(Notification.id).where(
             Notification.user_id == users["unit_edu"].id).order_by(Notification.id).limit(1))
         db.session.commit()

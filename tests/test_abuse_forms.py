@@ -207,6 +207,10 @@ FORMS: dict[str, FormSpec] = {
     "followup.calendar_settings": FormSpec("secadmin", lambda w: "/settings/calendar", lambda w: {"lines": s.text}),
     "public.publish_items": FormSpec("staff", lambda w: f"/public/manage/activities/{w.activity}/items",
                                      lambda w: {"published": s.choice(["1", "0"])}, redirect_may_refuse=True),
+    "search.dictionary": FormSpec("admin", lambda w: "/search/terms", lambda w: {"word": s.text}),
+    "search.link": FormSpec("staff", lambda w: f"/items/{w.asked}/recurrence", lambda w: {
+        "earlier_item_id": st.one_of(s.text, s.choice([str(w.item), str(w.answered), str(w.asked), "999999"]))},
+        redirect_may_refuse=True),
     "ledger.import_ledger": FormSpec("staff", lambda w: "/ledger/import", lambda w: {
         "file": s.upload(s.ledger_file, ["台账.xlsx", "台账.xls", "台账.XLSX", "台账.xlsx.exe", "台账"]),
         "step": s.choice(["import", "check"]), "digest": s.short_text}),
@@ -214,7 +218,8 @@ FORMS: dict[str, FormSpec] = {
 # POST routes with nothing to type: a button and its CSRF token (covered by the authz matrix).
 NO_INPUT = {"auth.logout", "auth.end_all", "auth.keepalive", "admin.end_sessions", "items.acknowledge",
             "items.accept_report", "admin.unlock", "ledger.assignment_letter", "ledger.supervision_letter",
-            "ledger.result_notice", "sittings.stop", "sittings.count", "sittings.notice",
+            "ledger.result_notice", "sittings.stop", "sittings.count", "sittings.notice", "search.unlink",
+            "search.delete_term",
             "followup.delete_calendar_day", "followup.open_notification", "followup.read_all"}
 
 

@@ -114,6 +114,17 @@ EXPECTED: dict[str, dict[str, str]] = {
         "attendance", "tally", "stop", "count", "void", "deadline")},
     # The 通报 exists once the sitting is counted; the world's is still open.
     "sittings.notice": policy(LOGIN, DENY, HIDDEN, DENY, DENY, DENY),
+    # Search uses the lists' visibility rule (checked by content in tests/test_search.py).
+    "search.index": SIGNED_IN,
+    "search.similar": STAFF,
+    "search.recurrence": ITEM_PAGE,
+    "search.link": policy(LOGIN, ACT, ACT, DENY, DENY, DENY),
+    "search.unlink": policy(LOGIN, ACT, ACT, DENY, DENY, DENY),
+    "search.recurring": STAFF,
+    "search.dictionary": ADMIN_ONLY,
+    "search.delete_term": ADMIN_ONLY,
+    "public.search_page": EVERYONE,
+    "public.item_history": policy(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
 }
 
 # URL arguments that point into one item: another unit gets 404, or a refusal by role (403)

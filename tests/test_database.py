@@ -10,12 +10,14 @@ from alembic.migration import MigrationContext
 
 from tracker.extensions import db
 from tracker.models import AuditEntry
+from tracker.search.schema import include_object
 
 
 def test_migrations_build_the_schema_and_match_the_models(app):
     """The test database was built by ``alembic upgrade`` from empty (see conftest)."""
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
+                                                          "include_object": include_object})
         diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()

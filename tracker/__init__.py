@@ -24,7 +24,8 @@ def create_app(config: type | object = Config) -> Flask:
 
     _ensure_instance_dir(app)
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    from .search.schema import include_object
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, include_object=include_object)
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
@@ -66,6 +67,10 @@ def create_app(config: type | object = Config) -> Flask:
     init_cli(app)
     from .security_cli import init_security_cli
     init_security_cli(app)
+    from .search.cli import init_search_cli
+    from .search.index import install as install_search_index
+    init_search_cli(app)
+    install_search_index()
     logging.getLogger("tracker").setLevel(logging.INFO)
     return app
 
@@ -88,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .public import bp as public_bp
     from .reports import bp as reports_bp
+    from .search import bp as search_bp  # before public_bp is registered: it adds the public search
     from .sittings import bp as sittings_bp
     from .templating import add_nav
     from .work import bp as work_bp
@@ -104,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(public_bp, url_prefix="/public")
     app.register_blueprint(sittings_bp)
+    app.register_blueprint(search_bp)
     add_nav("staff", "activities.index", "监督活动")
     add_nav("staff", "items.index", "事项台账")
     add_nav("unit", "work.my_items", "我的事项")

@@ -21,6 +21,7 @@ from .item import (
 )
 from .register import IssuedLetter, LetterKind, LetterSeries
 from .report import Report
+from .search import RecurrenceLink, SearchEntry, SearchTerm
 from .security import AuditChainHead, LoginThrottle, ParkedForm, PasswordHistory, UserSession
 from .settings import CalendarOverride, Setting
 from .sitting import Ballot, Sitting, SittingParticipant, SittingStatus, SittingVoter
@@ -34,4 +35,5 @@ __all__ = [
     "Ballot", "ResultSource", "Sitting", "SittingParticipant", "SittingStatus", "SittingVoter",
     "AuditChainHead", "LoginThrottle", "ParkedForm", "PasswordHistory", "UserSession",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
+    "RecurrenceLink", "SearchEntry", "SearchTerm",
 ]

@@ -96,6 +96,10 @@ class AuditAction(enum.StrEnum):
     SETTINGS_RULE_DISABLED = "settings.rule_disabled"
     LEDGER_IMPORT = "ledger.import"
     LETTER_ISSUE = "letter.issue"  # a 公文 given its 发文字号 in the 发文登记
+    ITEM_RECURRENCE_LINK = "item.recurrence_link"
+    ITEM_RECURRENCE_UNLINK = "item.recurrence_unlink"
+    SEARCH_TERM_ADD = "search.term_add"
+    SEARCH_TERM_DELETE = "search.term_delete"
 
 
 class AuditEntry(db.Model):

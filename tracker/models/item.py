@@ -272,6 +272,10 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Text read once at upload for the search (tracker.search.extract); the status says
+    # whether it could be read ("ok", "empty", "unreadable", "partial", "none" for images).
+    text: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    text_status: Mapped[str | None] = mapped_column(sa.String(16))
 
 
 class ExtensionStatus(enum.StrEnum):
