@@ -95,6 +95,20 @@ def _refused(sitting_id: int, error: Exception, **forms):
     return render_sitting(get_sitting(sitting_id), status=status, **forms)
 
 
+def _with_form(sitting_id: int, form_key: str, form, operation, message: str):
+    """Validate ``form``, run the operation on the sitting, commit; a refusal re-renders
+    the sitting page with the form and what was typed."""
+    sitting = get_sitting(sitting_id)
+    if not form.validate_on_submit():
+        return render_sitting(sitting, **{form_key: form})
+    try:
+        operation(sitting)
+        db.session.commit()
+    except (OperationError, InvalidTransition) as error:
+        return _refused(sitting_id, error, **{form_key: form})
+    return _done(sitting, message)
+
+
 @bp.route("/sittings")
 @staff_required
 def index():
@@ -143,16 +157,9 @@ def detail(sitting_id: int):
 @bp.route("/sittings/<int:sitting_id>/attendance", methods=["POST"])
 @staff_required
 def attendance(sitting_id: int):
-    sitting = get_sitting(sitting_id)
     form = f.AttendanceForm()
-    if not form.validate_on_submit():
-        return render_sitting(sitting, attendance_form=form)
-    try:
-        sittings.set_attendance(sitting, form.members_present.data, current_user)
-        db.session.commit()
-    except (OperationError, InvalidTransition) as error:
-        return _refused(sitting_id, error, attendance_form=form)
-    return _done(sitting, "已录入实到人数")
+    return _with_form(sitting_id, "attendance_form", form,
+                      lambda s: sittings.set_attendance(s, form.members_present.data, current_user), "已录入实到人数")
 
 
 @bp.route("/sittings/<int:sitting_id>/tally", methods=["GET", "POST"])
@@ -216,16 +223,9 @@ def count(sitting_id: int):
 @bp.route("/sittings/<int:sitting_id>/void", methods=["POST"])
 @staff_required
 def void(sitting_id: int):
-    sitting = get_sitting(sitting_id)
     form = f.VoidForm()
-    if not form.validate_on_submit():
-        return render_sitting(sitting, void_form=form)
-    try:
-        sittings.void_sitting(sitting, form.reason.data, current_user)
-        db.session.commit()
-    except (OperationError, InvalidTransition) as error:
-        return _refused(sitting_id, error, void_form=form)
-    return _done(sitting, "已作废并重新开始测评")
+    return _with_form(sitting_id, "void_form", form,
+                      lambda s: sittings.void_sitting(s, form.reason.data, current_user), "已作废并重新开始测评")
 
 
 @bp.route("/sittings/<int:sitting_id>/entries/<int:entry_id>/deadline", methods=["POST"])
