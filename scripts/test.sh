@@ -5,7 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider "$@")
+# Two processes (pytest-xdist): each gets its own SQLite files, or its own PostgreSQL
+# database next to the one made below (tests/conftest.py), so the passes stay well under
+# CI's 20 minutes. TEST_WORKERS=0 runs in one process.
+PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n "${TEST_WORKERS:-2}" "$@")
 
 echo "=== 1/2: SQLite ==="
 "${PYTEST[@]}"

@@ -20,7 +20,33 @@ from tracker import create_app
 from tracker.config import TestConfig
 from tracker.extensions import db
 
+
+def _database_per_worker() -> str | None:
+    """Under pytest-xdist every worker gets its own PostgreSQL database next to the one
+    ``make test`` made (tests truncate their database between tests, so two workers must
+    never share one). Set before any test module reads TEST_DATABASE_URL."""
+    base = os.environ.get("TEST_DATABASE_URL", "").strip()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not base or not worker:
+        return None
+    from urllib.parse import urlsplit
+
+    from scripts.testdb import create_database, sibling
+    name = f"{urlsplit(base).path.lstrip('/')}_{worker}"
+    admin, url = sibling(base, name)
+    create_database(admin, name)
+    os.environ["TEST_DATABASE_URL"] = url
+    return name
+
+
+_WORKER_DATABASE = _database_per_worker()
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _WORKER_DATABASE:
+        from scripts.testdb import drop_database, sibling
+        drop_database(sibling(PG_URL, _WORKER_DATABASE)[0], _WORKER_DATABASE)
 
 # Under CI every property test draws the same examples on every run: a failure can be
 # rerun and seen again, and a green build is not luck.
