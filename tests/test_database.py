@@ -61,20 +61,18 @@ def test_audit_history_cannot_be_changed_by_orm_or_sql(app, demo):
             db.session.rollback()
 
 
-def test_sqlite_is_tuned_for_several_workers(app, db_backend):
-    if db_backend != "sqlite":
-        pytest.skip("SQLite pragmas apply to the SQLite pass only (this is the PostgreSQL pass)")
+@pytest.mark.sqlite_only
+def test_sqlite_is_tuned_for_several_workers(app):
     with app.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"]
 
 
-def test_sqlite_write_requests_take_the_write_lock_up_front(app, db_backend, demo):
+@pytest.mark.sqlite_only
+def test_sqlite_write_requests_take_the_write_lock_up_front(app, demo):
     """A POST starts with BEGIN IMMEDIATE: while another connection holds the write lock,
     it waits (busy_timeout) instead of failing at once with "database is locked"."""
-    if db_backend != "sqlite":
-        pytest.skip("BEGIN IMMEDIATE is SQLite-specific (this is the PostgreSQL pass)")
     statements = []
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute",
