@@ -33,7 +33,7 @@ from tracker.tally import Grade
 
 from .conftest import login_as
 from .helpers import current_evaluation, make_activity, make_item, unit, user
-from .test_gongwen import closing_only_pages, pdf_pages, pdf_text, soffice_many
+from .test_gongwen_render import closing_only_pages, pdf_pages, pdf_text, soffice_many
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ARTIFACTS = Path(__file__).parent / "artifacts" / "letters"

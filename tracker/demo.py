@@ -100,6 +100,7 @@ def load_demo_items(today=None) -> None:
     import sqlalchemy as sa
 
     from .models import ActivityKind, EvaluationMode, Origin, local_today
+    from .services import corrections
     from .services import evaluations as ev
     from .services import items as ops
     from .services.attachments import UploadedFile
@@ -137,7 +138,7 @@ def load_demo_items(today=None) -> None:
                  staff)  # left at 问
     duplicate = ops.add_item(review, ops.ItemData(origin=Origin.OPINION,
                                                   question="完善扬尘污染防治长效机制，加强建筑工地监管"), staff)
-    ops.withdraw_item(duplicate, "与上一条重复录入", staff)  # 作废: kept and marked
+    corrections.withdraw_item(duplicate, "与上一条重复录入", staff)  # 作废: kept and marked
 
     pdf = UploadedFile("整改进展证明材料.pdf", b"%PDF-1.4\n% demo evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 

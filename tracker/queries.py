@@ -254,6 +254,6 @@ def activity_rows(second_count, items_where=None) -> sa.Select:
 def parent_choices(activity_id: int) -> list[Choice]:
     """The activity's top-level and second-level points, to hang a sub-point under."""
     rows = db.session.execute(sa.select(Item.id, Item.ref, Item.seq, Item.question)
-                              .where(Item.activity_id == activity_id, Item.withdrawn_at.is_(None))
+                              .where(Item.activity_id == activity_id, Item.stage != Stage.WITHDRAWN)
                               .order_by(Item.seq)).all()
     return [Choice(r.id, f"{r.ref or r.seq} {' '.join(r.question.split())[:24]}") for r in rows]

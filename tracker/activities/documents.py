@@ -142,8 +142,7 @@ class AssignManyForm(BaseForm):
 
 def _unassigned(activity: Activity) -> list[Item]:
     return list(db.session.scalars(
-        sa.select(Item).where(Item.activity_id == activity.id, Item.stage.in_([Stage.ASKED, Stage.ANSWERED]),
-                              Item.withdrawn_at.is_(None))
+        sa.select(Item).where(Item.activity_id == activity.id, Item.stage.in_([Stage.ASKED, Stage.ANSWERED]))
         .options(joinedload(Item.parent), joinedload(Item.asked_unit), selectinload(Item.co_units))
         .order_by(Item.seq)).unique())
 

@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import EntryKind, Evaluation, EvaluationMode, ExtensionRequest
-from ..queries import get_item, organ_choices
-from ..services import OperationError, check_version
+from ..queries import get_item
+from ..services import OperationError, check_version, corrections
 from ..services import evaluations as evaluation_ops
 from ..services import items as ops
 from ..services.attachments import UploadedFile
@@ -79,10 +79,7 @@ def answer(item_id: int):
 @bp.route("/items/<int:item_id>/assign", methods=["POST"])
 @login_required
 def assign(item_id: int):
-    form = f.AssignForm()
-    organs = organ_choices()
-    form.lead_unit_id.choices = [(0, "请选择")] + organs
-    form.co_unit_ids.choices = organs
+    form = f.with_unit_choices(f.AssignForm())
 
     def op(item):
         check_version(item, form.version.data)
@@ -154,14 +151,11 @@ def decide_extension(item_id: int, request_id: int):
 @bp.route("/items/<int:item_id>/correct", methods=["POST"])
 @login_required
 def correct(item_id: int):
-    form = f.CorrectAssignmentForm()
-    organs = organ_choices()
-    form.lead_unit_id.choices = [(0, "请选择")] + organs
-    form.co_unit_ids.choices = organs
+    form = f.with_unit_choices(f.CorrectAssignmentForm())
 
     def op(item):
         check_version(item, form.version.data)
-        ops.correct_assignment(item, ops.Correction(form.lead_unit_id.data, form.co_unit_ids.data or [],
+        corrections.correct_assignment(item, corrections.Correction(form.lead_unit_id.data, form.co_unit_ids.data or [],
                                                     form.deadline.data, form.question.data, form.reason.data),
                                current_user)
     return perform(item_id, Action.CORRECT_ASSIGNMENT, "correct_form", form, op, "已更正交办，原内容保留在记录中")
@@ -172,7 +166,7 @@ def correct(item_id: int):
 def withdraw(item_id: int):
     form = f.WithdrawForm()
     return perform(item_id, Action.WITHDRAW, "withdraw_form", form,
-                   lambda item: ops.withdraw_item(item, form.reason.data, current_user), "已作废，本条保留备查")
+                   lambda item: corrections.withdraw_item(item, form.reason.data, current_user), "已作废，本条保留备查")
 
 
 @bp.route("/items/<int:item_id>/publish", methods=["POST"])

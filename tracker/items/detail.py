@@ -25,7 +25,6 @@ from ..models import (
     Stage,
     local_today,
 )
-from ..queries import organ_choices
 from ..services.calendar import get_calendar
 from ..services.deadlines import assign_deadline
 from ..services.evaluations import has_voted, participant_count
@@ -44,10 +43,7 @@ ITEM_SECTION_ACTIONS = frozenset({
 
 
 def _assign_form(item: Item):
-    organs = organ_choices()
-    form = f.AssignForm(formdata=None, obj=item)
-    form.lead_unit_id.choices = [(0, "请选择")] + organs
-    form.co_unit_ids.choices = organs
+    form = f.with_unit_choices(f.AssignForm(formdata=None, obj=item))
     form.co_unit_ids.data = [u.id for u in item.co_units]
     if not form.lead_unit_id.data and item.asked_unit_id:
         form.lead_unit_id.data = item.asked_unit_id
@@ -57,10 +53,7 @@ def _assign_form(item: Item):
 
 
 def _correct_form(item: Item):
-    organs = organ_choices()
-    form = f.CorrectAssignmentForm(formdata=None, obj=item)
-    form.lead_unit_id.choices = [(0, "请选择")] + organs
-    form.co_unit_ids.choices = organs
+    form = f.with_unit_choices(f.CorrectAssignmentForm(formdata=None, obj=item))
     form.co_unit_ids.data = [u.id for u in item.co_units]
     return form
 

@@ -123,3 +123,12 @@ class EditItemForm(BaseForm):
     asker = StringField("询问人", validators=[Optional(), Length(max=64, message="不超过 64 字")])
     asked_unit_id = CNSelectField("被询问（承办）单位", coerce=int, choices=[])
     version = HiddenField()
+
+
+def with_unit_choices(form):
+    """交办 and 更正交办 forms: the active 一府一委两院 units as lead and co-unit choices."""
+    from ..queries import organ_choices
+    organs = organ_choices()
+    form.lead_unit_id.choices = [(0, "请选择")] + organs
+    form.co_unit_ids.choices = organs
+    return form

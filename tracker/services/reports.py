@@ -48,7 +48,7 @@ def reportable_items(activity_id: int, unit_id: int) -> list[Item]:
     """The unit's points of this activity that await its report (it leads them, 整改中)."""
     return list(db.session.scalars(
         sa.select(Item).where(Item.activity_id == activity_id, Item.lead_unit_id == unit_id,
-                              Item.stage == Stage.RECTIFYING, Item.withdrawn_at.is_(None)).order_by(Item.seq)))
+                              Item.stage == Stage.RECTIFYING).order_by(Item.seq)))
 
 
 def last_returned(activity_id: int, unit_id: int) -> Report | None:
