@@ -166,23 +166,25 @@ def test_bad_date_option_is_refused_in_chinese(app):
 
 
 def test_crash_half_way_loses_and_duplicates_nothing(app_ctx, demo, monkeypatch):
+    """Batches of two: the third batch write crashes; the first two batches stay, whole."""
     for offset in range(5):
         _item_due(date(2025, 9, 1) + timedelta(days=offset))  # five overdue items
-    real_record, calls = remind_module.record, []
+    monkeypatch.setattr(remind_module, "BATCH_SIZE", 2)
+    real_history, calls = remind_module.record_system_batch, []
 
-    def crashing_record(*args, **kwargs):
+    def crashing_history(rows):
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == 2:
             raise RuntimeError("simulated crash")
-        return real_record(*args, **kwargs)
+        return real_history(rows)
 
-    monkeypatch.setattr(remind_module, "record", crashing_record)
+    monkeypatch.setattr(remind_module, "record_system_batch", crashing_history)
     with pytest.raises(RuntimeError):
         run_remind(TODAY)
     db.session.rollback()
-    assert len(_notices()) == 2  # the two committed before the crash; the third rolled back whole
+    assert len(_notices()) == 2  # the first batch committed; the second rolled back whole
     assert _reminders() == 2
-    monkeypatch.setattr(remind_module, "record", real_record)
+    monkeypatch.setattr(remind_module, "record_system_batch", real_history)
     result = run_remind(TODAY)
     assert result.sent == {NoticeKind.WARN: 3} and result.already_sent == 2
     notices = _notices()
