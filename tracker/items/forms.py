@@ -7,6 +7,7 @@ from ..fields import (
     CleanTextAreaField,
     CNDateField,
     CNIntegerField,
+    CNRadioField,
     CNSelectField,
     CNSelectMultipleField,
 )
@@ -146,7 +147,7 @@ class HandbackForm(BaseForm):
 class DecideHandbackForm(BaseForm):
     """Staff: reassign to another lead unit (deadline restarts by rule) or refuse with a note."""
 
-    decision = RadioField("处理", choices=[("reassign", "同意退办，改交其他单位"),
+    decision = CNRadioField("处理", choices=[("reassign", "同意退办，改交其他单位"),
                                          ("refuse", "不同意，由原单位继续办理")],
                           validators=[DataRequired("请选择处理方式")])
     lead_unit_id = CNSelectField("新的牵头单位", id="handback-lead", coerce=int, choices=[], validators=[Optional()])
