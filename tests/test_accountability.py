@@ -303,3 +303,18 @@ def test_last_activity_is_set_at_assignment(app_ctx, demo):
     item = make_item(stage="assigned")
     assert item.last_activity_on == local_today()
     assert isinstance(item.assigned_at, datetime)
+
+
+def test_demo_data_shows_handback_silent_item_and_declared_date(app, demo):
+    from tracker.demo import load_demo_items
+    from tracker.lights import silent_for
+    with app.app_context():
+        load_demo_items()
+        db.session.commit()
+        assert pending_handbacks_count() == 1
+        items = db.session.scalars(sa.select(Item).where(Item.stage.in_([Stage.ASSIGNED, Stage.RECTIFYING]))).all()
+        assert any(silent_for(item) for item in items)
+        declared = db.session.scalar(sa.select(DeclaredDate))
+        assert declared is not None and declared.expected_on > local_today()
+    listing = app.test_client().get("/public/overdue").get_data(as_text=True)
+    assert f"承办单位预计 <strong>{declared.expected_on:%Y-%m-%d}</strong>" in listing
