@@ -318,3 +318,24 @@ def test_demo_data_shows_handback_silent_item_and_declared_date(app, demo):
         assert declared is not None and declared.expected_on > local_today()
     listing = app.test_client().get("/public/overdue").get_data(as_text=True)
     assert f"承办单位预计 <strong>{declared.expected_on:%Y-%m-%d}</strong>" in listing
+
+
+def test_migration_backfills_the_last_activity_date(app):
+    """0014 computes each assigned item's last sign of life from its entries and 交办 time."""
+    from flask_migrate import downgrade, upgrade
+
+    from tracker.models import ProgressEntry
+    from tracker.models.base import to_local
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        db.session.remove()
+        downgrade(directory="migrations", revision="0009")
+        upgrade(directory="migrations")
+        items = db.session.scalars(sa.select(Item).where(Item.assigned_at.is_not(None))).all()
+        assert items
+        for item in items:
+            moments = [item.assigned_at, *db.session.scalars(
+                sa.select(ProgressEntry.created_at).where(ProgressEntry.item_id == item.id))]
+            assert item.last_activity_on == to_local(max(moments)).date()
+        assert all(i.last_activity_on is None for i in db.session.scalars(
+            sa.select(Item).where(Item.assigned_at.is_(None))))
