@@ -3,10 +3,10 @@
 Builds a temporary SQLite database through the migrations, loads the demo units and
 accounts (one unit user per demo unit, plus one per other organ so every item has
 recipients), bulk-inserts open items with deadlines spread over the lights — a third
-green, a third yellow, a third red of which part is past the 挂牌督办 threshold — and
-times three runs: the first day (every rung fires, one transaction per notice), the
-same day again (must send nothing), and the next day (steady state: only items that
-crossed a boundary overnight).
+green, a third yellow, a third red of which part is past the 挂牌督办 threshold; a fifth of
+the items have had no progress for 30–90 days (无进展) — and times three runs: the first
+day (every rung fires, sent in batches), the same day again (must send nothing), and the
+next day (steady state: only items that crossed a boundary overnight).
 
 Usage: ``python -m bench.remind_bench [--items 10000] [--url sqlite:////tmp/x.db]``
 """
@@ -55,7 +55,10 @@ def build(app, n_items: int, today: date) -> None:
                 deadline = calendar.add_working_days(today, rng.randint(0, 5))
             else:  # red: 1–60 days overdue (about half past the 30-day 挂牌督办 rung)
                 deadline = today - timedelta(days=rng.randint(1, 60))
+            # 无进展 for a fifth (30–90 days without a post); the rest posted in the last week.
+            quiet = rng.randint(30, 90) if seq % 5 == 0 else rng.randint(0, 6)
             rows.append({"activity_id": activity.id, "seq": seq, "origin": "opinion",
+                         "last_activity_on": today - timedelta(days=quiet),
                          "question": f"基准测试事项 {seq}", "lead_unit_id": organs[seq % len(organs)].id,
                          "stage": rng.choice(["assigned", "rectifying", "reported"]), "round": 1,
                          "deadline": deadline, "original_deadline": deadline, "assigned_at": now,
@@ -97,7 +100,7 @@ def main() -> None:
     for label, day in (("first run", today), ("same day again", today), ("next day", today + timedelta(days=1))):
         seconds, cpu, result = timed(app, day)
         print(f"{label:>15}: {seconds:6.2f}s wall, {cpu:6.2f}s CPU  sent {result.total_sent:5d}"
-              f"  already sent {result.already_sent:5d}"
+              f"  already sent {result.already_sent:5d}  silent {result.silent:5d}"
               f"  lights { {k.value: v for k, v in result.lights.items()} }")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -32,6 +33,7 @@ from tracker.models import (
     local_today,
 )
 from tracker.services.evaluations import open_evaluation
+from tracker.services.handbacks import request_handback
 from tracker.services.sittings import SittingData, open_sitting
 from tracker.tally import PRESETS, rule_to_dict
 
@@ -155,6 +157,14 @@ FORMS: dict[str, FormSpec] = {
         "requested_deadline": s.a_date(w.today), "reason": s.text}),
     "items.decide_extension": FormSpec("staff", lambda w: f"/items/{w.item}/extension/{w.extension}", lambda w: {
         "decision": s.choice(["approve", "refuse"]), "note": s.text}),
+    "items.request_handback": FormSpec("unit_edu", lambda w: f"/items/{w.handback_ask}/handback", lambda w: {
+        "reason": s.text, "suggested_unit_id": s.choice([str(w.health), str(w.edu), "0", "999999"])}),
+    "items.decide_handback": FormSpec("staff", lambda w: f"/items/{w.handback_item}/handback/{w.handback}",
+                                      lambda w: {"decision": s.choice(["reassign", "refuse"]),
+                                                 "lead_unit_id": s.choice([str(w.edu), str(w.health), "0"]),
+                                                 "co_unit_ids": s.integer, "note": s.text}),
+    "items.declare_date": FormSpec("unit_edu", lambda w: f"/items/{w.overdue}/declared-date", lambda w: {
+        "expected_on": s.a_date(w.today), "reason": s.text}),
     "items.publish": FormSpec("staff", lambda w: f"/items/{w.item}/publish",
                               lambda w: {"published": s.choice(["1", "0"])}),
     "items.open_evaluation": FormSpec("staff", lambda w: f"/items/{w.accepted}/evaluation", lambda w: {
@@ -246,6 +256,14 @@ def fuzz_world(shared):
         stages = {name: make_item(activity=activity, stage=name).id
                   for name in ("asked", "answered", "rectifying", "reported", "accepted", "evaluating")}
         stages["rectifying_report"] = make_item(activity=activity, stage="rectifying").id
+        # 退办: one item to ask on, one with a pending request for staff to decide; an overdue item to declare on.
+        stages["handback_ask"] = make_item(activity=activity, stage="rectifying").id
+        handback_item = make_item(activity=activity, stage="rectifying")
+        stages["handback_item"] = handback_item.id
+        stages["handback"] = request_handback(handback_item, "不属于本单位职责", None, user("unit_edu")).id
+        overdue = make_item(activity=activity, stage="rectifying")
+        overdue.deadline = overdue.original_deadline = local_today() - timedelta(days=3)
+        stages["overdue"] = overdue.id
         at_meeting = make_item(activity=activity, stage="accepted")
         open_evaluation(at_meeting, EvaluationMode.MEETING, 30, user("staff"))
         stages["at_meeting"] = at_meeting.id

@@ -166,23 +166,25 @@ def test_bad_date_option_is_refused_in_chinese(app):
 
 
 def test_crash_half_way_loses_and_duplicates_nothing(app_ctx, demo, monkeypatch):
+    """Batches of two: the third batch write crashes; the first two batches stay, whole."""
     for offset in range(5):
         _item_due(date(2025, 9, 1) + timedelta(days=offset))  # five overdue items
-    real_record, calls = remind_module.record, []
+    monkeypatch.setattr(remind_module, "BATCH_SIZE", 2)
+    real_history, calls = remind_module.record_system_batch, []
 
-    def crashing_record(*args, **kwargs):
+    def crashing_history(rows):
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == 2:
             raise RuntimeError("simulated crash")
-        return real_record(*args, **kwargs)
+        return real_history(rows)
 
-    monkeypatch.setattr(remind_module, "record", crashing_record)
+    monkeypatch.setattr(remind_module, "record_system_batch", crashing_history)
     with pytest.raises(RuntimeError):
         run_remind(TODAY)
     db.session.rollback()
-    assert len(_notices()) == 2  # the two committed before the crash; the third rolled back whole
+    assert len(_notices()) == 2  # the first batch committed; the second rolled back whole
     assert _reminders() == 2
-    monkeypatch.setattr(remind_module, "record", real_record)
+    monkeypatch.setattr(remind_module, "record_system_batch", real_history)
     result = run_remind(TODAY)
     assert result.sent == {NoticeKind.WARN: 3} and result.already_sent == 2
     notices = _notices()
@@ -214,3 +216,73 @@ def test_supervised_list_shows_escalated_items_with_reason(app, demo):
     assert f"/items/{item_id}" in body and "提请主任会议挂牌督办" in body
     page = staff.get(f"/items/{item_id}").get_data(as_text=True)
     assert "逾期警告" in page and "系统自动" in page
+
+
+def _statements_during(fn) -> int:
+    count = 0
+
+    def listen(*_args, **_kwargs):
+        nonlocal count
+        count += 1
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listen)
+    try:
+        fn()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listen)
+    return count
+
+
+def _many_due(n: int) -> None:
+    for i in range(n):
+        _item_due(date(2025, 9, 1) + timedelta(days=i % 20), unit_name="区教育局" if i % 2 else "区卫生健康局")
+
+
+def test_query_count_does_not_grow_with_the_number_of_items(app_ctx, demo):
+    """Batched sending: warning 4 overdue items and warning 36 more cost the same statements."""
+    _many_due(4)
+    results = []
+    small = _statements_during(lambda: results.append(run_remind(TODAY)))
+    _many_due(36)
+    db.session.commit()
+    large = _statements_during(lambda: results.append(run_remind(TODAY)))
+    assert [r.sent for r in results] == [{NoticeKind.WARN: 4}, {NoticeKind.WARN: 36}]
+    assert _count(Notice) == 40 and _reminders() == 40
+    # The first run also reads settings cached for the rest of the context: never more, not equal.
+    assert large <= small < 40
+
+
+def test_batched_history_keeps_the_hash_chain_and_reruns_send_nothing(app_ctx, demo, monkeypatch):
+    from tracker.services.audit_chain import verify_chain
+    monkeypatch.setattr(remind_module, "BATCH_SIZE", 3)
+    _many_due(7)
+    first = run_remind(TODAY)
+    assert first.total_sent > 3 and first.batches >= 3
+    counts = (_count(Notice), _count(Notification), _count(AuditEntry))
+    again = run_remind(TODAY)
+    assert again.total_sent == 0 and (_count(Notice), _count(Notification), _count(AuditEntry)) == counts
+    report = verify_chain(db.session.connection())
+    assert report.ok, report.broken
+    # Each notice has its history row, addressed to the notice, written by the system.
+    rows = db.session.execute(sa.select(AuditEntry.object_id, AuditEntry.actor_name)
+                              .where(AuditEntry.object_type == "notice")).all()
+    assert {r.object_id for r in rows} == set(db.session.scalars(sa.select(Notice.id)))
+    assert {r.actor_name for r in rows} == {"系统"}
+
+
+def test_silent_items_are_reminded_once_per_spell(app_ctx, demo):
+    set_setting("silent_workdays", 5)
+    item = _item_due(date(2025, 12, 31))  # green by its deadline
+    item.last_activity_on = date(2025, 9, 12)
+    db.session.commit()
+    result = run_remind(TODAY)
+    assert result.silent == 1 and result.sent == {NoticeKind.SILENT: 1}
+    notice = _notices(NoticeKind.SILENT)[0]
+    assert "无进展提醒" in notice.text and notice.unit_id == item.lead_unit_id
+    assert _reminders() == 1  # the unit's user hears about it
+    assert run_remind(TODAY).total_sent == 0  # same day: nothing again
+    assert run_remind(TODAY + timedelta(days=3)).total_sent == 0  # same spell of silence: nothing again
+    item = db.session.get(Item, item.id)
+    item.last_activity_on = date(2025, 9, 15)  # a post, then silence again
+    db.session.commit()
+    assert run_remind(TODAY).sent == {NoticeKind.SILENT: 1}

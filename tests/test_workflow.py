@@ -40,6 +40,9 @@ EXPECTED = {
     (Action.ISSUE_LETTER, "staff"): {s.value for s in Stage},
     (Action.WITHDRAW, "staff"): {"asked", "answered", "assigned"},
     (Action.CORRECT_ASSIGNMENT, "staff"): {"assigned", "rectifying", "reported"},
+    (Action.REQUEST_HANDBACK, "lead_unit"): {"assigned", "rectifying"},
+    (Action.DECIDE_HANDBACK, "staff"): {"assigned", "rectifying"},
+    (Action.DECLARE_DATE, "lead_unit"): {"assigned", "rectifying", "reported"},
 }
 # 三员分立: no administrator runs the workflow, sees an item or votes (none is in EXPECTED).
 

@@ -201,11 +201,14 @@ def load_demo_items(today=None) -> None:
     ops.acknowledge(item, health)
     report_and_accept(item, health, "整改情况报告：已开展履约情况专项检查。")
     ev.close_evaluation(vote_and_close(item, [s, u, u, u, b]), item, staff)
-    # 审议意见: one assigned to a unit, one answered by its 研究处理方案, one only recorded
-    assign(items[7], "区生态环境分局", 90)
+    # 审议意见: one assigned to a unit 40 days ago and silent since (无进展), one answered by its
+    # 研究处理方案, one only recorded
+    ops.assign_item(items[7], ops.Assignment(unit_id["区生态环境分局"], [], today + timedelta(days=50)), staff,
+                    today=today - timedelta(days=40))
     plan = "区住房和城乡建设局研究处理方案：分三批推进老旧小区改造。"
     ops.record_answer(items[8], ops.AnswerData(None, None, plan, None), staff)
     _demo_document(today, staff, health, unit_id)
+    _demo_accountability(items, today, edu, health)
     # 向社会公布: the inquiry and its items, so the public section has something to show
     # (including the overdue item on the 逾期未办结 list).
     ops.set_activity_published(inquiry, True, staff)
@@ -213,6 +216,19 @@ def load_demo_items(today=None) -> None:
         ops.set_item_published(item, True, staff)
     _demo_sitting(today, staff, edu, health, unit_id)
     db.session.flush()
+
+
+def _demo_accountability(items, today, edu, health) -> None:
+    """退办 and 预计完成日期: a pending 退办 on the item waiting for 签收, and the overdue
+    item's declared date (shown on the public 逾期未办结 list)."""
+    from datetime import timedelta
+
+    from .services.declared_dates import declare_expected_date
+    from .services.handbacks import request_handback
+    request_handback(items[4], "乡镇卫生院人员编制属机构编制部门职责，建议由区委编办牵头，本局协办。", None, health,
+                     today=today)
+    declare_expected_date(items[3], today + timedelta(days=30), "课后服务管理办法须征求家长和学校意见，"
+                          "预计下月中旬印发实施。", edu, today=today)
 
 
 def _demo_document(today, staff, health, unit_id) -> None:

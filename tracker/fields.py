@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import ValidationError
 
 MIN_DATE = datetime.date(2000, 1, 1)
@@ -66,6 +66,14 @@ class CNSelectField(SelectField):
         except ValueError:
             self.data = None
             raise ValueError("请从列表中选择有效的选项")
+
+
+class CNRadioField(RadioField):
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("请从给出的选项中选择")
 
 
 class CNSelectMultipleField(SelectMultipleField):

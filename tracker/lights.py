@@ -14,7 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from .models import DEADLINE_STAGES, Item, Stage, local_today
-from .services.calendar import get_calendar, yellow_workdays
+from .services.calendar import get_calendar, silent_workdays, yellow_workdays
 from .workdays import Light, traffic_light
 
 # The list filter's options, worded from the one label table on ``Light``.
@@ -62,3 +62,49 @@ def light_clause(light: str, today: date, green_starts: date | None = None):
     green_starts = green_starts or green_from(today)
     running = sa.and_(Item.stage.in_(DEADLINE_STAGES), Item.deadline >= today)
     return sa.and_(running, Item.deadline < green_starts if light == Light.YELLOW else Item.deadline >= green_starts)
+
+
+# -- the second light: 无进展 (no silent items) -------------------------------------
+#
+# An item can be green by its deadline and still not be moving. While the unit holds the
+# item (交办 until it reports: ``SILENT_STAGES``), it is *silent* once N working days (a
+# setting) have passed since its last sign of life (``Item.last_activity_on``: 交办, an
+# answer, progress or a report). Counting is in working days, so a holiday week does not
+# make every item silent; the SQL twin compares with the last quiet-enough date.
+
+SILENT_STAGES = frozenset({Stage.ASSIGNED, Stage.RECTIFYING})
+
+
+def silent_since(today: date) -> date:
+    """The latest last-activity date that is silent today: N working days before ``today``
+    (``add_working_days(day, N) <= today`` exactly for ``day <= silent_since(today)``)."""
+    n = silent_workdays()
+    calendar = get_calendar()
+    day = today
+    # Walk back to the first day whose N-th working day after it is not yet past today.
+    while calendar.add_working_days(day, n) > today:
+        day = day.fromordinal(day.toordinal() - 1)
+    return day
+
+
+def is_silent(stage: Stage, last_activity_on: date | None, today: date | None = None) -> bool:
+    if stage not in SILENT_STAGES or last_activity_on is None:
+        return False
+    today = today or local_today()
+    return get_calendar().add_working_days(last_activity_on, silent_workdays()) <= today
+
+
+def silent_for(item: Item, today: date | None = None) -> bool:
+    return is_silent(item.stage, item.last_activity_on, today)
+
+
+def silent_clause(today: date, since: date | None = None):
+    """Items that are silent today (the twin of :func:`is_silent`)."""
+    since = since or silent_since(today)
+    return sa.and_(Item.stage.in_(SILENT_STAGES), Item.last_activity_on.is_not(None), Item.last_activity_on <= since)
+
+
+def silent_ids(items, today: date | None = None) -> set[int]:
+    """Ids of the silent items among a page of items, for the 无进展 marker."""
+    today = today or local_today()
+    return {item.id for item in items if silent_for(item, today)}

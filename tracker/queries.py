@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
-from .lights import LIGHTS, green_from, light_clause, overdue_clause
+from .lights import LIGHTS, green_from, light_clause, overdue_clause, silent_clause
 from .models import (
     Activity,
     Evaluation,
@@ -50,6 +50,7 @@ class ItemFilters:
     year: int | None = None
     overdue: bool = False
     supervised: bool = False
+    silent: bool = False  # 无进展 (the second light, ``lights.silent_clause``)
     q: str = ""
     # Narrow filters the dashboard links with, so a figure opens exactly the items it counts.
     lead_unit_id: int | None = None
@@ -77,6 +78,7 @@ class ItemFilters:
             return value if MONTH_RE.match(value) else ""
         return cls(stage=stage, unit_id=as_int("unit"), activity_id=as_int("activity"), year=as_int("year"),
                    overdue=args.get("overdue") == "1", supervised=args.get("supervised") == "1",
+                   silent=args.get("silent") == "1",
                    q=args.get("q", "").strip()[:100], lead_unit_id=as_int("lead"), committee_id=as_int("committee"),
                    basis=args.get("basis", "") if args.get("basis", "") in BASES else "",
                    light=args.get("light", "") if args.get("light", "") in LIGHTS else "",
@@ -85,6 +87,7 @@ class ItemFilters:
     def as_args(self) -> dict:
         args = {"stage": self.stage, "unit": self.unit_id, "activity": self.activity_id, "year": self.year,
                 "overdue": "1" if self.overdue else None, "supervised": "1" if self.supervised else None,
+                "silent": "1" if self.silent else None,
                 "q": self.q, "lead": self.lead_unit_id, "committee": self.committee_id, "basis": self.basis,
                 "light": self.light, "assigned_in": self.assigned_in, "closed_in": self.closed_in}
         return {k: v for k, v in args.items() if v}
@@ -152,6 +155,8 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
         stmt = stmt.where(overdue_clause(today))
     if filters.supervised:
         stmt = stmt.where(Item.supervised.is_(True))
+    if filters.silent:
+        stmt = stmt.where(silent_clause(today))
     if filters.lead_unit_id:
         stmt = stmt.where(Item.lead_unit_id == filters.lead_unit_id)
     if filters.committee_id:

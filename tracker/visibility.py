@@ -94,3 +94,13 @@ def published_activity_ids() -> sa.Select:
 def public_items() -> sa.Select:
     """``SELECT item`` restricted to what ``is_public`` accepts."""
     return sa.select(Item).where(Item.published.is_(True), Item.activity_id.in_(published_activity_ids()))
+
+
+def public_deadline_history(item: Item, activity: Activity) -> list:
+    """The deadline changes the public may read: only for a published item, and only dates
+    and the unit's own stated reason (``services.declared_dates.deadline_history`` leaves
+    staff notes, extension reasons and correction reasons out)."""
+    if not is_public(item, activity):
+        return []
+    from .services.declared_dates import deadline_history  # services import this module
+    return deadline_history(item)

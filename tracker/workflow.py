@@ -43,6 +43,9 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"  # 作废 an item entered by mistake
     CORRECT_ASSIGNMENT = "correct_assignment"  # 更正交办: units, deadline or text, with a reason
     RECORD_ITEM = "record_item"  # 录入询问问题/审议意见 (before there is an item)
+    REQUEST_HANDBACK = "request_handback"  # 退办: the lead unit contests the assignment
+    DECIDE_HANDBACK = "decide_handback"  # staff reassign (back to 待签收) or refuse
+    DECLARE_DATE = "declare_date"  # 预计完成日期 stated by the lead unit once overdue
 
     @property
     def label(self) -> str:
@@ -57,7 +60,8 @@ ACTION_LABELS = {
     Action.DECIDE_EXTENSION: "审批延期", Action.URGE: "催办/督办", Action.SUPERVISE: "挂牌督办",
     Action.UNSUPERVISE: "解除挂牌督办", Action.ENTER_TALLY: "录入表决票数", Action.SET_PUBLISHED: "设置公开",
     Action.ISSUE_LETTER: "制发公文", Action.RECORD_ITEM: "录入事项", Action.WITHDRAW: "作废",
-    Action.CORRECT_ASSIGNMENT: "更正交办",
+    Action.CORRECT_ASSIGNMENT: "更正交办", Action.REQUEST_HANDBACK: "申请退办",
+    Action.DECIDE_HANDBACK: "处理退办申请", Action.DECLARE_DATE: "填报预计完成日期",
 }
 
 
@@ -103,6 +107,12 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.WITHDRAW, [S.ASKED, S.ANSWERED, S.ASSIGNED], [S.WITHDRAWN], [Actor.STAFF]),
     # The stage stays: a wrong unit, date or wording is fixed without starting over.
     _t(Action.CORRECT_ASSIGNMENT, [S.ASSIGNED, S.RECTIFYING, S.REPORTED], [], [Actor.STAFF]),
+    # 退办 while the unit holds the item (the window in working days is checked by the service).
+    _t(Action.REQUEST_HANDBACK, UNIT_WORK, [], [Actor.LEAD_UNIT]),
+    # Reassigning sends the item back to 待签收 for the new unit; refusing leaves the stage.
+    _t(Action.DECIDE_HANDBACK, UNIT_WORK, [S.ASSIGNED], [Actor.STAFF]),
+    # Only once overdue (checked by the service, from the light): 期限 X，承办单位预计 Y.
+    _t(Action.DECLARE_DATE, sorted(DEADLINE_STAGES), [], [Actor.LEAD_UNIT]),
 ]}
 # Actions taken before there is an item to act on: only the role counts.
 ROLE_ACTIONS: dict[Action, frozenset[Actor]] = {Action.RECORD_ITEM: frozenset({Actor.STAFF})}

@@ -40,6 +40,10 @@ class DeadlineSettingsForm(BaseForm):
 
     yellow_workdays = CNIntegerField("黄灯：距期限不超过（个工作日）", validators=[
         InputRequired("必填"), NumberRange(0, 60, "应为 0–60 个工作日")])
+    silent_workdays = CNIntegerField("无进展：承办单位连续多少个工作日未报送进展", validators=[
+        InputRequired("必填"), NumberRange(1, 250, "应为 1–250 个工作日")])
+    handback_workdays = CNIntegerField("退办：交办后多少个工作日内可申请退办", validators=[
+        InputRequired("必填"), NumberRange(1, 60, "应为 1–60 个工作日")])
     remind_on_yellow = BooleanField("临期（黄灯）时自动提醒承办单位")
     warn_on_red = BooleanField("逾期（红灯）时自动发出逾期警告")
     supervise_after_overdue_days = CNIntegerField("逾期满多少天提请挂牌督办（留空为不自动）", validators=[

@@ -29,6 +29,7 @@ from ..queries import (
     with_list_loads,
 )
 from ..services import followup as ops
+from ..services.handbacks import pending_handbacks
 from ..services.notify import unread_count
 from ..workdays import Light
 from ..workflow import Action
@@ -94,6 +95,13 @@ def supervised():
             reasons[entry.item_id] = entry  # the latest wins
     return render_template("followup/supervised.html", page=page, reasons=reasons, today=today,
                            lights=lights_for(page.items, today))
+
+
+@bp.route("/followup/handbacks")
+@staff_required
+def handbacks():
+    """退办 requests waiting for staff, oldest first (each is decided on its item page)."""
+    return render_template("followup/handbacks.html", rows=pending_handbacks())
 
 
 @bp.route("/items/<int:item_id>/notice", methods=["POST"])

@@ -13,7 +13,7 @@ from ..params import is_number
 from ..permissions import security_admin_required
 from ..services import OperationError
 from ..services import followup as ops
-from ..services.calendar import yellow_workdays
+from ..services.calendar import handback_workdays, silent_workdays, yellow_workdays
 from ..services.deadlines import (
     RULE_STAGES,
     deadline_rules,
@@ -35,6 +35,8 @@ def _fill(form: f.DeadlineSettingsForm) -> None:
             form[f"{kind.value}__{stage}__amount"].data = rule.amount
             form[f"{kind.value}__{stage}__unit"].data = rule.unit.value
     form.yellow_workdays.data = yellow_workdays()
+    form.silent_workdays.data = silent_workdays()
+    form.handback_workdays.data = handback_workdays()
     for name, value in ladder().items():
         form[name].data = value
 
@@ -70,7 +72,7 @@ def deadline_settings():
         flash("请修改标红的项目后再保存", "error")
         return render_template("followup/deadline_settings.html", form=form, rows=form.rule_rows())
     save_followup_settings(rules, form.yellow_workdays.data, {name: form[name].data for name in LADDER_FIELDS},
-                           current_user)
+                           current_user, {name: form[name].data for name in ("silent_workdays", "handback_workdays")})
     db.session.commit()
     flash("已保存；新的规则用于此后的交办和每日提醒，已交办事项的期限不变", "success")
     return redirect(url_for("followup.deadline_settings"), code=303)

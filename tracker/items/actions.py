@@ -16,9 +16,9 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..models import EntryKind, Evaluation, EvaluationMode, ExtensionRequest
+from ..models import EntryKind, Evaluation, EvaluationMode, ExtensionRequest, HandbackRequest
 from ..queries import get_item
-from ..services import OperationError, check_version, corrections
+from ..services import OperationError, check_version, corrections, declared_dates, handbacks
 from ..services import evaluations as evaluation_ops
 from ..services import items as ops
 from ..services.attachments import UploadedFile
@@ -159,6 +159,39 @@ def correct(item_id: int):
                                                     form.deadline.data, form.question.data, form.reason.data),
                                current_user)
     return perform(item_id, Action.CORRECT_ASSIGNMENT, "correct_form", form, op, "已更正交办，原内容保留在记录中")
+
+
+@bp.route("/items/<int:item_id>/handback", methods=["POST"])
+@login_required
+def request_handback(item_id: int):
+    form = f.with_handback_choices(f.HandbackForm())
+    return perform(item_id, Action.REQUEST_HANDBACK, "handback_form", form, lambda item: handbacks.request_handback(
+        item, form.reason.data, form.suggested_unit_id.data or None, current_user), "退办申请已提交，等待工作人员处理")
+
+
+@bp.route("/items/<int:item_id>/handback/<int:request_id>", methods=["POST"])
+@login_required
+def decide_handback(item_id: int, request_id: int):
+    form = f.with_handback_choices(f.DecideHandbackForm())
+
+    def op(item):
+        request = db.session.get(HandbackRequest, request_id)
+        if request is None or request.item_id != item.id:
+            abort(404)
+        handbacks.decide_handback(item, request, handbacks.HandbackDecision(
+            form.decision.data == "reassign", form.note.data, form.lead_unit_id.data or None,
+            form.co_unit_ids.data or []), current_user)
+    return perform(item_id, Action.DECIDE_HANDBACK, "decide_handback_form", form, op, "已处理退办申请")
+
+
+@bp.route("/items/<int:item_id>/declared-date", methods=["POST"])
+@login_required
+def declare_date(item_id: int):
+    form = f.DeclaredDateForm()
+    return perform(item_id, Action.DECLARE_DATE, "declared_form", form,
+                   lambda item: declared_dates.declare_expected_date(
+                       item, form.expected_on.data, form.reason.data, current_user),
+                   "已填报预计完成日期，将在逾期清单中公开")
 
 
 @bp.route("/items/<int:item_id>/withdraw", methods=["POST"])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..followup.forms import NoticeForm, SuperviseForm
-from ..lights import light_for
+from ..lights import light_for, silent_for
 from ..models import (
     AuditAction,
     AuditEntry,
@@ -25,10 +25,12 @@ from ..models import (
     Stage,
     local_today,
 )
-from ..services.calendar import get_calendar
+from ..services.calendar import get_calendar, silent_workdays
 from ..services.deadlines import assign_deadline
+from ..services.declared_dates import current_declarations, needs_declaration
 from ..services.evaluations import has_voted, participant_count
 from ..services.followup import item_notices
+from ..services.handbacks import handback_last_day, item_handbacks
 from ..services.settings import available_rules
 from ..visibility import can_see_followup
 from ..workflow import TRANSITIONS, Action, can
@@ -38,7 +40,8 @@ from . import forms as f
 ITEM_SECTION_ACTIONS = frozenset({
     Action.RECORD_ANSWER, Action.ASSIGN, Action.ACKNOWLEDGE, Action.POST_PROGRESS, Action.SUBMIT_REPORT,
     Action.REQUEST_EXTENSION, Action.DECIDE_EXTENSION, Action.ACCEPT_REPORT, Action.RETURN_REPORT,
-    Action.OPEN_EVALUATION, Action.WITHDRAW, Action.CORRECT_ASSIGNMENT,
+    Action.OPEN_EVALUATION, Action.WITHDRAW, Action.CORRECT_ASSIGNMENT, Action.REQUEST_HANDBACK,
+    Action.DECIDE_HANDBACK, Action.DECLARE_DATE,
 })
 
 
@@ -83,6 +86,10 @@ FORMS: dict[Action, tuple[str, Callable[[Item], object]]] = {
     Action.URGE: ("notice_form", lambda item: NoticeForm(formdata=None)),
     Action.WITHDRAW: ("withdraw_form", lambda item: f.WithdrawForm(formdata=None)),
     Action.SUPERVISE: ("supervise_form", lambda item: SuperviseForm(formdata=None)),
+    Action.REQUEST_HANDBACK: ("handback_form", lambda item: f.with_handback_choices(f.HandbackForm(formdata=None))),
+    Action.DECIDE_HANDBACK: ("decide_handback_form",
+                             lambda item: f.with_handback_choices(f.DecideHandbackForm(formdata=None))),
+    Action.DECLARE_DATE: ("declared_form", lambda item: f.DeclaredDateForm(formdata=None)),
     Action.UNSUPERVISE: ("supervise_form", lambda item: SuperviseForm(formdata=None)),
 }
 
@@ -119,6 +126,22 @@ def _sitting_context(current_eval: Evaluation | None) -> dict:
     size = db.session.scalar(sa.select(sa.func.count()).select_from(Evaluation)
                              .where(Evaluation.sitting_id == sitting.id))
     return {"current_sitting": sitting, "sitting_size": size, "rule_name": (sitting.rule or {}).get("name", "")}
+
+
+def accountability_panel(item: Item, allowed: set[Action], today) -> dict:
+    """退办 requests, the 无进展 marker and the unit's declared date, for the item page."""
+    unit_or_staff = can_see_followup(current_user, item)
+    requests = item_handbacks(item.id) if unit_or_staff and item.assigned_at else []
+    declared = current_declarations([item]).get(item.id)
+    last_day = handback_last_day(item) if Action.REQUEST_HANDBACK in allowed else None
+    return {
+        "handbacks": requests,
+        "pending_handback": next((r for r in requests if r.status.value == "pending"), None),
+        "handback_open": last_day is not None and today <= last_day, "handback_last_day": last_day,
+        "silent": silent_for(item, today), "silent_workdays": silent_workdays(),
+        "declared": declared,
+        "ask_declaration": Action.DECLARE_DATE in allowed and needs_declaration(item, declared, today),
+    }
 
 
 def render_item(item: Item, status: int = 200, **overrides):
@@ -167,6 +190,7 @@ def render_item(item: Item, status: int = 200, **overrides):
         "voted": has_voted(current_eval, current_user) if current_eval and Action.VOTE in allowed else False,
         "participants": participant_count(current_eval) if current_eval else 0,
         **_sitting_context(current_eval),
+        **accountability_panel(item, allowed, today),
     }
     context.update(default_forms(allowed, item))
     context.update(overrides)

@@ -7,6 +7,7 @@ from ..fields import (
     CleanTextAreaField,
     CNDateField,
     CNIntegerField,
+    CNRadioField,
     CNSelectField,
     CNSelectMultipleField,
 )
@@ -131,4 +132,45 @@ def with_unit_choices(form):
     organs = organ_choices()
     form.lead_unit_id.choices = [(0, "请选择")] + organs
     form.co_unit_ids.choices = organs
+    return form
+
+
+class HandbackForm(BaseForm):
+    """退办申请 by the lead unit (a reason is required; suggesting a unit is optional)."""
+
+    reason = CleanTextAreaField("退办理由", id="handback-reason", validators=[
+        DataRequired("请写明退办理由"), Length(max=2000, message="不超过 2000 字")])
+    suggested_unit_id = CNSelectField("建议承办单位（可不选）", id="handback-suggested", coerce=int, choices=[],
+                                      validators=[Optional()])
+
+
+class DecideHandbackForm(BaseForm):
+    """Staff: reassign to another lead unit (deadline restarts by rule) or refuse with a note."""
+
+    decision = CNRadioField("处理", choices=[("reassign", "同意退办，改交其他单位"),
+                                         ("refuse", "不同意，由原单位继续办理")],
+                          validators=[DataRequired("请选择处理方式")])
+    lead_unit_id = CNSelectField("新的牵头单位", id="handback-lead", coerce=int, choices=[], validators=[Optional()])
+    co_unit_ids = CNSelectMultipleField("协办单位", id="handback-co", coerce=int, choices=[])
+    note = CleanTextAreaField("处理意见（不同意时必填）", id="handback-note", validators=[
+        Optional(), Length(max=2000, message="不超过 2000 字")])
+
+
+class DeclaredDateForm(BaseForm):
+    """承办单位预计完成日期, once the deadline has passed."""
+
+    expected_on = CNDateField("预计完成日期", validators=[InputRequired("请填写预计完成日期")])
+    reason = CleanTextAreaField("未能按期完成的原因", id="declared-reason", validators=[
+        DataRequired("请说明未能按期完成的原因"), Length(max=2000, message="不超过 2000 字")])
+
+
+def with_handback_choices(form):
+    """The 退办 forms offer the same 一府一委两院 units as 交办."""
+    from ..queries import organ_choices
+    organs = organ_choices()
+    if hasattr(form, "suggested_unit_id"):
+        form.suggested_unit_id.choices = [(0, "（不建议）")] + organs
+    else:
+        form.lead_unit_id.choices = [(0, "请选择")] + organs
+        form.co_unit_ids.choices = organs
     return form

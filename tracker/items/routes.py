@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
-from ..lights import light_for
+from ..lights import light_for, silent_ids
 from ..models import Activity, Attachment, Origin, Stage, local_today
 from ..params import is_number
 from ..permissions import staff_required
@@ -60,7 +60,8 @@ def index():
     today = local_today()
     stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
     page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
-    context = {"page": page, "filters": filters, "lights": {i.id: light_for(i, today) for i in page.items}}
+    context = {"page": page, "filters": filters, "lights": {i.id: light_for(i, today) for i in page.items},
+               "silent": silent_ids(page.items, today)}
     if wants_fragment():
         return render_template("items/_results.html", **context)  # the form stays; no need for its options
     return render_template("items/index.html", **context, **filter_choices(filters), basis=list_basis(filters))

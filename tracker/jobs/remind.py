@@ -1,23 +1,35 @@
-"""The daily follow-up job: lights, reminders and the escalation ladder.
+"""The daily follow-up job: lights, reminders, the escalation ladder and 无进展 items.
 
-Planning reads every open item in three column-only queries and decides, in memory,
-which rung each one has reached. Sending then gives every notice its own transaction:
-the notice row (whose ``dedupe_key`` is unique), the history row, the inbox lines and
-the outbox mail commit together or not at all. So a second run on the same day finds
-every key already present and sends nothing, and a run that crashes half-way has sent
-exactly the notices it committed; the next run sends the rest.
+**Planning** asks each source in ``SOURCES`` for the rungs due today, with column-only,
+set-based queries (no item is loaded as an object), and drops those whose ``dedupe_key``
+was already sent. **Sending** works in batches of ``BATCH_SIZE``: one transaction per batch
+re-reads the batch's items in one query (staff may have acted since planning), inserts the
+notices with ``ON CONFLICT (dedupe_key) DO NOTHING RETURNING`` — so a concurrent run that got
+there first wins, and only rows this run inserted go further — raises the 挂牌督办 flag in
+one UPDATE, writes the history rows in one statement linked into the hash chain, and the
+inbox lines and outbox mail in two more. Recipients are looked up once per unit/committee.
+
+So a second run on the same day finds every key present and sends nothing; a run that
+crashes half-way has committed whole batches only, and the next run sends the rest.
+
+Adding a source (e.g. commitments with their own dates): write a function
+``(today, calendar, settings, result) -> Iterable[Candidate]`` using set-based queries, add
+it to ``SOURCES``, and give its candidates a ``kind`` whose re-check ``_still_applies``
+understands. Everything after planning is shared.
 """
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
+from ..lights import SILENT_STAGES, silent_clause, silent_since
 from ..models import (
     DEADLINE_STAGES,
     Activity,
@@ -26,19 +38,24 @@ from ..models import (
     Item,
     Notice,
     NoticeKind,
+    Notification,
+    OutboxMail,
     Stage,
     local_today,
+    utcnow,
 )
-from ..services.audit import record
+from ..services.audit import record_system_batch
 from ..services.calendar import load_calendar, yellow_workdays
 from ..services.deadlines import deadline_rules, due_date, ladder
-from ..services.followup import supervise_item
-from ..services.notify import cached_recipients, prime_co_units
+from ..services.followup import flag_supervised_by_system
+from ..services.notify import ROUTES, cached_recipients, deliveries, prime_co_units
 from ..tally import Consequence
 from ..workdays import Light, WorkCalendar, traffic_light
 from .mail import Delivery, deliver_outbox, mail_enabled
 
 UNASSIGNED = (Stage.ASKED, Stage.ANSWERED)
+BATCH_SIZE = 1000
+CHUNK = 500  # ids per IN (...): under every database's parameter limit
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,7 @@ class Candidate:
     round: int
     deadline: date | None
     text: str
+    last_activity_on: date | None = None  # 无进展 only: the silence this notice is about
 
 
 @dataclass
@@ -56,9 +74,11 @@ class RemindResult:
     today: date
     open_items: int = 0
     lights: Counter = field(default_factory=Counter)
+    silent: int = 0
     sent: Counter = field(default_factory=Counter)
     already_sent: int = 0
     skipped: int = 0  # the item changed between planning and sending
+    batches: int = 0
     mail: Delivery | None = None
 
     @property
@@ -68,14 +88,16 @@ class RemindResult:
     def summary(self) -> str:
         lights = "，".join(f"{light.label} {self.lights[light]}" for light in (Light.GREEN, Light.YELLOW, Light.RED))
         sent = "，".join(f"{kind.label} {n}" for kind, n in self.sent.items()) or "无"
-        text = (f"{self.today:%Y-%m-%d}：跟踪中事项 {self.open_items} 项（{lights}）；本次发出：{sent}；"
-                f"此前已发不重复发送 {self.already_sent} 条")
+        text = (f"{self.today:%Y-%m-%d}：跟踪中事项 {self.open_items} 项（{lights}；无进展 {self.silent}）；"
+                f"本次发出：{sent}；此前已发不重复发送 {self.already_sent} 条")
         if self.skipped:
             text += f"；事项已变化跳过 {self.skipped} 条"
         if self.mail is not None:
             text += f"；邮件发送成功 {self.mail.sent} 封，失败 {self.mail.failed} 封"
         return text
 
+
+# -- sources: the rungs due today, from set-based queries ------------------------------
 
 def _deadline_candidates(today: date, calendar: WorkCalendar, settings: dict, result: RemindResult):
     yellow = yellow_workdays()
@@ -102,7 +124,7 @@ def _deadline_candidates(today: date, calendar: WorkCalendar, settings: dict, re
                                 f"逾期 {days} 天（满 {overdue_limit} 天），提请主任会议挂牌督办")
 
 
-def _failed_round_candidates(settings: dict):
+def _failed_round_candidates(today: date, calendar: WorkCalendar, settings: dict, result: RemindResult):
     limit = settings["supervise_after_failed_rounds"]
     if not limit:
         return
@@ -117,7 +139,7 @@ def _failed_round_candidates(settings: dict):
                         f"{count} 轮测评未通过（满 {limit} 轮），提请主任会议挂牌督办")
 
 
-def _assign_due_candidates(today: date, calendar: WorkCalendar, settings: dict):
+def _assign_due_candidates(today: date, calendar: WorkCalendar, settings: dict, result: RemindResult):
     if not settings["remind_assign_due"]:
         return
     rules = deadline_rules()
@@ -131,11 +153,26 @@ def _assign_due_candidates(today: date, calendar: WorkCalendar, settings: dict):
                             f"交办超期：会议后应于 {due:%Y-%m-%d} 前交办，目前尚未交办")
 
 
+def _silent_candidates(today: date, calendar: WorkCalendar, settings: dict, result: RemindResult):
+    """无进展: one notice per spell of silence (the key names the last sign of life)."""
+    rows = db.session.execute(sa.select(Item.id, Item.round, Item.last_activity_on)
+                              .where(silent_clause(today, silent_since(today)))).all()
+    result.silent = len(rows)
+    for item_id, round_, last in rows:
+        quiet = calendar.working_days_between(last, today)
+        yield Candidate(f"silent:{item_id}:{round_}:{last.isoformat()}", NoticeKind.SILENT, item_id, round_, None,
+                        f"无进展提醒：自 {last:%Y-%m-%d} 以来已 {quiet} 个工作日未报送答复、进展或报告，请及时报送",
+                        last_activity_on=last)
+
+
+Source = Callable[[date, WorkCalendar, dict, RemindResult], Iterable[Candidate]]
+SOURCES: list[Source] = [_deadline_candidates, _failed_round_candidates, _assign_due_candidates, _silent_candidates]
+
+
 def plan(today: date, result: RemindResult) -> list[Candidate]:
     calendar = load_calendar()
     settings = ladder()
-    candidates = [*_deadline_candidates(today, calendar, settings, result), *_failed_round_candidates(settings),
-                  *_assign_due_candidates(today, calendar, settings)]
+    candidates = [c for source in SOURCES for c in source(today, calendar, settings, result)]
     sent_keys = set(db.session.scalars(
         sa.select(Notice.dedupe_key).join(Item, Item.id == Notice.item_id)
         .where(Item.stage != Stage.CLOSED, Notice.dedupe_key.is_not(None))).all())
@@ -145,7 +182,9 @@ def plan(today: date, result: RemindResult) -> list[Candidate]:
     return fresh
 
 
-def _still_applies(item: Item | None, candidate: Candidate) -> bool:
+# -- sending, a batch per transaction ---------------------------------------------------
+
+def _still_applies(item, candidate: Candidate) -> bool:
     """Re-check inside the write transaction: staff may have acted since planning."""
     if item is None:
         return False
@@ -153,33 +192,74 @@ def _still_applies(item: Item | None, candidate: Candidate) -> bool:
         return item.stage in UNASSIGNED
     if candidate.kind is NoticeKind.ESCALATE and item.supervised:
         return False
+    if candidate.kind is NoticeKind.SILENT:
+        return item.stage in SILENT_STAGES and item.last_activity_on == candidate.last_activity_on
     if candidate.deadline is None:
         return item.stage is not Stage.CLOSED
     return item.stage in DEADLINE_STAGES and item.round == candidate.round and item.deadline == candidate.deadline
 
 
-def send(candidate: Candidate) -> bool:
-    """One notice, one transaction. False when it no longer applies or already exists."""
-    try:
-        item = db.session.get(Item, candidate.item_id)
-        if not _still_applies(item, candidate):
-            db.session.rollback()
-            return False
-        unit_id = None if candidate.kind is NoticeKind.ASSIGN_DUE else item.lead_unit_id
-        notice = Notice(item_id=item.id, round=item.round, kind=candidate.kind, unit_id=unit_id,
-                        text=candidate.text, dedupe_key=candidate.key)
-        db.session.add(notice)
-        db.session.flush()  # a concurrent run that got here first makes this fail
-        if candidate.kind is NoticeKind.ESCALATE:
-            supervise_item(item, candidate.text, None, object_type="notice", object_id=notice.id)
-        else:
-            record(candidate.kind.audit_action, candidate.text, object_type="notice", object_id=notice.id,
-                   item_id=item.id)
-        db.session.commit()
-        return True
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()
-        return False
+def _load_items(item_ids: list[int]) -> dict[int, SimpleNamespace]:
+    """The batch's items as plain rows, with the attributes the notification routes read."""
+    items = {}
+    for start in range(0, len(item_ids), CHUNK):
+        rows = db.session.execute(sa.select(
+            Item.id, Item.activity_id, Item.seq, Item.question, Item.stage, Item.round, Item.deadline,
+            Item.supervised, Item.lead_unit_id, Item.last_activity_on,
+        ).where(Item.id.in_(item_ids[start:start + CHUNK])))
+        for row in rows:
+            text = " ".join(row.question.split())
+            items[row.id] = SimpleNamespace(**row._asdict(), code=f"{row.activity_id}-{row.seq}",
+                                            title=text if len(text) <= 40 else text[:40] + "…")
+    return items
+
+
+def _insert_notices(rows: list[dict]) -> dict[str, int]:
+    """Insert, skipping keys another run inserted meanwhile; {dedupe_key: id} of ours."""
+    if not rows:
+        return {}
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    table = Notice.__table__
+    stmt = (dialect.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(table.c.dedupe_key, table.c.id))
+    return {row.dedupe_key: row.id for row in db.session.connection().execute(stmt, rows)}
+
+
+def send_batch(batch: list[Candidate], result: RemindResult) -> None:
+    """One transaction for up to ``BATCH_SIZE`` notices, their history rows and their mail."""
+    items = _load_items(sorted({c.item_id for c in batch}))
+    live = [c for c in batch if _still_applies(items.get(c.item_id), c)]
+    result.skipped += len(batch) - len(live)
+    inserted = _insert_notices([{
+        "item_id": c.item_id, "round": items[c.item_id].round, "kind": c.kind.value, "text": c.text,
+        "unit_id": None if c.kind is NoticeKind.ASSIGN_DUE else items[c.item_id].lead_unit_id,
+        "dedupe_key": c.key, "reply_by": None, "created_by_id": None,
+        "created_at": utcnow()} for c in live])
+    sent = [c for c in live if c.key in inserted]
+    result.skipped += len(live) - len(sent)
+    flagged = flag_supervised_by_system([c.item_id for c in sent if c.kind is NoticeKind.ESCALATE])
+    for item_id in flagged:
+        items[item_id].supervised = True
+    history = record_system_batch([{
+        "action": c.kind.audit_action, "summary": c.text, "object_type": "notice", "object_id": inserted[c.key],
+        "item_id": c.item_id} for c in sent])
+    lines, mails = [], []
+    for c, entry in zip(sent, history, strict=True):
+        route = ROUTES.get(c.kind.audit_action)
+        if route is None:
+            continue
+        for line, mail in deliveries(route, SimpleNamespace(**entry, details=None), items[c.item_id]):
+            lines.append(line)
+            if mail is not None:
+                mails.append(mail)
+    if lines:
+        db.session.execute(sa.insert(Notification), lines)
+    if mails:
+        db.session.execute(sa.insert(OutboxMail), mails)
+    db.session.commit()
+    result.batches += 1
+    for c in sent:
+        result.sent[c.kind] += 1
 
 
 def run_remind(today: date | None = None, *, deliver_mail: bool = True) -> RemindResult:
@@ -188,11 +268,12 @@ def run_remind(today: date | None = None, *, deliver_mail: bool = True) -> Remin
         candidates = plan(result.today, result)
         prime_co_units(sorted({c.item_id for c in candidates}))
         db.session.commit()
-        for candidate in candidates:
-            if send(candidate):
-                result.sent[candidate.kind] += 1
-            else:
-                result.skipped += 1
+        for start in range(0, len(candidates), BATCH_SIZE):
+            try:
+                send_batch(candidates[start:start + BATCH_SIZE], result)
+            except Exception:
+                db.session.rollback()
+                raise
     if deliver_mail and mail_enabled():
         result.mail = deliver_outbox()
     return result

@@ -20,6 +20,7 @@ from . import bp
 from . import importer as imp
 from .export import write_ledger
 from .forms import ImportForm
+from .long_open import OPEN_MONTHS, by_unit, long_open_rows, write_long_open
 from .scope import file_scope, scope_text
 from .template import write_template
 
@@ -61,6 +62,39 @@ def export():
         raise
     suffix = "-打印版" if layout == "print" else ""
     return download(file, f"{name}-{file_scope(filters)}{suffix}-{today:%Y%m%d}.xlsx", XLSX)
+
+
+def _unit_arg() -> int | None:
+    value = request.args.get("unit", "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+@bp.route("/ledger/long-open")
+@staff_required
+def long_open():
+    """长期未办结: open more than 12 months after the meeting, per unit (page)."""
+    unit_id = _unit_arg()
+    rows = long_open_rows(local_today(), unit_id)
+    return render_template("ledger/long_open.html", groups=by_unit(rows), total=len(rows), months=OPEN_MONTHS,
+                           unit_id=unit_id)
+
+
+@bp.route("/ledger/long-open.xlsx")
+@staff_required
+def long_open_export():
+    """The same rows as a sheet for the 年度 follow-up report."""
+    today, now = local_today(), datetime.now(LOCAL_TZ)
+    org = current_app.config["ORG_NAME"]
+    title = f"{org}长期未办结事项（会议后超过 {OPEN_MONTHS} 个月，{today:%Y-%m-%d}）"
+    file = tempfile.TemporaryFile()
+    try:
+        write_long_open(file, long_open_rows(today, _unit_arg()), title,
+                        f"{title}　导出时间：{now.year}年{now.month}月{now.day}日 {now:%H:%M}")
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    return download(file, f"长期未办结事项-{today:%Y%m%d}.xlsx", XLSX)
 
 
 @bp.route("/ledger/import/template")

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
+from .accountability import DeclaredDate, HandbackRequest, HandbackStatus
 from .accounts import Role, Unit, UnitKind, User
 from .activity import TARGET_ORGANS, Activity, ActivityKind
 from .audit import AuditAction, AuditEntry
@@ -36,4 +37,5 @@ __all__ = [
     "AuditChainHead", "LoginThrottle", "ParkedForm", "PasswordHistory", "UserSession",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
     "RecurrenceLink", "SearchEntry", "SearchTerm",
+    "DeclaredDate", "HandbackRequest", "HandbackStatus",
 ]

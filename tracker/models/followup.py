@@ -27,6 +27,7 @@ class NoticeKind(enum.StrEnum):
     WARN = "warn"  # 逾期警告 (automatic, red)
     ESCALATE = "escalate"  # 提请主任会议挂牌督办 (automatic)
     ASSIGN_DUE = "assign_due"  # 交办超期提醒 to staff (automatic)
+    SILENT = "silent"  # 无进展提醒: no progress posted for N working days (automatic)
 
     @property
     def label(self) -> str:
@@ -46,12 +47,14 @@ class NoticeKind(enum.StrEnum):
 NOTICE_KIND_LABELS = {
     NoticeKind.URGE: "催办", NoticeKind.SUPERVISE: "督办通知", NoticeKind.REMIND: "临期提醒",
     NoticeKind.WARN: "逾期警告", NoticeKind.ESCALATE: "提请挂牌督办", NoticeKind.ASSIGN_DUE: "交办超期提醒",
+    NoticeKind.SILENT: "无进展提醒",
 }
 
 NOTICE_ACTIONS = {
     NoticeKind.URGE: AuditAction.NOTICE_URGE, NoticeKind.SUPERVISE: AuditAction.NOTICE_SUPERVISE,
     NoticeKind.REMIND: AuditAction.NOTICE_REMIND, NoticeKind.WARN: AuditAction.NOTICE_WARN,
     NoticeKind.ESCALATE: AuditAction.ITEM_SUPERVISE, NoticeKind.ASSIGN_DUE: AuditAction.NOTICE_ASSIGN_DUE,
+    NoticeKind.SILENT: AuditAction.NOTICE_SILENT,
 }
 
 
@@ -88,6 +91,8 @@ class NotificationKind(enum.StrEnum):
     REMINDER = "reminder"
     SUPERVISE = "supervise"
     ASSIGN_DUE = "assign_due"
+    HANDBACK = "handback"  # 退办 asked or decided
+    DECLARED = "declared"  # a unit declared its expected date on an overdue item
     SECURITY = "security"  # sign-in paused, password reset: told to the account's owner
 
     @property
@@ -100,6 +105,7 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.REPORT: "报告待审核", NotificationKind.EXTENSION: "延期", NotificationKind.EVALUATION: "待测评",
     NotificationKind.RESULT: "测评结果", NotificationKind.REMINDER: "催办督办", NotificationKind.SUPERVISE: "挂牌督办",
     NotificationKind.ASSIGN_DUE: "交办超期", NotificationKind.SECURITY: "账号安全",
+    NotificationKind.HANDBACK: "退办", NotificationKind.DECLARED: "预计完成日期",
 }
 
 

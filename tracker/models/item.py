@@ -117,6 +117,10 @@ class Item(db.Model):
     acknowledged_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     closed_on_time: Mapped[bool | None]
+    # The local date of the last sign of life from the unit (交办, an answer, progress, a report):
+    # kept by ``services.liveness.mark_activity`` in the posting transaction, so the 无进展 light
+    # (``lights.silent_clause``) is an indexed comparison, not a MAX over every entry.
+    last_activity_on: Mapped[date | None] = mapped_column(index=True)
     supervised: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 挂牌督办
     published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # 作废 (Stage.WITHDRAWN): when and why. Kept and marked, out of lists and rates, never deleted.

@@ -12,6 +12,8 @@ from ..extensions import db
 from ..lights import light_for, lights_for, overdue_clause
 from ..models import Activity, Item, Stage, local_today
 from ..queries import activity_rows
+from ..services.declared_dates import current_declarations
+from ..visibility import public_deadline_history
 from . import bp
 from .queries import (
     accepted_document_reports,
@@ -73,10 +75,13 @@ def item(item_id: int):
     for evaluation in closed_evaluations([item.id]):
         rounds[evaluation.round]["evaluation"] = evaluation
     return render_template("public/item.html", item=item, activity=item.activity,
-                           rounds=dict(sorted(rounds.items())), today=local_today(), light=light_for(item))
+                           rounds=dict(sorted(rounds.items())), today=local_today(), light=light_for(item),
+                           deadline_changes=public_deadline_history(item, item.activity),
+                           declared=current_declarations([item]).get(item.id))
 
 
 @bp.route("/overdue")
 def overdue():
     today = local_today()
-    return render_template("public/overdue.html", items=overdue_items(today), today=today)
+    items = overdue_items(today)
+    return render_template("public/overdue.html", items=items, today=today, declared=current_declarations(items))

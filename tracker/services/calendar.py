@@ -27,10 +27,27 @@ def get_calendar() -> WorkCalendar:
     return load_calendar()
 
 
-def yellow_workdays() -> int:
-    if has_app_context() and "yellow_workdays" in g:
-        return g.yellow_workdays
-    value = int(get_setting("yellow_workdays") or DEFAULT_YELLOW_WORKDAYS)
+def _workdays_setting(key: str, default: int) -> int:
+    """A working-day count from the settings, read once per request."""
+    cache = f"setting_{key}"
+    if has_app_context() and cache in g:
+        return g.get(cache)
+    stored = get_setting(key)
+    value = int(stored if stored is not None else default)
     if has_app_context():
-        g.yellow_workdays = value
+        setattr(g, cache, value)
     return value
+
+
+def yellow_workdays() -> int:
+    return _workdays_setting("yellow_workdays", DEFAULT_YELLOW_WORKDAYS) or 0
+
+
+def silent_workdays() -> int:
+    """无进展: an item whose unit has posted nothing for this many working days is flagged."""
+    return _workdays_setting("silent_workdays", 20)
+
+
+def handback_workdays() -> int:
+    """退办: how many working days after 交办 the lead unit may contest the assignment."""
+    return _workdays_setting("handback_workdays", 5)

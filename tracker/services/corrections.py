@@ -40,10 +40,11 @@ class Correction:
     reason: str
 
 
-def correct_assignment(item: Item, data: Correction, actor: User) -> Item:
+def correct_assignment(item: Item, data: Correction, actor: User, *, handed_back: bool = False) -> Item:
     """更正交办 after the fact: another lead unit, other co-units, a corrected deadline or
     wording, always with a reason; what was there before is kept in the history row. A new
-    lead unit must 签收 again."""
+    lead unit must 签收 again. ``handed_back``: staff agreed to a 退办 (services/handbacks.py),
+    so the lead unit may change even after it signed for the item."""
     check(actor, item, Action.CORRECT_ASSIGNMENT)
     reason = (data.reason or "").strip()
     if not reason:
@@ -59,7 +60,7 @@ def correct_assignment(item: Item, data: Correction, actor: User) -> Item:
     changes = []
     if lead.id != item.lead_unit_id:
         changes.append(f"牵头单位改为{lead.name}")
-        if item.stage is Stage.RECTIFYING:
+        if item.stage is Stage.RECTIFYING and not handed_back:
             raise OperationError("承办单位已签收并在整改中，更换牵头单位请先与原单位沟通后退回重新交办")
     if co_ids != before["co_unit_ids"]:
         changes.append("协办单位改为" + ("、".join(u.name for u in co_units) or "无"))
@@ -73,5 +74,6 @@ def correct_assignment(item: Item, data: Correction, actor: User) -> Item:
     if data.deadline != item.deadline:
         item.deadline = item.original_deadline = data.deadline
     record(AuditAction.ITEM_CORRECT, f"更正交办：{'；'.join(changes)}。理由：{reason}", object_type="item",
-           object_id=item.id, item_id=item.id, actor=actor, details={"before": before})
+           object_id=item.id, item_id=item.id, actor=actor,
+           details={"before": before, "deadline": item.deadline.isoformat() if item.deadline else None})
     return item

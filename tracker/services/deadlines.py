@@ -151,11 +151,17 @@ def save_ladder(values: dict[str, Any]) -> None:
 
 
 def save_followup_settings(rules: dict[ActivityKind, dict[str, DeadlineRule]], yellow_workdays: int,
-                           ladder_values: dict[str, Any], actor: User) -> None:
-    """The admin's 期限规则, 黄灯 threshold and escalation ladder, saved together with one
-    history row. Items already assigned keep their deadlines."""
+                           ladder_values: dict[str, Any], actor: User, workdays: dict[str, int] | None = None,
+                           ) -> None:
+    """The admin's 期限规则, 黄灯 threshold, escalation ladder and the 无进展/退办 windows
+    (``workdays``), saved together with one history row. Items already assigned keep their deadlines."""
     save_deadline_rules(rules)
     set_setting("yellow_workdays", yellow_workdays)
+    for key, value in (workdays or {}).items():
+        if key not in ("silent_workdays", "handback_workdays") or isinstance(value, bool) \
+                or not isinstance(value, int) or not 1 <= value <= 250:
+            raise OperationError("工作日数应为 1–250 的整数")
+        set_setting(key, value)
     save_ladder(ladder_values)
-    record(AuditAction.SETTINGS_FOLLOWUP, "修改办理期限规则、黄灯阈值与督办升级设置", object_type="setting",
-           actor=actor)
+    record(AuditAction.SETTINGS_FOLLOWUP, "修改办理期限规则、黄灯阈值、督办升级、无进展与退办设置",
+           object_type="setting", actor=actor)

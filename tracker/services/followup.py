@@ -49,7 +49,8 @@ def send_notice(item: Item, kind: NoticeKind, text: str | None, reply_by: date |
 def supervise_item(item: Item, reason: str | None, actor: User | None, *,
                    object_type: str = "item", object_id: int | None = None) -> None:
     """提请主任会议挂牌督办: by staff (``actor``), or by the system (``actor=None``) when an
-    item is long overdue or fails K rounds. The one place that raises the flag."""
+    item is long overdue or fails K rounds. The one place that raises the flag for one item
+    (``flag_supervised_by_system`` below is its batch form for the daily job)."""
     if actor is not None:
         check(actor, item, Action.SUPERVISE)
     reason = (reason or "").strip()
@@ -155,3 +156,17 @@ def delete_override(day: date, actor: User) -> None:
            actor=actor)
     g.pop("work_calendar", None)
     g.pop("calendar_gaps", None)
+
+
+def flag_supervised_by_system(item_ids: list[int]) -> set[int]:
+    """The daily job's 挂牌督办 for many items at once (the escalation rung): one UPDATE that
+    skips items someone flagged meanwhile, and bumps the version like an ORM save would.
+    Returns the ids it flagged; the job writes their history rows (one per notice)."""
+    flagged: set[int] = set()
+    for start in range(0, len(item_ids), 500):
+        chunk = item_ids[start:start + 500]
+        stmt = (sa.update(Item).where(Item.id.in_(chunk), Item.supervised.is_(False))
+                .values(supervised=True, version=Item.version + 1).returning(Item.id)
+                .execution_options(synchronize_session=False))
+        flagged.update(db.session.execute(stmt).scalars())
+    return flagged

@@ -28,6 +28,7 @@ from ..workflow import Action, apply, check, check_role
 from . import OperationError
 from .attachments import UploadedFile, store_attachments
 from .audit import record
+from .liveness import mark_activity
 
 
 @dataclass
@@ -241,6 +242,7 @@ def assign_item(item: Item, data: Assignment, actor: User, today: date | None = 
     item.co_units = co_units
     item.deadline = item.original_deadline = data.deadline
     item.assigned_at = utcnow()
+    mark_activity(item, today)
     co_text = f"，协办：{'、'.join(u.name for u in co_units)}" if co_units else ""
     record(AuditAction.ITEM_ASSIGN, f"交办 {lead.name}{co_text}，期限 {data.deadline:%Y-%m-%d}", object_type="item",
            object_id=item.id, item_id=item.id, actor=actor,
@@ -276,6 +278,7 @@ def _new_entry(item: Item, kind: EntryKind, text: str, files: list[UploadedFile]
     db.session.add(entry)
     db.session.flush()
     store_attachments(entry, files)
+    mark_activity(item)
     return entry
 
 

@@ -139,6 +139,12 @@ def _to_staff(entry: AuditEntry, item: Item) -> list[Recipient]:
     return staff_users(item)
 
 
+def _handback_sides(entry: AuditEntry, item: Item) -> list[Recipient]:
+    """A 退办 decision: the unit that asked, and the item's units now (the new lead when reassigned)."""
+    asked = (entry.details or {}).get("from_unit_id")
+    return unit_users([asked or 0]) + _units(item)
+
+
 _reminder = Route(NotificationKind.REMINDER, _to_units, "{summary}：{title}")
 
 # The one table of who hears about what. An action not listed notifies nobody.
@@ -157,6 +163,10 @@ ROUTES: dict[AuditAction, Route] = {
     AuditAction.NOTICE_WARN: _reminder,
     AuditAction.ITEM_SUPERVISE: Route(NotificationKind.SUPERVISE, _units_and_staff, "{summary}：{title}"),
     AuditAction.NOTICE_ASSIGN_DUE: Route(NotificationKind.ASSIGN_DUE, _to_staff, "{summary}：{title}"),
+    AuditAction.NOTICE_SILENT: _reminder,
+    AuditAction.HANDBACK_REQUEST: Route(NotificationKind.HANDBACK, _to_staff, "承办单位{summary}（{title}）"),
+    AuditAction.HANDBACK_DECIDE: Route(NotificationKind.HANDBACK, _handback_sides, "{summary}（{title}）"),
+    AuditAction.DEADLINE_DECLARE: Route(NotificationKind.DECLARED, _to_staff, "{summary}（{title}）"),
 }
 
 
@@ -168,6 +178,16 @@ def on_audit(entry: AuditEntry) -> None:
     item = db.session.get(Item, entry.item_id)
     if item is None:
         return
+    for notification, mail in deliveries(route, entry, item):
+        db.session.add(Notification(**notification))
+        if mail is not None:
+            db.session.add(OutboxMail(**mail))
+
+
+def deliveries(route: Route, entry, item) -> Iterator[tuple[dict, dict | None]]:
+    """(inbox line, outbox mail or None) per recipient of one history row, as column values.
+    ``on_audit`` adds them one by one; the daily job (``jobs/remind.py``) inserts a batch.
+    ``entry`` and ``item`` only need the attributes the routes read."""
     recipients = route.recipients(entry, item)
     text = route.text.format(title=f"{item.code} {item.title}", summary=entry.summary,
                              deadline=f"{item.deadline:%Y-%m-%d}" if item.deadline else "未定")[:500]
@@ -178,9 +198,8 @@ def on_audit(entry: AuditEntry) -> None:
         if user_id in seen or user_id == entry.actor_id:
             continue
         seen.add(user_id)
-        db.session.add(Notification(user_id=user_id, kind=kind.value, item_id=item.id, text=text))
-        if mail and email:
-            db.session.add(_mail(email, kind, text, item))
+        yield ({"user_id": user_id, "kind": kind.value, "item_id": item.id, "text": text},
+               _mail(email, kind, text, item) if mail and email else None)
 
 
 def _already_told(entry: AuditEntry) -> bool:
@@ -205,12 +224,12 @@ def _forget_told(session) -> None:
     session.info.pop("notified_reports", None)
 
 
-def _mail(to: str, kind: NotificationKind, text: str, item: Item) -> OutboxMail:
+def _mail(to: str, kind: NotificationKind, text: str, item: Item) -> dict:
     base = (current_app.config.get("BASE_URL") or "").rstrip("/")
     link = f"{base}/items/{item.id}" if base else f"事项编号 {item.code}"
     body = (f"{text}\n\n请登录“问答改评”监督跟踪系统查看：{link}\n\n"
             f"（本邮件由系统自动发送，请勿直接回复。）\n{current_app.config.get('ORG_NAME', '')}")
-    return OutboxMail(to_addr=to, subject=f"【问答改评】{kind.label}：{item.title}"[:200], body=body)
+    return {"to_addr": to, "subject": f"【问答改评】{kind.label}：{item.title}"[:200], "body": body}
 
 
 def unread_count(user_id: int) -> int:

@@ -34,6 +34,7 @@ from ..workflow import Action, apply
 from . import OperationError
 from .attachments import UploadedFile, store_report_attachments
 from .audit import record
+from .liveness import mark_activity
 
 
 @dataclass
@@ -111,6 +112,7 @@ def submit_report(activity: Activity, text: str, lines: list[ReportLine], files:
                               promised_on=line.promised_on)
         db.session.add(entry)
         db.session.flush()
+        mark_activity(line.item)
         status = f"（{line.status.label}）" if line.status else ""
         record(AuditAction.ITEM_REPORT, f"随《{report.title}》报送第 {line.item.round} 轮{status}",
                object_type="progress_entry", object_id=entry.id, item_id=line.item.id, actor=actor,

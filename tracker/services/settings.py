@@ -12,6 +12,8 @@ DEFAULTS: dict[str, Any] = {
     "custom_rules": {},  # key -> rule dict, edited by admin
     "disabled_rules": [],  # custom rule keys no longer offered (kept for the snapshots)
     "yellow_workdays": 5,  # 黄灯: due within this many working days
+    "silent_workdays": 20,  # 无进展: nothing posted by the unit for this many working days
+    "handback_workdays": 5,  # 退办: the lead unit may contest an assignment within this many working days
 }
 
 

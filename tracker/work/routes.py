@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..items.routes import page_arg
-from ..lights import light_for
+from ..lights import light_for, silent_ids
 from ..models import (
     Evaluation,
     EvaluationMode,
@@ -22,6 +22,7 @@ from ..models import (
 )
 from ..permissions import roles_required
 from ..queries import ItemFilters, apply_filters, paginate, urgency_order, visible_items, with_list_loads
+from ..services.declared_dates import current_declarations, needs_declaration
 from . import bp
 
 
@@ -35,7 +36,12 @@ def my_items():
     stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
     page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
     lights = {i.id: light_for(i, today) for i in page.items}
-    return render_template("work/my_items.html", page=page, filters=filters, lights=lights)
+    declared = current_declarations(page.items)
+    # The lead unit is asked for its expected date on each overdue item it has not yet explained.
+    ask = {i.id for i in page.items if i.lead_unit_id == current_user.unit_id
+           and needs_declaration(i, declared.get(i.id), today)}
+    return render_template("work/my_items.html", page=page, filters=filters, lights=lights, declared=declared,
+                           ask_declaration=ask, silent=silent_ids(page.items, today))
 
 
 @bp.route("/evaluations")
