@@ -42,6 +42,7 @@ class Action(enum.StrEnum):
     ISSUE_LETTER = "issue_letter"  # 制发督办函、测评结果通报
     WITHDRAW = "withdraw"  # 作废 an item entered by mistake
     CORRECT_ASSIGNMENT = "correct_assignment"  # 更正交办: units, deadline or text, with a reason
+    BACKFILL = "backfill"  # 补录: a matter handled before the system, entered with its real dates
     RECORD_ITEM = "record_item"  # 录入询问问题/审议意见 (before there is an item)
 
     @property
@@ -57,7 +58,7 @@ ACTION_LABELS = {
     Action.DECIDE_EXTENSION: "审批延期", Action.URGE: "催办/督办", Action.SUPERVISE: "挂牌督办",
     Action.UNSUPERVISE: "解除挂牌督办", Action.ENTER_TALLY: "录入表决票数", Action.SET_PUBLISHED: "设置公开",
     Action.ISSUE_LETTER: "制发公文", Action.RECORD_ITEM: "录入事项", Action.WITHDRAW: "作废",
-    Action.CORRECT_ASSIGNMENT: "更正交办",
+    Action.CORRECT_ASSIGNMENT: "更正交办", Action.BACKFILL: "补录办理经过",
 }
 
 
@@ -103,6 +104,9 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.WITHDRAW, [S.ASKED, S.ANSWERED, S.ASSIGNED], [S.WITHDRAWN], [Actor.STAFF]),
     # The stage stays: a wrong unit, date or wording is fixed without starting over.
     _t(Action.CORRECT_ASSIGNMENT, [S.ASSIGNED, S.RECTIFYING, S.REPORTED], [], [Actor.STAFF]),
+    # 补录 moves a not-yet-assigned item straight to where its real history left it
+    # (交办 → 签收 → 受理 → 办结), each step with the date it really happened.
+    _t(Action.BACKFILL, [S.ASKED, S.ANSWERED], [S.ASSIGNED, S.RECTIFYING, S.ACCEPTED, S.CLOSED], [Actor.STAFF]),
 ]}
 # Actions taken before there is an item to act on: only the role counts.
 ROLE_ACTIONS: dict[Action, frozenset[Actor]] = {Action.RECORD_ITEM: frozenset({Actor.STAFF})}

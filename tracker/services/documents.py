@@ -1,5 +1,5 @@
-"""Operations on a document as a whole: save the points of a pasted 审议意见 after the
-preview, and 交办 many of its points in one request.
+"""Operations on a document as a whole: save the points of a pasted 审议意见 or the
+exchanges of a pasted 专题询问 record after the preview, and 交办 many points in one request.
 
 Both check every row first and raise one error listing every problem by row, so a
 clerk fixes them all at once and nothing is half-saved.
@@ -9,8 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..limits import DOCUMENT_TEXT, ITEM_TEXT, PasteError, check_text
+from ..limits import (
+    ANSWER_TEXT,
+    COMMITMENT_TEXT,
+    DOCUMENT_TEXT,
+    ITEM_TEXT,
+    PERSON_NAME,
+    PERSON_POST,
+    PasteError,
+    check_text,
+)
 from ..models import Activity, AuditAction, Item, Origin, User
+from ..paste.commitments import dated_promises
 from ..workflow import Action, InvalidTransition, check_role
 from . import OperationError
 from . import items as ops
@@ -66,6 +76,75 @@ def save_document_points(activity: Activity, rows: list[PointRow], preamble: str
             asked_unit_id=row.unit_id), actor))
     record(AuditAction.ACTIVITY_UPDATE, f"粘贴审议意见全文，拆分录入 {len(created)} 条", object_type="activity",
            object_id=activity.id, actor=actor)
+    return created
+
+
+@dataclass
+class ExchangeRow:
+    """One question with its answer(s) from the inquiry preview, as staff left it."""
+
+    asker: str
+    question: str
+    respondent_name: str
+    respondent_post: str
+    answer: str
+    commitments: str  # one promise a line, dated ones as 【承诺期限 YYYY-MM-DD】…
+    unit_id: int | None = None
+
+
+def _exchange_problems(rows: list[ExchangeRow]) -> list[str]:
+    problems = []
+    for number, row in enumerate(rows, start=1):
+        checks = [(row.question, ITEM_TEXT, "问题", True), (row.answer, ANSWER_TEXT, "答复", False),
+                  (row.commitments, COMMITMENT_TEXT, "承诺事项", False), (row.asker, PERSON_NAME, "询问人", False),
+                  (row.respondent_name, PERSON_NAME, "应询人", False),
+                  (row.respondent_post, PERSON_POST, "应询人职务", False)]
+        for text, limit, label, required in checks:
+            try:
+                check_text(text, limit, f"第 {number} 问的{label}", required=required)
+            except PasteError as error:
+                problems.append(error.message)
+        try:
+            dated_promises(row.commitments)
+        except ValueError as error:
+            problems.append(f"第 {number} 问的承诺事项{error}")
+    return problems
+
+
+def _merge_officials(activity: Activity, rows: list[ExchangeRow]) -> None:
+    """The 应询 officials the record names join the activity's list (name and post, once each)."""
+    officials = list(activity.officials or [])
+    known = {o.get("name") for o in officials}
+    for row in rows:
+        names = [n for n in row.respondent_name.split("、") if n.strip()]
+        posts = row.respondent_post.split("、")
+        for i, name in enumerate(names):
+            if name.strip() not in known:
+                known.add(name.strip())
+                officials.append({"name": name.strip(), "post": posts[i].strip() if i < len(posts) else ""})
+    if officials != (activity.officials or []):
+        activity.officials = officials
+
+
+def save_inquiry_exchanges(activity: Activity, rows: list[ExchangeRow], actor: User) -> list[Item]:
+    """One item per question: 询问人, question, 应询人 (name and post), answer and the dated
+    promises, recorded as 问 and 答 at once; all rows are checked before any is saved."""
+    check_role(actor, Action.RECORD_ITEM)
+    if not rows:
+        raise OperationError("没有可保存的问答：请至少保留一问")
+    problems = _exchange_problems(rows)
+    if problems:
+        more = f"（另有 {len(problems) - 20} 处）" if len(problems) > 20 else ""
+        raise OperationError("；".join(problems[:20]) + more)
+    created = [ops.add_item(activity, ops.ItemData(
+        origin=Origin.QUESTION, question=row.question.strip(), asker=row.asker.strip() or None,
+        asked_unit_id=row.unit_id, respondent_name=row.respondent_name.strip() or None,
+        respondent_post=row.respondent_post.strip() or None, answer=row.answer.strip() or None,
+        commitments=row.commitments.strip() or None), actor) for row in rows]
+    _merge_officials(activity, rows)
+    promised = sum(1 for row in rows for p in dated_promises(row.commitments) if p.due)
+    record(AuditAction.ACTIVITY_UPDATE, f"粘贴专题询问记录，录入 {len(created)} 问（含 {promised} 项有期限的承诺）",
+           object_type="activity", object_id=activity.id, actor=actor)
     return created
 
 

@@ -233,7 +233,7 @@ def assign_item(item: Item, data: Assignment, actor: User, today: date | None = 
     today = today or local_today()
     lead, co_ids, co_units = lead_and_co_units(data.lead_unit_id, data.co_unit_ids)
     if data.deadline is None or data.deadline <= today:
-        raise OperationError("办理期限必须晚于今天")
+        raise OperationError("办理期限必须晚于今天（已经过去的事项请用“补录办理经过”录入真实日期）")
     apply(actor, item, Action.ASSIGN)
     if "co_units" in sa.inspect(item).unloaded:
         db.session.refresh(item, attribute_names=["co_units"])
@@ -393,7 +393,10 @@ def import_plan(plan, actor: User, today: date) -> list[Item]:
     items = []
     for row in plan.rows:
         item = add_item(activities[row.activity_key], row.item, actor)
-        if row.lead_unit_id:
+        if row.past is not None:
+            from .backfill import backfill_item  # 补录 rows: the real history, not today's 交办
+            backfill_item(item, row.past, actor, today)
+        elif row.lead_unit_id:
             assign_item(item, Assignment(row.lead_unit_id, row.co_unit_ids, row.deadline), actor, today)
         items.append(item)
     record(AuditAction.LEDGER_IMPORT, f"导入台账：{len(items)} 项事项，新建监督活动 {len(plan.new)} 个",
