@@ -62,6 +62,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "activities.detail": STAFF,
     "activities.add_item": STAFF,
     "activities.paste": STAFF,
+    "activities.paste_inquiry": STAFF,
     # The world's activity has 区教育局's 整改中 item: its unit may report; others have nothing there.
     "reports.submit": policy(LOGIN, DENY, DENY, OK, HIDDEN, DENY),
     "reports.detail": ITEM_PAGE,
@@ -77,7 +78,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     **{f"items.{name}": ITEM_ACTION for name in (
         "answer", "assign", "acknowledge", "progress", "report", "return_report", "accept_report",
         "request_extension", "decide_extension", "publish", "open_evaluation", "vote", "tally",
-        "close_evaluation", "withdraw", "correct")},
+        "close_evaluation", "withdraw", "correct", "backfill")},
     "work.my_items": UNIT_ONLY,
     "work.my_evaluations": REVIEWER_ONLY,
     "dashboard.index": STAFF,

@@ -40,6 +40,7 @@ EXPECTED = {
     (Action.ISSUE_LETTER, "staff"): {s.value for s in Stage},
     (Action.WITHDRAW, "staff"): {"asked", "answered", "assigned"},
     (Action.CORRECT_ASSIGNMENT, "staff"): {"assigned", "rectifying", "reported"},
+    (Action.BACKFILL, "staff"): {"asked", "answered"},
 }
 # 三员分立: no administrator runs the workflow, sees an item or votes (none is in EXPECTED).
 
