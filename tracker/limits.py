@@ -30,6 +30,7 @@ __all__ = [
     "PERSON_POST",
     "PREAMBLE_TEXT",
     "PROGRESS_TEXT",
+    "PUBLISHED_NOTE",
     "REASON_TEXT",
     "REPORT_TEXT",
     "RULE_TEXT",
@@ -75,6 +76,7 @@ SHORT_REASON = 500  # a one-line reason (作废重测, 催办说明)
 BULK_LINES = 20_000  # several lines entered at once (节假日, 批量)
 RULE_TEXT = 20_000  # a tally rule as JSON
 SEARCH_WORD = 20
+PUBLISHED_NOTE = 200  # a published result's note ("满意率 93.3%")
 # Accounts and units.
 USERNAME = 64
 DISPLAY_NAME = 64

@@ -14,7 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..limits import ANSWER_TEXT, COMMITMENT_TEXT, DOCUMENT_TEXT, ITEM_TEXT, PERSON_NAME, PERSON_POST, PasteError
+from ..limits import DOCUMENT_TEXT, PasteError
 from ..models import Activity
 from ..paste import Exchange, find_promises, guess_unit, parse_inquiry
 from ..paste.commitments import commitment_line
@@ -28,8 +28,6 @@ from . import bp
 from .documents import MAX_ROWS, PasteForm, _as_int
 
 COLUMNS = ("asker", "question", "respondent_name", "respondent_post", "answer", "commitments", "unit")
-LIMITS = {"asker": PERSON_NAME, "question": ITEM_TEXT, "respondent_name": PERSON_NAME,
-          "respondent_post": PERSON_POST, "answer": ANSWER_TEXT, "commitments": COMMITMENT_TEXT}
 
 
 @dataclass
@@ -99,7 +97,7 @@ def paste_inquiry(activity_id: int):
     form = PasteForm()
     form.text.label.text = "专题询问记录全文"
     organs = organ_choices()
-    context = {"activity": activity, "form": form, "organs": organs, "max_text": DOCUMENT_TEXT, "limits": LIMITS}
+    context = {"activity": activity, "form": form, "organs": organs, "max_text": DOCUMENT_TEXT}
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("activities/paste_inquiry.html", **context)
     if form.step.data != "save":

@@ -179,7 +179,7 @@ class _RowChecker:
                 return None
 
         def text(key):
-            return cell(key, cells.text, max_length=_LIMITS.get(key, 200), label=_HEADER[key]) or ""
+            return cell(key, cells.text, max_length=_LIMITS.get(key, TITLE), label=_HEADER[key]) or ""
 
         def need(key, value, reason="必填，不能为空"):
             if not value:

@@ -12,10 +12,11 @@ from datetime import date
 from ..limits import (
     ANSWER_TEXT,
     COMMITMENT_TEXT,
-    DOCUMENT_TEXT,
+    ITEM_REF,
     ITEM_TEXT,
     PERSON_NAME,
     PERSON_POST,
+    PREAMBLE_TEXT,
     PasteError,
     check_text,
 )
@@ -44,8 +45,10 @@ def _row_problems(rows: list[PointRow]) -> list[str]:
             check_text(row.text, ITEM_TEXT, f"第 {number} 条的内容")
         except PasteError as error:
             problems.append(error.message)
-        if row.ref and len(row.ref.strip()) > 32:
-            problems.append(f"第 {number} 条的编号不超过 32 字")
+        try:
+            check_text(row.ref, ITEM_REF, f"第 {number} 条的编号", required=False)
+        except PasteError as error:
+            problems.append(error.message)
         if row.parent_row is not None and not 0 <= row.parent_row < number - 1:
             problems.append(f"第 {number} 条的上级必须是它前面的一条")
     return problems
@@ -60,7 +63,7 @@ def save_document_points(activity: Activity, rows: list[PointRow], preamble: str
     problems = _row_problems(rows)
     if preamble:
         try:
-            check_text(preamble, DOCUMENT_TEXT, "前言", required=False)
+            check_text(preamble, PREAMBLE_TEXT, "前言", required=False)
         except PasteError as error:
             problems.append(error.message)
     if problems:

@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..limits import PERSON_NAME, PERSON_POST, PasteError, check_text
 from ..models import (
     Activity,
     ActivityKind,
@@ -54,10 +55,16 @@ class ActivityData:
 def parse_officials(text: str | None) -> list[dict] | None:
     """"张某某 区教育局局长" per line → [{"name", "post"}]; a line with one word is a name."""
     people = []
-    for line in (text or "").splitlines():
+    for number, line in enumerate((text or "").splitlines(), start=1):
         parts = line.replace("\u3000", " ").split(maxsplit=1)
         if parts:
-            people.append({"name": parts[0][:64], "post": parts[1].strip()[:100] if len(parts) > 1 else ""})
+            person = {"name": parts[0], "post": parts[1].strip() if len(parts) > 1 else ""}
+            try:  # refused with the limit, never cut
+                check_text(person["name"], PERSON_NAME, f"应询人员第 {number} 行的姓名")
+                check_text(person["post"], PERSON_POST, f"应询人员第 {number} 行的职务", required=False)
+            except PasteError as error:
+                raise OperationError(error.message) from None
+            people.append(person)
     return people or None
 
 

@@ -18,7 +18,7 @@ from ..fields import (
     CNSelectMultipleField,
     TextLimit,
 )
-from ..limits import SHORT_REASON, TITLE
+from ..limits import PUBLISHED_NOTE, SHORT_REASON, TITLE, PasteError, check_text
 from ..models import Evaluation, EvaluationMode
 from ..params import is_number
 from ..services.sittings import Row
@@ -90,8 +90,13 @@ def read_rows(form: MultiDict, entries: list[Evaluation], spot: bool) -> TableIn
                 result.errors.append(f"{row_label}公布结果：请从列表中选择")
             else:
                 grade = Grade(raw_grade)
+        note = (form.get(f"note-{entry.id}", "") or "").strip()
+        try:  # never cut: an over-long note is refused with the limit stated
+            check_text(note, PUBLISHED_NOTE, f"{row_label}公布说明", required=False)
+        except PasteError as error:
+            result.errors.append(error.message)
         result.rows[entry.id] = Row(**counts, confirm_unbalanced=form.get(f"confirm-{entry.id}") == "1", grade=grade,
-                                    published_text=(form.get(f"note-{entry.id}", "") or "").strip()[:200])
+                                    published_text=note)
     return result
 
 
