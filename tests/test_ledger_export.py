@@ -254,9 +254,10 @@ def test_columns_a_supervision_ledger_needs(app, demo):
         ops.post_progress(item, EntryKind.RESPONSE, "一、新建两所学校；二、调配教师。", [], user("unit_edu"))
         db.session.commit()
     rows = _rows(_sheet(login_as(app, "staff").get("/ledger/export")))
+    key = _key(app, ids["edu_rect"])
     with app.app_context():
         item = db.session.get(Item, ids["edu_rect"])
-        row = rows[_key(app, item.id)]
+        row = rows[key]
         assert row["序号"] == item.number != item.code  # the document's numbering, not activity-seq
         assert row["牵头单位"] == "区教育局" and row["协办单位"] == "区卫生健康局"
         assert row["责任人"] == user("unit_edu").display_name  # who signed for it (签收)
