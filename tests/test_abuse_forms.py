@@ -130,6 +130,8 @@ FORMS: dict[str, FormSpec] = {
     "reports.submit": FormSpec("unit_edu", lambda w: f"/activities/{w.activity}/report", lambda w: {
         "text": s.text, "pick": s.choice(["", "999999", "x"]), "status_1": s.text, "promised_1": s.text,
         "note_1": s.text, "keep": s.integer}),
+    "reports.follow_up": FormSpec("staff", lambda w: f"/reports/{w.report}/follow-up", lambda w: {
+        "question": s.text, "parent_id": s.integer}),
     "reports.accept": FormSpec("staff", lambda w: f"/reports/{w.report}/accept", lambda w: {"opinion": s.text}),
     "reports.return_": FormSpec("staff", lambda w: f"/reports/{w.report}/return", lambda w: {"reason": s.text}),
     "items.correct": FormSpec("staff", lambda w: f"/items/{w.rectifying}/correct", lambda w: {

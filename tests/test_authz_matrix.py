@@ -68,6 +68,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "reports.detail": ITEM_PAGE,
     "reports.accept": ITEM_ACTION,
     "reports.return_": ITEM_ACTION,
+    "reports.follow_up": STAFF,
     "activities.assign_many": STAFF,
     "activities.publish": STAFF,
     "items.index": STAFF,

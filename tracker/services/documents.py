@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..extensions import db
 from ..limits import (
     ANSWER_TEXT,
     COMMITMENT_TEXT,
@@ -20,7 +21,7 @@ from ..limits import (
     PasteError,
     check_text,
 )
-from ..models import Activity, AuditAction, Item, Origin, User
+from ..models import Activity, AuditAction, Item, Origin, Report, ReviewStatus, User
 from ..paste.commitments import dated_promises
 from ..workflow import Action, InvalidTransition, check_role
 from . import OperationError
@@ -175,3 +176,24 @@ def assign_points(rows: list[AssignRow], deadline: date | None, actor: User, tod
         except (OperationError, InvalidTransition) as error:
             raise OperationError(f"{row.item.heading}：{error.message}") from None
     return [row.item for row in rows]
+
+
+def add_follow_up(report: Report, text: str, parent: Item | None, origin: Origin, actor: User) -> Item:
+    """A further ask of the committee's 审查意见 becomes an item of the same activity,
+    under the point it follows (or at the top), asked of the unit that reported."""
+    check_role(actor, Action.RECORD_ITEM)
+    if report.status is not ReviewStatus.ACCEPTED:
+        raise OperationError("报告受理并写明审查意见后，才能把其中的要求转为后续事项")
+    try:
+        check_text(text, ITEM_TEXT, "后续事项内容")
+    except PasteError as error:
+        raise OperationError(error.message) from None
+    if parent is not None and parent.activity_id != report.activity_id:
+        raise OperationError("上级条目必须是同一监督活动中的事项")
+    item = ops.add_item(db.session.get(Activity, report.activity_id), ops.ItemData(
+        origin=origin, question=text.strip(), parent_id=parent.id if parent else None,
+        asked_unit_id=report.unit_id), actor)
+    record(AuditAction.ITEM_CREATE, f"根据《{report.title}》的审查意见新增后续事项 {item.number}",
+           object_type="report", object_id=report.id, item_id=item.id, actor=actor,
+           details={"report_id": report.id, "parent_id": parent.id if parent else None})
+    return item
