@@ -17,7 +17,6 @@ from tracker.models import Item, Origin, Stage, local_today
 
 from .conftest import login_as
 from .helpers import make_activity, make_item, user
-from .test_loop import _item
 
 
 def _seed(app):

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import sqlalchemy as sa
+
 from ..extensions import db
 from ..limits import REPORT_TEXT, PasteError, check_text
 from ..models import Activity, AuditAction, EntryKind, Item, ProgressEntry, ReviewStatus, Stage, User, local_today
@@ -86,6 +88,8 @@ def backfill_item(item: Item, facts: PastFacts, actor: User, today: date | None 
     target = (Stage.CLOSED if facts.closed_on else Stage.ACCEPTED if facts.accepted_on
               else Stage.RECTIFYING if facts.acknowledged_on else Stage.ASSIGNED)
     apply(actor, item, Action.BACKFILL, target)
+    if "co_units" in sa.inspect(item).unloaded:
+        db.session.refresh(item, attribute_names=["co_units"])
     item.lead_unit_id = lead.id
     item.co_units = co_units
     item.deadline = item.original_deadline = facts.deadline
