@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
@@ -118,3 +119,39 @@ def test_only_staff_may_paste_a_record(app, demo):
     assert unit_user.get(f"/activities/{activity_id}/paste-inquiry").status_code == 403
     assert unit_user.post(f"/activities/{activity_id}/paste-inquiry",
                           {"step": "split", "text": RECORD}).status_code == 403
+
+
+def test_demo_has_a_pasted_inquiry_with_several_officials_and_a_backfilled_document(app, demo):
+    from tracker.demo import load_demo_items
+    with app.app_context():
+        load_demo_items()
+        db.session.commit()
+        title = "关于学校食堂和校园周边安全情况的专题询问"
+        activity = db.session.scalar(sa.select(Activity).where(Activity.title == title))
+        assert len(activity.officials) == 5
+        items = db.session.scalars(sa.select(Item).where(Item.activity_id == activity.id).order_by(Item.seq)).all()
+        assert len(items) == 3 and items[0].respondent_name == "钱某某、王建国"
+        assert sum(1 for i in items for p in dated_promises(i.commitments) if p.due) >= 5
+        old = db.session.scalar(sa.select(Item).where(Item.question.like("加快农村集中供水工程建设%")))
+        assert old.stage is Stage.CLOSED and old.closed_on_time and old.closed_at.year == 2018
+
+
+CORPUS_INQUIRIES = sorted(p.stem for p in (Path(__file__).parent / "corpus").glob("*.json")
+                          if '"kind": "inquiry"' in p.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", CORPUS_INQUIRIES)
+def test_the_preview_shows_one_row_per_exchange_of_each_real_record(app, demo, name):
+    """The real records of tests/corpus through the HTTP preview: as many rows as the
+    engine's recorded split has exchanges, each asker in its row."""
+    import json
+    corpus = Path(__file__).parent / "corpus"
+    meta = json.loads((corpus / f"{name}.json").read_text(encoding="utf-8"))
+    text = (corpus / meta["file"]).read_text(encoding="utf-8")
+    expected = meta["expected"]["split"]["exchanges"]
+    activity_id = _activity(app)
+    body = login_as(app, "staff").post(f"/activities/{activity_id}/paste-inquiry",
+                                       {"step": "split", "text": text}).get_data(as_text=True)
+    data = _as_previewed(body)
+    assert len(data["question"]) == len(expected)
+    assert [a or None for a in data["asker"]] == [(e["asker"] or [None])[0] for e in expected]
