@@ -1,5 +1,8 @@
 """Demo data for the paste-first inquiry and for 补录, used by ``demo.py``.
 
+The activities carry a meeting number: migration 0006's downgrade (tests/test_database.py
+runs the demo down to 0005 and back) cannot hold an activity without one.
+
 The record is composed for the demo in the layout published records use ("…委员：",
 "区…局局长…：", a reporter's line to drop); the names and figures are not real. It goes in
 through the same engine and operation as the preview, so the demo shows what a clerk gets.
@@ -33,8 +36,8 @@ def load_demo_inquiry(today: date, staff, unit_id: dict[str, int]) -> None:
 
     meeting = today - timedelta(days=45)
     activity = ops.create_activity(ops.ActivityData(
-        kind=ActivityKind.INQUIRY, title="关于学校食堂和校园周边安全情况的专题询问", meeting_session=None,
-        meeting_date=meeting, report_title=None, target_organ="区人民政府",
+        kind=ActivityKind.INQUIRY, title="关于学校食堂和校园周边安全情况的专题询问", meeting_session=30,
+        meeting_term=17, meeting_date=meeting, report_title=None, target_organ="区人民政府",
         lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai", scored_on_spot=True), staff)
     rows = []
     for exchange in parse_inquiry(INQUIRY_RECORD).exchanges:
@@ -59,7 +62,8 @@ def load_demo_backfill(staff, unit_id: dict[str, int]) -> None:
 
     activity = ops.create_activity(ops.ActivityData(
         kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于农村饮水安全工作情况的报告",
-        meeting_session=None, meeting_date=date(2018, 6, 26), report_title="区人民政府关于农村饮水安全工作情况的报告",
+        meeting_session=12, meeting_term=16, meeting_date=date(2018, 6, 26),
+        report_title="区人民政府关于农村饮水安全工作情况的报告",
         target_organ="区人民政府", lead_committee_id=unit_id["城乡建设环境保护工作委员会"],
         evaluation_rule_key="zhenhai", conveyed_on=date(2018, 7, 5)), staff)
     item = ops.add_item(activity, ops.ItemData(
