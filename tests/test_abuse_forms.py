@@ -122,17 +122,28 @@ FORMS: dict[str, FormSpec] = {
         "step": s.choice(["split", "save", ""]), "text": s.text, "preamble": s.text, "ref": s.text, "row_text": s.text,
         "parent": s.integer, "unit": s.integer, "include": s.choice(["0", "1", ""]), "merge": s.choice(["0", ""])},
         ok_marker="拆分预览结果"),
+    "activities.paste_inquiry": FormSpec("staff", lambda w: f"/activities/{w.activity}/paste-inquiry", lambda w: {
+        "step": s.choice(["split", "save", ""]), "text": s.text, "asker": s.text, "question": s.text,
+        "respondent_name": s.text, "respondent_post": s.text, "answer": s.text, "commitments": s.text,
+        "unit": s.integer, "include": s.choice(["0", "1", ""])}, ok_marker="问答识别结果"),
     "activities.assign_many": FormSpec("staff", lambda w: f"/activities/{w.activity}/assign", lambda w: {
         "deadline": s.a_date(w.today), "pick": s.integer, "co_unit_ids": s.integer}),
     # "pick" names no item of the unit's, so the shared world's items keep their stages.
     "reports.submit": FormSpec("unit_edu", lambda w: f"/activities/{w.activity}/report", lambda w: {
         "text": s.text, "pick": s.choice(["", "999999", "x"]), "status_1": s.text, "promised_1": s.text,
         "note_1": s.text, "keep": s.integer}),
+    "reports.follow_up": FormSpec("staff", lambda w: f"/reports/{w.report}/follow-up", lambda w: {
+        "question": s.text, "parent_id": s.integer}),
     "reports.accept": FormSpec("staff", lambda w: f"/reports/{w.report}/accept", lambda w: {"opinion": s.text}),
     "reports.return_": FormSpec("staff", lambda w: f"/reports/{w.report}/return", lambda w: {"reason": s.text}),
     "items.correct": FormSpec("staff", lambda w: f"/items/{w.rectifying}/correct", lambda w: {
         "lead_unit_id": s.choice([str(w.edu), str(w.health), "0"]), "co_unit_ids": s.integer,
         "deadline": s.a_date(w.today), "question": s.text, "reason": s.text}, version_of=ITEM("rectifying")),
+    "items.backfill": FormSpec("staff", lambda w: f"/items/{w.backfill}/backfill", lambda w: {
+        "lead_unit_id": s.choice([str(w.edu), str(w.health), str(w.committee), "0"]),
+        "co_unit_ids": s.choices([str(w.edu), str(w.health)]), "assigned_on": s.a_date(w.today),
+        "deadline": s.a_date(w.today), "acknowledged_on": s.a_date(w.today), "accepted_on": s.a_date(w.today),
+        "closed_on": s.a_date(w.today), "result": s.text}, version_of=ITEM("backfill")),
     "items.withdraw": FormSpec("staff", lambda w: f"/items/{w.asked}/withdraw", lambda w: {"reason": s.text}),
     "activities.publish": FormSpec("staff", lambda w: f"/activities/{w.activity}/publish",
                                    lambda w: {"published": s.choice(["1", "0"])}),
@@ -264,6 +275,7 @@ def fuzz_world(shared):
         overdue = make_item(activity=activity, stage="rectifying")
         overdue.deadline = overdue.original_deadline = local_today() - timedelta(days=3)
         stages["overdue"] = overdue.id
+        stages["backfill"] = make_item(activity=activity, stage="answered").id  # 补录 moves it on
         at_meeting = make_item(activity=activity, stage="accepted")
         open_evaluation(at_meeting, EvaluationMode.MEETING, 30, user("staff"))
         stages["at_meeting"] = at_meeting.id
@@ -383,9 +395,9 @@ def test_email_is_checked_without_the_email_validator_package(app, fuzz_world):
 
 def test_over_long_sign_in_values_are_refused_in_chinese(app, fuzz_world):
     body = Client(app).login("staff", "长" * 300, expect_ok=False).get_data(as_text=True)
-    assert "密码不超过 256 个字符" in body
+    assert "「密码」共 300 字，超过上限 256 字" in body
     body = Client(app).login("a" * 65, "whatever-123", expect_ok=False).get_data(as_text=True)
-    assert "用户名不超过 64 个字符" in body
+    assert "「用户名」共 65 字，超过上限 64 字" in body
 
 
 def test_nul_in_a_username_is_a_plain_wrong_login(app, fuzz_world):

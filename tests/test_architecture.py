@@ -54,3 +54,21 @@ def test_numbers_from_requests_are_ascii_digits():
                  for n, line in enumerate(p.read_text().splitlines(), 1)
                  if ".isdigit()" in line and "isascii()" not in line and "password" not in line]
     assert not offenders, offenders
+
+
+def test_text_limits_come_from_tracker_limits():
+    """Every text limit lives in tracker/limits.py, so forms, the Excel import and the paste
+    preview agree: no ``max=<number>`` or WTForms ``Length`` in form code (``TextLimit(CONST)``
+    instead), no numeric slice that would cut a text silently, and no ``maxlength`` in a
+    template (a browser cuts a paste at maxlength without a word; the counter and the server
+    say the limit instead). Search boxes are queries, not stored text."""
+    form_code = [p for p in sorted((ROOT / "tracker").rglob("*.py"))
+                 if re.search(r"\b(BaseForm|FlaskForm)\b", p.read_text()) and p.name != "fields.py"]
+    assert any(p.name == "forms.py" for p in form_code)
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in form_code
+                 for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if re.search(r"\bmax(_length)?\s*=\s*\d|\bLength\(|\.strip\(\)\[:\d", line)]
+    offenders += [f"{p.relative_to(ROOT)}:{n}" for p in TEMPLATES
+                  for n, line in enumerate(p.read_text().splitlines(), 1)
+                  if "maxlength" in line and 'type="search"' not in line]
+    assert not offenders, offenders

@@ -17,7 +17,6 @@ from tracker.models import Item, Origin, Stage, local_today
 
 from .conftest import login_as
 from .helpers import make_activity, make_item, user
-from .test_loop import _item
 
 
 def _seed(app):
@@ -44,11 +43,22 @@ def _sheet(response):
     return wb.worksheets[0]
 
 
-def _rows(ws) -> dict[str, dict]:
-    """Rows by 序号; row 1 is the title row, row 2 the header."""
+def _rows(ws) -> dict[tuple[str, str], dict]:
+    """Rows by (监督活动, 序号): 序号 is the document's own numbering, unique within its
+    activity only. Row 1 is the title row, row 2 the header."""
     values = list(ws.iter_rows(values_only=True))
     header = list(values[1])
-    return {row[0]: dict(zip(header, row, strict=True)) for row in values[2:]}
+    rows = [dict(zip(header, row, strict=True)) for row in values[2:]]
+    keyed = {(row["监督活动"], str(row["序号"])): row for row in rows}
+    assert len(keyed) == len(rows), "序号 repeats within one activity"
+    return keyed
+
+
+def _key(app, item_id) -> tuple[str, str]:
+    with app.app_context():
+        item = db.session.scalar(sa.select(Item).where(Item.id == item_id).options(
+            sa.orm.joinedload(Item.activity), sa.orm.joinedload(Item.parent)))
+        return item.activity.title, item.number
 
 
 def test_staff_export_matches_the_database(app, demo):
@@ -62,10 +72,10 @@ def test_staff_export_matches_the_database(app, demo):
     with app.app_context():
         items = db.session.scalars(sa.select(Item).options(
             sa.orm.joinedload(Item.activity), sa.orm.joinedload(Item.lead_unit),
-            sa.orm.selectinload(Item.co_units))).unique().all()
-        assert set(rows) == {i.code for i in items}
+            sa.orm.selectinload(Item.co_units), sa.orm.joinedload(Item.parent))).unique().all()
+        assert set(rows) == {(i.activity.title, i.number) for i in items}
         for item in items:
-            row = rows[item.code]
+            row = rows[(item.activity.title, item.number)]
             assert row["监督活动"] == item.activity.title
             assert row["会议"] == f"第{item.activity.meeting_session}次会议"
             assert row["会议日期"] == datetime.combine(item.activity.meeting_date, datetime.min.time())
@@ -82,13 +92,13 @@ def test_staff_export_matches_the_database(app, demo):
     deadline_column = ws.cell(2, HEADERS.index("当前期限") + 1).column_letter
     assert ws[f"{deadline_column}4"].is_date  # dates are real dates, not text
 
-    closed = rows[f"{_item(app, ids['closed']).code}"]
+    closed = rows[_key(app, ids["closed"])]
     assert closed["测评结果"] == "满意"
     assert (closed["满意票"], closed["基本满意票"], closed["不满意票"], closed["无效票"]) == (4, 0, 0, 0)
     assert closed["办结日期"] is not None
     assert closed["最新进展"] == "已完成整改。" and closed["进展类别"] == "整改情况报告"
-    assert rows[_item(app, ids["overdue"]).code]["灯"] == "红（逾期）"
-    assert rows[_item(app, ids["asked"]).code]["灯"] is None
+    assert rows[_key(app, ids["overdue"])]["灯"] == "红（逾期）"
+    assert rows[_key(app, ids["asked"])]["灯"] is None
 
 
 def test_export_uses_the_list_filters(app, demo):
@@ -97,11 +107,11 @@ def test_export_uses_the_list_filters(app, demo):
     with app.app_context():
         health = db.session.scalar(sa.text("SELECT id FROM unit WHERE name = '区卫生健康局'"))
     rows = _rows(_sheet(staff.get(f"/ledger/export?unit={health}")))
-    assert set(rows) == {_item(app, ids["health"]).code, _item(app, ids["edu_rect"]).code}  # lead or co-unit
+    assert set(rows) == {_key(app, ids["health"]), _key(app, ids["edu_rect"])}  # lead or co-unit
     rows = _rows(_sheet(staff.get("/ledger/export?overdue=1")))
-    assert set(rows) == {_item(app, ids["overdue"]).code}
+    assert set(rows) == {_key(app, ids["overdue"])}
     rows = _rows(_sheet(staff.get("/ledger/export?stage=办结")))
-    assert set(rows) == {_item(app, ids["closed"]).code}
+    assert set(rows) == {_key(app, ids["closed"])}
     assert _rows(_sheet(staff.get("/ledger/export?q=没有这样的文字"))) == {}
 
 
@@ -112,7 +122,7 @@ def test_unit_export_is_limited_to_its_own_items(app, demo):
         edu = db.session.scalar(sa.text("SELECT id FROM unit WHERE name = '区教育局'"))
     response = unit.get(f"/ledger/export?unit={edu}")  # cannot widen its view through the URL
     rows = _rows(_sheet(response))
-    assert set(rows) == {_item(app, ids["health"]).code, _item(app, ids["edu_rect"]).code}
+    assert set(rows) == {_key(app, ids["health"]), _key(app, ids["edu_rect"])}
     assert "区卫生健康局事项台账" in unquote(response.headers["Content-Disposition"])
     assert 'ledger/export' in unit.get("/my").get_data(as_text=True)
 
@@ -243,10 +253,11 @@ def test_columns_a_supervision_ledger_needs(app, demo):
         ops.post_progress(item, EntryKind.RESPONSE, "一、新建两所学校；二、调配教师。", [], user("unit_edu"))
         db.session.commit()
     rows = _rows(_sheet(login_as(app, "staff").get("/ledger/export")))
+    key = _key(app, ids["edu_rect"])
     with app.app_context():
         item = db.session.get(Item, ids["edu_rect"])
-        row = rows[item.code]
-        assert row["序号"] == item.code
+        row = rows[key]
+        assert row["序号"] == item.number != item.code  # the document's numbering, not activity-seq
         assert row["牵头单位"] == "区教育局" and row["协办单位"] == "区卫生健康局"
         assert row["责任人"] == user("unit_edu").display_name  # who signed for it (签收)
         assert row["签收日期"] is not None and row["交办日期"] <= row["签收日期"]
@@ -254,11 +265,11 @@ def test_columns_a_supervision_ledger_needs(app, demo):
         assert row["整改措施"] == "一、新建两所学校；二、调配教师。"
         assert row["完成情况"] == "整改中"
         assert row["备注"] is None
-    closed = rows[_item(app, ids["closed"]).code]
+    closed = rows[_key(app, ids["closed"])]
     assert closed["完成情况"] == "已办结：已完成整改。" and closed["备注"] == "测评：满意"
     # The seed moved the deadline by hand, which reads as an extension.
-    assert rows[_item(app, ids["overdue"]).code]["备注"].startswith("逾期3天；已延期（原期限")
-    assert rows[_item(app, ids["asked"]).code]["责任人"] is None
+    assert rows[_key(app, ids["overdue"])]["备注"].startswith("逾期3天；已延期（原期限")
+    assert rows[_key(app, ids["asked"])]["责任人"] is None
 
 
 def test_print_layout_has_twelve_columns_on_a4(app, demo):
@@ -271,7 +282,7 @@ def test_print_layout_has_twelve_columns_on_a4(app, demo):
     assert ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$2:$2"
     assert "（逾期）" in ws["A1"].value
     rows = _rows(ws)
-    overdue = rows[_item(app, ids["overdue"]).code]
+    overdue = rows[_key(app, ids["overdue"])]
     assert overdue["责任单位"] == "区教育局" and overdue["备注"].startswith("逾期3天")
     assert overdue["办理期限"].date() == local_today() - timedelta(days=3)
     name = unquote(response.headers["Content-Disposition"])

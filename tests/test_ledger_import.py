@@ -91,7 +91,7 @@ def test_bad_rows_are_all_listed_and_nothing_is_written(app, demo):
     assert ("第 3 行", "会议日期", "“2026-13-45”不是有效的日期") in found
     assert ("第 4 行", "来源", "应为“询问问题”或“审议意见”，不是“代表建议”") in found
     assert ("第 4 行", "问题/意见内容", "必填，不能为空") in found
-    assert ("第 5 行", "办理期限", "办理期限必须晚于今天") in found
+    assert ("第 5 行", "办理期限", "办理期限必须晚于今天（往年的事项请选择“补录”导入）") in found
     assert ("第 5 行", "协办单位", "“社会建设工作委员会”是常委会工作机构，不是承办单位") in found
     # A new activity without a meeting number is fine: the number stays empty, never invented.
     assert not [p for p in found if p[1] == "会议次数"]

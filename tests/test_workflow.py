@@ -43,6 +43,7 @@ EXPECTED = {
     (Action.REQUEST_HANDBACK, "lead_unit"): {"assigned", "rectifying"},
     (Action.DECIDE_HANDBACK, "staff"): {"assigned", "rectifying"},
     (Action.DECLARE_DATE, "lead_unit"): {"assigned", "rectifying", "reported"},
+    (Action.BACKFILL, "staff"): {"asked", "answered"},
 }
 # 三员分立: no administrator runs the workflow, sees an item or votes (none is in EXPECTED).
 

@@ -215,6 +215,9 @@ def load_demo_items(today=None) -> None:
     for item in items[:7]:
         ops.set_item_published(item, True, staff)
     _demo_sitting(today, staff, edu, health, unit_id)
+    from .demo_inquiry import load_demo_backfill, load_demo_inquiry
+    load_demo_inquiry(today, staff, unit_id)  # pasted record: several officials, dated promises
+    load_demo_backfill(staff, unit_id)  # a 2018 document with its real history (补录)
     db.session.flush()
 
 

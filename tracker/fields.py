@@ -11,6 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import ValidationError
 
+from .limits import TextTooLong, text_length
+
 MIN_DATE = datetime.date(2000, 1, 1)
 MAX_DATE = datetime.date(2099, 12, 31)
 
@@ -121,9 +123,33 @@ def _strip_control(value):
     return value
 
 
+class TextLimit:
+    """A text limit from ``tracker.limits``: counted as the browser counter counts
+    (``\r\n`` once), refused with the limit stated, never cut. Unlike WTForms'
+    ``Length`` it renders no ``maxlength`` (a browser silently cuts a paste at
+    maxlength) but ``data-limit``, which static/js/limits.js shows as a live counter."""
+
+    field_flags: dict = {}
+
+    def __init__(self, limit: int, min: int = 0, counter: bool = True, too_short: str | None = None) -> None:
+        self.limit, self.min, self.counter, self.too_short = limit, min, counter, too_short
+
+    def __call__(self, form, field) -> None:
+        n = text_length(field.data or "")
+        if n > self.limit:
+            raise ValidationError(TextTooLong(field.label.text, n, self.limit).message)
+        if self.min and 0 < n < self.min:
+            raise ValidationError(self.too_short or f"「{field.label.text}」至少 {self.min} 字")
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = list(options.get("filters") or unbound_field.kwargs.get("filters") or [])
             options["filters"] = [_strip_control, *filters]
+            limits = [v for v in unbound_field.kwargs.get("validators") or [] if isinstance(v, TextLimit)]
+            if limits and limits[0].counter:
+                render_kw = dict(unbound_field.kwargs.get("render_kw") or {})
+                render_kw.setdefault("data-limit", limits[0].limit)
+                options["render_kw"] = render_kw
             return unbound_field.bind(form=form, **options)

@@ -15,14 +15,30 @@ from __future__ import annotations
 
 __all__ = [
     "ANSWER_TEXT",
+    "BULK_LINES",
     "COMMITMENT_TEXT",
+    "DISPLAY_NAME",
+    "DOCUMENT_NUMBER",
     "DOCUMENT_TEXT",
+    "EMAIL",
+    "ITEM_REF",
     "ITEM_TEXT",
     "NOTE_TEXT",
+    "OFFICIALS_TEXT",
+    "PASSWORD",
     "PERSON_NAME",
     "PERSON_POST",
+    "PREAMBLE_TEXT",
+    "PROGRESS_TEXT",
+    "PUBLISHED_NOTE",
     "REASON_TEXT",
     "REPORT_TEXT",
+    "RULE_TEXT",
+    "SEARCH_WORD",
+    "SHORT_REASON",
+    "TITLE",
+    "UNIT_NAME",
+    "USERNAME",
     "EmptyText",
     "PasteError",
     "TextTooLong",
@@ -47,6 +63,26 @@ NOTE_TEXT = 2_000
 # 询问人 / 应询人 and their posts.
 PERSON_NAME = 64
 PERSON_POST = 100
+# A unit's progress note (进展) with its evidence described.
+PROGRESS_TEXT = 20_000
+# The activity's preamble (会议认为… and the problem list) and the officials list.
+PREAMBLE_TEXT = 20_000
+OFFICIALS_TEXT = 2_000
+# Titles: an activity, the report it deliberated, a 测评会议.
+TITLE = 200
+DOCUMENT_NUMBER = 64  # 审议意见文号
+ITEM_REF = 32  # the document's own number of a point: "二-（一）"
+SHORT_REASON = 500  # a one-line reason (作废重测, 催办说明)
+BULK_LINES = 20_000  # several lines entered at once (节假日, 批量)
+RULE_TEXT = 20_000  # a tally rule as JSON
+SEARCH_WORD = 20
+PUBLISHED_NOTE = 200  # a published result's note ("满意率 93.3%")
+# Accounts and units.
+USERNAME = 64
+DISPLAY_NAME = 64
+EMAIL = 254
+PASSWORD = 256
+UNIT_NAME = 100
 
 
 class PasteError(ValueError):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask import Flask
 
+from . import limits
 from .models.base import to_local
 
 # Navigation per role: (endpoint, label). Areas append their entries when registered,
@@ -34,6 +35,7 @@ def init_templating(app: Flask) -> None:
     def globals_():
         return {
             "org_name": app.config["ORG_NAME"],
+            "limits": limits,  # data-limit="{{ limits.ITEM_TEXT }}": the counter shows the server's limit
             "nav_staff_links": lambda: NAV["staff"],
             "nav_unit_links": lambda: NAV["unit"],
             "nav_reviewer_links": lambda: NAV["reviewer"],

@@ -42,6 +42,7 @@ class Action(enum.StrEnum):
     ISSUE_LETTER = "issue_letter"  # 制发督办函、测评结果通报
     WITHDRAW = "withdraw"  # 作废 an item entered by mistake
     CORRECT_ASSIGNMENT = "correct_assignment"  # 更正交办: units, deadline or text, with a reason
+    BACKFILL = "backfill"  # 补录: a matter handled before the system, entered with its real dates
     RECORD_ITEM = "record_item"  # 录入询问问题/审议意见 (before there is an item)
     REQUEST_HANDBACK = "request_handback"  # 退办: the lead unit contests the assignment
     DECIDE_HANDBACK = "decide_handback"  # staff reassign (back to 待签收) or refuse
@@ -62,6 +63,7 @@ ACTION_LABELS = {
     Action.ISSUE_LETTER: "制发公文", Action.RECORD_ITEM: "录入事项", Action.WITHDRAW: "作废",
     Action.CORRECT_ASSIGNMENT: "更正交办", Action.REQUEST_HANDBACK: "申请退办",
     Action.DECIDE_HANDBACK: "处理退办申请", Action.DECLARE_DATE: "填报预计完成日期",
+    Action.BACKFILL: "补录办理经过",
 }
 
 
@@ -113,6 +115,9 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.DECIDE_HANDBACK, UNIT_WORK, [S.ASSIGNED], [Actor.STAFF]),
     # Only once overdue (checked by the service, from the light): 期限 X，承办单位预计 Y.
     _t(Action.DECLARE_DATE, sorted(DEADLINE_STAGES), [], [Actor.LEAD_UNIT]),
+    # 补录 moves a not-yet-assigned item straight to where its real history left it
+    # (交办 → 签收 → 受理 → 办结), each step with the date it really happened.
+    _t(Action.BACKFILL, [S.ASKED, S.ANSWERED], [S.ASSIGNED, S.RECTIFYING, S.ACCEPTED, S.CLOSED], [Actor.STAFF]),
 ]}
 # Actions taken before there is an item to act on: only the role counts.
 ROLE_ACTIONS: dict[Action, frozenset[Actor]] = {Action.RECORD_ITEM: frozenset({Actor.STAFF})}

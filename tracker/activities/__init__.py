@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("activities", __name__)
 
-from . import documents, routes  # noqa: E402,F401
+from . import documents, inquiry, routes  # noqa: E402,F401

@@ -27,7 +27,7 @@ from ..permissions import staff_required
 from ..queries import organ_choices
 from ..services import OperationError
 from ..services.calendar import get_calendar
-from ..services.deadlines import assign_deadline
+from ..services.deadlines import document_deadline
 from ..services.documents import AssignRow, PointRow, assign_points, save_document_points
 from ..workflow import InvalidTransition
 from . import bp
@@ -161,7 +161,7 @@ def assign_many(activity_id: int):
     if request.method == "GET":
         picked = {i.id for i in items}
         if items:
-            form.deadline.data = activity.document_deadline or assign_deadline(items[0])
+            form.deadline.data = document_deadline(activity)
     context = {"activity": activity, "items": items, "organs": organs, "form": form, "picked": picked,
                "leads": leads}
     if request.method == "POST" and not items:

@@ -1,16 +1,17 @@
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 
-from ..fields import BaseForm, CNIntegerField, CNSelectField
+from ..fields import BaseForm, CNIntegerField, CNSelectField, TextLimit
+from ..limits import DISPLAY_NAME, EMAIL, PASSWORD, UNIT_NAME, USERNAME
 from ..models import Role, UnitKind
 
 
 class UserForm(BaseForm):
     username = StringField("用户名", validators=[
-        DataRequired("请输入用户名"), Length(max=64, message="用户名不超过 64 个字符"),
+        DataRequired("请输入用户名"), TextLimit(USERNAME),
         Regexp(r"^[A-Za-z0-9_.\-]+$", message="用户名只能包含字母、数字、下划线、点和连字符")])
     display_name = StringField("姓名", validators=[
-        DataRequired("请输入姓名"), Length(max=64, message="姓名不超过 64 个字符")])
+        DataRequired("请输入姓名"), TextLimit(DISPLAY_NAME)])
     # 安全管理员 and 审计管理员 accounts are made on the command line only (三员分立).
     role = CNSelectField("角色", choices=[(r.value, r.label) for r in Role if r not in (Role.SECURITY, Role.AUDITOR)],
                          validators=[DataRequired("请选择角色")])
@@ -18,24 +19,24 @@ class UserForm(BaseForm):
     # A pattern, not wtforms' Email(): that needs the email_validator package (a 500 without it).
     email = StringField("电子邮箱", validators=[
         Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="邮箱格式不正确"),
-        Length(max=254, message="邮箱不超过 254 个字符")])
+        TextLimit(EMAIL)])
     active = BooleanField("启用", default=True)
     version = HiddenField()
 
 
 class NewUserForm(UserForm):
     password = PasswordField("初始密码", validators=[
-        DataRequired("请输入初始密码"), Length(max=256, message="密码不超过 256 个字符")])
+        DataRequired("请输入初始密码"), TextLimit(PASSWORD, counter=False)])
 
 
 class ResetPasswordForm(BaseForm):
     password = PasswordField("新密码", validators=[
-        DataRequired("请输入新密码"), Length(max=256, message="密码不超过 256 个字符")])
+        DataRequired("请输入新密码"), TextLimit(PASSWORD, counter=False)])
 
 
 class UnitForm(BaseForm):
     name = StringField("单位名称", validators=[
-        DataRequired("请输入单位名称"), Length(max=100, message="单位名称不超过 100 个字符")])
+        DataRequired("请输入单位名称"), TextLimit(UNIT_NAME)])
     kind = CNSelectField("类别", choices=[(k.value, k.label) for k in UnitKind])
     sort_order = CNIntegerField("排序", default=100, validators=[
         Optional(), NumberRange(0, 9999, "排序应为 0–9999 的整数")])

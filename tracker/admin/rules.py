@@ -11,10 +11,11 @@ import json
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import HiddenField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from ..extensions import db
-from ..fields import BaseForm, CleanTextAreaField, CNSelectField
+from ..fields import BaseForm, CleanTextAreaField, CNSelectField, TextLimit
+from ..limits import RULE_TEXT
 from ..permissions import security_admin_required
 from ..services import OperationError
 from ..services import rules as ops
@@ -30,7 +31,7 @@ class DefaultRuleForm(BaseForm):
 
 class CustomRuleForm(BaseForm):
     rule_json = CleanTextAreaField("规则（JSON）", validators=[
-        DataRequired("请填写规则"), Length(max=20000, message="规则内容过长")])
+        DataRequired("请填写规则"), TextLimit(RULE_TEXT)])
 
 
 class DisableRuleForm(BaseForm):

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, HiddenField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNIntegerField, CNSelectField
+from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNIntegerField, CNSelectField, TextLimit
+from ..limits import BULK_LINES, NOTE_TEXT, SHORT_REASON
 from ..models import ActivityKind, NoticeKind
 from ..services.deadlines import RULE_STAGES, UNIT_LABELS, UNIT_LIMITS
 
@@ -13,7 +14,7 @@ class NoticeForm(BaseForm):
     kind = RadioField("类别", choices=[(NoticeKind.URGE.value, "催办（提醒抓紧办理）"),
                                      (NoticeKind.SUPERVISE.value, "督办通知（写明要求和回复期限）")],
                       default=NoticeKind.URGE.value, validators=[DataRequired("请选择催办或督办")])
-    text = CleanTextAreaField("内容", validators=[Optional(), Length(max=2000, message="不超过 2000 字")])
+    text = CleanTextAreaField("内容", validators=[Optional(), TextLimit(NOTE_TEXT)])
     reply_by = CNDateField("回复期限（督办必填）")
 
     def validate_reply_by(self, field):
@@ -23,12 +24,12 @@ class NoticeForm(BaseForm):
 
 class SuperviseForm(BaseForm):
     supervised = HiddenField(validators=[DataRequired()])
-    reason = StringField("理由", validators=[Optional(), Length(max=500, message="不超过 500 字")])
+    reason = StringField("理由", validators=[Optional(), TextLimit(SHORT_REASON)])
 
 
 class CalendarForm(BaseForm):
     lines = CleanTextAreaField("节假日与调休（每行一天）", validators=[
-        DataRequired("请至少填写一行"), Length(max=20000, message="一次不超过 20000 字")])
+        DataRequired("请至少填写一行"), TextLimit(BULK_LINES)])
 
 
 def _amount_validators():

@@ -1,6 +1,6 @@
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..fields import (
     BaseForm,
@@ -10,16 +10,29 @@ from ..fields import (
     CNRadioField,
     CNSelectField,
     CNSelectMultipleField,
+    TextLimit,
+)
+from ..limits import (
+    ANSWER_TEXT,
+    COMMITMENT_TEXT,
+    ITEM_REF,
+    ITEM_TEXT,
+    NOTE_TEXT,
+    PERSON_NAME,
+    PERSON_POST,
+    PROGRESS_TEXT,
+    REASON_TEXT,
+    REPORT_TEXT,
 )
 from ..models import EntryKind, EvaluationMode
 
 
 class AnswerForm(BaseForm):
-    respondent_name = StringField("应询人", validators=[Optional(), Length(max=64, message="不超过 64 字")])
-    respondent_post = StringField("应询人职务", validators=[Optional(), Length(max=100, message="不超过 100 字")])
+    respondent_name = StringField("应询人", validators=[Optional(), TextLimit(PERSON_NAME)])
+    respondent_post = StringField("应询人职务", validators=[Optional(), TextLimit(PERSON_POST)])
     answer = CleanTextAreaField("答复内容", validators=[
-        DataRequired("请填写答复内容"), Length(max=10000, message="不超过 10000 字")])
-    commitments = CleanTextAreaField("承诺事项", validators=[Optional(), Length(max=5000, message="不超过 5000 字")])
+        DataRequired("请填写答复内容"), TextLimit(ANSWER_TEXT)])
+    commitments = CleanTextAreaField("承诺事项", validators=[Optional(), TextLimit(COMMITMENT_TEXT)])
     version = HiddenField()
 
 
@@ -36,17 +49,33 @@ class CorrectAssignmentForm(BaseForm):
     co_unit_ids = CNSelectMultipleField("协办单位", id="correct-co", coerce=int, choices=[])
     deadline = CNDateField("办理期限", id="correct-deadline", validators=[InputRequired("请填写办理期限")])
     question = CleanTextAreaField("事项内容", id="correct-question", validators=[
-        DataRequired("请填写事项内容"), Length(max=5000, message="不超过 5000 字")])
+        DataRequired("请填写事项内容"), TextLimit(ITEM_TEXT)])
     reason = CleanTextAreaField("更正理由", id="correct-reason", validators=[
-        DataRequired("更正交办须写明理由"), Length(max=2000, message="不超过 2000 字")])
+        DataRequired("更正交办须写明理由"), TextLimit(REASON_TEXT)])
     version = HiddenField(id="correct-version")
+
+
+class BackfillForm(BaseForm):
+    """补录: a matter handled before the system, with the dates it really happened."""
+
+    lead_unit_id = CNSelectField("牵头单位", id="backfill-lead", coerce=int, choices=[],
+                                 validators=[DataRequired("请选择牵头单位")])
+    co_unit_ids = CNSelectMultipleField("协办单位", id="backfill-co", coerce=int, choices=[])
+    assigned_on = CNDateField("交办日期", validators=[InputRequired("请填写交办日期")])
+    deadline = CNDateField("办理期限（可以是过去的日期）", validators=[InputRequired("请填写办理期限")])
+    acknowledged_on = CNDateField("签收日期（不知道可不填）", validators=[Optional()])
+    accepted_on = CNDateField("受理报告日期（不知道可不填）", validators=[Optional()])
+    closed_on = CNDateField("办结日期（未办结不填）", validators=[Optional()])
+    result = CleanTextAreaField("办理结果（报告要点、测评结果；补录受理或办结时必填）", validators=[
+        Optional(), TextLimit(REPORT_TEXT)])
+    version = HiddenField()
 
 
 class ProgressForm(BaseForm):
     kind = CNSelectField("类别", choices=[(EntryKind.RESPONSE.value, EntryKind.RESPONSE.label),
                                         (EntryKind.PROGRESS.value, EntryKind.PROGRESS.label)])
     text = CleanTextAreaField("内容", validators=[
-        DataRequired("请填写内容"), Length(max=20000, message="不超过 20000 字")])
+        DataRequired("请填写内容"), TextLimit(PROGRESS_TEXT)])
     files = MultipleFileField("附件（证明材料）")
 
 
@@ -54,30 +83,30 @@ class ReportForm(BaseForm):
     # Own ids: the progress form on the same page also has "text" and "files" fields,
     # and a label must point at its own box.
     text = CleanTextAreaField("整改情况报告", id="report-text", validators=[
-        DataRequired("请填写报告内容"), Length(max=50000, message="不超过 50000 字")])
+        DataRequired("请填写报告内容"), TextLimit(REPORT_TEXT)])
     files = MultipleFileField("附件", id="report-files")
 
 
 class WithdrawForm(BaseForm):
     reason = CleanTextAreaField("作废理由", id="withdraw-reason", validators=[
-        DataRequired("作废须写明理由"), Length(max=2000, message="不超过 2000 字")])
+        DataRequired("作废须写明理由"), TextLimit(REASON_TEXT)])
 
 
 class ReturnForm(BaseForm):
     reason = CleanTextAreaField("退回理由", validators=[
-        DataRequired("退回须写明理由"), Length(max=2000, message="不超过 2000 字")])
+        DataRequired("退回须写明理由"), TextLimit(REASON_TEXT)])
 
 
 class ExtensionForm(BaseForm):
     requested_deadline = CNDateField("申请延至", validators=[InputRequired("请填写申请延期至的日期")])
     reason = CleanTextAreaField("延期理由（书面说明）", validators=[
-        DataRequired("请说明延期理由"), Length(min=5, max=2000, message="理由应为 5–2000 字")])
+        DataRequired("请说明延期理由"), TextLimit(REASON_TEXT, min=5, too_short="理由至少 5 字")])
 
 
 class DecideExtensionForm(BaseForm):
     decision = RadioField("审批", choices=[("approve", "批准"), ("refuse", "不批准")],
                           validators=[DataRequired("请选择是否批准")])
-    note = CleanTextAreaField("审批意见", validators=[Optional(), Length(max=2000, message="不超过 2000 字")])
+    note = CleanTextAreaField("审批意见", validators=[Optional(), TextLimit(NOTE_TEXT)])
 
 
 class OpenEvaluationForm(BaseForm):
@@ -117,11 +146,11 @@ class PublishForm(BaseForm):
 class EditItemForm(BaseForm):
     origin = CNSelectField("类别", choices=[("question", "询问问题"), ("opinion", "审议意见")])
     ref = StringField("文件中的编号（如 一、（二）、3，可不填）", validators=[
-        Optional(), Length(max=32, message="不超过 32 字")])
+        Optional(), TextLimit(ITEM_REF)])
     parent_id = CNSelectField("属于哪一条（上级条目）", coerce=int, choices=[], default=0)
     question = CleanTextAreaField("询问问题 / 审议意见内容", validators=[
-        DataRequired("请填写问题或意见内容"), Length(max=5000, message="内容不超过 5000 字")])
-    asker = StringField("询问人", validators=[Optional(), Length(max=64, message="不超过 64 字")])
+        DataRequired("请填写问题或意见内容"), TextLimit(ITEM_TEXT)])
+    asker = StringField("询问人", validators=[Optional(), TextLimit(PERSON_NAME)])
     asked_unit_id = CNSelectField("被询问（承办）单位", coerce=int, choices=[])
     version = HiddenField()
 
@@ -139,7 +168,7 @@ class HandbackForm(BaseForm):
     """退办申请 by the lead unit (a reason is required; suggesting a unit is optional)."""
 
     reason = CleanTextAreaField("退办理由", id="handback-reason", validators=[
-        DataRequired("请写明退办理由"), Length(max=2000, message="不超过 2000 字")])
+        DataRequired("请写明退办理由"), TextLimit(REASON_TEXT)])
     suggested_unit_id = CNSelectField("建议承办单位（可不选）", id="handback-suggested", coerce=int, choices=[],
                                       validators=[Optional()])
 
@@ -153,7 +182,7 @@ class DecideHandbackForm(BaseForm):
     lead_unit_id = CNSelectField("新的牵头单位", id="handback-lead", coerce=int, choices=[], validators=[Optional()])
     co_unit_ids = CNSelectMultipleField("协办单位", id="handback-co", coerce=int, choices=[])
     note = CleanTextAreaField("处理意见（不同意时必填）", id="handback-note", validators=[
-        Optional(), Length(max=2000, message="不超过 2000 字")])
+        Optional(), TextLimit(REASON_TEXT)])
 
 
 class DeclaredDateForm(BaseForm):
@@ -161,7 +190,7 @@ class DeclaredDateForm(BaseForm):
 
     expected_on = CNDateField("预计完成日期", validators=[InputRequired("请填写预计完成日期")])
     reason = CleanTextAreaField("未能按期完成的原因", id="declared-reason", validators=[
-        DataRequired("请说明未能按期完成的原因"), Length(max=2000, message="不超过 2000 字")])
+        DataRequired("请说明未能按期完成的原因"), TextLimit(REASON_TEXT)])
 
 
 def with_handback_choices(form):

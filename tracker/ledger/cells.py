@@ -13,6 +13,7 @@ from datetime import date, datetime
 from openpyxl.utils.datetime import from_excel
 
 from ..fields import MAX_DATE, MIN_DATE
+from ..limits import TextTooLong, text_length
 
 
 class CellError(ValueError):
@@ -35,8 +36,8 @@ def text(value, *, max_length: int, label: str) -> str:
     if isinstance(value, datetime | date):
         raise CellError(f"{label}应为文字，不能是日期")
     result = "".join(ch for ch in str(value) if ch in "\t\n" or ch >= " ").strip()
-    if len(result) > max_length:
-        raise CellError(f"{label}不能超过 {max_length} 字（现有 {len(result)} 字）")
+    if text_length(result) > max_length:
+        raise CellError(TextTooLong(label, text_length(result), max_length).message)
     return result
 
 

@@ -102,8 +102,10 @@ LAYOUTS = {"full": (COLUMNS, "A3"), "print": (PRINT_COLUMNS, "A4")}
 _LIGHT_TEXT = {Light.GREEN: "绿（正常）", Light.YELLOW: "黄（临期）", Light.RED: "红（逾期）"}
 
 _Lead = aliased(Unit)
+_Parent = aliased(Item)
 _ROW_COLUMNS = (
-    Item.id, Item.activity_id, Item.seq, Item.origin, Item.question, Item.asker, Item.respondent_name,
+    Item.id, Item.activity_id, Item.seq, Item.ref, _Parent.ref.label("parent_ref"),
+    _Parent.seq.label("parent_seq"), Item.origin, Item.question, Item.asker, Item.respondent_name,
     Item.respondent_post, Item.answer, Item.commitments, Item.original_deadline, Item.deadline, Item.stage,
     Item.round, Item.supervised, Item.assigned_at, Item.acknowledged_at, Item.closed_at,
     Activity.title.label("activity_title"), Activity.kind.label("activity_kind"), Activity.meeting_session,
@@ -112,9 +114,13 @@ _ROW_COLUMNS = (
 
 
 def item_number(row) -> str:
-    """序号: how the documents number the item.  Today the item's code (activity-seq); when
-    items get a document reference (issue 10: ``Item.ref``), it changes here and only here."""
-    return f"{row.activity_id}-{row.seq}"
+    """序号: the document's own numbering ("二-（一）" for a sub-point), as ``Item.number``
+    prints it on every page; the entry order only when the document has no number.
+    Never the database's activity-seq: the 台账 goes out with the document's numbers."""
+    own = row.ref or str(row.seq)
+    if row.parent_ref or row.parent_seq:
+        return f"{row.parent_ref or row.parent_seq}-{own}"
+    return own
 
 
 def ledger_ids(filtered: sa.Select) -> list[int]:
@@ -142,7 +148,8 @@ def ledger_rows(ids: list[int], today: date, batch_size: int = BATCH_SIZE) -> It
         chunk = ids[start:start + batch_size]
         rows = {r.id: r for r in db.session.execute(
             sa.select(*_ROW_COLUMNS).join(Activity, Activity.id == Item.activity_id)
-            .outerjoin(_Lead, _Lead.id == Item.lead_unit_id).where(Item.id.in_(chunk)))}
+            .outerjoin(_Lead, _Lead.id == Item.lead_unit_id).outerjoin(_Parent, _Parent.id == Item.parent_id)
+            .where(Item.id.in_(chunk)))}
         co_units = _co_units(chunk)
         entries = _latest_entries(chunk)
         evaluations = _latest_evaluations(chunk)

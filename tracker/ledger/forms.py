@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
 
 from ..fields import BaseForm
 
@@ -14,3 +14,5 @@ class ImportForm(BaseForm):
         render_kw={"accept": ".xlsx"})
     # The sha256 of the file that was previewed; the import step must send the same file.
     digest = HiddenField()
+    # 补录: a ledger of past years, with past deadlines and the real 交办/签收/受理/办结 dates.
+    backfill = BooleanField("补录往年事项（允许过去的办理期限，按表中的交办、签收、受理、办结日期录入）")

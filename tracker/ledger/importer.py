@@ -16,8 +16,10 @@ import sqlalchemy as sa
 
 from ..documents.xlsx import LedgerFileError, read_sheet
 from ..extensions import db
+from ..limits import ANSWER_TEXT, COMMITMENT_TEXT, ITEM_TEXT, PERSON_NAME, PERSON_POST, REPORT_TEXT, TITLE
 from ..models import TARGET_ORGANS, Activity, ActivityKind, Origin, Unit, UnitKind, User
 from ..services import items as ops
+from ..services.backfill import PastFacts, facts_problems
 from ..services.settings import get_setting
 from . import cells
 from .cells import CellError
@@ -54,14 +56,24 @@ COLUMNS = [
     ImportColumn("commitments", "承诺事项", example="年底前消除56人以上大班额"),
     ImportColumn("lead", "牵头单位", example="区教育局", note="填写牵头单位和办理期限的事项将直接交办"),
     ImportColumn("co", "协办单位", example="区财政局、区住房和城乡建设局", note="多个单位用顿号分隔"),
-    ImportColumn("deadline", "办理期限", example=date(2026, 12, 31), note="须晚于今天"),
+    ImportColumn("deadline", "办理期限", example=date(2026, 12, 31),
+                 note="须晚于今天；选择“补录”导入时可以是过去的日期"),
+    # 补录 only: the real dates of a matter handled before the system, and its known result.
+    ImportColumn("assigned_on", "交办日期", note="仅补录：真实的交办日期"),
+    ImportColumn("acknowledged_on", "签收日期", note="仅补录，不知道可不填"),
+    ImportColumn("accepted_on", "受理日期", note="仅补录：受理办理报告的日期，不知道可不填"),
+    ImportColumn("closed_on", "办结日期", note="仅补录：未办结不填"),
+    ImportColumn("result", "办理结果", note="仅补录：报告要点或测评结果；填写受理或办结日期时必填"),
 ]
+PAST_COLUMNS = ("assigned_on", "acknowledged_on", "accepted_on", "closed_on", "result")
 _BY_HEADER = {name: c for c in COLUMNS for name in (c.header, *c.aliases)}
 _HEADER = {c.key: c.header for c in COLUMNS}
 _KINDS = {k.label: k for k in ActivityKind}
 _ORIGINS = {o.label: o for o in Origin}
-_LIMITS = {"title": 200, "question": 10000, "asker": 64, "respondent_name": 64, "respondent_post": 100,
-           "answer": 10000, "commitments": 5000}
+# The same limits as the forms and the paste preview (tracker/limits.py).
+_LIMITS = {"title": TITLE, "question": ITEM_TEXT, "asker": PERSON_NAME, "respondent_name": PERSON_NAME,
+           "respondent_post": PERSON_POST, "answer": ANSWER_TEXT, "commitments": COMMITMENT_TEXT,
+           "result": REPORT_TEXT}
 
 
 @dataclass
@@ -80,6 +92,7 @@ class PlannedRow:
     co_unit_ids: list[int]
     deadline: date | None
     lead_name: str = ""
+    past: PastFacts | None = None  # 补录: the real history, entered through services.backfill
 
 
 @dataclass
@@ -95,6 +108,7 @@ class Plan:
     ignored_headers: list[str] = field(default_factory=list)
     existing: dict[tuple[str, date], int] = field(default_factory=dict)
     new: dict[tuple[str, date], NewActivity] = field(default_factory=dict)
+    backfill: bool = False  # 补录 mode: past deadlines and real dates allowed
 
     @property
     def ok(self) -> bool:
@@ -105,9 +119,11 @@ class Plan:
         return sum(1 for r in self.rows if r.lead_unit_id)
 
 
-def check_ledger(fileobj: IO[bytes], today: date, actor: User) -> Plan:
-    """Read and validate the whole file; never writes."""
-    plan = Plan()
+def check_ledger(fileobj: IO[bytes], today: date, actor: User, backfill: bool = False) -> Plan:
+    """Read and validate the whole file; never writes. ``backfill`` is 补录 mode: past
+    deadlines and the real 交办/签收/受理/办结 dates are accepted (and required to be true
+    history: not later than today)."""
+    plan = Plan(backfill=backfill)
     try:
         header, rows = read_sheet(fileobj, max_rows=MAX_ROWS, max_columns=60)
     except LedgerFileError as error:
@@ -163,7 +179,7 @@ class _RowChecker:
                 return None
 
         def text(key):
-            return cell(key, cells.text, max_length=_LIMITS.get(key, 200), label=_HEADER[key]) or ""
+            return cell(key, cells.text, max_length=_LIMITS.get(key, TITLE), label=_HEADER[key]) or ""
 
         def need(key, value, reason="必填，不能为空"):
             if not value:
@@ -185,6 +201,7 @@ class _RowChecker:
                   if (u := self._organ("co", name, number, problems)) is not None and (lead is None or u.id != lead.id)]
         deadline = cell("deadline", cells.a_date)
         self._check_assignment(number, raw, lead, co_ids, deadline, problems)
+        past = self._past(number, raw, cell, text, lead, co_ids, deadline, meeting_date, problems)
         fields = {k: text(k) or None for k in ("asker", "respondent_name", "respondent_post", "answer",
                                                  "commitments")}
         if title and meeting_date:
@@ -197,7 +214,7 @@ class _RowChecker:
             item=ops.ItemData(origin=origin, question=question, asked_unit_id=asked_unit.id if asked_unit else None,
                               **fields),
             lead_unit_id=lead.id if lead else None, co_unit_ids=co_ids, deadline=deadline,
-            lead_name=lead.name if lead else ""))
+            lead_name=lead.name if lead else "", past=past))
 
     def _organ(self, key: str, name: str, number: int, problems: list[Problem]) -> Unit | None:
         if not name:
@@ -224,8 +241,28 @@ class _RowChecker:
             problems.append(Problem(number, _HEADER["lead"], "填写了办理期限时必须填写牵头单位"))
         if not _blank(raw.get("co")) and not has_lead:
             problems.append(Problem(number, _HEADER["co"], "填写了协办单位时必须填写牵头单位"))
-        if deadline is not None and deadline <= self.today:
-            problems.append(Problem(number, _HEADER["deadline"], "办理期限必须晚于今天"))
+        if deadline is not None and deadline <= self.today and not self.plan.backfill:
+            problems.append(Problem(number, _HEADER["deadline"], "办理期限必须晚于今天（往年的事项请选择“补录”导入）"))
+
+    def _past(self, number, raw, cell, text, lead, co_ids, deadline, meeting_date, problems) -> PastFacts | None:
+        """补录 columns: refused outside 补录 mode; in it, checked like the 补录 page."""
+        given = [key for key in PAST_COLUMNS if not _blank(raw.get(key))]
+        if not given:
+            if self.plan.backfill and deadline is not None and deadline <= self.today:
+                problems.append(Problem(number, _HEADER["assigned_on"], "办理期限已过：补录时请填写真实的交办日期"))
+            return None
+        if not self.plan.backfill:
+            problems.extend(Problem(number, _HEADER[key], "只有选择“补录”导入时才能填写") for key in given)
+            return None
+        days = {key: cell(key, cells.a_date) for key in PAST_COLUMNS if key != "result"}
+        facts = PastFacts(lead.id if lead else None, days["assigned_on"], deadline, co_ids, days["acknowledged_on"],
+                          days["accepted_on"], days["closed_on"], text("result") or None)
+        if lead is None and _blank(raw.get("lead")):
+            problems.append(Problem(number, _HEADER["lead"], "补录交办、签收、受理或办结时必须填写牵头单位"))
+        if meeting_date is not None:
+            reasons = facts_problems(facts, meeting_date, self.today)
+            problems.extend(Problem(number, "补录", reason) for reason in reasons)
+        return facts
 
     def _check_activity(self, number, key, raw, origin, cell, text, problems) -> None:
         existing = self.activities.get(key, [])

@@ -61,7 +61,8 @@ def assignment_letter(activity_id: int, unit_id: int):
     co = sa.select(item_co_unit.c.item_id).where(item_co_unit.c.unit_id == unit.id)
     items = db.session.scalars(
         sa.select(Item).where(Item.activity_id == activity.id, sa.or_(Item.lead_unit_id == unit.id, Item.id.in_(co)))
-        .options(joinedload(Item.lead_unit), selectinload(Item.co_units)).order_by(Item.seq)).unique().all()
+        .options(joinedload(Item.lead_unit), selectinload(Item.co_units), joinedload(Item.parent))
+        .order_by(Item.seq)).unique().all()
     if not items:
         abort(404)
     today, contact = local_today(), _contact()

@@ -82,17 +82,23 @@ def _what_happened(activity: Activity) -> str:
             f"“{activity.title}”{report}。")
 
 
+def _which(item: Item) -> str:
+    """"审议意见（二）" / "询问问题3": the matter and the document's own number, never the
+    database's entry order dressed up as "第8项"."""
+    return item.heading
+
+
 def assignment_letter(activity: Activity, unit: Unit, items: Sequence[Item], today: date, doc_number: str,
                       contact: str | None = None) -> Letter:
     """交办函: one activity's items, to one unit, whether it leads them or helps."""
     rows = []
-    for index, item in enumerate(items, 1):
+    for item in items:
         text = item.question + (f"（承诺：{item.commitments}）" if item.commitments else "")
         if item.lead_unit_id == unit.id:
             role = "牵头" + (f"（协办：{'、'.join(u.name for u in item.co_units)}）" if item.co_units else "")
         else:
             role = f"协办（牵头：{item.lead_unit.name if item.lead_unit else '—'}）"
-        rows.append([str(index), text, role, format_date(item.deadline) if item.deadline else "—"])
+        rows.append([item.number, text, role, format_date(item.deadline) if item.deadline else "—"])
     blocks = [
         Para(_what_happened(activity) + f"根据{LAW}有关规定，现将需由你单位办理的{len(items)}项"
              f"{_origin_words(items)}交办如下，请认真研究办理。"),
@@ -122,7 +128,7 @@ def supervision_letter(item: Item, today: date, doc_number: str, last_entry_at=N
     progress = (f"你单位最近一次报送办理情况为{format_date(to_local(last_entry_at).date())}。" if last_entry_at
                 else "你单位至今未报送办理情况。")
     blocks = [
-        Para(f"{assigned}，{org_name()}将{_meeting(activity)}“{activity.title}”第{item.seq}项{item.origin.label}"
+        Para(f"{assigned}，{org_name()}将{_meeting(activity)}“{activity.title}”{_which(item)}"
              f"交由你单位牵头办理，办理期限为{format_date(item.deadline)}。截至{format_date(today)}，"
              f"该事项已逾期{overdue_days}天，目前处于“{item.stage.label}”阶段。{progress}"),
         Heading("事项内容"),
@@ -138,7 +144,7 @@ def supervision_letter(item: Item, today: date, doc_number: str, last_entry_at=N
     blocks.append(Para("该事项已列入主任会议挂牌督办，请你单位主要负责同志亲自督促落实。" if item.supervised
                        else "逾期仍未办结的，将提请主任会议挂牌督办。"))
     cc = "、".join(u.name for u in item.co_units) or None
-    return _letter(f"关于督促办理{_meeting(activity)}第{item.seq}项{item.origin.label}的函",
+    return _letter(f"关于督促办理{_meeting(activity)}{_which(item)}的函",
                    item.lead_unit.name if item.lead_unit else "有关单位", blocks, today, doc_number, cc,
                    contact_note(contact))
 
@@ -157,8 +163,8 @@ def result_notice(evaluation: Evaluation, item: Item, today: date, doc_number: s
                                             [str(v) for v in counts[2:]])
     table = Table(["组成人员", "实到", "满意", "基本满意", "不满意", "无效票", "测评结果"], [cells + [result]])
     blocks = [
-        Para(f"{closed}，{org_name()}对你单位牵头办理的{_meeting(activity)}“{activity.title}”第{item.seq}项"
-             f"{item.origin.label}的第{evaluation.round}轮整改（研究处理）情况报告进行了满意度测评。"
+        Para(f"{closed}，{org_name()}对你单位牵头办理的{_meeting(activity)}“{activity.title}”{_which(item)}"
+             f"的第{evaluation.round}轮整改（研究处理）情况报告进行了满意度测评。"
              "现将测评结果通报如下。"),
         Heading("测评结果"),
         table,
@@ -168,7 +174,7 @@ def result_notice(evaluation: Evaluation, item: Item, today: date, doc_number: s
         Para(_consequence_text(evaluation)),
     ]
     cc = "、".join(u.name for u in item.co_units) or None
-    return _letter(f"关于{_meeting(activity)}第{item.seq}项{item.origin.label}整改情况满意度测评结果的通报",
+    return _letter(f"关于{_meeting(activity)}{_which(item)}整改情况满意度测评结果的通报",
                    item.lead_unit.name if item.lead_unit else "有关单位", blocks, today, doc_number, cc,
                    contact_note(contact), kind="document")
 

@@ -121,7 +121,7 @@ def import_ledger():
         return render_template("ledger/import.html", form=form)
     digest = hashlib.sha256(data).hexdigest()
     today = local_today()
-    plan = imp.check_ledger(io.BytesIO(data), today, current_user)
+    plan = imp.check_ledger(io.BytesIO(data), today, current_user, backfill=bool(form.backfill.data))
     mismatch = False
     if request.form.get("step") == "import" and plan.ok:
         mismatch = form.digest.data != digest
@@ -138,5 +138,6 @@ def import_ledger():
                 return redirect(url_for("items.index"), code=303)
     confirm = ImportForm(formdata=None)
     confirm.digest.data = digest
+    confirm.backfill.data = plan.backfill
     return render_template("ledger/preview.html", plan=plan, form=confirm, filename=form.file.data.filename,
                            mismatch=mismatch, new_activities=sorted(plan.new.items(), key=lambda kv: kv[1].row))

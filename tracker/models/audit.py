@@ -67,6 +67,7 @@ class AuditAction(enum.StrEnum):
     ITEM_UNSUPERVISE = "item.unsupervise"
     ITEM_WITHDRAW = "item.withdraw"
     ITEM_CORRECT = "item.correct"
+    ITEM_BACKFILL = "item.backfill"  # 补录: past 交办/签收/受理/办结 entered with their real dates
     EXTENSION_REQUEST = "extension.request"
     EXTENSION_DECIDE = "extension.decide"
     EVALUATION_OPEN = "evaluation.open"

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import follow_up, routes  # noqa: E402,F401

@@ -118,7 +118,8 @@ def _render(report_id: int, status: int = 200, **forms):
     can_review = report.status is ReviewStatus.PENDING and bool(pairs) and all(
         can(current_user, item, Action.ACCEPT_REPORT) for _, item in pairs)
     context = {"report": report, "pairs": pairs, "can_review": can_review, "accept_form": AcceptForm(formdata=None),
-               "return_form": ReturnReportForm(formdata=None), **forms}
+               "return_form": ReturnReportForm(formdata=None),
+               "can_follow_up": current_user.is_staff and report.status is ReviewStatus.ACCEPTED, **forms}
     return render_template("reports/detail.html", **context), status
 
 

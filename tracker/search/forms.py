@@ -1,11 +1,12 @@
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
-from ..fields import BaseForm, CNIntegerField
+from ..fields import BaseForm, CNIntegerField, TextLimit
+from ..limits import SEARCH_WORD
 
 
 class TermForm(BaseForm):
-    word = StringField("词语", validators=[DataRequired("请填写词语"), Length(max=20, message="不超过 20 个字")])
+    word = StringField("词语", validators=[DataRequired("请填写词语"), TextLimit(SEARCH_WORD)])
 
 
 class LinkForm(BaseForm):

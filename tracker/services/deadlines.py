@@ -13,6 +13,7 @@ from typing import Any
 
 from ..extensions import db
 from ..models import Activity, ActivityKind, AuditAction, Item, User, local_today
+from ..paste.commitments import latest_promise
 from ..workdays import DeadlineUnit, WorkCalendar, compute_deadline
 from . import OperationError
 from .audit import record
@@ -105,17 +106,24 @@ def _kind(item: Item) -> ActivityKind:
     return db.session.get(Activity, item.activity_id).kind
 
 
-def assign_deadline(item: Item, today: date | None = None) -> date:
-    """The 办理期限 to propose at 交办: the document's own deadline when it sets one, else
-    the rule counted from the 转达 (or meeting) date — the date the clock really started,
-    not the day a clerk happens to enter it. A date already past (an old document entered
-    late) falls back to the rule counted from today."""
-    today = today or local_today()
+def document_deadline(activity: Activity) -> date:
+    """The 办理期限 a whole document proposes: its own deadline when it sets one
+    ("2023年4月底前"), else the 研究处理 rule counted from the 转达 (or meeting) date —
+    the day the clock really started, never the day a clerk happens to enter it."""
+    return activity.document_deadline or due_date(activity.kind, "handle", activity.base_date)
+
+
+def assign_deadline(item: Item) -> date:
+    """The 办理期限 to propose when one item is 交办'd: the document's own deadline, else
+    the last date promised in the item's 承诺事项 (an inquiry answer "年底前…", kept by the
+    paste preview as 【承诺期限 …】), else the rule from the 转达/meeting date.
+
+    An old document entered late gets a date in the past; the 交办 form then refuses it
+    and points to 补录, rather than silently counting from today."""
     activity = db.session.get(Activity, item.activity_id)
-    if activity.document_deadline and activity.document_deadline > today:
+    if activity.document_deadline:
         return activity.document_deadline
-    proposed = due_date(activity.kind, "handle", activity.base_date)
-    return proposed if proposed > today else due_date(activity.kind, "handle", today)
+    return latest_promise(item.commitments) or document_deadline(activity)
 
 
 def redo_deadline(item: Item, today: date | None = None) -> date:

@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..limits import PERSON_NAME, PERSON_POST, PasteError, check_text
 from ..models import (
     Activity,
     ActivityKind,
@@ -55,10 +56,16 @@ class ActivityData:
 def parse_officials(text: str | None) -> list[dict] | None:
     """"张某某 区教育局局长" per line → [{"name", "post"}]; a line with one word is a name."""
     people = []
-    for line in (text or "").splitlines():
+    for number, line in enumerate((text or "").splitlines(), start=1):
         parts = line.replace("\u3000", " ").split(maxsplit=1)
         if parts:
-            people.append({"name": parts[0][:64], "post": parts[1].strip()[:100] if len(parts) > 1 else ""})
+            person = {"name": parts[0], "post": parts[1].strip() if len(parts) > 1 else ""}
+            try:  # refused with the limit, never cut
+                check_text(person["name"], PERSON_NAME, f"应询人员第 {number} 行的姓名")
+                check_text(person["post"], PERSON_POST, f"应询人员第 {number} 行的职务", required=False)
+            except PasteError as error:
+                raise OperationError(error.message) from None
+            people.append(person)
     return people or None
 
 
@@ -234,7 +241,7 @@ def assign_item(item: Item, data: Assignment, actor: User, today: date | None = 
     today = today or local_today()
     lead, co_ids, co_units = lead_and_co_units(data.lead_unit_id, data.co_unit_ids)
     if data.deadline is None or data.deadline <= today:
-        raise OperationError("办理期限必须晚于今天")
+        raise OperationError("办理期限必须晚于今天（已经过去的事项请用“补录办理经过”录入真实日期）")
     apply(actor, item, Action.ASSIGN)
     if "co_units" in sa.inspect(item).unloaded:
         db.session.refresh(item, attribute_names=["co_units"])
@@ -396,7 +403,10 @@ def import_plan(plan, actor: User, today: date) -> list[Item]:
     items = []
     for row in plan.rows:
         item = add_item(activities[row.activity_key], row.item, actor)
-        if row.lead_unit_id:
+        if row.past is not None:
+            from .backfill import backfill_item  # 补录 rows: the real history, not today's 交办
+            backfill_item(item, row.past, actor, today)
+        elif row.lead_unit_id:
             assign_item(item, Assignment(row.lead_unit_id, row.co_unit_ids, row.deadline), actor, today)
         items.append(item)
     record(AuditAction.LEDGER_IMPORT, f"导入台账：{len(items)} 项事项，新建监督活动 {len(plan.new)} 个",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 from wtforms import StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..fields import (
     BaseForm,
@@ -16,7 +16,9 @@ from ..fields import (
     CNIntegerField,
     CNSelectField,
     CNSelectMultipleField,
+    TextLimit,
 )
+from ..limits import PUBLISHED_NOTE, SHORT_REASON, TITLE, PasteError, check_text
 from ..models import Evaluation, EvaluationMode
 from ..params import is_number
 from ..services.sittings import Row
@@ -25,7 +27,7 @@ from ..tally import Grade
 
 class OpenSittingForm(BaseForm):
     title = StringField("测评会议名称", validators=[
-        DataRequired("请填写名称"), Length(max=200, message="不超过 200 字")])
+        DataRequired("请填写名称"), TextLimit(TITLE)])
     meeting_date = CNDateField("会议日期", validators=[InputRequired("请填写会议日期")])
     mode = CNSelectField("测评方式", choices=[(m.value, m.label) for m in EvaluationMode])
     members_total = CNIntegerField("全体组成人员数（网上测评留空＝可投票的测评人数）", validators=[
@@ -42,7 +44,7 @@ class AttendanceForm(BaseForm):
 
 class VoidForm(BaseForm):
     reason = CleanTextAreaField("作废并重新测评的理由", validators=[
-        DataRequired("请填写理由"), Length(max=500, message="不超过 500 字")])
+        DataRequired("请填写理由"), TextLimit(SHORT_REASON)])
 
 
 class DeadlineForm(BaseForm):
@@ -88,8 +90,13 @@ def read_rows(form: MultiDict, entries: list[Evaluation], spot: bool) -> TableIn
                 result.errors.append(f"{row_label}公布结果：请从列表中选择")
             else:
                 grade = Grade(raw_grade)
+        note = (form.get(f"note-{entry.id}", "") or "").strip()
+        try:  # never cut: an over-long note is refused with the limit stated
+            check_text(note, PUBLISHED_NOTE, f"{row_label}公布说明", required=False)
+        except PasteError as error:
+            result.errors.append(error.message)
         result.rows[entry.id] = Row(**counts, confirm_unbalanced=form.get(f"confirm-{entry.id}") == "1", grade=grade,
-                                    published_text=(form.get(f"note-{entry.id}", "") or "").strip()[:200])
+                                    published_text=note)
     return result
 
 

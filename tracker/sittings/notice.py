@@ -20,7 +20,7 @@ def _row(entry: Evaluation) -> list[str]:
         counts = ["公布结果"] + ["—"] * 3
     else:
         counts = [str(entry.satisfied), str(entry.basic), str(entry.unsatisfied), str(entry.invalid)]
-    return [str(entry.position), f"{item.code} {item.title}", unit, *counts, entry.result_label]
+    return [str(entry.position), f"{item.heading} {item.title}", unit, *counts, entry.result_label]
 
 
 def sitting_notice(sitting: Sitting, entries: list[Evaluation], rule: Rule, today: date, number: str) -> Letter:

@@ -25,3 +25,16 @@ document.addEventListener("htmx:load", function (event) {
   var box = form.querySelector("[aria-invalid=true]") || form.querySelector("textarea, input:not([type=hidden])");
   if (box) { box.focus(); }
 });
+// 审查意见 → 后续事项: a button fills a box with the text selected inside a source element.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-fill-from-selection]");
+  if (!button) { return; }
+  var target = document.getElementById(button.getAttribute("data-fill-from-selection"));
+  var source = document.getElementById(button.getAttribute("data-selection-source"));
+  var selection = window.getSelection();
+  var text = selection ? selection.toString().trim() : "";
+  if (!target || !text || (source && !source.contains(selection.anchorNode))) { return; }
+  target.value = text;
+  target.dispatchEvent(new Event("input", { bubbles: true }));
+  target.focus();
+});
