@@ -43,6 +43,8 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"  # 作废 an item entered by mistake
     CORRECT_ASSIGNMENT = "correct_assignment"  # 更正交办: units, deadline or text, with a reason
     RECORD_ITEM = "record_item"  # 录入询问问题/审议意见 (before there is an item)
+    MANAGE_COMMITMENTS = "manage_commitments"  # 承诺: add, confirm the date, set the status
+    POST_COMMITMENT_EVIDENCE = "post_commitment_evidence"  # the unit's evidence that a promise is kept
 
     @property
     def label(self) -> str:
@@ -57,7 +59,8 @@ ACTION_LABELS = {
     Action.DECIDE_EXTENSION: "审批延期", Action.URGE: "催办/督办", Action.SUPERVISE: "挂牌督办",
     Action.UNSUPERVISE: "解除挂牌督办", Action.ENTER_TALLY: "录入表决票数", Action.SET_PUBLISHED: "设置公开",
     Action.ISSUE_LETTER: "制发公文", Action.RECORD_ITEM: "录入事项", Action.WITHDRAW: "作废",
-    Action.CORRECT_ASSIGNMENT: "更正交办",
+    Action.CORRECT_ASSIGNMENT: "更正交办", Action.MANAGE_COMMITMENTS: "管理承诺事项",
+    Action.POST_COMMITMENT_EVIDENCE: "报送承诺兑现情况",
 }
 
 
@@ -76,6 +79,8 @@ def _t(action: Action, sources, targets, actors) -> Transition:
 S = Stage
 OPEN_STAGES = [s for s in Stage if s.is_open]
 UNIT_WORK = [S.ASSIGNED, S.RECTIFYING]
+# From the answer on: a commitment comes from an answer, a report or the 审查意见.
+COMMITMENT_STAGES = [s for s in Stage if s not in (S.ASKED, S.WITHDRAWN)]
 
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.EDIT, [S.ASKED, S.ANSWERED], [], [Actor.STAFF]),
@@ -103,6 +108,10 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.WITHDRAW, [S.ASKED, S.ANSWERED, S.ASSIGNED], [S.WITHDRAWN], [Actor.STAFF]),
     # The stage stays: a wrong unit, date or wording is fixed without starting over.
     _t(Action.CORRECT_ASSIGNMENT, [S.ASSIGNED, S.RECTIFYING, S.REPORTED], [], [Actor.STAFF]),
+    # Promises outlive the vote: after 办结 they are still followed to their dates.
+    _t(Action.MANAGE_COMMITMENTS, COMMITMENT_STAGES, [], [Actor.STAFF]),
+    _t(Action.POST_COMMITMENT_EVIDENCE, [S.RECTIFYING, S.REPORTED, S.ACCEPTED, S.EVALUATING, S.CLOSED], [],
+       [Actor.LEAD_UNIT, Actor.CO_UNIT]),
 ]}
 # Actions taken before there is an item to act on: only the role counts.
 ROLE_ACTIONS: dict[Action, frozenset[Actor]] = {Action.RECORD_ITEM: frozenset({Actor.STAFF})}
