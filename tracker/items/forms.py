@@ -10,7 +10,10 @@ from ..fields import (
     CNSelectField,
     CNSelectMultipleField,
 )
-from ..models import EntryKind, EvaluationMode
+from ..models import AnswerClass, EntryKind, EvaluationMode
+
+# "" keeps the class as it is: a 答 may be recorded before anyone has classed it.
+ANSWER_CLASS_CHOICES = [("", "（暂不分类）")] + [(c.value, c.title) for c in AnswerClass]
 
 
 class AnswerForm(BaseForm):
@@ -19,6 +22,11 @@ class AnswerForm(BaseForm):
     answer = CleanTextAreaField("答复内容", validators=[
         DataRequired("请填写答复内容"), Length(max=10000, message="不超过 10000 字")])
     commitments = CleanTextAreaField("承诺事项", validators=[Optional(), Length(max=5000, message="不超过 5000 字")])
+    commitment_due = CNDateField("承诺完成日期（填写即为确认；留空则按承诺事项中的时间拟定，待确认）",
+                                 validators=[Optional()])
+    answer_class = CNSelectField("答复分类", choices=ANSWER_CLASS_CHOICES)
+    answer_class_reason = CleanTextAreaField("分类说明（D 类须说明理由）", validators=[
+        Optional(), Length(max=2000, message="不超过 2000 字")])
     version = HiddenField()
 
 

@@ -220,13 +220,15 @@ def check_answer_class(answer_class: AnswerClass | None, reason: str | None, has
 
 
 def set_answer_class(item: Item, answer_class: AnswerClass | None, reason: str | None, actor: User,
-                     field: str = "答复分类") -> None:
+                     field: str = "答复分类", promised_on: date | None = None) -> None:
     """Store the class on the item (called by the 答 and report operations, which have
-    already checked the actor may act). No class given leaves the item's class as it is."""
+    already checked the actor may act). No class given leaves the item's class as it is.
+    ``promised_on``: a report line's own date, which becomes a commitment on 受理."""
     if answer_class is None:
         return
     db.session.flush()
-    reason = check_answer_class(answer_class, reason, has_dated_commitment(item.id), field)
+    has_date = promised_on is not None or has_dated_commitment(item.id)
+    reason = check_answer_class(answer_class, reason, has_date, field)
     if (item.answer_class, item.answer_class_reason) == (answer_class, reason):
         return
     item.answer_class, item.answer_class_reason = answer_class, reason
