@@ -24,7 +24,7 @@ class AnswerForm(BaseForm):
     commitments = CleanTextAreaField("承诺事项", validators=[Optional(), Length(max=5000, message="不超过 5000 字")])
     commitment_due = CNDateField("承诺完成日期（填写即为确认；留空则按承诺事项中的时间拟定，待确认）",
                                  validators=[Optional()])
-    answer_class = CNSelectField("答复分类", choices=ANSWER_CLASS_CHOICES)
+    answer_class = CNSelectField("答复分类", choices=ANSWER_CLASS_CHOICES, default="")
     answer_class_reason = CleanTextAreaField("分类说明（D 类须说明理由）", validators=[
         Optional(), Length(max=2000, message="不超过 2000 字")])
     version = HiddenField()
