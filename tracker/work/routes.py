@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..items.routes import page_arg
-from ..lights import light_for
+from ..lights import commitment_light, light_for
 from ..models import (
     Evaluation,
     EvaluationMode,
@@ -22,6 +22,7 @@ from ..models import (
 )
 from ..permissions import roles_required
 from ..queries import ItemFilters, apply_filters, paginate, urgency_order, visible_items, with_list_loads
+from ..services.commitments import DUE_SOON_DAYS, due_soon_for_unit
 from . import bp
 
 
@@ -35,7 +36,10 @@ def my_items():
     stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
     page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
     lights = {i.id: light_for(i, today) for i in page.items}
-    return render_template("work/my_items.html", page=page, filters=filters, lights=lights)
+    due = [(c, item, commitment_light(c.status, c.due_on, today))
+           for c, item in due_soon_for_unit(current_user.unit_id, today)]
+    return render_template("work/my_items.html", page=page, filters=filters, lights=lights,
+                           commitments_due=due, due_days=DUE_SOON_DAYS)
 
 
 @bp.route("/evaluations")
