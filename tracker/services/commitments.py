@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..limits import COMMITMENT_TEXT, REASON_TEXT, PasteError, check_text
 from ..models import (
+    Activity,
     AnswerClass,
     AuditAction,
     Commitment,
@@ -33,7 +34,7 @@ from ..models import (
     utcnow,
 )
 from ..paste.promises import find_promises
-from ..visibility import unit_item_ids
+from ..visibility import co_unit_ids, unit_item_ids
 from ..workflow import Action, check
 from . import OperationError
 from .attachments import UploadedFile, store_attachments
@@ -51,10 +52,17 @@ def _text(text: str | None, field: str, limit: int = COMMITMENT_TEXT) -> str:
         raise OperationError(error.message) from None
 
 
+def meeting_date_of(item: Item) -> date:
+    if "activity" not in sa.inspect(item).unloaded:
+        return item.activity.meeting_date
+    return db.session.scalar(sa.select(Activity.meeting_date).where(Activity.id == item.activity_id))
+
+
 def _check_date(item: Item, due: date | None, field: str) -> None:
     """A promise cannot fall before the meeting it was made at (or answers)."""
-    if due is not None and due < item.activity.meeting_date:
-        raise OperationError(f"{field}：不能早于会议日期（{item.activity.meeting_date:%Y-%m-%d}）")
+    meeting = meeting_date_of(item)
+    if due is not None and due < meeting:
+        raise OperationError(f"{field}：不能早于会议日期（{meeting:%Y-%m-%d}）")
 
 
 def _fmt(day: date | None) -> str:
@@ -92,7 +100,7 @@ def add_commitment(item: Item, data: CommitmentData, actor: User) -> Commitment:
     check(actor, item, Action.MANAGE_COMMITMENTS)
     text = _text(data.text, "承诺内容")
     _check_date(item, data.due_on, "承诺完成日期")
-    if data.unit_id is not None and data.unit_id not in item.unit_ids():
+    if data.unit_id is not None and data.unit_id != item.lead_unit_id and data.unit_id not in co_unit_ids(item):
         raise OperationError("责任单位：只能是本事项的牵头或协办单位")
     return _new(item, text, data.source, actor, due_on=data.due_on, unit_id=data.unit_id,
                 report_id=data.report_id)
@@ -111,7 +119,7 @@ def commitments_from_answer(item: Item, text: str | None, due_on: date | None, a
             raise OperationError("承诺完成日期：" + ("请在承诺栏中修改已记录承诺的日期" if already
                                                else "请同时填写承诺事项"))
         return []
-    promises = find_promises(text, item.activity.meeting_date, get_calendar())
+    promises = find_promises(text, meeting_date_of(item), get_calendar())
     rows = [(p.sentence.strip() or text, p.due, p.rule) for p in promises] or [(text, None, None)]
     created = []
     for n, (sentence, proposed, rule) in enumerate(rows):
