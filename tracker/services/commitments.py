@@ -190,7 +190,7 @@ def post_evidence(commitment: Commitment, item: Item, text: str, files: list[Upl
     staff to verify, not a status it may set itself."""
     check(actor, item, Action.POST_COMMITMENT_EVIDENCE)
     if not commitment.status.is_open:
-        raise OperationError(f"该承诺已{commitment.status.label}，不再报送")
+        raise OperationError(f"该承诺已记为“{commitment.status.label}”，不再报送兑现情况")
     text = _text(text, "兑现情况")
     entry = ProgressEntry(item_id=item.id, round=item.round, kind=EntryKind.PROGRESS, text=text,
                           unit_id=actor.unit_id, author_id=actor.id, commitment_id=commitment.id)
