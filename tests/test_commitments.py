@@ -205,7 +205,8 @@ def test_the_unit_posts_evidence_and_claims_kept_but_only_staff_set_the_status(a
     with app.app_context():
         entry = db.session.scalar(sa.select(ProgressEntry).where(ProgressEntry.commitment_id == commitment.id))
         assert entry.text == "两所学校已封顶。" and entry.unit_id == user("unit_edu").unit_id
-        assert db.session.scalar(sa.select(Attachment.filename).where(Attachment.entry_id == entry.id)) == "竣工验收.pdf"
+        filename = db.session.scalar(sa.select(Attachment.filename).where(Attachment.entry_id == entry.id))
+        assert filename == "竣工验收.pdf"
         row = db.session.get(Commitment, commitment.id)
         assert row.claimed_kept_at is not None and row.status is CommitmentStatus.OPEN
     page = staff.get(f"/items/{item_id}").get_data(as_text=True)
@@ -358,8 +359,9 @@ def test_commitment_light_and_its_sql_twin_agree(app, demo):
         item = db.session.get(Item, item_id)
         for offset in range(-3, 4):
             for status in CommitmentStatus:
-                db.session.add(Commitment(item_id=item.id, text=f"{offset}{status.value}", source=CommitmentSource.OTHER,
-                                          due_on=today + timedelta(days=offset), confirmed_at=today, status=status))
+                db.session.add(Commitment(item_id=item.id, text=f"{offset}{status.value}",
+                                          source=CommitmentSource.OTHER, due_on=today + timedelta(days=offset),
+                                          confirmed_at=today, status=status))
         db.session.add(Commitment(item_id=item.id, text="待确认", source=CommitmentSource.OTHER,
                                   proposed_due=today - timedelta(days=5)))
         db.session.flush()
