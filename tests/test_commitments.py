@@ -417,3 +417,27 @@ def test_open_commitments_for_counts_only_open_ones(app, demo):
     with app.app_context():
         assert open_commitments_for([item_id, 999_999]) == {item_id: 1}
         assert open_commitments_for([]) == {}
+
+
+def test_item_page_and_my_items_cost_the_same_queries_with_more_commitments(app, demo):
+    from bench.querycount import page_queries
+    item_id = _item(app)
+    staff, unit = login_as(app, "staff"), login_as(app, "unit_edu")
+
+    def add_with_evidence(n):
+        for i in range(n):
+            _add(staff, item_id, text=f"承诺{i}", due=local_today() + timedelta(days=5 + i))
+            newest = _commitments(app, item_id)[-1]
+            unit.post(f"/items/{item_id}/commitments/{newest.id}/evidence", {
+                "text": f"进展{i}", "files": [(io.BytesIO(PDF_BYTES), f"证明{i}.pdf")]},
+                content_type="multipart/form-data")
+
+    def measure():
+        return [page_queries(app, client.http, path)
+                for client, path in ((staff, f"/items/{item_id}"), (unit, f"/items/{item_id}"), (unit, "/my"))]
+
+    add_with_evidence(1)
+    before = measure()
+    add_with_evidence(6)
+    assert measure() == before
+    assert all(status == 200 for status, _ in before)

@@ -40,6 +40,10 @@ EXPECTED = {
     (Action.ISSUE_LETTER, "staff"): {s.value for s in Stage},
     (Action.WITHDRAW, "staff"): {"asked", "answered", "assigned"},
     (Action.CORRECT_ASSIGNMENT, "staff"): {"assigned", "rectifying", "reported"},
+    # 承诺 are followed from the answer on, and after 办结 until they are kept.
+    (Action.MANAGE_COMMITMENTS, "staff"): {s.value for s in Stage if s not in (Stage.ASKED, Stage.WITHDRAWN)},
+    (Action.POST_COMMITMENT_EVIDENCE, "lead_unit"): {"rectifying", "reported", "accepted", "evaluating", "closed"},
+    (Action.POST_COMMITMENT_EVIDENCE, "co_unit"): {"rectifying", "reported", "accepted", "evaluating", "closed"},
 }
 # 三员分立: no administrator runs the workflow, sees an item or votes (none is in EXPECTED).
 
