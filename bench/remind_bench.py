@@ -136,7 +136,8 @@ def main() -> None:
               f"  lights { {k.value: v for k, v in result.lights.items()} }")
         if result.commitments is not None:
             c = result.commitments
-            print(f"{'':>15}  commitments: sent {sum(c.sent.values()):5d}  already sent {c.already_sent:5d}")
+            print(f"{'':>15}  commitments: {c.seconds:6.2f}s wall (included above)  sent {sum(c.sent.values()):5d}"
+                  f"  already sent {c.already_sent:5d}")
 
 
 if __name__ == "__main__":

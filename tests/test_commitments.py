@@ -441,3 +441,31 @@ def test_item_page_and_my_items_cost_the_same_queries_with_more_commitments(app,
     add_with_evidence(6)
     assert measure() == before
     assert all(status == 200 for status, _ in before)
+
+
+def test_the_demo_shows_each_status_classes_and_a_due_soon_commitment(app, demo):
+    from tracker.demo import load_demo_items
+    with app.test_request_context():
+        load_demo_items()
+        db.session.commit()
+    with app.app_context():
+        statuses = set(db.session.scalars(sa.select(Commitment.status)))
+        classes = set(db.session.scalars(sa.select(Item.answer_class).where(Item.answer_class.is_not(None))))
+        proposed = db.session.scalar(sa.select(sa.func.count()).select_from(Commitment)
+                                     .where(Commitment.due_on.is_(None), Commitment.proposed_due.is_not(None)))
+        overdue_item = db.session.scalar(sa.select(Commitment.item_id).where(
+            Commitment.status == CommitmentStatus.OPEN, Commitment.due_on < local_today()))
+        from_report = db.session.scalar(sa.select(sa.func.count()).select_from(Commitment)
+                                        .where(Commitment.source == CommitmentSource.REPORT))
+    assert statuses == set(CommitmentStatus) and classes == set(AnswerClass)
+    assert proposed >= 1 and from_report >= 1 and overdue_item is not None
+    staff = login_as(app, "staff")
+    page = staff.get(f"/items/{overdue_item}").get_data(as_text=True)
+    assert "逾期未兑现" in page[page.index('id="commitments"'):]
+    with app.app_context():
+        from tracker.models import Activity
+        year = db.session.scalar(sa.select(Activity.meeting_date).join(Item, Item.activity_id == Activity.id)
+                                 .where(Item.answer_class == AnswerClass.D)).year
+    figures = staff.get(f"/dashboard?year={year}").get_data(as_text=True)
+    assert "1 <small class=\"muted\">" in figures[figures.index('id="answer-classes"'):]
+    assert "三年内每个卫生院" in login_as(app, "unit_health").get("/my").get_data(as_text=True)
