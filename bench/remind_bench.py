@@ -8,7 +8,10 @@ the items have had no progress for 30–90 days (无进展) — and times three 
 day (every rung fires, sent in batches), the same day again (must send nothing), and the
 next day (steady state: only items that crossed a boundary overnight).
 
-Usage: ``python -m bench.remind_bench [--items 10000] [--url sqlite:////tmp/x.db]``
+With ``--commitments`` (default 30,000) open commitments with confirmed dates are added,
+spread over the lights the same way, so the commitment reminders are timed too.
+
+Usage: ``python -m bench.remind_bench [--items 10000] [--commitments 30000] [--url sqlite:////tmp/x.db]``
 """
 from __future__ import annotations
 
@@ -69,6 +72,35 @@ def build(app, n_items: int, today: date) -> None:
         db.session.commit()
 
 
+def add_commitments(app, n: int, today: date) -> None:
+    """``n`` confirmed, open commitments on the open items, dates spread like the items':
+    a third green, a third within the yellow window, a third overdue."""
+    from tracker.extensions import db
+    from tracker.models import Commitment, Item
+    from tracker.services.calendar import load_calendar
+
+    if not n:
+        return
+    with app.app_context():
+        calendar = load_calendar()
+        items = db.session.execute(sa.select(Item.id, Item.lead_unit_id).order_by(Item.id)).all()
+        rng = random.Random(7)
+        now = datetime(2026, 1, 1)
+        rows = []
+        for seq in range(n):
+            item_id, unit_id = items[seq % len(items)]
+            bucket = seq % 3
+            due = (today + timedelta(days=rng.randint(20, 120)) if bucket == 0
+                   else calendar.add_working_days(today, rng.randint(0, 5)) if bucket == 1
+                   else today - timedelta(days=rng.randint(1, 60)))
+            rows.append({"item_id": item_id, "unit_id": unit_id, "text": f"基准测试承诺 {seq}", "source": "answer",
+                         "due_on": due, "confirmed_at": now, "status": "open", "created_at": now,
+                         "updated_at": now})
+        for start in range(0, len(rows), 5000):
+            db.session.execute(sa.insert(Commitment), rows[start:start + 5000])
+        db.session.commit()
+
+
 def timed(app, today: date):
     from tracker.jobs.remind import run_remind
     with app.app_context():
@@ -80,6 +112,7 @@ def timed(app, today: date):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--commitments", type=int, default=30_000)
     parser.add_argument("--url", default="")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="remind-bench-")
@@ -96,12 +129,18 @@ def main() -> None:
     today = date(2026, 9, 28)  # a Monday before National Day: the yellow window spans the holiday
     started = time.perf_counter()
     build(app, args.items, today)
-    print(f"built {args.items} open items in {time.perf_counter() - started:.1f}s ({url})")
+    add_commitments(app, args.commitments, today)
+    print(f"built {args.items} open items and {args.commitments} commitments in "
+          f"{time.perf_counter() - started:.1f}s ({url})")
     for label, day in (("first run", today), ("same day again", today), ("next day", today + timedelta(days=1))):
         seconds, cpu, result = timed(app, day)
         print(f"{label:>15}: {seconds:6.2f}s wall, {cpu:6.2f}s CPU  sent {result.total_sent:5d}"
               f"  already sent {result.already_sent:5d}  silent {result.silent:5d}"
               f"  lights { {k.value: v for k, v in result.lights.items()} }")
+        if result.commitments is not None:
+            c = result.commitments
+            print(f"{'':>15}  commitments: {c.seconds:6.2f}s wall (included above)  sent {sum(c.sent.values()):5d}"
+                  f"  already sent {c.already_sent:5d}")
 
 
 if __name__ == "__main__":

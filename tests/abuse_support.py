@@ -43,6 +43,7 @@ class World:
     letter: int = 0  # the 测评结果通报 of that evaluation, in the 发文登记
     sitting: int = 0  # the online sitting of ``evaluating_item`` (reviewer1 may vote)
     term: int = 0  # a word of the search dictionary
+    commitment: int = 0  # a commitment (承诺) on ``item``
 
     @property
     def args(self) -> dict[str, int]:
@@ -55,6 +56,7 @@ class World:
             "letter_id": self.letter,
             "sitting_id": self.sitting,
             "term_id": self.term,
+            "commitment_id": self.commitment,
         }
 
 
@@ -104,6 +106,8 @@ def build_world(app) -> World:
         world.letter = _issue_result_notice(world.evaluation, closed)
         from tracker.services.search import add_term
         world.term = add_term("双减", user("admin")).id
+        from tracker.services.commitments import CommitmentData, add_commitment
+        world.commitment = add_commitment(item, CommitmentData("年底前完成选址和立项。"), user("staff")).id
         world.notification = db.session.scalar(sa.select(Notification.id).where(
             Notification.user_id == users["unit_edu"].id).order_by(Notification.id).limit(1))
         db.session.commit()

@@ -131,7 +131,8 @@ FORMS: dict[str, FormSpec] = {
     # "pick" names no item of the unit's, so the shared world's items keep their stages.
     "reports.submit": FormSpec("unit_edu", lambda w: f"/activities/{w.activity}/report", lambda w: {
         "text": s.text, "pick": s.choice(["", "999999", "x"]), "status_1": s.text, "promised_1": s.text,
-        "note_1": s.text, "keep": s.integer}),
+        "note_1": s.text, "class_1": s.choice(["", "A", "B", "D", "Z"]), "class_reason_1": s.text,
+        "keep": s.integer}),
     "reports.follow_up": FormSpec("staff", lambda w: f"/reports/{w.report}/follow-up", lambda w: {
         "question": s.text, "parent_id": s.integer}),
     "reports.accept": FormSpec("staff", lambda w: f"/reports/{w.report}/accept", lambda w: {"opinion": s.text}),
@@ -151,8 +152,23 @@ FORMS: dict[str, FormSpec] = {
         k: v for k, v in _item_fields(w).items() if k in ("origin", "question", "asker", "asked_unit_id")},
         version_of=ITEM("asked")),
     "items.answer": FormSpec("staff", lambda w: f"/items/{w.asked}/answer", lambda w: {
-        "respondent_name": s.text, "respondent_post": s.text, "answer": s.text, "commitments": s.text},
-        version_of=ITEM("asked")),
+        "respondent_name": s.text, "respondent_post": s.text, "answer": s.text, "commitments": s.text,
+        "commitment_due": s.a_date(w.today), "answer_class": s.choice(["", "A", "B", "C", "D", "E"]),
+        "answer_class_reason": s.text}, version_of=ITEM("asked")),
+    "commitments.add": FormSpec("staff", lambda w: f"/items/{w.rectifying}/commitments", lambda w: {
+        "text": s.text, "due_on": s.a_date(w.today), "source": s.choice(["answer", "report", "review", "x"]),
+        "unit_id": s.choice([str(w.edu), str(w.health), "0", "x"])}),
+    "commitments.confirm": FormSpec("staff", lambda w: f"/items/{w.rectifying}/commitments/{w.commitment}/confirm",
+                                    lambda w: {"due_on": s.a_date(w.today)}),
+    "commitments.set_status": FormSpec("staff", lambda w: f"/items/{w.rectifying}/commitments/{w.commitment}/status",
+                                       lambda w: {"status": s.choice(["open", "kept", "partly", "broken", "dropped",
+                                                                      "late"]), "reason": s.text}),
+    "commitments.evidence": FormSpec("unit_edu",
+                                     lambda w: f"/items/{w.rectifying}/commitments/{w.commitment}/evidence",
+                                     lambda w: {"text": s.text, "claims_kept": s.choice(["y", ""])}),
+    "commitments.from_review": FormSpec("staff", lambda w: f"/reports/{w.accepted_report}/commitments", lambda w: {
+        "item_id": s.choice([str(w.reported_item), str(w.rectifying), "0", "x"]), "text": s.text,
+        "due_on": s.a_date(w.today)}),
     "items.assign": FormSpec("staff", lambda w: f"/items/{w.answered}/assign", lambda w: {
         "lead_unit_id": s.choice([str(w.edu), str(w.health), str(w.committee), "0"]),
         "co_unit_ids": s.choices([str(w.edu), str(w.health), str(w.committee)]), "deadline": s.a_date(w.today)},
@@ -289,6 +305,18 @@ def fuzz_world(shared):
             stages[f"{name}_sitting"] = sitting.id
             stages[f"{name}_entry"] = db.session.scalar(sa.select(Evaluation.id).where(
                 Evaluation.sitting_id == sitting.id))
+        # 承诺: one on the rectifying item, and an accepted report whose 审查意见 asks become commitments.
+        from tracker.services import commitments as commitment_ops
+        from tracker.services import reports as report_ops
+        rectifying = db.session.get(Item, stages["rectifying"])
+        stages["commitment"] = commitment_ops.add_commitment(rectifying, commitment_ops.CommitmentData(
+            "年底前完成改扩建。"), user("staff")).id
+        reviewed = make_activity(title="审议区人民政府关于托育服务情况的报告")
+        reported = make_item(activity=reviewed, stage="rectifying")
+        report = report_ops.submit_report(reviewed, "现将研究处理情况报告如下。", [report_ops.ReportLine(reported)], [],
+                                          user("unit_edu"))
+        report_ops.accept_report(report, "总体同意。请于明年6月底前报告进展。", user("staff"))
+        stages["accepted_report"], stages["reported_item"] = report.id, reported.id
         db.session.commit()
     return SimpleNamespace(
         **stages, activity=base.activity, item=base.item, extension=base.extension, users=base.users,

@@ -81,6 +81,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "request_extension", "decide_extension", "publish", "open_evaluation", "vote", "tally",
         "close_evaluation", "withdraw", "correct", "request_handback", "decide_handback", "declare_date",
         "backfill")},
+    # 承诺 on the world's item: staff manage them, its units post evidence; the matrix's
+    # unit_health gets 404 (another unit's item), also for the report's 审查意见 asks.
+    **{f"commitments.{name}": ITEM_ACTION for name in ("add", "confirm", "set_status", "evidence", "from_review")},
     "work.my_items": UNIT_ONLY,
     "work.my_evaluations": REVIEWER_ONLY,
     "dashboard.index": STAFF,
@@ -134,7 +137,8 @@ EXPECTED: dict[str, dict[str, str]] = {
 
 # URL arguments that point into one item: another unit gets 404, or a refusal by role (403)
 # that is the same whether the object exists or not (checked against a missing id).
-ITEM_SCOPED_ARGS = {"item_id", "attachment_id", "entry_id", "request_id", "extension_id", "report_id"}
+ITEM_SCOPED_ARGS = {"item_id", "attachment_id", "entry_id", "request_id", "extension_id", "report_id",
+                    "commitment_id"}
 # Requests that end the session they are sent with get a client of their own.
 SESSION_ENDING = {"auth.logout", "auth.end_all", "admin.end_sessions"}
 

@@ -44,6 +44,10 @@ EXPECTED = {
     (Action.DECIDE_HANDBACK, "staff"): {"assigned", "rectifying"},
     (Action.DECLARE_DATE, "lead_unit"): {"assigned", "rectifying", "reported"},
     (Action.BACKFILL, "staff"): {"asked", "answered"},
+    # 承诺 are followed from the answer on, and after 办结 until they are kept.
+    (Action.MANAGE_COMMITMENTS, "staff"): {s.value for s in Stage if s not in (Stage.ASKED, Stage.WITHDRAWN)},
+    (Action.POST_COMMITMENT_EVIDENCE, "lead_unit"): {"rectifying", "reported", "accepted", "evaluating", "closed"},
+    (Action.POST_COMMITMENT_EVIDENCE, "co_unit"): {"rectifying", "reported", "accepted", "evaluating", "closed"},
 }
 # 三员分立: no administrator runs the workflow, sees an item or votes (none is in EXPECTED).
 

@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from .activities import bp as activities_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .commitments import bp as commitments_bp
     from .dashboard import bp as dashboard_bp
     from .followup import bp as followup_bp
     from .items import bp as items_bp
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(activities_bp)
     app.register_blueprint(items_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(commitments_bp)
     app.register_blueprint(work_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(ledger_bp)

@@ -218,6 +218,8 @@ def load_demo_items(today=None) -> None:
     from .demo_inquiry import load_demo_backfill, load_demo_inquiry
     load_demo_inquiry(today, staff, unit_id)  # pasted record: several officials, dated promises
     load_demo_backfill(staff, unit_id)  # a 2018 document with its real history (补录)
+    from .demo_commitments import load_demo_commitments
+    load_demo_commitments(today, items, staff, edu, health)
     db.session.flush()
 
 
@@ -240,7 +242,7 @@ def _demo_document(today, staff, health, unit_id) -> None:
     (the unit resubmitted from the returned text) and then accepted with a 审查意见."""
     from datetime import timedelta
 
-    from .demo_document import LINES, PRIMARY_CARE_OPINION
+    from .demo_document import LINE_CLASSES, LINES, PRIMARY_CARE_OPINION
     from .models import ActivityKind, LineStatus
     from .paste import split_opinion
     from .services import documents as docs
@@ -262,7 +264,8 @@ def _demo_document(today, staff, health, unit_id) -> None:
                        staff, today=meeting + timedelta(days=10))
     for point in points:
         ops.acknowledge(point, health)
-    lines = [reports.ReportLine(point, LineStatus(status), add_months(today, months) if months else None, note)
+    lines = [reports.ReportLine(point, LineStatus(status), add_months(today, months) if months else None, note,
+                                LINE_CLASSES[LineStatus(status)])
              for point, (status, months, note) in zip(points, LINES, strict=True)]
     first = reports.submit_report(activity, "区人民政府对审议意见高度重视，逐条研究，现将研究处理情况报告如下。",
                                   lines, [], health)

@@ -3,6 +3,7 @@
 Composed for the demo in the shape of the documents committees publish; the names and
 figures are not real.
 """
+from .models import AnswerClass
 
 PRIMARY_CARE_OPINION = """XX区人大常委会
 关于区人民政府基层医疗卫生服务体系建设情况报告的审议意见
@@ -33,3 +34,7 @@ LINES = [  # (status, months until the promised date or None, note) per point, a
     ("done", None, "12个乡镇卫生院已全部设置中医馆。"),
     ("mostly_done", None, "运行经费已纳入预算，增长机制正在研究。"),
 ]
+
+# 答复分类 per line status: what the report's words amount to (B and C carry the line's date).
+LINE_CLASSES = {"done": AnswerClass.A, "mostly_done": AnswerClass.A, "under_way": AnswerClass.B,
+                "planned": AnswerClass.C, "not_adopted": AnswerClass.D}

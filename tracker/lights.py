@@ -13,7 +13,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from .models import DEADLINE_STAGES, Item, Stage, local_today
+from .models import DEADLINE_STAGES, Commitment, CommitmentStatus, Item, Stage, local_today
 from .services.calendar import get_calendar, silent_workdays, yellow_workdays
 from .workdays import Light, traffic_light
 
@@ -108,3 +108,31 @@ def silent_ids(items, today: date | None = None) -> set[int]:
     """Ids of the silent items among a page of items, for the 无进展 marker."""
     today = today or local_today()
     return {item.id for item in items if silent_for(item, today)}
+# -- commitments (承诺): the same rule, on the confirmed date -------------------------------
+
+def commitment_light(status: CommitmentStatus, due_on: date | None, today: date | None = None) -> Light:
+    """A commitment's light: it runs only while the commitment is open (未到期) and has a
+    date staff confirmed; a proposed date (待确认) has no light. Same thresholds as items."""
+    if status is not CommitmentStatus.OPEN or due_on is None:
+        return Light.NONE
+    return traffic_light(due_on, today or local_today(), yellow_workdays=yellow_workdays(),
+                         calendar=get_calendar())
+
+
+def commitment_shown_status(status: CommitmentStatus, due_on: date | None,
+                            today: date | None = None) -> CommitmentStatus:
+    """What a page calls the commitment: an open one past its confirmed date is 逾期未兑现."""
+    if commitment_light(status, due_on, today) is Light.RED:
+        return CommitmentStatus.BROKEN
+    return status
+
+
+def commitment_overdue_clause(today: date):
+    """SQL twin of a red commitment light."""
+    return sa.and_(Commitment.status == CommitmentStatus.OPEN, Commitment.due_on < today)
+
+
+def commitment_due_soon_clause(today: date, until: date):
+    """Open commitments with a confirmed date from today to ``until`` (not yet overdue)."""
+    return sa.and_(Commitment.status == CommitmentStatus.OPEN, Commitment.due_on >= today,
+                   Commitment.due_on <= until)

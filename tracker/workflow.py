@@ -47,6 +47,8 @@ class Action(enum.StrEnum):
     REQUEST_HANDBACK = "request_handback"  # 退办: the lead unit contests the assignment
     DECIDE_HANDBACK = "decide_handback"  # staff reassign (back to 待签收) or refuse
     DECLARE_DATE = "declare_date"  # 预计完成日期 stated by the lead unit once overdue
+    MANAGE_COMMITMENTS = "manage_commitments"  # 承诺: add, confirm the date, set the status
+    POST_COMMITMENT_EVIDENCE = "post_commitment_evidence"  # the unit's evidence that a promise is kept
 
     @property
     def label(self) -> str:
@@ -63,7 +65,8 @@ ACTION_LABELS = {
     Action.ISSUE_LETTER: "制发公文", Action.RECORD_ITEM: "录入事项", Action.WITHDRAW: "作废",
     Action.CORRECT_ASSIGNMENT: "更正交办", Action.REQUEST_HANDBACK: "申请退办",
     Action.DECIDE_HANDBACK: "处理退办申请", Action.DECLARE_DATE: "填报预计完成日期",
-    Action.BACKFILL: "补录办理经过",
+    Action.BACKFILL: "补录办理经过", Action.MANAGE_COMMITMENTS: "管理承诺事项",
+    Action.POST_COMMITMENT_EVIDENCE: "报送承诺兑现情况",
 }
 
 
@@ -82,6 +85,8 @@ def _t(action: Action, sources, targets, actors) -> Transition:
 S = Stage
 OPEN_STAGES = [s for s in Stage if s.is_open]
 UNIT_WORK = [S.ASSIGNED, S.RECTIFYING]
+# From the answer on: a commitment comes from an answer, a report or the 审查意见.
+COMMITMENT_STAGES = [s for s in Stage if s not in (S.ASKED, S.WITHDRAWN)]
 
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.EDIT, [S.ASKED, S.ANSWERED], [], [Actor.STAFF]),
@@ -118,6 +123,10 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     # 补录 moves a not-yet-assigned item straight to where its real history left it
     # (交办 → 签收 → 受理 → 办结), each step with the date it really happened.
     _t(Action.BACKFILL, [S.ASKED, S.ANSWERED], [S.ASSIGNED, S.RECTIFYING, S.ACCEPTED, S.CLOSED], [Actor.STAFF]),
+    # Promises outlive the vote: after 办结 they are still followed to their dates.
+    _t(Action.MANAGE_COMMITMENTS, COMMITMENT_STAGES, [], [Actor.STAFF]),
+    _t(Action.POST_COMMITMENT_EVIDENCE, [S.RECTIFYING, S.REPORTED, S.ACCEPTED, S.EVALUATING, S.CLOSED], [],
+       [Actor.LEAD_UNIT, Actor.CO_UNIT]),
 ]}
 # Actions taken before there is an item to act on: only the role counts.
 ROLE_ACTIONS: dict[Action, frozenset[Actor]] = {Action.RECORD_ITEM: frozenset({Actor.STAFF})}

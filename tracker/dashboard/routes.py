@@ -6,11 +6,12 @@ from flask import render_template, request, url_for
 
 from ..documents.charts import bar_chart, funnel_chart, line_chart
 from ..extensions import db
-from ..models import Activity, Stage, Unit, local_today
+from ..models import Activity, AnswerClass, Stage, Unit, local_today
 from ..params import is_number
 from ..permissions import staff_required
 from ..queries import BASES, LIGHTS, ItemFilters, committee_choices
 from . import bp
+from .classes import answer_class_rows
 from .stats import RowFigures, Scope, monthly_flow, unit_rows
 
 
@@ -62,7 +63,8 @@ def index():
     return render_template("dashboard/index.html", scope=scope, years=years or [scope.year],
                            committees=committees, total=total, units=units, funnel=funnel, lights=lights,
                            stages=stages, months=months, opened=opened, closed=closed, charts=charts,
-                           list_url=_list_url)
+                           list_url=_list_url, answer_classes=answer_class_rows(scope, today),
+                           answer_class_list=list(AnswerClass))
 
 
 def _month_label(month: str, year: int) -> str:

@@ -16,9 +16,10 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..models import EntryKind, Evaluation, EvaluationMode, ExtensionRequest, HandbackRequest
+from ..models import AnswerClass, EntryKind, Evaluation, EvaluationMode, ExtensionRequest, HandbackRequest
 from ..queries import get_item
 from ..services import OperationError, check_version, corrections, declared_dates, handbacks
+from ..services import commitments as commitment_ops
 from ..services import evaluations as evaluation_ops
 from ..services import items as ops
 from ..services.attachments import UploadedFile
@@ -73,6 +74,9 @@ def answer(item_id: int):
         check_version(item, form.version.data)
         ops.record_answer(item, ops.AnswerData(form.respondent_name.data or None, form.respondent_post.data or None,
                                                form.answer.data, form.commitments.data or None), current_user)
+        commitment_ops.commitments_from_answer(item, form.commitments.data, form.commitment_due.data, current_user)
+        commitment_ops.set_answer_class(item, AnswerClass(form.answer_class.data) if form.answer_class.data else None,
+                                        form.answer_class_reason.data, current_user)
     return perform(item_id, Action.RECORD_ANSWER, "answer_form", form, op, "已记录答复")
 
 

@@ -9,6 +9,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..commitments.panel import commitment_panel
 from ..extensions import db
 from ..followup.forms import NoticeForm, SuperviseForm
 from ..lights import light_for, silent_for
@@ -191,6 +192,7 @@ def render_item(item: Item, status: int = 200, **overrides):
         "participants": participant_count(current_eval) if current_eval else 0,
         **_sitting_context(current_eval),
         **accountability_panel(item, allowed, today),
+        **commitment_panel(item, allowed),
     }
     context.update(default_forms(allowed, item))
     context.update(overrides)

@@ -24,7 +24,10 @@ from ..limits import (
     REASON_TEXT,
     REPORT_TEXT,
 )
-from ..models import EntryKind, EvaluationMode
+from ..models import AnswerClass, EntryKind, EvaluationMode
+
+# "" keeps the class as it is: a 答 may be recorded before anyone has classed it.
+ANSWER_CLASS_CHOICES = [("", "（暂不分类）")] + [(c.value, c.title) for c in AnswerClass]
 
 
 class AnswerForm(BaseForm):
@@ -33,6 +36,11 @@ class AnswerForm(BaseForm):
     answer = CleanTextAreaField("答复内容", validators=[
         DataRequired("请填写答复内容"), TextLimit(ANSWER_TEXT)])
     commitments = CleanTextAreaField("承诺事项", validators=[Optional(), TextLimit(COMMITMENT_TEXT)])
+    commitment_due = CNDateField("承诺完成日期（填写即为确认；留空则按承诺事项中的时间拟定，待确认）",
+                                 validators=[Optional()])
+    answer_class = CNSelectField("答复分类", choices=ANSWER_CLASS_CHOICES, default="")
+    answer_class_reason = CleanTextAreaField("分类说明（D 类须说明理由）", validators=[
+        Optional(), TextLimit(REASON_TEXT)])
     version = HiddenField()
 
 

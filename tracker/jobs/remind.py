@@ -52,6 +52,7 @@ from ..services.notify import ROUTES, cached_recipients, deliveries, prime_co_un
 from ..tally import Consequence
 from ..workdays import Light, WorkCalendar, traffic_light
 from .mail import Delivery, deliver_outbox, mail_enabled
+from .remind_commitments import CommitmentReminders, remind_commitments
 
 UNASSIGNED = (Stage.ASKED, Stage.ANSWERED)
 BATCH_SIZE = 1000
@@ -80,6 +81,7 @@ class RemindResult:
     skipped: int = 0  # the item changed between planning and sending
     batches: int = 0
     mail: Delivery | None = None
+    commitments: CommitmentReminders | None = None
 
     @property
     def total_sent(self) -> int:
@@ -92,6 +94,8 @@ class RemindResult:
                 f"本次发出：{sent}；此前已发不重复发送 {self.already_sent} 条")
         if self.skipped:
             text += f"；事项已变化跳过 {self.skipped} 条"
+        if self.commitments is not None:
+            text += f"；{self.commitments.summary()}"
         if self.mail is not None:
             text += f"；邮件发送成功 {self.mail.sent} 封，失败 {self.mail.failed} 封"
         return text
@@ -274,6 +278,7 @@ def run_remind(today: date | None = None, *, deliver_mail: bool = True) -> Remin
             except Exception:
                 db.session.rollback()
                 raise
+        result.commitments = remind_commitments(result.today)
     if deliver_mail and mail_enabled():
         result.mail = deliver_outbox()
     return result

@@ -4,6 +4,7 @@ from .accounts import Role, Unit, UnitKind, User
 from .activity import TARGET_ORGANS, Activity, ActivityKind
 from .audit import AuditAction, AuditEntry
 from .base import local_today, utcnow
+from .commitment import AnswerClass, Commitment, CommitmentSource, CommitmentStatus
 from .evaluation import Evaluation, EvaluationMode, EvaluationStatus, ResultSource
 from .followup import NOTICE_KIND_LABELS, Notice, NoticeKind, Notification, NotificationKind, OutboxMail
 from .item import (
@@ -38,4 +39,5 @@ __all__ = [
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
     "RecurrenceLink", "SearchEntry", "SearchTerm",
     "DeclaredDate", "HandbackRequest", "HandbackStatus",
+    "AnswerClass", "Commitment", "CommitmentSource", "CommitmentStatus",
 ]

@@ -105,6 +105,11 @@ class AuditAction(enum.StrEnum):
     ITEM_RECURRENCE_UNLINK = "item.recurrence_unlink"
     SEARCH_TERM_ADD = "search.term_add"
     SEARCH_TERM_DELETE = "search.term_delete"
+    ITEM_ANSWER_CLASS = "item.answer_class"  # 答复分类 A–D set or changed
+    COMMITMENT_CREATE = "commitment.create"
+    COMMITMENT_CONFIRM = "commitment.confirm"  # staff confirm (or change) the due date
+    COMMITMENT_STATUS = "commitment.status"
+    COMMITMENT_EVIDENCE = "commitment.evidence"  # the unit posts evidence (and may say it is kept)
 
 
 class AuditEntry(db.Model):

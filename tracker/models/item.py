@@ -12,6 +12,7 @@ from ..extensions import db
 from .accounts import Unit, User
 from .activity import Activity
 from .base import enum_column, utcnow
+from .commitment import AnswerClass
 
 if TYPE_CHECKING:
     from .report import Report
@@ -129,6 +130,9 @@ class Item(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # 答复分类 A–D, given at 答 or on the report line; D carries its reason.
+    answer_class: Mapped[AnswerClass | None] = mapped_column(enum_column(AnswerClass, "answer_class"))
+    answer_class_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     activity: Mapped[Activity] = relationship(lazy="raise")
     parent: Mapped[Item | None] = relationship(remote_side=[id], lazy="raise")
@@ -250,6 +254,8 @@ class ProgressEntry(db.Model):
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id"), index=True)
     line_status: Mapped[LineStatus | None] = mapped_column(enum_column(LineStatus, "line_status"))
     promised_on: Mapped[date | None]  # the date the line promises ("列入计划，2027年6月底前")
+    # Evidence for one commitment (承诺): a progress post, its files hang off it as usual.
+    commitment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("commitment.id"), index=True)
 
     report: Mapped[Report | None] = relationship("Report", foreign_keys=[report_id], lazy="raise",
                                                  back_populates="entries")

@@ -8,8 +8,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..commitments.panel import review_ask_form
 from ..extensions import db
-from ..models import Activity, Attachment, Item, LineStatus, ProgressEntry, Report, ReviewStatus, Role
+from ..models import Activity, AnswerClass, Attachment, Item, LineStatus, ProgressEntry, Report, ReviewStatus, Role
 from ..params import is_number
 from ..permissions import roles_required
 from ..services import OperationError
@@ -47,9 +48,14 @@ def _lines(items: list[Item]) -> tuple[list[ops.ReportLine], list[str], dict]:
         status = LineStatus(status_value) if status_value in {s.value for s in LineStatus} else None
         note = request.form.get(f"note_{item.id}", "").replace("\r\n", "\n")
         promised = _date(request.form.get(f"promised_{item.id}", ""), f"{item.heading}的预计完成日期", problems)
-        typed[item.id] = {"status": status_value, "note": note, "promised": request.form.get(f"promised_{item.id}", "")}
+        class_value = request.form.get(f"class_{item.id}", "")
+        answer_class = AnswerClass(class_value) if class_value in {c.value for c in AnswerClass} else None
+        class_reason = request.form.get(f"class_reason_{item.id}", "").replace("\r\n", "\n")
+        typed[item.id] = {"status": status_value, "note": note, "promised": request.form.get(f"promised_{item.id}", ""),
+                          "answer_class": class_value, "class_reason": class_reason}
         if str(item.id) in picked:
-            lines.append(ops.ReportLine(item, status, promised, note.strip() or None))
+            lines.append(ops.ReportLine(item, status, promised, note.strip() or None, answer_class,
+                                        class_reason.strip() or None))
     return lines, problems, typed
 
 
@@ -68,14 +74,19 @@ def submit(activity_id: int):
     typed: dict = {}
     picked = {i.id for i in items}
     if request.method == "GET" and returned is not None:
+        items_by_id = {i.id: i for i in items}
         # After 退回 the form opens with the returned text and lines, files still attached.
         form.text.data = returned.text
         for entry in db.session.scalars(sa.select(ProgressEntry).where(ProgressEntry.report_id == returned.id)):
             typed[entry.item_id] = {"status": entry.line_status.value if entry.line_status else "",
                                     "note": entry.text, "promised": entry.promised_on.isoformat()
-                                    if entry.promised_on else ""}
+                                    if entry.promised_on else "",
+                                    "answer_class": items_by_id[entry.item_id].answer_class or ""
+                                    if entry.item_id in items_by_id else "",
+                                    "class_reason": (items_by_id[entry.item_id].answer_class_reason or "")
+                                    if entry.item_id in items_by_id else ""}
     context = {"activity": activity, "items": items, "form": form, "returned": returned, "kept_files": kept_files,
-               "statuses": list(LineStatus), "typed": typed, "picked": picked,
+               "statuses": list(LineStatus), "answer_classes": list(AnswerClass), "typed": typed, "picked": picked,
                "keep": {a.id for a in kept_files}, "title": ops.report_title(activity, items)}
     if request.method == "GET":
         return render_template("reports/form.html", **context)
@@ -117,10 +128,17 @@ def _render(report_id: int, status: int = 200, **forms):
     report, pairs = load_report(report_id)
     can_review = report.status is ReviewStatus.PENDING and bool(pairs) and all(
         can(current_user, item, Action.ACCEPT_REPORT) for _, item in pairs)
+    # Once accepted, staff may turn the 审查意见's further asks into commitments.
+    can_ask = report.status is ReviewStatus.ACCEPTED and bool(pairs) and all(
+        can(current_user, item, Action.MANAGE_COMMITMENTS) for _, item in pairs)
     context = {"report": report, "pairs": pairs, "can_review": can_review, "accept_form": AcceptForm(formdata=None),
                "return_form": ReturnReportForm(formdata=None),
-               "can_follow_up": current_user.is_staff and report.status is ReviewStatus.ACCEPTED, **forms}
+               "can_follow_up": current_user.is_staff and report.status is ReviewStatus.ACCEPTED,
+               "ask_form": review_ask_form([i for _, i in pairs]) if can_ask else None, **forms}
     return render_template("reports/detail.html", **context), status
+
+
+render_report = _render
 
 
 @bp.route("/reports/<int:report_id>")

@@ -60,11 +60,12 @@ def prime_co_units(item_ids: list[int]) -> None:
             cache[("co", item_id)].append((unit_id, None))
 
 
-def _users(key: tuple, stmt: sa.Select) -> list[Recipient]:
+def _users(key: tuple, stmt: sa.Select | Callable[[], sa.Select]) -> list[Recipient]:
+    """``stmt`` may be a function: a batch job then builds no statement for a cached key."""
     cache = _cache.get()
     if cache is not None and key in cache:
         return cache[key]
-    rows = [(row[0], row[1]) for row in db.session.execute(stmt).all()]
+    rows = [(row[0], row[1]) for row in db.session.execute(stmt() if callable(stmt) else stmt).all()]
     if cache is not None:
         cache[key] = rows
     return rows
@@ -78,7 +79,7 @@ def unit_users(unit_ids: list[int]) -> list[Recipient]:
     ids = sorted({u for u in unit_ids if u})
     if not ids:
         return []
-    return _users(("units", tuple(ids)), _active(Role.UNIT).where(User.unit_id.in_(ids)))
+    return _users(("units", tuple(ids)), lambda: _active(Role.UNIT).where(User.unit_id.in_(ids)))
 
 
 def staff_users(item: Item) -> list[Recipient]:
@@ -98,7 +99,8 @@ def reviewers() -> list[Recipient]:
 
 
 def item_unit_ids(item: Item) -> list[int]:
-    co = _users(("co", item.id), sa.select(item_co_unit.c.unit_id, sa.null()).where(item_co_unit.c.item_id == item.id))
+    co = _users(("co", item.id), lambda: sa.select(item_co_unit.c.unit_id, sa.null())
+                .where(item_co_unit.c.item_id == item.id))
     return [item.lead_unit_id or 0] + [row[0] for row in co]
 
 

@@ -17,6 +17,7 @@ from ..limits import NOTE_TEXT, REASON_TEXT, REPORT_TEXT, PasteError, check_text
 from ..models import (
     Activity,
     ActivityKind,
+    AnswerClass,
     Attachment,
     AuditAction,
     EntryKind,
@@ -34,6 +35,7 @@ from ..workflow import Action, apply
 from . import OperationError
 from .attachments import UploadedFile, store_report_attachments
 from .audit import record
+from .commitments import check_answer_class, commitments_from_accepted_report, has_dated_commitment, set_answer_class
 from .liveness import mark_activity
 
 
@@ -43,6 +45,8 @@ class ReportLine:
     status: LineStatus | None = None
     promised_on: date | None = None
     note: str | None = None
+    answer_class: AnswerClass | None = None
+    class_reason: str | None = None
 
 
 def reportable_items(activity_id: int, unit_id: int) -> list[Item]:
@@ -91,6 +95,11 @@ def submit_report(activity: Activity, text: str, lines: list[ReportLine], files:
                 check_text(line.note, NOTE_TEXT, f"{line.item.heading}的说明")
             except PasteError as error:
                 problems.append(error.message)
+        try:
+            check_answer_class(line.answer_class, line.class_reason, line.promised_on is not None
+                               or has_dated_commitment(line.item.id), f"{line.item.heading}的答复分类")
+        except OperationError as error:
+            problems.append(error.message)
     if problems:
         raise OperationError("；".join(problems))
     for line in lines:
@@ -113,6 +122,8 @@ def submit_report(activity: Activity, text: str, lines: list[ReportLine], files:
         db.session.add(entry)
         db.session.flush()
         mark_activity(line.item)
+        set_answer_class(line.item, line.answer_class, line.class_reason, actor, f"{line.item.heading}的答复分类",
+                         promised_on=line.promised_on)
         status = f"（{line.status.label}）" if line.status else ""
         record(AuditAction.ITEM_REPORT, f"随《{report.title}》报送第 {line.item.round} 轮{status}",
                object_type="progress_entry", object_id=entry.id, item_id=line.item.id, actor=actor,
@@ -183,4 +194,5 @@ def accept_report(report: Report, opinion: str | None, actor: User) -> Report:
                object_id=entry.id, item_id=item.id, actor=actor, details={"report_id": report.id})
     record(AuditAction.REPORT_ACCEPT, f"受理《{report.title}》" + (f"，审查意见：{opinion}" if opinion else ""),
            object_type="report", object_id=report.id, actor=actor)
+    commitments_from_accepted_report(report, pairs, actor)  # the lines' dates, for staff to confirm
     return report

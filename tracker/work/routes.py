@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..items.routes import page_arg
-from ..lights import light_for, silent_ids
+from ..lights import commitment_light, light_for, silent_ids
 from ..models import (
     Evaluation,
     EvaluationMode,
@@ -22,6 +22,7 @@ from ..models import (
 )
 from ..permissions import roles_required
 from ..queries import ItemFilters, apply_filters, paginate, urgency_order, visible_items, with_list_loads
+from ..services.commitments import DUE_SOON_DAYS, due_soon_for_unit
 from ..services.declared_dates import current_declarations, needs_declaration
 from . import bp
 
@@ -40,8 +41,11 @@ def my_items():
     # The lead unit is asked for its expected date on each overdue item it has not yet explained.
     ask = {i.id for i in page.items if i.lead_unit_id == current_user.unit_id
            and needs_declaration(i, declared.get(i.id), today)}
+    due = [(c, item, commitment_light(c.status, c.due_on, today))
+           for c, item in due_soon_for_unit(current_user.unit_id, today)]
     return render_template("work/my_items.html", page=page, filters=filters, lights=lights, declared=declared,
-                           ask_declaration=ask, silent=silent_ids(page.items, today))
+                           ask_declaration=ask, silent=silent_ids(page.items, today),
+                           commitments_due=due, due_days=DUE_SOON_DAYS)
 
 
 @bp.route("/evaluations")
