@@ -40,6 +40,12 @@ EXPECTED = {
     (Action.ISSUE_LETTER, "staff"): {s.value for s in Stage},
     (Action.WITHDRAW, "staff"): {"asked", "answered", "assigned"},
     (Action.CORRECT_ASSIGNMENT, "staff"): {"assigned", "rectifying", "reported"},
+    (Action.CLOSE_ITEM, "staff"): {"assigned", "rectifying", "reported", "accepted"},
+    (Action.SET_CLOSURE, "staff"): {"closed"},
+    (Action.REOPEN, "staff"): {"closed"},
+    (Action.SCHEDULE_LOOKBACK, "staff"): {"closed"},
+    (Action.ANSWER_LOOKBACK, "lead_unit"): {"closed"},
+    (Action.RECORD_LOOKBACK, "staff"): {"closed"},
 }
 # 三员分立: no administrator runs the workflow, sees an item or votes (none is in EXPECTED).
 

@@ -43,6 +43,12 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"  # 作废 an item entered by mistake
     CORRECT_ASSIGNMENT = "correct_assignment"  # 更正交办: units, deadline or text, with a reason
     RECORD_ITEM = "record_item"  # 录入询问问题/审议意见 (before there is an item)
+    CLOSE_ITEM = "close_item"  # 办结 or 终止跟踪 by staff, with the kind and a reason
+    SET_CLOSURE = "set_closure"  # 更正办结类型 of a closed item, with a reason
+    REOPEN = "reopen"  # a closed item back to 整改 as a new round, with a reason
+    SCHEDULE_LOOKBACK = "schedule_lookback"  # 安排回头看
+    ANSWER_LOOKBACK = "answer_lookback"  # the unit's short update for a 回头看
+    RECORD_LOOKBACK = "record_lookback"  # 记录回头看结论
 
     @property
     def label(self) -> str:
@@ -57,7 +63,9 @@ ACTION_LABELS = {
     Action.DECIDE_EXTENSION: "审批延期", Action.URGE: "催办/督办", Action.SUPERVISE: "挂牌督办",
     Action.UNSUPERVISE: "解除挂牌督办", Action.ENTER_TALLY: "录入表决票数", Action.SET_PUBLISHED: "设置公开",
     Action.ISSUE_LETTER: "制发公文", Action.RECORD_ITEM: "录入事项", Action.WITHDRAW: "作废",
-    Action.CORRECT_ASSIGNMENT: "更正交办",
+    Action.CORRECT_ASSIGNMENT: "更正交办", Action.CLOSE_ITEM: "办结或终止跟踪", Action.SET_CLOSURE: "更正办结类型",
+    Action.REOPEN: "重新打开（进入新一轮整改）", Action.SCHEDULE_LOOKBACK: "安排回头看",
+    Action.ANSWER_LOOKBACK: "报送回头看情况", Action.RECORD_LOOKBACK: "记录回头看结论",
 }
 
 
@@ -103,6 +111,15 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.WITHDRAW, [S.ASKED, S.ANSWERED, S.ASSIGNED], [S.WITHDRAWN], [Actor.STAFF]),
     # The stage stays: a wrong unit, date or wording is fixed without starting over.
     _t(Action.CORRECT_ASSIGNMENT, [S.ASSIGNED, S.RECTIFYING, S.REPORTED], [], [Actor.STAFF]),
+    # Honest closure without a vote: once the unit has the item and no vote is running
+    # (a running vote decides by its tally, and its closure kind is then set after).
+    _t(Action.CLOSE_ITEM, [S.ASSIGNED, S.RECTIFYING, S.REPORTED, S.ACCEPTED], [S.CLOSED], [Actor.STAFF]),
+    _t(Action.SET_CLOSURE, [S.CLOSED], [], [Actor.STAFF]),
+    # 回头看 and reopening: only a closed item is looked back at or reopened.
+    _t(Action.REOPEN, [S.CLOSED], [S.RECTIFYING], [Actor.STAFF]),
+    _t(Action.SCHEDULE_LOOKBACK, [S.CLOSED], [], [Actor.STAFF]),
+    _t(Action.ANSWER_LOOKBACK, [S.CLOSED], [], [Actor.LEAD_UNIT]),
+    _t(Action.RECORD_LOOKBACK, [S.CLOSED], [], [Actor.STAFF]),
 ]}
 # Actions taken before there is an item to act on: only the role counts.
 ROLE_ACTIONS: dict[Action, frozenset[Actor]] = {Action.RECORD_ITEM: frozenset({Actor.STAFF})}

@@ -36,6 +36,7 @@ from ..services.followup import supervise_item
 from ..services.notify import cached_recipients, prime_co_units
 from ..tally import Consequence
 from ..workdays import Light, WorkCalendar, traffic_light
+from .lookbacks import notify_due_lookbacks
 from .mail import Delivery, deliver_outbox, mail_enabled
 
 UNASSIGNED = (Stage.ASKED, Stage.ANSWERED)
@@ -60,6 +61,7 @@ class RemindResult:
     already_sent: int = 0
     skipped: int = 0  # the item changed between planning and sending
     mail: Delivery | None = None
+    lookbacks_due: int = 0  # 回头看 told to units (jobs/lookbacks.py)
 
     @property
     def total_sent(self) -> int:
@@ -72,6 +74,8 @@ class RemindResult:
                 f"此前已发不重复发送 {self.already_sent} 条")
         if self.skipped:
             text += f"；事项已变化跳过 {self.skipped} 条"
+        if self.lookbacks_due:
+            text += f"；回头看到期通知 {self.lookbacks_due} 项"
         if self.mail is not None:
             text += f"；邮件发送成功 {self.mail.sent} 封，失败 {self.mail.failed} 封"
         return text
@@ -193,6 +197,7 @@ def run_remind(today: date | None = None, *, deliver_mail: bool = True) -> Remin
                 result.sent[candidate.kind] += 1
             else:
                 result.skipped += 1
+    result.lookbacks_due = notify_due_lookbacks(result.today)
     if deliver_mail and mail_enabled():
         result.mail = deliver_outbox()
     return result

@@ -3,6 +3,15 @@ from .accounts import Role, Unit, UnitKind, User
 from .activity import TARGET_ORGANS, Activity, ActivityKind
 from .audit import AuditAction, AuditEntry
 from .base import local_today, utcnow
+from .closure import (
+    Closure,
+    ClosureKind,
+    Lookback,
+    LookbackFinding,
+    TerminationCause,
+    Verdict,
+    VerdictGrade,
+)
 from .evaluation import Evaluation, EvaluationMode, EvaluationStatus, ResultSource
 from .followup import NOTICE_KIND_LABELS, Notice, NoticeKind, Notification, NotificationKind, OutboxMail
 from .item import (
@@ -36,4 +45,5 @@ __all__ = [
     "AuditChainHead", "LoginThrottle", "ParkedForm", "PasswordHistory", "UserSession",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
     "RecurrenceLink", "SearchEntry", "SearchTerm",
+    "Closure", "ClosureKind", "Lookback", "LookbackFinding", "TerminationCause", "Verdict", "VerdictGrade",
 ]

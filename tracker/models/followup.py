@@ -88,6 +88,8 @@ class NotificationKind(enum.StrEnum):
     REMINDER = "reminder"
     SUPERVISE = "supervise"
     ASSIGN_DUE = "assign_due"
+    LOOKBACK = "lookback"  # 回头看 due or its finding
+    REOPEN = "reopen"  # a closed item reopened as a new round
     SECURITY = "security"  # sign-in paused, password reset: told to the account's owner
 
     @property
@@ -100,6 +102,7 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.REPORT: "报告待审核", NotificationKind.EXTENSION: "延期", NotificationKind.EVALUATION: "待测评",
     NotificationKind.RESULT: "测评结果", NotificationKind.REMINDER: "催办督办", NotificationKind.SUPERVISE: "挂牌督办",
     NotificationKind.ASSIGN_DUE: "交办超期", NotificationKind.SECURITY: "账号安全",
+    NotificationKind.LOOKBACK: "回头看", NotificationKind.REOPEN: "重新整改",
 }
 
 

@@ -12,6 +12,8 @@ from ..extensions import db
 from ..lights import light_for, lights_for, overdue_clause
 from ..models import Activity, Item, Stage, local_today
 from ..queries import activity_rows
+from ..services.closure import item_history
+from ..visibility import public_verdicts
 from . import bp
 from .queries import (
     accepted_document_reports,
@@ -72,8 +74,12 @@ def item(item_id: int):
         rounds[report.round]["reports"].append(report)
     for evaluation in closed_evaluations([item.id]):
         rounds[evaluation.round]["evaluation"] = evaluation
-    return render_template("public/item.html", item=item, activity=item.activity,
-                           rounds=dict(sorted(rounds.items())), today=local_today(), light=light_for(item))
+    verdicts, closures = public_verdicts(item, item.activity, *item_history(item.id))
+    for number in verdicts.keys() | closures.keys():
+        rounds[number].setdefault("reports", [])  # a round closed without a report (终止跟踪) still shows its closure
+    return render_template("public/item.html", item=item, activity=item.activity, verdicts=verdicts,
+                           closures=closures, rounds=dict(sorted(rounds.items())), today=local_today(),
+                           light=light_for(item))
 
 
 @bp.route("/overdue")

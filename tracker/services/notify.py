@@ -157,6 +157,12 @@ ROUTES: dict[AuditAction, Route] = {
     AuditAction.NOTICE_WARN: _reminder,
     AuditAction.ITEM_SUPERVISE: Route(NotificationKind.SUPERVISE, _units_and_staff, "{summary}：{title}"),
     AuditAction.NOTICE_ASSIGN_DUE: Route(NotificationKind.ASSIGN_DUE, _to_staff, "{summary}：{title}"),
+    AuditAction.ITEM_CLOSE: Route(NotificationKind.RESULT, _to_units, "{summary}：{title}"),
+    AuditAction.ITEM_CLOSURE: Route(NotificationKind.RESULT, _to_units, "{summary}：{title}"),
+    AuditAction.ITEM_REOPEN: Route(NotificationKind.REOPEN, _to_units, "{summary}：{title}"),
+    AuditAction.LOOKBACK_DUE: Route(NotificationKind.LOOKBACK, _to_lead, "{summary}：{title}"),
+    AuditAction.LOOKBACK_ANSWER: Route(NotificationKind.LOOKBACK, _to_staff, "承办单位{summary}，待记录结论：{title}"),
+    AuditAction.LOOKBACK_FINDING: Route(NotificationKind.LOOKBACK, _to_units, "{summary}：{title}"),
 }
 
 
