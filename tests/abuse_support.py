@@ -43,6 +43,7 @@ class World:
     letter: int = 0  # the 测评结果通报 of that evaluation, in the 发文登记
     sitting: int = 0  # the online sitting of ``evaluating_item`` (reviewer1 may vote)
     term: int = 0  # a word of the search dictionary
+    lookback: int = 0  # a 回头看 of the 办结 item (not of ``item``: its routes 409 on ``item``)
 
     @property
     def args(self) -> dict[str, int]:
@@ -55,6 +56,7 @@ class World:
             "letter_id": self.letter,
             "sitting_id": self.sitting,
             "term_id": self.term,
+            "lookback_id": self.lookback,
         }
 
 
@@ -102,6 +104,8 @@ def build_world(app) -> World:
         world.report = report_ops.submit_report(other, "现将研究处理情况报告如下。", [report_ops.ReportLine(reported)],
                                                 [], user("unit_edu")).id
         world.letter = _issue_result_notice(world.evaluation, closed)
+        from tracker.services.lookbacks import schedule_lookback
+        world.lookback = schedule_lookback(closed, None, None, user("staff")).id
         from tracker.services.search import add_term
         world.term = add_term("双减", user("admin")).id
         world.notification = db.session.scalar(sa.select(Notification.id).where(

@@ -107,7 +107,7 @@ BASES = {
     "acknowledged": ("已签收", lambda today: Item.acknowledged_at.is_not(None)),
     # 终止跟踪（未落实） is closed but not done: out of 办结 and 按期办结, still in the 按期办结率's
     # denominator ("due"), so terminating an item never improves a unit's rate.
-    "closed": ("已办结（不含终止跟踪）", lambda today: _done()),
+    "closed": ("已办结", lambda today: _done()),
     "closed_on_time": ("按期办结", lambda today: sa.and_(_done(), Item.closed_on_time.is_(True))),
     "closed_late": ("逾期办结", lambda today: sa.and_(_done(), Item.closed_on_time.is_not(True))),
     "terminated": ("终止跟踪（未落实）", lambda today: sa.and_(Item.stage == Stage.CLOSED,
