@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, RadioField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNSelectField
@@ -21,8 +21,8 @@ class VerdictForm(BaseForm):
 
 
 class ClosureForm(BaseForm):
-    kind = RadioField("办结类型", choices=[(k.value, k.label) for k in ClosureKind],
-                      validators=[DataRequired("请选择办结类型")])
+    kind = CNSelectField("办结类型", choices=[("", "请选择")] + [(k.value, k.label) for k in ClosureKind],
+                         validators=[DataRequired("请选择办结类型")])
     cause = CNSelectField("终止原因（仅终止跟踪）", default="",
                           choices=[("", "—")] + [(c.value, c.label) for c in TerminationCause])
     merged_into = StringField("并入事项编号（如 12-3，仅“并入其他事项办理”）", validators=[
@@ -49,8 +49,8 @@ class LookbackAnswerForm(BaseForm):
 
 
 class LookbackFindingForm(BaseForm):
-    finding = RadioField("回头看结论", choices=[(f.value, f.label) for f in LookbackFinding],
-                         validators=[DataRequired("请选择回头看结论")])
+    finding = CNSelectField("回头看结论", choices=[("", "请选择")] + [(f.value, f.label) for f in LookbackFinding],
+                            validators=[DataRequired("请选择回头看结论")])
     note = CleanTextAreaField("说明", id="finding-note", validators=[
         Optional(), Length(max=NOTE_TEXT, message=f"不超过 {NOTE_TEXT} 字")])
     reopen = BooleanField("重新打开本事项，进入新一轮整改")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..limits import NOTE_TEXT, PasteError, check_text
@@ -181,7 +182,7 @@ def item_lookbacks(item_id: int) -> list[Lookback]:
 
 def lookback_list(state: str, today: date) -> list[tuple[Lookback, Item]]:
     """The staff list: ``due`` (due, no finding, item still closed), ``upcoming``, ``done``."""
-    stmt = sa.select(Lookback, Item).join(Item, Item.id == Lookback.item_id)
+    stmt = sa.select(Lookback, Item).join(Item, Item.id == Lookback.item_id).options(joinedload(Item.lead_unit))
     if state == "done":
         stmt = stmt.where(Lookback.finding.is_not(None)).order_by(Lookback.found_at.desc())
     else:
