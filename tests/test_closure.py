@@ -327,3 +327,24 @@ def test_terminated_items_count_as_closed_for_deadlines_only(app, demo):
         ids = lambda basis: set(db.session.scalars(sa.select(Item.id).where(BASES[basis][1](today))))  # noqa: E731
         assert item.id in ids("due") and item.id in ids("terminated")
         assert item.id not in ids("closed") and item.id not in ids("closed_on_time")
+
+
+def test_demo_data_shows_verdicts_closures_lookbacks_and_a_reopened_item(app):
+    from tracker.models import Lookback
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        partly = db.session.scalars(sa.select(Item).join(Verdict, Verdict.item_id == Item.id).where(
+            Verdict.grade == VerdictGrade.PARTLY, Item.closure_kind == ClosureKind.PARTLY_TRACKED)).all()
+        assert partly
+        due = db.session.scalars(sa.select(Lookback).where(Lookback.finding.is_(None),
+                                                           Lookback.due_on <= local_today())).all()
+        assert any(lb.item_id in {i.id for i in partly} for lb in due)
+        reopened = db.session.scalar(sa.select(Item).join(Lookback, Lookback.item_id == Item.id)
+                                     .where(Lookback.reopened_round == 2))
+        assert reopened.round == 2 and reopened.stage is Stage.RECTIFYING
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item).where(
+            Item.closure_kind == ClosureKind.TERMINATED)) >= 1
+    staff = login_as(app, "staff")
+    assert "已到期，待单位报送" in text_of(staff.get("/followup/lookbacks"))
+    page = text_of(staff.get(f"/items/{reopened.id}"))
+    assert "第 1 轮" in page and "第 2 轮" in page and "承诺未兑现" in page

@@ -212,6 +212,8 @@ def load_demo_items(today=None) -> None:
     for item in items[:7]:
         ops.set_item_published(item, True, staff)
     _demo_sitting(today, staff, edu, health, unit_id)
+    from .demo_closure import load_closure_demo
+    load_closure_demo(today, staff, edu, health, reviewers, unit_id)
     db.session.flush()
 
 
