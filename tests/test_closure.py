@@ -348,3 +348,25 @@ def test_demo_data_shows_verdicts_closures_lookbacks_and_a_reopened_item(app):
     assert "已到期，待单位报送" in text_of(staff.get("/followup/lookbacks"))
     page = text_of(staff.get(f"/items/{reopened.id}"))
     assert "第 1 轮" in page and "第 2 轮" in page and "承诺未兑现" in page
+
+
+def test_activity_lists_count_a_terminated_item_as_closed_but_not_done(app, demo):
+    with app.app_context():
+        activity = make_activity(title="关于校外培训治理的专题询问")
+        make_item(activity, "closed")
+        terminated = make_item(activity, "rectifying")
+        close_item(terminated, ClosureInput(ClosureKind.TERMINATED, "并入全市统一平台", TerminationCause.SUPERSEDED),
+                   user("staff"))
+        db.session.commit()
+        activity_id = activity.id
+        item_ids = [i for i in db.session.scalars(sa.select(Item.id).where(Item.activity_id == activity_id))]
+    staff = login_as(app, "staff")
+    staff.post(f"/activities/{activity_id}/publish", {"published": "1"})
+    for item_id in item_ids:
+        staff.post(f"/items/{item_id}/publish", {"published": "1"})
+    for page in (app.test_client().get("/public/").get_data(as_text=True),
+                 staff.get("/activities").get_data(as_text=True)):
+        row = re.search(r"<tr>(?:(?!</tr>).)*关于校外培训治理的专题询问.*?</tr>", page, re.S).group(0)
+        assert re.search(r'data-label="已办结">\s*1\s*<', row), row
+    public = text_of(app.test_client().get(f"/public/activities/{activity_id}"))
+    assert "终止跟踪（未落实）" in public and "办结（已落实）" in public

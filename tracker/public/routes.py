@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..lights import light_for, lights_for, overdue_clause
-from ..models import Activity, Item, Stage, local_today
-from ..queries import activity_rows
+from ..models import Activity, Item, local_today
+from ..queries import activity_rows, basis_clause
 from ..services.closure import item_history
 from ..visibility import public_verdicts
 from . import bp
@@ -43,7 +43,8 @@ def cache_headers(response: Response) -> Response:
 
 @bp.route("/")
 def index():
-    rows = db.session.execute(activity_rows(Item.stage == Stage.CLOSED, items_where=Item.published.is_(True))
+    # 已办结 counts what was done: a 终止跟踪（未落实） item is closed, not done.
+    rows = db.session.execute(activity_rows(basis_clause("closed", local_today()), items_where=Item.published.is_(True))
                               .where(Activity.published.is_(True)).limit(500)).all()
     by_year = defaultdict(list)
     for row in rows:
