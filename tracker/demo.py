@@ -211,9 +211,9 @@ def load_demo_items(today=None) -> None:
     ops.set_activity_published(inquiry, True, staff)
     for item in items[:7]:
         ops.set_item_published(item, True, staff)
-    _demo_sitting(today, staff, edu, health, unit_id)
     from .demo_closure import load_closure_demo
     load_closure_demo(today, staff, edu, health, reviewers, unit_id)
+    _demo_sitting(today, staff, edu, health, unit_id)  # last: tests read it as the latest counted sitting
     db.session.flush()
 
 
