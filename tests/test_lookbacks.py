@@ -194,3 +194,24 @@ def test_scheduling_a_whole_activity(app, demo):
     assert staff.post(f"/activities/{activity_id}/lookbacks", {"due_on": due}).status_code == 303
     assert [len(lookbacks(app, i)) for i in ids] == [1, 1, 0]
     assert login_as(app, "unit_edu").post(f"/activities/{activity_id}/lookbacks", {"due_on": due}).status_code == 403
+
+
+def test_the_daily_notice_tells_each_due_lookback_once_and_skips_reopened_items(app, demo):
+    from tracker.jobs.lookbacks import notify_due_lookbacks
+    from tracker.services.closure import reopen_item
+    from tracker.services.lookbacks import schedule_lookback
+    with app.app_context():
+        activity = make_activity(title="关于托育服务的专题询问")
+        items = [make_item(activity, "closed") for _ in range(3)]
+        today = local_today()
+        for item in items:
+            schedule_lookback(item, to_local(item.closed_at).date(), None, user("staff"))
+        later = make_item(activity, "closed")
+        schedule_lookback(later, today + timedelta(days=30), None, user("staff"))  # not due yet
+        reopen_item(items[2], "群众反映问题复发", user("staff"))  # no longer closed: not asked
+        db.session.commit()
+        assert notify_due_lookbacks(today) == 2
+        assert notify_due_lookbacks(today) == 0
+        told = db.session.scalars(sa.select(Notification.item_id).where(Notification.kind == "lookback")).all()
+        assert sorted(set(told)) == sorted(i.id for i in items[:2])
+        assert notify_due_lookbacks(today + timedelta(days=30)) == 1
