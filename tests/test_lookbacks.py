@@ -25,7 +25,7 @@ from tracker.services.lookbacks import lookback_months
 from tracker.workdays import add_months
 
 from .conftest import login_as
-from .helpers import make_activity, make_item, pdf_file
+from .helpers import make_activity, make_item, pdf_file, user
 
 
 def history(app) -> int:
