@@ -359,7 +359,7 @@ def test_activity_lists_count_a_terminated_item_as_closed_but_not_done(app, demo
                    user("staff"))
         db.session.commit()
         activity_id = activity.id
-        item_ids = [i for i in db.session.scalars(sa.select(Item.id).where(Item.activity_id == activity_id))]
+        item_ids = list(db.session.scalars(sa.select(Item.id).where(Item.activity_id == activity_id)))
     staff = login_as(app, "staff")
     staff.post(f"/activities/{activity_id}/publish", {"published": "1"})
     for item_id in item_ids:
