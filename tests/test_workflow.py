@@ -40,7 +40,7 @@ EXPECTED = {
     (Action.ISSUE_LETTER, "staff"): {s.value for s in Stage},
     (Action.WITHDRAW, "staff"): {"asked", "answered", "assigned"},
     (Action.CORRECT_ASSIGNMENT, "staff"): {"assigned", "rectifying", "reported"},
-    (Action.CLOSE_ITEM, "staff"): {"assigned", "rectifying", "reported", "accepted"},
+    (Action.CLOSE_ITEM, "staff"): {"assigned", "rectifying", "accepted"},
     (Action.SET_CLOSURE, "staff"): {"closed"},
     (Action.REOPEN, "staff"): {"closed"},
     (Action.SCHEDULE_LOOKBACK, "staff"): {"closed"},

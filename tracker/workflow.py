@@ -111,9 +111,10 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.WITHDRAW, [S.ASKED, S.ANSWERED, S.ASSIGNED], [S.WITHDRAWN], [Actor.STAFF]),
     # The stage stays: a wrong unit, date or wording is fixed without starting over.
     _t(Action.CORRECT_ASSIGNMENT, [S.ASSIGNED, S.RECTIFYING, S.REPORTED], [], [Actor.STAFF]),
-    # Honest closure without a vote: once the unit has the item and no vote is running
-    # (a running vote decides by its tally, and its closure kind is then set after).
-    _t(Action.CLOSE_ITEM, [S.ASSIGNED, S.RECTIFYING, S.REPORTED, S.ACCEPTED], [S.CLOSED], [Actor.STAFF]),
+    # Honest closure without a vote: once the unit has the item, no report awaits review
+    # (accept or return it first) and no vote is running (its tally decides, and the
+    # closure kind can then be corrected).
+    _t(Action.CLOSE_ITEM, [S.ASSIGNED, S.RECTIFYING, S.ACCEPTED], [S.CLOSED], [Actor.STAFF]),
     _t(Action.SET_CLOSURE, [S.CLOSED], [], [Actor.STAFF]),
     # 回头看 and reopening: only a closed item is looked back at or reopened.
     _t(Action.REOPEN, [S.CLOSED], [S.RECTIFYING], [Actor.STAFF]),
