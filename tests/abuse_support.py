@@ -44,6 +44,7 @@ class World:
     sitting: int = 0  # the online sitting of ``evaluating_item`` (reviewer1 may vote)
     term: int = 0  # a word of the search dictionary
     commitment: int = 0  # a commitment (承诺) on ``item``
+    lookback: int = 0  # a 回头看 of the 办结 item (not of ``item``: its routes 409 on ``item``)
 
     @property
     def args(self) -> dict[str, int]:
@@ -57,6 +58,7 @@ class World:
             "sitting_id": self.sitting,
             "term_id": self.term,
             "commitment_id": self.commitment,
+            "lookback_id": self.lookback,
         }
 
 
@@ -104,6 +106,8 @@ def build_world(app) -> World:
         world.report = report_ops.submit_report(other, "现将研究处理情况报告如下。", [report_ops.ReportLine(reported)],
                                                 [], user("unit_edu")).id
         world.letter = _issue_result_notice(world.evaluation, closed)
+        from tracker.services.lookbacks import schedule_lookback
+        world.lookback = schedule_lookback(closed, None, None, user("staff")).id
         from tracker.services.search import add_term
         world.term = add_term("双减", user("admin")).id
         from tracker.services.commitments import CommitmentData, add_commitment

@@ -135,7 +135,9 @@ FORMS: dict[str, FormSpec] = {
         "keep": s.integer}),
     "reports.follow_up": FormSpec("staff", lambda w: f"/reports/{w.report}/follow-up", lambda w: {
         "question": s.text, "parent_id": s.integer}),
-    "reports.accept": FormSpec("staff", lambda w: f"/reports/{w.report}/accept", lambda w: {"opinion": s.text}),
+    "reports.accept": FormSpec("staff", lambda w: f"/reports/{w.report}/accept", lambda w: {
+        "opinion": s.text, "verdict_1": s.choice(["full", "partly", "none", ""]), "verdict_reason_1": s.text,
+        "verdict_x": s.text}),
     "reports.return_": FormSpec("staff", lambda w: f"/reports/{w.report}/return", lambda w: {"reason": s.text}),
     "items.correct": FormSpec("staff", lambda w: f"/items/{w.rectifying}/correct", lambda w: {
         "lead_unit_id": s.choice([str(w.edu), str(w.health), "0"]), "co_unit_ids": s.integer,
@@ -203,6 +205,30 @@ FORMS: dict[str, FormSpec] = {
         ("members_total", "members_present", "satisfied", "basic", "unsatisfied", "invalid"), s.integer)),
     "items.close_evaluation": FormSpec("staff", lambda w: f"/items/{w.at_meeting}/evaluation/close",
                                        lambda w: {"new_deadline": s.a_date(w.today)}),
+    # After the vote: closure, reopening and 回头看, each on an item of its own.
+    "items.accept_report": FormSpec("staff", lambda w: f"/items/{w.reported_verdict}/accept", lambda w: {
+        "grade": s.choice(["full", "mostly", "partly", "none", ""]), "reason": s.text}),
+    "items.close_item": FormSpec("staff", lambda w: f"/items/{w.for_close}/close", lambda w: {
+        "close-kind": s.choice(["implemented", "partly_tracked", "terminated"]),
+        "close-cause": s.choice(["superseded", "merged", "beyond_power", "other", ""]),
+        "close-merged_into": s.text, "close-reason": s.text}),
+    "items.set_closure": FormSpec("staff", lambda w: f"/items/{w.closed_fix}/closure", lambda w: {
+        "closure-kind": s.choice(["implemented", "partly_tracked", "terminated"]),
+        "closure-cause": s.choice(["superseded", "merged", "beyond_power", "other", ""]),
+        "closure-merged_into": s.text, "closure-reason": s.text}),
+    "items.reopen": FormSpec("staff", lambda w: f"/items/{w.closed_reopen}/reopen", lambda w: {"reason": s.text}),
+    "items.schedule_lookback": FormSpec("staff", lambda w: f"/items/{w.closed_schedule}/lookbacks", lambda w: {
+        "due_on": s.a_date(w.today), "note": s.text}),
+    "items.answer_lookback": FormSpec("unit_edu", lambda w: f"/items/{w.closed_answer}/lookbacks/{w.answer_lb}/answer",
+                                      lambda w: {"text": s.text}),
+    "items.record_finding": FormSpec("staff", lambda w: f"/items/{w.closed_finding}/lookbacks/{w.finding_lb}/finding",
+                                     lambda w: {"finding": s.choice(["consolidated", "rebound", "unkept", ""]),
+                                                "note": s.text, "reopen": s.choice(["y", ""]),
+                                                "reopen_reason": s.text}),
+    "followup.schedule_activity": FormSpec("staff", lambda w: f"/activities/{w.activity}/lookbacks", lambda w: {
+        "due_on": s.a_date(w.today), "note": s.text}, redirect_may_refuse=True),
+    "followup.lookback_settings": FormSpec("secadmin", lambda w: "/settings/lookback", lambda w: {
+        f"{kind.value}__months": s.integer for kind in ActivityKind}),
     "admin.new_user": FormSpec("admin", lambda w: "/admin/users/new",
                                lambda w: {**_user_fields(w), "password": s.text}),
     "admin.edit_user": FormSpec("admin", lambda w: f"/admin/users/{w.users['unit_health']}", _user_fields,
@@ -254,7 +280,7 @@ FORMS: dict[str, FormSpec] = {
 }
 # POST routes with nothing to type: a button and its CSRF token (covered by the authz matrix).
 NO_INPUT = {"auth.logout", "auth.end_all", "auth.keepalive", "admin.end_sessions", "items.acknowledge",
-            "items.accept_report", "admin.unlock", "ledger.assignment_letter", "ledger.supervision_letter",
+            "admin.unlock", "ledger.assignment_letter", "ledger.supervision_letter",
             "ledger.result_notice", "sittings.stop", "sittings.count", "sittings.notice", "search.unlink",
             "search.delete_term",
             "followup.delete_calendar_day", "followup.open_notification", "followup.read_all"}
@@ -317,6 +343,13 @@ def fuzz_world(shared):
                                           user("unit_edu"))
         report_ops.accept_report(report, "总体同意。请于明年6月底前报告进展。", user("staff"))
         stages["accepted_report"], stages["reported_item"] = report.id, reported.id
+        from tracker.services.lookbacks import schedule_lookback
+        stages["reported_verdict"] = make_item(activity=activity, stage="reported").id
+        stages["for_close"] = make_item(activity=activity, stage="rectifying").id
+        for name in ("closed_fix", "closed_reopen", "closed_schedule", "closed_answer", "closed_finding"):
+            stages[name] = make_item(activity=activity, stage="closed").id
+        for name, key in (("closed_answer", "answer_lb"), ("closed_finding", "finding_lb")):
+            stages[key] = schedule_lookback(db.session.get(Item, stages[name]), None, None, user("staff")).id
         db.session.commit()
     return SimpleNamespace(
         **stages, activity=base.activity, item=base.item, extension=base.extension, users=base.users,

@@ -80,7 +80,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "answer", "assign", "acknowledge", "progress", "report", "return_report", "accept_report",
         "request_extension", "decide_extension", "publish", "open_evaluation", "vote", "tally",
         "close_evaluation", "withdraw", "correct", "request_handback", "decide_handback", "declare_date",
-        "backfill")},
+        "backfill", "close_item", "set_closure", "reopen", "schedule_lookback", "answer_lookback",
+        "record_finding")},
     # 承诺 on the world's item: staff manage them, its units post evidence; the matrix's
     # unit_health gets 404 (another unit's item), also for the report's 审查意见 asks.
     **{f"commitments.{name}": ITEM_ACTION for name in ("add", "confirm", "set_status", "evidence", "from_review")},
@@ -94,7 +95,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "public.item": policy(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     "public.manage": STAFF,
     "public.publish_items": STAFF,
-    **{f"followup.{name}": STAFF for name in ("overdue", "due_soon", "supervised", "handbacks")},
+    **{f"followup.{name}": STAFF for name in ("overdue", "due_soon", "supervised", "handbacks", "lookbacks",
+                                              "schedule_activity")},
+    "followup.lookback_settings": SECURITY_ONLY,
     "ledger.long_open": STAFF,
     "ledger.long_open_export": STAFF,
     **{f"followup.{name}": SECURITY_ONLY for name in ("deadline_settings", "calendar_settings", "delete_calendar_day")},

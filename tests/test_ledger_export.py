@@ -85,7 +85,7 @@ def test_staff_export_matches_the_database(app, demo):
             assert row["承诺事项"] == item.commitments
             assert row["牵头单位"] == (item.lead_unit.name if item.lead_unit else None)
             assert row["协办单位"] == ("、".join(u.name for u in item.co_units) or None)
-            assert row["阶段"] == item.stage.label
+            assert row["阶段"] == item.status_label
             assert row["轮次"] == item.round
             expected = item.deadline and datetime.combine(item.deadline, datetime.min.time())
             assert row["当前期限"] == expected
@@ -266,7 +266,8 @@ def test_columns_a_supervision_ledger_needs(app, demo):
         assert row["完成情况"] == "整改中"
         assert row["备注"] is None
     closed = rows[_key(app, ids["closed"])]
-    assert closed["完成情况"] == "已办结：已完成整改。" and closed["备注"] == "测评：满意"
+    assert closed["完成情况"] == "办结（已落实）：已完成整改。" and closed["备注"] == "测评：满意"
+    assert closed["办结类型"] == "办结（已落实）：按测评结果满意，未作落实评定确定"
     # The seed moved the deadline by hand, which reads as an extension.
     assert rows[_key(app, ids["overdue"])]["备注"].startswith("逾期3天；已延期（原期限")
     assert rows[_key(app, ids["asked"])]["责任人"] is None

@@ -48,6 +48,12 @@ EXPECTED = {
     (Action.MANAGE_COMMITMENTS, "staff"): {s.value for s in Stage if s not in (Stage.ASKED, Stage.WITHDRAWN)},
     (Action.POST_COMMITMENT_EVIDENCE, "lead_unit"): {"rectifying", "reported", "accepted", "evaluating", "closed"},
     (Action.POST_COMMITMENT_EVIDENCE, "co_unit"): {"rectifying", "reported", "accepted", "evaluating", "closed"},
+    (Action.CLOSE_ITEM, "staff"): {"assigned", "rectifying", "accepted"},
+    (Action.SET_CLOSURE, "staff"): {"closed"},
+    (Action.REOPEN, "staff"): {"closed"},
+    (Action.SCHEDULE_LOOKBACK, "staff"): {"closed"},
+    (Action.ANSWER_LOOKBACK, "lead_unit"): {"closed"},
+    (Action.RECORD_LOOKBACK, "staff"): {"closed"},
 }
 # 三员分立: no administrator runs the workflow, sees an item or votes (none is in EXPECTED).
 

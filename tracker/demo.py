@@ -214,12 +214,14 @@ def load_demo_items(today=None) -> None:
     ops.set_activity_published(inquiry, True, staff)
     for item in items[:7]:
         ops.set_item_published(item, True, staff)
-    _demo_sitting(today, staff, edu, health, unit_id)
+    from .demo_closure import load_closure_demo
+    load_closure_demo(today, staff, edu, health, reviewers, unit_id)
     from .demo_inquiry import load_demo_backfill, load_demo_inquiry
     load_demo_inquiry(today, staff, unit_id)  # pasted record: several officials, dated promises
     load_demo_backfill(staff, unit_id)  # a 2018 document with its real history (补录)
     from .demo_commitments import load_demo_commitments
     load_demo_commitments(today, items, staff, edu, health)
+    _demo_sitting(today, staff, edu, health, unit_id)  # last: tests read it as the latest counted sitting
     db.session.flush()
 
 

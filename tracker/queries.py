@@ -22,12 +22,15 @@ from .extensions import db
 from .lights import LIGHTS, green_from, light_clause, overdue_clause, silent_clause
 from .models import (
     Activity,
+    ClosureKind,
     Evaluation,
     EvaluationStatus,
     Item,
     Stage,
     Unit,
     UnitKind,
+    Verdict,
+    VerdictGrade,
     local_today,
 )
 from .models.base import LOCAL_TZ
@@ -105,17 +108,38 @@ def _closed_evaluation(*conditions):
 BASES = {
     "assigned": ("已交办", lambda today: Item.assigned_at.is_not(None)),
     "acknowledged": ("已签收", lambda today: Item.acknowledged_at.is_not(None)),
-    "closed": ("已办结", lambda today: Item.stage == Stage.CLOSED),
-    "closed_on_time": ("按期办结", lambda today: sa.and_(Item.stage == Stage.CLOSED, Item.closed_on_time.is_(True))),
-    "closed_late": ("逾期办结", lambda today: sa.and_(Item.stage == Stage.CLOSED, Item.closed_on_time.is_not(True))),
-    "due": ("已办结或逾期未办结", lambda today: sa.or_(Item.stage == Stage.CLOSED, overdue_clause(today))),
+    # 终止跟踪（未落实） is closed but not done: out of 办结 and 按期办结, still in the 按期办结率's
+    # denominator ("due"), so terminating an item never improves a unit's rate.
+    "closed": ("已办结", lambda today: _done()),
+    "closed_on_time": ("按期办结", lambda today: sa.and_(_done(), Item.closed_on_time.is_(True))),
+    "closed_late": ("逾期办结", lambda today: sa.and_(_done(), Item.closed_on_time.is_not(True))),
+    "terminated": ("终止跟踪（未落实）", lambda today: sa.and_(Item.stage == Stage.CLOSED,
+                                                         Item.closure_kind == ClosureKind.TERMINATED)),
+    "due": ("已办结、终止跟踪或逾期未办结", lambda today: sa.or_(Item.stage == Stage.CLOSED, overdue_clause(today))),
     "evaluated": ("已完成测评", lambda today: _closed_evaluation()),
     "first_closed": ("首轮测评已完成", lambda today: _closed_evaluation(Evaluation.round == 1)),
     "first_satisfied": ("首轮测评满意", lambda today: _closed_evaluation(Evaluation.round == 1,
                                                                    Evaluation.result == Grade.SATISFIED)),
     "satisfied": ("测评结果满意", lambda today: _closed_evaluation(Evaluation.result == Grade.SATISFIED)),
     "rerectified": ("重新整改（第 2 轮及以后）", lambda today: Item.round >= 2),
+    # 落实评定: the item's latest verdict (the round most recently graded).
+    "verdicted": ("已作落实评定", lambda today: _latest_verdict()),
+    "verdict_done": ("落实评定为全部落实或基本落实",
+                     lambda today: _latest_verdict(Verdict.grade.in_([VerdictGrade.FULL, VerdictGrade.MOSTLY]))),
+    **{f"verdict_{g.value}": (f"落实评定为{g.label}", lambda today, g=g: _latest_verdict(Verdict.grade == g))
+       for g in VerdictGrade},
 }
+
+
+def _done():
+    return sa.and_(Item.stage == Stage.CLOSED, sa.or_(Item.closure_kind.is_(None),
+                                                      Item.closure_kind != ClosureKind.TERMINATED))
+
+
+def _latest_verdict(*conditions):
+    later = sa.orm.aliased(Verdict)
+    newest = ~sa.exists().where(later.item_id == Verdict.item_id, later.round > Verdict.round)
+    return sa.exists().where(Verdict.item_id == Item.id, newest, *conditions)
 
 
 def basis_clause(name: str, today: date):

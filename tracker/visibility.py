@@ -87,6 +87,16 @@ def is_public(item: Item, activity: Activity) -> bool:
     return bool(item.published and activity.published)
 
 
+def public_verdicts(item: Item, activity: Activity, verdicts: dict, closures: dict) -> tuple[dict, dict]:
+    """What the public learns of staff's 落实评定 and of how each round was closed: the grade,
+    the closure kind and the stated reasons, for a published item only (otherwise
+    nothing). Who graded or closed it is never shown."""
+    if not is_public(item, activity):
+        return {}, {}
+    return ({r: (v.grade, v.reason) for r, v in verdicts.items()},
+            {r: (c.kind, c.cause, c.reason) for r, c in closures.items()})
+
+
 def published_activity_ids() -> sa.Select:
     return sa.select(Activity.id).where(Activity.published.is_(True))
 

@@ -49,6 +49,12 @@ class Action(enum.StrEnum):
     DECLARE_DATE = "declare_date"  # 预计完成日期 stated by the lead unit once overdue
     MANAGE_COMMITMENTS = "manage_commitments"  # 承诺: add, confirm the date, set the status
     POST_COMMITMENT_EVIDENCE = "post_commitment_evidence"  # the unit's evidence that a promise is kept
+    CLOSE_ITEM = "close_item"  # 办结 or 终止跟踪 by staff, with the kind and a reason
+    SET_CLOSURE = "set_closure"  # 更正办结类型 of a closed item, with a reason
+    REOPEN = "reopen"  # a closed item back to 整改 as a new round, with a reason
+    SCHEDULE_LOOKBACK = "schedule_lookback"  # 安排回头看
+    ANSWER_LOOKBACK = "answer_lookback"  # the unit's short update for a 回头看
+    RECORD_LOOKBACK = "record_lookback"  # 记录回头看结论
 
     @property
     def label(self) -> str:
@@ -66,7 +72,10 @@ ACTION_LABELS = {
     Action.CORRECT_ASSIGNMENT: "更正交办", Action.REQUEST_HANDBACK: "申请退办",
     Action.DECIDE_HANDBACK: "处理退办申请", Action.DECLARE_DATE: "填报预计完成日期",
     Action.BACKFILL: "补录办理经过", Action.MANAGE_COMMITMENTS: "管理承诺事项",
-    Action.POST_COMMITMENT_EVIDENCE: "报送承诺兑现情况",
+    Action.POST_COMMITMENT_EVIDENCE: "报送承诺兑现情况", Action.CLOSE_ITEM: "办结或终止跟踪",
+    Action.SET_CLOSURE: "更正办结类型",
+    Action.REOPEN: "重新打开（进入新一轮整改）", Action.SCHEDULE_LOOKBACK: "安排回头看",
+    Action.ANSWER_LOOKBACK: "报送回头看情况", Action.RECORD_LOOKBACK: "记录回头看结论",
 }
 
 
@@ -127,6 +136,16 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in [
     _t(Action.MANAGE_COMMITMENTS, COMMITMENT_STAGES, [], [Actor.STAFF]),
     _t(Action.POST_COMMITMENT_EVIDENCE, [S.RECTIFYING, S.REPORTED, S.ACCEPTED, S.EVALUATING, S.CLOSED], [],
        [Actor.LEAD_UNIT, Actor.CO_UNIT]),
+    # Honest closure without a vote: once the unit has the item, no report awaits review
+    # (accept or return it first) and no vote is running (its tally decides, and the
+    # closure kind can then be corrected).
+    _t(Action.CLOSE_ITEM, [S.ASSIGNED, S.RECTIFYING, S.ACCEPTED], [S.CLOSED], [Actor.STAFF]),
+    _t(Action.SET_CLOSURE, [S.CLOSED], [], [Actor.STAFF]),
+    # 回头看 and reopening: only a closed item is looked back at or reopened.
+    _t(Action.REOPEN, [S.CLOSED], [S.RECTIFYING], [Actor.STAFF]),
+    _t(Action.SCHEDULE_LOOKBACK, [S.CLOSED], [], [Actor.STAFF]),
+    _t(Action.ANSWER_LOOKBACK, [S.CLOSED], [], [Actor.LEAD_UNIT]),
+    _t(Action.RECORD_LOOKBACK, [S.CLOSED], [], [Actor.STAFF]),
 ]}
 # Actions taken before there is an item to act on: only the role counts.
 ROLE_ACTIONS: dict[Action, frozenset[Actor]] = {Action.RECORD_ITEM: frozenset({Actor.STAFF})}

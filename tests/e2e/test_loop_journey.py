@@ -126,7 +126,7 @@ def test_inquiry_goes_round_two_and_closes(person, tmp_path):
         vote(reviewer.page, title, grade)
     page.reload()
     close_evaluation(page)
-    stage_shows(page, "已办结")
+    stage_shows(page, "办结（已落实）")
     second = page.locator(".round").filter(has_text="第 2 轮")
     expect(second).to_contain_text("满意度测评结果：满意")
     expect(second).to_contain_text("满意 4，基本满意 0，不满意 0，无效 0")
@@ -137,4 +137,4 @@ def test_inquiry_goes_round_two_and_closes(person, tmp_path):
 
     # The unit sees the closed item in its list.
     upage.get_by_role("link", name="我的事项", exact=True).first.click()
-    expect(upage.locator("tbody tr").filter(has_text=title)).to_contain_text("已办结")
+    expect(upage.locator("tbody tr").filter(has_text=title)).to_contain_text("办结（已落实）")

@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from ..extensions import db, wants_fragment
 from ..lights import light_for, lights_for
-from ..models import Activity, ActivityKind, Item, Origin, Stage, local_today
+from ..models import Activity, ActivityKind, Item, Origin, local_today
 from ..params import is_number
 from ..permissions import staff_required
-from ..queries import activity_rows, committee_choices, organ_choices, parent_choices
+from ..queries import activity_rows, basis_clause, committee_choices, organ_choices, parent_choices
 from ..services import OperationError, check_version
 from ..services import items as ops
 from ..services.settings import available_rules, get_setting, rule_name
@@ -51,7 +51,7 @@ def _activity_data(form: ActivityForm) -> ops.ActivityData:
 @bp.route("/activities")
 @staff_required
 def index():
-    stmt = activity_rows(Item.stage == Stage.CLOSED)
+    stmt = activity_rows(basis_clause("closed", local_today()))  # 终止跟踪 is closed, not done
     year = request.args.get("year", "")
     if is_number(year) and len(year) == 4:
         stmt = stmt.where(sa.extract("year", Activity.meeting_date) == int(year))

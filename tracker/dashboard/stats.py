@@ -23,6 +23,11 @@ Definitions (each numerator and denominator is also a filter of the staff list, 
   whatever the local rule does with 基本满意 (it may close the item, or send it back).
 - 重新整改率 = items that reached round 2 or later ÷ items evaluated at least once.
 - 平均办结天数 = mean of (closed_at − assigned_at) in days over closed items.
+- 终止跟踪（未落实） items are closed but not done: they are out of "closed" (办结), so out of
+  按期办结 and 平均办结天数, and stay in the 按期办结率's denominator ("due": every closed item
+  plus the overdue open ones) — terminating an overdue item cannot raise a unit's rate.
+- 落实评定 (staff's verdict, apart from the vote): items by their latest verdict; 落实率 =
+  items whose latest verdict is 全部落实 or 基本落实 ÷ items with a verdict.
 - Monthly flow: items 交办 (``assigned_at``) and 办结 (``closed_at``) per China-time month,
   from January of the year to December, or on to the current month (24 months at most).
 - Lights use the list's own light filter, equal to ``light_for`` on each item.
@@ -39,14 +44,15 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..lights import LIGHTS, green_from, light_clause
-from ..models import Evaluation, EvaluationStatus, Item, Stage, Unit
+from ..models import Evaluation, EvaluationStatus, Item, Stage, Unit, VerdictGrade
 from ..queries import ItemFilters, apply_filters, basis_clause, local_month_range
 from ..tally import Grade
 
 # Bases counted per unit (all item-level figures); "satisfied" doubles as the item view of
 # the overall rate's numerator.
 COUNTED = ("assigned", "acknowledged", "closed", "closed_on_time", "due", "evaluated", "first_closed",
-           "first_satisfied", "satisfied", "rerectified")
+           "first_satisfied", "satisfied", "rerectified", "terminated", "verdicted", "verdict_done",
+           *(f"verdict_{g.value}" for g in VerdictGrade))
 
 
 @dataclass
@@ -155,6 +161,19 @@ class RowFigures:
     @property
     def rerectify_rate(self) -> Rate:
         return self.rate("rerectified", "evaluated")
+
+    @property
+    def verdicts(self) -> list[tuple[VerdictGrade, Figure]]:
+        """Items by their latest 落实评定 (staff's grade, apart from the vote)."""
+        return [(g, self.fig(f"verdict_{g.value}")) for g in VerdictGrade]
+
+    @property
+    def implemented_rate(self) -> Rate:
+        return self.rate("verdict_done", "verdicted")
+
+    @property
+    def terminated(self) -> Figure:
+        return self.fig("terminated")
 
     @property
     def average_days(self) -> tuple[float | None, Figure]:

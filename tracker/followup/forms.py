@@ -65,3 +65,21 @@ for _kind in ActivityKind:
                 CNIntegerField(f"{_kind.label}·{RULE_STAGES[_stage]}", validators=_amount_validators()))
         setattr(DeadlineSettingsForm, f"{_kind.value}__{_stage}__unit",
                 CNSelectField("单位", choices=[(u.value, label) for u, label in UNIT_LABELS.items()]))
+
+
+class LookbackSettingsForm(BaseForm):
+    """回头看: how many months after 办结, per activity kind (fields generated below)."""
+
+    def kind_fields(self):
+        return [(kind, self[f"{kind.value}__months"]) for kind in ActivityKind]
+
+
+for _kind in ActivityKind:
+    setattr(LookbackSettingsForm, f"{_kind.value}__months", CNIntegerField(
+        f"{_kind.label}：办结后几个月回头看", validators=[InputRequired("必填"), NumberRange(1, 60, "应为 1–60 个月")]))
+
+
+class ActivityLookbackForm(BaseForm):
+    due_on = CNDateField("回头看日期（留空：各事项办结后按设置的月数）", validators=[Optional()])
+    note = CleanTextAreaField("回头看要求（可不填）", validators=[
+        Optional(), TextLimit(NOTE_TEXT)])

@@ -35,6 +35,7 @@ from ..workdays import Light
 from ..workflow import Action
 from . import (
     bp,
+    lookbacks,  # noqa: F401  (回头看 pages)
     settings,  # noqa: F401  (admin pages)
 )
 from . import forms as f

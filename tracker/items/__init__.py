@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("items", __name__)
 
-from . import actions, backfill, routes  # noqa: E402,F401
+from . import actions, backfill, closure, routes  # noqa: E402,F401

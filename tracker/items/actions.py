@@ -16,17 +16,19 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..models import AnswerClass, EntryKind, Evaluation, EvaluationMode, ExtensionRequest, HandbackRequest
+from ..models import AnswerClass, EntryKind, Evaluation, EvaluationMode, ExtensionRequest, HandbackRequest, VerdictGrade
 from ..queries import get_item
 from ..services import OperationError, check_version, corrections, declared_dates, handbacks
 from ..services import commitments as commitment_ops
 from ..services import evaluations as evaluation_ops
 from ..services import items as ops
 from ..services.attachments import UploadedFile
+from ..services.closure import VerdictInput
 from ..tally import Grade
 from ..workflow import Action, InvalidTransition, NotAllowed, check
 from . import bp
 from . import forms as f
+from .closure_forms import VerdictForm
 from .detail import render_item
 
 
@@ -126,9 +128,12 @@ def return_report(item_id: int):
 @bp.route("/items/<int:item_id>/accept", methods=["POST"])
 @login_required
 def accept_report(item_id: int):
-    return perform(item_id, Action.ACCEPT_REPORT, "accept_form", f.BaseForm(),
-                   lambda item: ops.accept_report(item, current_user),
-                    "已受理报告，可开启满意度测评")
+    form = VerdictForm()
+
+    def op(item):
+        grade = VerdictGrade(form.grade.data) if form.grade.data else None
+        ops.accept_report(item, current_user, VerdictInput(grade, form.reason.data))
+    return perform(item_id, Action.ACCEPT_REPORT, "verdict_form", form, op, "已受理报告，可开启满意度测评")
 
 
 @bp.route("/items/<int:item_id>/extension", methods=["POST"])

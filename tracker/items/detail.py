@@ -27,14 +27,17 @@ from ..models import (
     local_today,
 )
 from ..services.calendar import get_calendar, silent_workdays
+from ..services.closure import item_history
 from ..services.deadlines import assign_deadline
 from ..services.declared_dates import current_declarations, needs_declaration
 from ..services.evaluations import has_voted, participant_count
 from ..services.followup import item_notices
 from ..services.handbacks import handback_last_day, item_handbacks
+from ..services.lookbacks import item_lookbacks, lookback_months
 from ..services.settings import available_rules
 from ..visibility import can_see_followup
 from ..workflow import TRANSITIONS, Action, can
+from . import closure_forms as cf
 from . import forms as f
 
 # The actions offered in the page's 办理 section (_actions.html).
@@ -92,6 +95,14 @@ FORMS: dict[Action, tuple[str, Callable[[Item], object]]] = {
                              lambda item: f.with_handback_choices(f.DecideHandbackForm(formdata=None))),
     Action.DECLARE_DATE: ("declared_form", lambda item: f.DeclaredDateForm(formdata=None)),
     Action.UNSUPERVISE: ("supervise_form", lambda item: SuperviseForm(formdata=None)),
+    Action.ACCEPT_REPORT: ("verdict_form", lambda item: cf.VerdictForm(formdata=None)),
+    Action.CLOSE_ITEM: ("close_item_form", lambda item: cf.ClosureForm(formdata=None, prefix="close")),
+    Action.SET_CLOSURE: ("closure_form", lambda item: cf.ClosureForm(
+        formdata=None, prefix="closure", kind=item.closure_kind.value if item.closure_kind else None)),
+    Action.REOPEN: ("reopen_form", lambda item: cf.ReopenForm(formdata=None)),
+    Action.SCHEDULE_LOOKBACK: ("lookback_form", lambda item: cf.ScheduleLookbackForm(formdata=None)),
+    Action.ANSWER_LOOKBACK: ("lookback_answer_form", lambda item: cf.LookbackAnswerForm(formdata=None)),
+    Action.RECORD_LOOKBACK: ("finding_form", lambda item: cf.LookbackFindingForm(formdata=None)),
 }
 
 
@@ -194,6 +205,11 @@ def render_item(item: Item, status: int = 200, **overrides):
         **accountability_panel(item, allowed, today),
         **commitment_panel(item, allowed),
     }
+    verdicts, closures = item_history(item.id)
+    lookbacks = item_lookbacks(item.id) if item.lead_unit_id else []
+    context |= {"verdicts": verdicts, "closures": closures, "lookbacks": lookbacks,
+                "lookback_months": lookback_months()[item.activity.kind] if Action.SCHEDULE_LOOKBACK in allowed
+                else None}
     context.update(default_forms(allowed, item))
     context.update(overrides)
     return render_template("items/detail.html", **context), status

@@ -51,6 +51,7 @@ from ..services.followup import flag_supervised_by_system
 from ..services.notify import ROUTES, cached_recipients, deliveries, prime_co_units
 from ..tally import Consequence
 from ..workdays import Light, WorkCalendar, traffic_light
+from .lookbacks import notify_due_lookbacks
 from .mail import Delivery, deliver_outbox, mail_enabled
 from .remind_commitments import CommitmentReminders, remind_commitments
 
@@ -82,6 +83,7 @@ class RemindResult:
     batches: int = 0
     mail: Delivery | None = None
     commitments: CommitmentReminders | None = None
+    lookbacks_due: int = 0  # 回头看 told to units (jobs/lookbacks.py)
 
     @property
     def total_sent(self) -> int:
@@ -96,6 +98,8 @@ class RemindResult:
             text += f"；事项已变化跳过 {self.skipped} 条"
         if self.commitments is not None:
             text += f"；{self.commitments.summary()}"
+        if self.lookbacks_due:
+            text += f"；回头看到期通知 {self.lookbacks_due} 项"
         if self.mail is not None:
             text += f"；邮件发送成功 {self.mail.sent} 封，失败 {self.mail.failed} 封"
         return text
@@ -279,6 +283,7 @@ def run_remind(today: date | None = None, *, deliver_mail: bool = True) -> Remin
                 db.session.rollback()
                 raise
         result.commitments = remind_commitments(result.today)
+    result.lookbacks_due = notify_due_lookbacks(result.today)
     if deliver_mail and mail_enabled():
         result.mail = deliver_outbox()
     return result

@@ -28,6 +28,7 @@ from ..models import (
     Activity,
     AuditAction,
     AuditEntry,
+    Closure,
     EntryKind,
     Evaluation,
     EvaluationStatus,
@@ -38,6 +39,7 @@ from ..models import (
     item_co_unit,
 )
 from ..models.base import to_local
+from ..models.closure import status_label
 from ..workdays import Light
 
 BATCH_SIZE = 500
@@ -77,6 +79,7 @@ COLUMNS = [
     Column("不满意票", 9, "int"),
     Column("无效票", 8, "int"),
     Column("办结日期", 12, "date"),
+    Column("办结类型", 30, "wraptext"),
     Column("备注", 24, "wraptext"),
 ]
 HEADERS = [c.header for c in COLUMNS]
@@ -107,7 +110,8 @@ _ROW_COLUMNS = (
     Item.id, Item.activity_id, Item.seq, Item.ref, _Parent.ref.label("parent_ref"),
     _Parent.seq.label("parent_seq"), Item.origin, Item.question, Item.asker, Item.respondent_name,
     Item.respondent_post, Item.answer, Item.commitments, Item.original_deadline, Item.deadline, Item.stage,
-    Item.round, Item.supervised, Item.assigned_at, Item.acknowledged_at, Item.closed_at,
+    Item.round, Item.supervised, Item.assigned_at, Item.acknowledged_at, Item.closed_at, Item.closure_kind,
+    Closure.cause.label("closure_cause"), Closure.reason.label("closure_reason"),
     Activity.title.label("activity_title"), Activity.kind.label("activity_kind"), Activity.meeting_session,
     Activity.meeting_date, _Lead.name.label("lead_name"),
 )
@@ -149,6 +153,8 @@ def ledger_rows(ids: list[int], today: date, batch_size: int = BATCH_SIZE) -> It
         rows = {r.id: r for r in db.session.execute(
             sa.select(*_ROW_COLUMNS).join(Activity, Activity.id == Item.activity_id)
             .outerjoin(_Lead, _Lead.id == Item.lead_unit_id).outerjoin(_Parent, _Parent.id == Item.parent_id)
+            .outerjoin(Closure, sa.and_(Closure.item_id == Item.id, Closure.round == Item.round,
+                                        Item.closure_kind.is_not(None)))
             .where(Item.id.in_(chunk)))}
         co_units = _co_units(chunk)
         entries = _latest_entries(chunk)
@@ -174,16 +180,17 @@ def _ledger_row(row, co_units: list[str], entries: dict, evaluation, signer: str
     measures = entries.get(EntryKind.RESPONSE)
     done = entries.get(EntryKind.REPORT) or entries.get(EntryKind.PROGRESS)
     evaluation_cells = _evaluation_cells(evaluation, row.round)
+    stage = status_label(row.stage, row.closure_kind)
     return [
         item_number(row), row.activity_title, row.activity_kind.label,
         f"第{row.meeting_session}次会议" if row.meeting_session else None, row.meeting_date, row.origin.label,
         row.asker, row.question,
         respondent or None, row.answer, row.commitments, row.lead_name, "、".join(co_units) or None, signer,
         _local_day(row.assigned_at), _local_day(row.acknowledged_at),
-        row.original_deadline, row.deadline, row.stage.label, row.round, _LIGHT_TEXT.get(light),
+        row.original_deadline, row.deadline, stage, row.round, _LIGHT_TEXT.get(light),
         row.supervised, measures.text if measures else None,
-        f"{row.stage.label}：{done.text}" if done else row.stage.label,
-        *_entry_cells(latest), *evaluation_cells, _local_day(row.closed_at),
+        f"{stage}：{done.text}" if done else stage,
+        *_entry_cells(latest), *evaluation_cells, _local_day(row.closed_at), _closure_cell(row),
         _remarks(row, light, today, evaluation_cells[0]),
     ]
 
@@ -214,6 +221,14 @@ def _remarks(row, light: Light, today: date, evaluation: str | None) -> str | No
     if evaluation:
         notes.append(f"测评：{evaluation}")
     return "；".join(notes) or None
+
+
+def _closure_cell(row) -> str | None:
+    """办结类型: 办结（已落实）, 终止跟踪（未落实）… with the cause and the stated reason."""
+    if row.closure_kind is None:
+        return None
+    cause = f"（{row.closure_cause.label}）" if row.closure_cause else ""
+    return f"{row.closure_kind.label}{cause}" + (f"：{row.closure_reason}" if row.closure_reason else "")
 
 
 def _entry_cells(entry) -> list:

@@ -4,6 +4,15 @@ from .accounts import Role, Unit, UnitKind, User
 from .activity import TARGET_ORGANS, Activity, ActivityKind
 from .audit import AuditAction, AuditEntry
 from .base import local_today, utcnow
+from .closure import (
+    Closure,
+    ClosureKind,
+    Lookback,
+    LookbackFinding,
+    TerminationCause,
+    Verdict,
+    VerdictGrade,
+)
 from .commitment import AnswerClass, Commitment, CommitmentSource, CommitmentStatus
 from .evaluation import Evaluation, EvaluationMode, EvaluationStatus, ResultSource
 from .followup import NOTICE_KIND_LABELS, Notice, NoticeKind, Notification, NotificationKind, OutboxMail
@@ -40,4 +49,5 @@ __all__ = [
     "RecurrenceLink", "SearchEntry", "SearchTerm",
     "DeclaredDate", "HandbackRequest", "HandbackStatus",
     "AnswerClass", "Commitment", "CommitmentSource", "CommitmentStatus",
+    "Closure", "ClosureKind", "Lookback", "LookbackFinding", "TerminationCause", "Verdict", "VerdictGrade",
 ]

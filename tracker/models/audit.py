@@ -110,6 +110,15 @@ class AuditAction(enum.StrEnum):
     COMMITMENT_CONFIRM = "commitment.confirm"  # staff confirm (or change) the due date
     COMMITMENT_STATUS = "commitment.status"
     COMMITMENT_EVIDENCE = "commitment.evidence"  # the unit posts evidence (and may say it is kept)
+    ITEM_VERDICT = "item.verdict"  # 落实评定 given with the accepted report
+    ITEM_CLOSE = "item.close"  # 办结/终止跟踪 by staff, with kind and reason
+    ITEM_CLOSURE = "item.closure"  # the closure kind set or corrected
+    ITEM_REOPEN = "item.reopen"  # a closed item back to 整改 as a new round
+    LOOKBACK_SCHEDULE = "lookback.schedule"
+    LOOKBACK_DUE = "lookback.due"  # told to the unit by the daily job
+    LOOKBACK_ANSWER = "lookback.answer"
+    LOOKBACK_FINDING = "lookback.finding"
+    SETTINGS_LOOKBACK = "settings.lookback"
 
 
 class AuditEntry(db.Model):

@@ -93,6 +93,8 @@ class NotificationKind(enum.StrEnum):
     ASSIGN_DUE = "assign_due"
     HANDBACK = "handback"  # 退办 asked or decided
     DECLARED = "declared"  # a unit declared its expected date on an overdue item
+    LOOKBACK = "lookback"  # 回头看 due or its finding
+    REOPEN = "reopen"  # a closed item reopened as a new round
     SECURITY = "security"  # sign-in paused, password reset: told to the account's owner
 
     @property
@@ -106,6 +108,7 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.RESULT: "测评结果", NotificationKind.REMINDER: "催办督办", NotificationKind.SUPERVISE: "挂牌督办",
     NotificationKind.ASSIGN_DUE: "交办超期", NotificationKind.SECURITY: "账号安全",
     NotificationKind.HANDBACK: "退办", NotificationKind.DECLARED: "预计完成日期",
+    NotificationKind.LOOKBACK: "回头看", NotificationKind.REOPEN: "重新整改",
 }
 
 

@@ -12,6 +12,7 @@ from ..extensions import db
 from .accounts import Unit, User
 from .activity import Activity
 from .base import enum_column, utcnow
+from .closure import ClosureKind, status_label
 from .commitment import AnswerClass
 
 if TYPE_CHECKING:
@@ -122,6 +123,9 @@ class Item(db.Model):
     # kept by ``services.liveness.mark_activity`` in the posting transaction, so the 无进展 light
     # (``lights.silent_clause``) is an indexed comparison, not a MAX over every entry.
     last_activity_on: Mapped[date | None] = mapped_column(index=True)
+    # How the current round was closed (``Closure`` keeps every round's); None while open.
+    # Written only by ``services/closure.py``, together with the stage.
+    closure_kind: Mapped[ClosureKind | None] = mapped_column(enum_column(ClosureKind, "closure_kind"))
     supervised: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 挂牌督办
     published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # 作废 (Stage.WITHDRAWN): when and why. Kept and marked, out of lists and rates, never deleted.
@@ -177,6 +181,11 @@ class Item(db.Model):
         once a report is in, its 答 is that report."""
         return self.origin is Origin.OPINION and (self.round > 1 or self.stage in (
             Stage.REPORTED, Stage.ACCEPTED, Stage.EVALUATING, Stage.CLOSED))
+
+    @property
+    def status_label(self) -> str:
+        """The stage, or for a closed item how it was closed (办结（已落实）, 终止跟踪（未落实）…)."""
+        return status_label(self.stage, self.closure_kind)
 
     @property
     def withdrawn(self) -> bool:

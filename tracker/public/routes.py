@@ -10,10 +10,11 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..lights import light_for, lights_for, overdue_clause
-from ..models import Activity, Item, Stage, local_today
-from ..queries import activity_rows
+from ..models import Activity, Item, local_today
+from ..queries import activity_rows, basis_clause
+from ..services.closure import item_history
 from ..services.declared_dates import current_declarations
-from ..visibility import public_deadline_history
+from ..visibility import public_deadline_history, public_verdicts
 from . import bp
 from .queries import (
     accepted_document_reports,
@@ -43,7 +44,8 @@ def cache_headers(response: Response) -> Response:
 
 @bp.route("/")
 def index():
-    rows = db.session.execute(activity_rows(Item.stage == Stage.CLOSED, items_where=Item.published.is_(True))
+    # 已办结 counts what was done: a 终止跟踪（未落实） item is closed, not done.
+    rows = db.session.execute(activity_rows(basis_clause("closed", local_today()), items_where=Item.published.is_(True))
                               .where(Activity.published.is_(True)).limit(500)).all()
     by_year = defaultdict(list)
     for row in rows:
@@ -74,9 +76,12 @@ def item(item_id: int):
         rounds[report.round]["reports"].append(report)
     for evaluation in closed_evaluations([item.id]):
         rounds[evaluation.round]["evaluation"] = evaluation
-    return render_template("public/item.html", item=item, activity=item.activity,
-                           rounds=dict(sorted(rounds.items())), today=local_today(), light=light_for(item),
-                           deadline_changes=public_deadline_history(item, item.activity),
+    verdicts, closures = public_verdicts(item, item.activity, *item_history(item.id))
+    for number in verdicts.keys() | closures.keys():
+        rounds[number].setdefault("reports", [])  # a round closed without a report (终止跟踪) still shows its closure
+    return render_template("public/item.html", item=item, activity=item.activity, verdicts=verdicts,
+                           closures=closures, rounds=dict(sorted(rounds.items())), today=local_today(),
+                           light=light_for(item), deadline_changes=public_deadline_history(item, item.activity),
                            declared=current_declarations([item]).get(item.id))
 
 

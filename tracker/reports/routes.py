@@ -10,12 +10,25 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..commitments.panel import review_ask_form
 from ..extensions import db
-from ..models import Activity, AnswerClass, Attachment, Item, LineStatus, ProgressEntry, Report, ReviewStatus, Role
+from ..models import (
+    Activity,
+    AnswerClass,
+    Attachment,
+    Item,
+    LineStatus,
+    ProgressEntry,
+    Report,
+    ReviewStatus,
+    Role,
+    Verdict,
+    VerdictGrade,
+)
 from ..params import is_number
 from ..permissions import roles_required
 from ..services import OperationError
 from ..services import reports as ops
 from ..services.attachments import UploadedFile
+from ..services.closure import VerdictInput
 from ..visibility import can_view_report
 from ..workflow import Action, InvalidTransition, NotAllowed, can, check
 from . import bp
@@ -131,8 +144,10 @@ def _render(report_id: int, status: int = 200, **forms):
     # Once accepted, staff may turn the 审查意见's further asks into commitments.
     can_ask = report.status is ReviewStatus.ACCEPTED and bool(pairs) and all(
         can(current_user, item, Action.MANAGE_COMMITMENTS) for _, item in pairs)
+    verdicts = db.session.scalars(sa.select(Verdict).where(Verdict.report_id == report.id)).all()
     context = {"report": report, "pairs": pairs, "can_review": can_review, "accept_form": AcceptForm(formdata=None),
-               "return_form": ReturnReportForm(formdata=None),
+               "return_form": ReturnReportForm(formdata=None), "grades": list(VerdictGrade), "typed_verdicts": {},
+               "verdicts": {v.item_id: v for v in verdicts},
                "can_follow_up": current_user.is_staff and report.status is ReviewStatus.ACCEPTED,
                "ask_form": review_ask_form([i for _, i in pairs]) if can_ask else None, **forms}
     return render_template("reports/detail.html", **context), status
@@ -147,17 +162,17 @@ def detail(report_id: int):
     return _render(report_id)
 
 
-def _review(report_id: int, action: Action, form_key: str, form, operation, success: str):
+def _review(report_id: int, action: Action, form_key: str, form, operation, success: str, **extra):
     report, pairs = load_report(report_id)
     try:  # authorize before looking at the form: every item must allow the action
         for _, item in pairs:
             check(current_user, item, action)
     except InvalidTransition as error:
         flash(error.message, "error")
-        return _render(report_id, 403 if isinstance(error, NotAllowed) else 409, **{form_key: form})
+        return _render(report_id, 403 if isinstance(error, NotAllowed) else 409, **{form_key: form}, **extra)
     if not form.validate_on_submit():
         flash("未提交：" + "；".join(e[0] for e in form.errors.values() if e), "error")
-        return _render(report_id, **{form_key: form})
+        return _render(report_id, **{form_key: form}, **extra)
     try:
         operation(report)
         db.session.commit()
@@ -165,17 +180,32 @@ def _review(report_id: int, action: Action, form_key: str, form, operation, succ
         db.session.rollback()
         flash(error.message, "error")
         status = 403 if isinstance(error, NotAllowed) else 409 if isinstance(error, InvalidTransition) else 200
-        return _render(report_id, status, **{form_key: form})
+        return _render(report_id, status, **{form_key: form}, **extra)
     flash(success, "success")
     return redirect(url_for("reports.detail", report_id=report_id), code=303)
+
+
+def _verdicts() -> tuple[dict[int, VerdictInput], dict]:
+    """Per item ``verdict_<id>`` and ``verdict_reason_<id>``; an unknown grade is no grade."""
+    given, typed = {}, {}
+    for name, value in request.form.items():
+        if name.startswith("verdict_") and not name.startswith("verdict_reason_") and is_number(name[8:]):
+            item_id = int(name[8:])
+            reason = request.form.get(f"verdict_reason_{item_id}", "").replace("\r\n", "\n")
+            grade = VerdictGrade(value) if value in {g.value for g in VerdictGrade} else None
+            given[item_id] = VerdictInput(grade, reason)
+            typed[item_id] = {"grade": value, "reason": reason}
+    return given, typed
 
 
 @bp.route("/reports/<int:report_id>/accept", methods=["POST"])
 @login_required
 def accept(report_id: int):
     form = AcceptForm()
+    verdicts, typed = _verdicts()
     return _review(report_id, Action.ACCEPT_REPORT, "accept_form", form,
-                   lambda report: ops.accept_report(report, form.opinion.data, current_user), "已受理报告")
+                   lambda report: ops.accept_report(report, form.opinion.data, current_user, verdicts), "已受理报告",
+                   typed_verdicts=typed)
 
 
 @bp.route("/reports/<int:report_id>/return", methods=["POST"])

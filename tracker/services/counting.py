@@ -35,6 +35,7 @@ from ..workflow import Action, apply, check
 from . import OperationError
 from .audit import record
 from .ballots import ballot_counts, participants, scrub_after_count, shuffle_ballots
+from .closure import record_vote_closure
 from .deadlines import redo_deadline
 from .followup import supervise_item
 from .sittings import check_entries, load_entries
@@ -135,7 +136,9 @@ def _move_item(entry: Evaluation, decision: Decision, rule: Rule, actor: User, t
         apply(actor, item, Action.CLOSE_EVALUATION, Stage.CLOSED)
         item.closed_at = utcnow()
         item.closed_on_time = _reported_on_time(entry, item, today)
-        summary = f"第 {item.round} 轮测评结果：{grade.label}（{counts}），事项办结"
+        closure = record_vote_closure(item, grade, actor)
+        summary = (f"第 {item.round} 轮测评结果：{grade.label}（{counts}），"
+                   f"事项办结：{closure.kind.label}（{closure.reason}）")
     else:
         deadline = given or (add_months(today, outcome.months) if outcome.months else None)
         if deadline is None and outcome.uses_deadline_rule:

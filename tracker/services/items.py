@@ -29,6 +29,7 @@ from ..workflow import Action, apply, check, check_role
 from . import OperationError
 from .attachments import UploadedFile, store_attachments
 from .audit import record
+from .closure import VerdictInput, check_verdict, grade_item
 from .liveness import mark_activity
 
 
@@ -324,13 +325,16 @@ def return_report(item: Item, reason: str, actor: User) -> ProgressEntry:
     return entry
 
 
-def accept_report(item: Item, actor: User) -> ProgressEntry:
+def accept_report(item: Item, actor: User, verdict: VerdictInput | None = None) -> ProgressEntry:
+    """受理 one item's report, with staff's 落实评定 for the round when given."""
+    verdict = verdict or VerdictInput(None)
+    check_verdict(item, verdict)
     apply(actor, item, Action.ACCEPT_REPORT)
     entry = pending_report(item)
     entry.review_status, entry.reviewed_at = ReviewStatus.ACCEPTED, utcnow()
     record(AuditAction.ITEM_ACCEPT, f"受理第 {item.round} 轮整改情况报告", object_type="progress_entry",
-           object_id=entry.id,
-           item_id=item.id, actor=actor)
+           object_id=entry.id, item_id=item.id, actor=actor)
+    grade_item(item, verdict, actor)
     return entry
 
 

@@ -169,6 +169,12 @@ ROUTES: dict[AuditAction, Route] = {
     AuditAction.HANDBACK_REQUEST: Route(NotificationKind.HANDBACK, _to_staff, "承办单位{summary}（{title}）"),
     AuditAction.HANDBACK_DECIDE: Route(NotificationKind.HANDBACK, _handback_sides, "{summary}（{title}）"),
     AuditAction.DEADLINE_DECLARE: Route(NotificationKind.DECLARED, _to_staff, "{summary}（{title}）"),
+    AuditAction.ITEM_CLOSE: Route(NotificationKind.RESULT, _to_units, "{summary}：{title}"),
+    AuditAction.ITEM_CLOSURE: Route(NotificationKind.RESULT, _to_units, "{summary}：{title}"),
+    AuditAction.ITEM_REOPEN: Route(NotificationKind.REOPEN, _to_units, "{summary}：{title}"),
+    AuditAction.LOOKBACK_DUE: Route(NotificationKind.LOOKBACK, _to_lead, "{summary}：{title}"),
+    AuditAction.LOOKBACK_ANSWER: Route(NotificationKind.LOOKBACK, _to_staff, "承办单位{summary}，待记录结论：{title}"),
+    AuditAction.LOOKBACK_FINDING: Route(NotificationKind.LOOKBACK, _to_units, "{summary}：{title}"),
 }
 
 

@@ -35,6 +35,7 @@ from ..workflow import Action, apply
 from . import OperationError
 from .attachments import UploadedFile, store_report_attachments
 from .audit import record
+from .closure import VerdictInput, check_verdict, grade_item
 from .commitments import check_answer_class, commitments_from_accepted_report, has_dated_commitment, set_answer_class
 from .liveness import mark_activity
 
@@ -176,14 +177,25 @@ def return_report(report: Report, reason: str, actor: User) -> Report:
     return report
 
 
-def accept_report(report: Report, opinion: str | None, actor: User) -> Report:
-    """受理, carrying the committee's 审查意见 ("总体同意…" and further asks)."""
+def accept_report(report: Report, opinion: str | None, actor: User,
+                  verdicts: dict[int, VerdictInput] | None = None) -> Report:
+    """受理, carrying the committee's 审查意见 ("总体同意…" and further asks) and, per item,
+    staff's 落实评定 (``verdicts`` by item id; an item without one is not graded)."""
     opinion = (opinion or "").strip() or None
+    verdicts = verdicts or {}
     if opinion:
         try:
             check_text(opinion, REPORT_TEXT, "审查意见")
         except PasteError as error:
             raise OperationError(error.message) from None
+    problems = []
+    for _entry, item in _entries(report):  # every bad verdict at once, before anything moves
+        try:
+            check_verdict(item, verdicts.get(item.id, VerdictInput(None)))
+        except OperationError as error:
+            problems.append(error.message)
+    if problems:
+        raise OperationError("；".join(problems))
     pairs = _review(report, Action.ACCEPT_REPORT, actor)
     now = utcnow()
     report.status, report.review_opinion, report.reviewed_by_id, report.reviewed_at = (
@@ -192,6 +204,7 @@ def accept_report(report: Report, opinion: str | None, actor: User) -> Report:
         entry.review_status, entry.reviewed_at = ReviewStatus.ACCEPTED, now
         record(AuditAction.ITEM_ACCEPT, f"受理《{report.title}》", object_type="progress_entry",
                object_id=entry.id, item_id=item.id, actor=actor, details={"report_id": report.id})
+        grade_item(item, verdicts.get(item.id, VerdictInput(None)), actor, report_id=report.id)
     record(AuditAction.REPORT_ACCEPT, f"受理《{report.title}》" + (f"，审查意见：{opinion}" if opinion else ""),
            object_type="report", object_id=report.id, actor=actor)
     commitments_from_accepted_report(report, pairs, actor)  # the lines' dates, for staff to confirm

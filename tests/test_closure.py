@@ -1,0 +1,373 @@
+"""Staff verdicts, honest closure and reopening, each status change through the HTTP client."""
+from __future__ import annotations
+
+import html
+import io
+import re
+from datetime import date, timedelta
+
+import openpyxl
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import (
+    AuditEntry,
+    Closure,
+    ClosureKind,
+    EvaluationMode,
+    Item,
+    Stage,
+    TerminationCause,
+    Verdict,
+    VerdictGrade,
+    local_today,
+)
+from tracker.services import evaluations as ev
+from tracker.services import items as ops
+from tracker.services import reports as report_ops
+from tracker.services.closure import ClosureInput, VerdictInput, close_item
+from tracker.services.deadlines import redo_deadline
+from tracker.tally import Grade
+
+from .conftest import login_as
+from .helpers import current_evaluation, make_activity, make_item, user
+
+
+def history(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action.not_like("access.%")))
+
+
+def text_of(response) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def get(app, item_id: int) -> Item:
+    with app.app_context():
+        item = db.session.get(Item, item_id)
+        db.session.expunge(item)
+        return item
+
+
+def reported_item(app, **kwargs) -> int:
+    with app.app_context():
+        item = make_item(stage="reported", **kwargs)
+        db.session.commit()
+        return item.id
+
+
+def vote_all(item, grade):
+    evaluation = current_evaluation(item)
+    for i in range(1, 5):
+        ev.cast_vote(evaluation, item, grade, user(f"reviewer{i}"))
+    ev.close_evaluation(evaluation, item, user("staff"))
+
+
+# -- verdicts at 受理 -----------------------------------------------------------------
+
+def test_item_page_accept_refuses_a_partial_verdict_without_reason_and_saves_nothing(app, demo):
+    item_id = reported_item(app)
+    staff = login_as(app, "staff")
+    before = history(app)
+    response = staff.post(f"/items/{item_id}/accept", {"grade": "partly", "reason": "  "})
+    assert response.status_code == 200
+    assert "落实评定理由：请写明理由" in text_of(response)
+    assert history(app) == before
+    assert get(app, item_id).stage is Stage.REPORTED
+    response = staff.post(f"/items/{item_id}/accept", {"grade": "partly", "reason": "新校区尚未建成"})
+    assert response.status_code == 303
+    assert get(app, item_id).stage is Stage.ACCEPTED
+    with app.app_context():
+        verdict = db.session.scalar(sa.select(Verdict).where(Verdict.item_id == item_id))
+        assert (verdict.round, verdict.grade, verdict.reason) == (1, VerdictGrade.PARTLY, "新校区尚未建成")
+    page = text_of(staff.get(f"/items/{item_id}"))
+    assert "落实评定：部分落实" in page and "新校区尚未建成" in page
+
+
+def test_document_report_accept_grades_each_item_and_refuses_as_a_whole(app, demo):
+    with app.app_context():
+        activity = make_activity(title="审议区人民政府关于学前教育发展情况的报告")
+        first, second = make_item(activity, "rectifying"), make_item(activity, "rectifying")
+        report = report_ops.submit_report(activity, "现将研究处理情况报告如下。",
+                                          [report_ops.ReportLine(first), report_ops.ReportLine(second)], [],
+                                          user("unit_edu"))
+        db.session.commit()
+        ids, report_id = (first.id, second.id), report.id
+    staff = login_as(app, "staff")
+    before = history(app)
+    bad = {f"verdict_{ids[0]}": "full", f"verdict_{ids[1]}": "none", f"verdict_reason_{ids[1]}": ""}
+    response = staff.post(f"/reports/{report_id}/accept", bad)
+    assert response.status_code == 200 and "落实评定理由：请写明理由" in text_of(response)
+    assert history(app) == before
+    assert {get(app, i).stage for i in ids} == {Stage.REPORTED}
+    good = {**bad, f"verdict_reason_{ids[1]}": "经费未落实"}
+    assert staff.post(f"/reports/{report_id}/accept", good).status_code == 303
+    with app.app_context():
+        grades = dict(db.session.execute(sa.select(Verdict.item_id, Verdict.grade)
+                                         .where(Verdict.report_id == report_id)).all())
+    assert grades == {ids[0]: VerdictGrade.FULL, ids[1]: VerdictGrade.NONE}
+    page = text_of(staff.get(f"/reports/{report_id}"))
+    assert "全部落实" in page and "未落实" in page and "经费未落实" in page
+
+
+# -- closure by the vote, by staff, corrected ------------------------------------------
+
+def test_a_passing_vote_closes_with_the_kind_the_verdict_gives(app, demo):
+    with app.app_context():
+        item = make_item(stage="reported")
+        ops.accept_report(item, user("staff"), VerdictInput(VerdictGrade.PARTLY, "只完成一所学校"))
+        ev.open_evaluation(item, EvaluationMode.ONLINE, 5, user("staff"))
+        vote_all(item, Grade.SATISFIED)
+        db.session.commit()
+        item_id = item.id
+    item = get(app, item_id)
+    assert (item.stage, item.closure_kind) == (Stage.CLOSED, ClosureKind.PARTLY_TRACKED)
+    staff = login_as(app, "staff")
+    page = text_of(staff.get(f"/items/{item_id}"))
+    assert "办结（部分落实，转入跟踪）" in page and "按测评结果满意，落实评定部分落实确定" in page
+    assert "办结（部分落实，转入跟踪）" in text_of(staff.get("/items?stage=closed"))
+
+
+def test_staff_terminate_needs_cause_reason_and_the_merged_item(app, demo):
+    with app.app_context():
+        item, other = make_item(stage="rectifying"), make_item(stage="rectifying")
+        db.session.commit()
+        item_id, other_code = item.id, other.code
+    staff = login_as(app, "staff")
+    before = history(app)
+    cases = [
+        ({"close-kind": "terminated", "close-reason": "已并入"}, "终止原因：终止跟踪须选择原因"),
+        ({"close-kind": "terminated", "close-cause": "merged", "close-reason": "已并入"}, "并入事项：请选择"),
+        ({"close-kind": "terminated", "close-cause": "merged", "close-merged_into": "999-9",
+          "close-reason": "已并入"}, "并入事项：找不到编号为“999-9”的事项"),
+        ({"close-kind": "terminated", "close-cause": "merged", "close-merged_into": other_code}, "请写明理由"),
+        ({"close-kind": "implemented", "close-cause": "other", "close-reason": "已完成"}, "终止原因：只有"),
+    ]
+    for data, message in cases:
+        response = staff.post(f"/items/{item_id}/close", data)
+        assert response.status_code == 200, data
+        assert message in text_of(response), (data, message)
+    assert history(app) == before and get(app, item_id).stage is Stage.RECTIFYING
+    data = {"close-kind": "terminated", "close-cause": "merged", "close-merged_into": other_code,
+            "close-reason": "与另一项同一问题，并入办理"}
+    assert staff.post(f"/items/{item_id}/close", data).status_code == 303
+    item = get(app, item_id)
+    assert (item.stage, item.closure_kind, item.closed_on_time) == (Stage.CLOSED, ClosureKind.TERMINATED, None)
+    with app.app_context():
+        closure = db.session.scalar(sa.select(Closure).where(Closure.item_id == item_id))
+        assert (closure.cause, closure.derived) == (TerminationCause.MERGED, False)
+        assert db.session.get(Item, closure.merged_into_id).code == other_code
+    page = text_of(staff.get(f"/items/{item_id}"))
+    assert "终止跟踪（未落实）" in page and "并入其他事项办理" in page
+    # The unit hears of it, with the kind.
+    unit_inbox = text_of(login_as(app, "unit_edu").get("/notifications"))
+    assert "终止跟踪（未落实）" in unit_inbox
+
+
+def test_the_closure_kind_can_be_corrected_with_a_reason(app, demo):
+    with app.app_context():
+        item = make_item(stage="closed")
+        db.session.commit()
+        item_id = item.id
+    assert get(app, item_id).closure_kind is ClosureKind.IMPLEMENTED
+    staff = login_as(app, "staff")
+    response = staff.post(f"/items/{item_id}/closure", {"closure-kind": "partly_tracked", "closure-reason": ""})
+    assert response.status_code == 200 and "办结/终止理由：请写明理由" in text_of(response)
+    assert get(app, item_id).closure_kind is ClosureKind.IMPLEMENTED
+    response = staff.post(f"/items/{item_id}/closure", {"closure-kind": "partly_tracked",
+                                                        "closure-reason": "回访发现仍有两所学校超员"})
+    assert response.status_code == 303
+    assert get(app, item_id).closure_kind is ClosureKind.PARTLY_TRACKED
+    timeline = text_of(staff.get(f"/items/{item_id}"))
+    assert "办结类型由“办结（已落实）”更正为办结（部分落实，转入跟踪）" in timeline
+    # A unit cannot correct it.
+    unit = login_as(app, "unit_edu")
+    assert unit.post(f"/items/{item_id}/closure", {"closure-kind": "implemented",
+                                                   "closure-reason": "x"}).status_code == 403
+
+
+# -- reopening by hand ---------------------------------------------------------------
+
+def test_reopen_by_hand_starts_a_new_round_and_keeps_the_old_one(app, demo):
+    with app.app_context():
+        item = make_item(stage="closed")
+        db.session.commit()
+        item_id = item.id
+    staff = login_as(app, "staff")
+    before = history(app)
+    response = staff.post(f"/items/{item_id}/reopen", {"reason": ""})
+    assert response.status_code == 200 and "重新打开的理由：重新打开须写明理由" in text_of(response)
+    assert history(app) == before and get(app, item_id).stage is Stage.CLOSED
+    unit = login_as(app, "unit_edu")
+    assert unit.post(f"/items/{item_id}/reopen", {"reason": "想重开"}).status_code == 403
+    assert login_as(app, "unit_health").post(f"/items/{item_id}/reopen", {"reason": "x"}).status_code == 404
+    assert staff.post(f"/items/{item_id}/reopen", {"reason": "群众反映问题复发"}).status_code == 303
+    item = get(app, item_id)
+    with app.app_context():
+        expected = redo_deadline(db.session.get(Item, item_id), local_today())
+    assert (item.stage, item.round, item.closure_kind, item.closed_at) == (Stage.RECTIFYING, 2, None, None)
+    assert item.deadline == item.original_deadline == expected
+    page = text_of(staff.get(f"/items/{item_id}"))
+    assert "第 2 轮" in page and "第 1 轮" in page and "本轮办结（已落实）" in page
+    assert "重新打开，进入第 2 轮整改" in page and "群众反映问题复发" in page
+    assert "重新打开" in text_of(unit.get("/notifications"))
+
+
+def test_reopened_item_can_be_closed_again_and_both_rounds_keep_their_closure(app, demo):
+    with app.app_context():
+        item = make_item(stage="closed")
+        from tracker.services.closure import reopen_item
+        reopen_item(item, "回头看发现反弹", user("staff"))
+        close_item(item, ClosureInput(ClosureKind.IMPLEMENTED, "复查已整改到位"), user("staff"))
+        db.session.commit()
+        kinds = dict(db.session.execute(sa.select(Closure.round, Closure.kind)
+                                        .where(Closure.item_id == item.id)).all())
+    assert kinds == {1: ClosureKind.IMPLEMENTED, 2: ClosureKind.IMPLEMENTED}
+
+
+# -- exports and public pages ----------------------------------------------------------
+
+def test_ledger_export_has_the_closure_kind_and_reason(app, demo):
+    with app.app_context():
+        item = make_item(activity=make_activity(title="关于辖区调整后遗留问题的专题询问"), stage="rectifying")
+        close_item(item, ClosureInput(ClosureKind.TERMINATED, "辖区调整后不再由本单位负责",
+                                      TerminationCause.BEYOND_POWER), user("staff"))
+        db.session.commit()
+        key = ("关于辖区调整后遗留问题的专题询问", item.number)  # 序号 is the document's numbering, not unique
+    sheet = openpyxl.load_workbook(io.BytesIO(login_as(app, "staff").get("/ledger/export").data)).active
+    headers = [c.value for c in sheet[2]]
+    where = headers.index("监督活动"), headers.index("序号")
+    row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if (r[where[0]], r[where[1]]) == key)
+    assert row[headers.index("阶段")] == "终止跟踪（未落实）"
+    assert row[headers.index("办结类型")] == "终止跟踪（未落实）（超出承办单位职权）：辖区调整后不再由本单位负责"
+
+
+def test_public_page_shows_verdict_and_closure_only_when_published(app, demo):
+    with app.app_context():
+        item = make_item(stage="reported")
+        ops.accept_report(item, user("staff"), VerdictInput(VerdictGrade.MOSTLY))
+        ev.open_evaluation(item, EvaluationMode.ONLINE, 5, user("staff"))
+        vote_all(item, Grade.SATISFIED)
+        db.session.commit()
+        item_id, activity_id = item.id, item.activity_id
+    anonymous = app.test_client()
+    assert anonymous.get(f"/public/items/{item_id}").status_code == 404
+    staff = login_as(app, "staff")
+    assert staff.post(f"/activities/{activity_id}/publish", {"published": "1"}).status_code in (302, 303)
+    assert staff.post(f"/items/{item_id}/publish", {"published": "1"}).status_code == 303
+    page = text_of(anonymous.get(f"/public/items/{item_id}"))
+    assert "落实评定：基本落实" in page and "办结（已落实）" in page
+    assert "staff" not in page  # who graded is not public
+
+
+# -- the dashboard, against figures worked out by hand ---------------------------------
+
+def unit_cells(body: str, name: str) -> str:
+    table = body.split('class="compact responsive verdict-figures"', 1)[1].split("</table>", 1)[0]
+    row = re.search(rf'<tr[^>]*data-unit="{re.escape(name)}".*?</tr>', table, re.S).group(0)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split())
+
+
+def test_dashboard_verdicts_per_unit_and_terminated_not_done(app, demo):
+    """区教育局: A 全部落实; B 部分落实 in round 1, then reopened and 基本落实 in round 2 (latest
+    counts); C 未落实; D terminated without a verdict. 区卫生健康局: E 部分落实.
+    So 区教育局 has 3 graded: 1 全部, 1 基本, 0 部分, 1 未; 落实率 2/3 = 66.7%; 1 终止跟踪.
+    区卫生健康局: 1 graded, 1 部分; 0/1 = 0.0%. 合计: 4 graded, 1/1/1/1, 2/4 = 50.0%, 1 终止跟踪.
+    按期办结率 of 区教育局: on time A, B, C (closed by deadline) = 3; due = 4 closed (D included) → 75.0%."""
+    staff_user = user
+
+    def graded(grade, reason=None, unit_name="区教育局"):
+        item = make_item(stage="reported", unit_name=unit_name)
+        ops.accept_report(item, staff_user("staff"), VerdictInput(grade, reason))
+        ev.open_evaluation(item, EvaluationMode.ONLINE, 5, staff_user("staff"))
+        vote_all(item, Grade.SATISFIED)
+        return item
+
+    with app.app_context():
+        graded(VerdictGrade.FULL)
+        b = graded(VerdictGrade.PARTLY, "一半完成")
+        from tracker.services.closure import reopen_item
+        reopen_item(b, "回头看发现承诺未兑现", user("staff"))
+        ops.submit_report(b, "第二轮报告", [], user("unit_edu"))
+        ops.accept_report(b, user("staff"), VerdictInput(VerdictGrade.MOSTLY))
+        ev.open_evaluation(b, EvaluationMode.ONLINE, 5, user("staff"))
+        vote_all(b, Grade.SATISFIED)
+        graded(VerdictGrade.NONE, "未动工")
+        d = make_item(stage="rectifying")
+        close_item(d, ClosureInput(ClosureKind.TERMINATED, "上级统一部署取代", TerminationCause.SUPERSEDED),
+                   user("staff"))
+        graded(VerdictGrade.PARTLY, "仍在推进", unit_name="区卫生健康局")
+        db.session.commit()
+    body = login_as(app, "staff").get(f"/dashboard?year={local_today().year}").get_data(as_text=True)
+    if date.today().month == 1 and date.today().day <= 10:  # the helpers' meetings are 10 days back
+        body = login_as(app, "staff").get(f"/dashboard?year={local_today().year - 1}").get_data(as_text=True)
+    assert unit_cells(body, "区教育局") == "区教育局 3 1 1 0 1 66.7% 2 / 3 1"
+    assert unit_cells(body, "区卫生健康局") == "区卫生健康局 1 0 0 1 0 0.0% 0 / 1 0"
+    assert unit_cells(body, "合计") == "合计 4 1 1 1 1 50.0% 2 / 4 1"
+    unit_rows = body.split('class="compact responsive unit-figures"', 1)[1].split("</table>", 1)[0]
+    edu = re.search(r"<tr>\s*<th scope=\"row\" data-label=\"牵头单位\">区教育局</th>.*?</tr>", unit_rows, re.S).group(0)
+    on_time = re.search(r'data-label="按期办结率"><strong>([^<]+)</strong><br><small>(.*?)</small>', edu, re.S)
+    assert on_time.group(1) == "75.0%"
+    assert re.sub(r"<[^>]+>", "", on_time.group(2)).split() == ["3", "/", "4"]
+    # Each figure opens exactly its items.
+    staff = login_as(app, "staff")
+    listed = text_of(staff.get(f"/items?year={local_today().year}&basis=terminated"))
+    assert listed.count("终止跟踪（未落实）") >= 1 and "办结（已落实）" not in listed
+
+
+def test_terminated_items_count_as_closed_for_deadlines_only(app, demo):
+    """Closing an overdue item as 终止跟踪 removes it from 逾期 lists but not from the rate's denominator."""
+    with app.app_context():
+        item = make_item(stage="rectifying", deadline_days=1)
+        item.deadline = item.original_deadline = local_today() - timedelta(days=3)
+        close_item(item, ClosureInput(ClosureKind.TERMINATED, "其他", TerminationCause.OTHER), user("staff"))
+        db.session.commit()
+        from tracker.queries import BASES
+        today = local_today()
+        ids = lambda basis: set(db.session.scalars(sa.select(Item.id).where(BASES[basis][1](today))))  # noqa: E731
+        assert item.id in ids("due") and item.id in ids("terminated")
+        assert item.id not in ids("closed") and item.id not in ids("closed_on_time")
+
+
+def test_demo_data_shows_verdicts_closures_lookbacks_and_a_reopened_item(app):
+    from tracker.models import Lookback
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        partly = db.session.scalars(sa.select(Item).join(Verdict, Verdict.item_id == Item.id).where(
+            Verdict.grade == VerdictGrade.PARTLY, Item.closure_kind == ClosureKind.PARTLY_TRACKED)).all()
+        assert partly
+        due = db.session.scalars(sa.select(Lookback).where(Lookback.finding.is_(None),
+                                                           Lookback.due_on <= local_today())).all()
+        assert any(lb.item_id in {i.id for i in partly} for lb in due)
+        reopened = db.session.scalar(sa.select(Item).join(Lookback, Lookback.item_id == Item.id)
+                                     .where(Lookback.reopened_round == 2))
+        assert reopened.round == 2 and reopened.stage is Stage.RECTIFYING
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item).where(
+            Item.closure_kind == ClosureKind.TERMINATED)) >= 1
+    staff = login_as(app, "staff")
+    assert "已到期，待单位报送" in text_of(staff.get("/followup/lookbacks"))
+    page = text_of(staff.get(f"/items/{reopened.id}"))
+    assert "第 1 轮" in page and "第 2 轮" in page and "承诺未兑现" in page
+
+
+def test_activity_lists_count_a_terminated_item_as_closed_but_not_done(app, demo):
+    with app.app_context():
+        activity = make_activity(title="关于校外培训治理的专题询问")
+        make_item(activity, "closed")
+        terminated = make_item(activity, "rectifying")
+        close_item(terminated, ClosureInput(ClosureKind.TERMINATED, "并入全市统一平台", TerminationCause.SUPERSEDED),
+                   user("staff"))
+        db.session.commit()
+        activity_id = activity.id
+        item_ids = list(db.session.scalars(sa.select(Item.id).where(Item.activity_id == activity_id)))
+    staff = login_as(app, "staff")
+    staff.post(f"/activities/{activity_id}/publish", {"published": "1"})
+    for item_id in item_ids:
+        staff.post(f"/items/{item_id}/publish", {"published": "1"})
+    for page in (app.test_client().get("/public/").get_data(as_text=True),
+                 staff.get("/activities").get_data(as_text=True)):
+        row = re.search(r"<tr>(?:(?!</tr>).)*关于校外培训治理的专题询问.*?</tr>", page, re.S).group(0)
+        assert re.search(r'data-label="已办结">\s*1\s*<', row), row
+    public = text_of(app.test_client().get(f"/public/activities/{activity_id}"))
+    assert "终止跟踪（未落实）" in public and "办结（已落实）" in public
