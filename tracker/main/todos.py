@@ -42,6 +42,7 @@ from ..models import (
     local_today,
     utcnow,
 )
+from ..templating import cn_date
 from ..visibility import visible_items
 from ..workdays import Light
 
@@ -147,7 +148,7 @@ def _extension_rows(user: User, today: date) -> list[Row]:
             .where(ExtensionRequest.status == ExtensionStatus.PENDING, Item.id.in_(_visible_ids(user)))
             .order_by(ExtensionRequest.created_at, ExtensionRequest.id).limit(5))
     return [Row(" ".join(r.question.split())[:30], url_for("items.detail", item_id=r.id, _anchor="extension"),
-                note=f"申请延至 {r.requested_deadline.year}年{r.requested_deadline.month}月{r.requested_deadline.day}日")
+                note=f"申请延至 {cn_date(r.requested_deadline)}")
             for r in db.session.execute(stmt)]
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from ..extensions import db
+from ..templating import cn_date
 from ..models import (
     Activity,
     AuditAction,
@@ -170,7 +171,7 @@ def on_audit(entry: AuditEntry) -> None:
         return
     recipients = route.recipients(entry, item)
     text = route.text.format(title=f"{item.code} {item.title}", summary=entry.summary,
-                             deadline=f"{item.deadline:%Y-%m-%d}" if item.deadline else "未定")[:500]
+                             deadline=cn_date(item.deadline) if item.deadline else "未定")[:500]
     kind = route.kind
     seen: set[int] = set()
     mail = has_app_context() and bool(current_app.config.get("MAIL_SERVER"))

@@ -33,7 +33,8 @@ def my_items():
     filters = ItemFilters.from_args(request.args)
     filters.unit_id = None  # a unit cannot widen its view through the URL
     today = local_today()
-    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(attention_first(), *urgency_order(today))
+    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)) \
+        .order_by(attention_first(), *urgency_order(today))
     page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
     lights = {i.id: light_for(i, today) for i in page.items}
     return render_template("work/my_items.html", page=page, filters=filters, lights=lights)
