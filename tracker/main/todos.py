@@ -1,9 +1,8 @@
 """The home page's to-do list: a small registry of providers, one per kind of waiting work.
 
 Each provider says for which roles it counts, what it counts and where the list is. A
-count is either a ``SELECT count(...)`` (all of a role's selects run as ONE query of scalar
-subqueries, so the home page costs the same number of statements however much data there
-is) or a plain ``int`` from a function another area owns (for example
+count is either a ``SELECT count(...)`` (one indexed COUNT per line, so the home page costs
+the same number of statements however much data there is) or a plain ``int`` from a function another area owns (for example
 ``pending_handbacks_count``). Item counts start from ``visibility.visible_items``: a
 to-do never counts what the user could not open.
 
@@ -94,14 +93,13 @@ def todos_for(user: User, today: date | None = None) -> list[TodoLine]:
     today = today or local_today()
     mine = [t for t in TODOS if user.role in t.roles]
     counts = {t.key: t.count(user, today) for t in mine}
-    selects = {k: c for k, c in counts.items() if isinstance(c, sa.Select)}
-    if selects:
-        row = db.session.execute(sa.select(*[c.scalar_subquery().label(k) for k, c in selects.items()])).one()
-        counts.update({k: row._mapping[k] or 0 for k in selects})
+    for key, count in counts.items():
+        if isinstance(count, sa.Select):
+            counts[key] = db.session.scalar(count) or 0
     lines = []
     for todo in mine:
         count = int(counts[todo.key])
-        rows = todo.rows(user, today) if todo.rows and count else []
+        rows = todo.rows(user, today) if todo.rows else []  # even at zero: the page costs the same
         lines.append(TodoLine(todo, count, todo.link(user), rows))
     return lines
 
@@ -120,16 +118,18 @@ def _visible_ids(user: User) -> sa.Select:
 
 def _returned_clause():
     """Rectifying again after this round's report was returned (the unit must rewrite it)."""
+    pe = sa.orm.aliased(ProgressEntry)
     return sa.and_(Item.stage == Stage.RECTIFYING, sa.exists().where(
-        ProgressEntry.item_id == Item.id, ProgressEntry.round == Item.round, ProgressEntry.kind == EntryKind.REPORT,
-        ProgressEntry.review_status == ReviewStatus.RETURNED))
+        pe.item_id == Item.id, pe.round == Item.round, pe.kind == EntryKind.REPORT,
+        pe.review_status == ReviewStatus.RETURNED).correlate(Item))
 
 
 def _returned_rows(user: User, today: date) -> list[Row]:
     """The latest returned report of each returned item, with the reason staff gave."""
-    latest = sa.select(sa.func.max(ProgressEntry.id)).where(
-        ProgressEntry.item_id == Item.id, ProgressEntry.round == Item.round, ProgressEntry.kind == EntryKind.REPORT,
-        ProgressEntry.review_status == ReviewStatus.RETURNED).correlate(Item).scalar_subquery()
+    pe = sa.orm.aliased(ProgressEntry)
+    latest = sa.select(sa.func.max(pe.id)).where(
+        pe.item_id == Item.id, pe.round == Item.round, pe.kind == EntryKind.REPORT,
+        pe.review_status == ReviewStatus.RETURNED).correlate(Item).scalar_subquery()
     stmt = (visible_items(user).where(_returned_clause())
             .with_only_columns(Item.id, Item.question, ProgressEntry.review_note, maintain_column_froms=True)
             .join(ProgressEntry, ProgressEntry.id == latest).order_by(Item.deadline, Item.id).limit(5))
