@@ -43,7 +43,14 @@ LIST_TITLES = {"overdue": "逾期事项", "due_soon": "即将到期"}
 
 @bp.app_context_processor
 def followup_globals():
-    return {"followup_unread": lambda: unread_count(current_user.id), "calendar_gaps": ops.calendar_gaps}
+    return {"followup_unread": lambda: unread_count(current_user.id), "calendar_gaps": _staff_calendar_gaps}
+
+
+def _staff_calendar_gaps() -> list[int]:
+    """The holiday-calendar notice is for the people who can act on it: units never see it."""
+    if current_user.is_authenticated and (current_user.is_staff or current_user.is_security_admin):
+        return ops.calendar_gaps()
+    return []
 
 
 def _unit_arg() -> int | None:

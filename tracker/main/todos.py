@@ -223,7 +223,9 @@ for _todo in (
     Todo("due_soon", "即将到期", STAFF, lambda u, t: _items(u, light_clause(Light.YELLOW, t)),
          lambda u: url_for("followup.due_soon")),
     # 承办单位
-    Todo("acknowledge", "待签收", UNIT, lambda u, t: _items(u, Item.stage == Stage.ASSIGNED),
+    # Only the lead unit 签收s; a co-unit waits with it.
+    Todo("acknowledge", "待签收", UNIT, lambda u, t: _items(u, Item.stage == Stage.ASSIGNED,
+                                                         Item.lead_unit_id == u.unit_id),
          _my_link(stage=Stage.ASSIGNED.value), "签收后开始整改", urgent=True),
     Todo("returned", "报告被退回，待重新提交", UNIT, lambda u, t: _items(u, _returned_clause()),
          _my_link(stage=Stage.RECTIFYING.value), rows=_returned_rows, urgent=True),
