@@ -1,10 +1,11 @@
 """The home page's to-do list: a small registry of providers, one per kind of waiting work.
 
+
 Each provider says for which roles it counts, what it counts and where the list is. A
-count is either a ``SELECT count(...)`` (one indexed COUNT per line, so the home page costs
-the same number of statements however much data there is) or a plain ``int`` from a function another area owns (for example
-``pending_handbacks_count``). Item counts start from ``visibility.visible_items``: a
-to-do never counts what the user could not open.
+count is either a ``SELECT count(...)`` (one indexed COUNT per line, so the home page
+costs the same number of statements however much data there is) or a plain ``int`` from
+a function another area owns (for example ``pending_handbacks_count``). Item counts start
+from ``visibility.visible_items``: a to-do never counts what the user could not open.
 
 Another feature adds its line with one call::
 

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from ..extensions import db
-from ..templating import cn_date
 from ..models import (
     Activity,
     AuditAction,
@@ -31,6 +30,7 @@ from ..models import (
     User,
     item_co_unit,
 )
+from ..templating import cn_date
 
 Recipient = tuple[int, str | None]  # user id, e-mail address
 _cache: ContextVar[dict | None] = ContextVar("notify_recipients", default=None)
