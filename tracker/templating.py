@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from flask import Flask
 
-from .models.base import to_local
+from .models.base import local_today, to_local
 
 # Navigation per role: (endpoint, label). Areas append their entries when registered,
 # so the layout never links to a blueprint that is not installed.
@@ -39,6 +39,7 @@ def init_templating(app: Flask) -> None:
     def globals_():
         return {
             "org_name": app.config["ORG_NAME"],
+            "today_cn": lambda: cn_date(local_today()),  # the printed pages' date line
             "nav_staff_links": lambda: NAV["staff"],
             "nav_unit_links": lambda: NAV["unit"],
             "nav_reviewer_links": lambda: NAV["reviewer"],
