@@ -205,6 +205,8 @@ FORMS: dict[str, FormSpec] = {
         "inquiry__handle__unit": s.choice(["months", "workdays", "days"]),
         "supervise_after_overdue_days": s.integer, "warn_on_red": s.choice(["y", ""])}),
     "followup.calendar_settings": FormSpec("secadmin", lambda w: "/settings/calendar", lambda w: {"lines": s.text}),
+    "followup.read_all": FormSpec("unit_edu", lambda w: "/notifications/read-all", lambda w: {
+        "kind": s.choice(["return", "assign", "", "nonsense"]), "ids": s.choices(["1", "2", "999999"])}),
     "public.publish_items": FormSpec("staff", lambda w: f"/public/manage/activities/{w.activity}/items",
                                      lambda w: {"published": s.choice(["1", "0"])}, redirect_may_refuse=True),
     "search.dictionary": FormSpec("admin", lambda w: "/search/terms", lambda w: {"word": s.text}),
@@ -220,7 +222,7 @@ NO_INPUT = {"auth.logout", "auth.end_all", "auth.keepalive", "admin.end_sessions
             "items.accept_report", "admin.unlock", "ledger.assignment_letter", "ledger.supervision_letter",
             "ledger.result_notice", "sittings.stop", "sittings.count", "sittings.notice", "search.unlink",
             "search.delete_term",
-            "followup.delete_calendar_day", "followup.open_notification", "followup.read_all"}
+            "followup.delete_calendar_day", "followup.open_notification"}
 
 
 @pytest.fixture(scope="module")

@@ -60,3 +60,9 @@ for _kind in ActivityKind:
                 CNIntegerField(f"{_kind.label}·{RULE_STAGES[_stage]}", validators=_amount_validators()))
         setattr(DeadlineSettingsForm, f"{_kind.value}__{_stage}__unit",
                 CNSelectField("单位", choices=[(u.value, label) for u, label in UNIT_LABELS.items()]))
+
+
+class BulkReadForm(BaseForm):
+    """通知: mark read in bulk. The ticked ids come as a list (``request.form.getlist``)."""
+
+    kind = StringField("类型", validators=[Optional(), Length(max=32)])
