@@ -133,7 +133,8 @@ FORMS: dict[str, FormSpec] = {
         "deadline": s.a_date(w.today), "question": s.text, "reason": s.text}, version_of=ITEM("rectifying")),
     "items.withdraw": FormSpec("staff", lambda w: f"/items/{w.asked}/withdraw", lambda w: {"reason": s.text}),
     "activities.publish": FormSpec("staff", lambda w: f"/activities/{w.activity}/publish",
-                                   lambda w: {"published": s.choice(["1", "0"])}),
+                                   lambda w: {"published": s.choice(["1", "0"]), "with_items": s.choice(["1", "0"]),
+                                              "next": s.choice(["/public/manage", "//evil.example", "x"])}),
     "items.edit": FormSpec("staff", lambda w: f"/items/{w.asked}/edit", lambda w: {
         k: v for k, v in _item_fields(w).items() if k in ("origin", "question", "asker", "asked_unit_id")},
         version_of=ITEM("asked")),

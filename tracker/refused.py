@@ -23,6 +23,7 @@ from werkzeug.routing import RequestRedirect
 
 from . import stash
 from .extensions import db
+from .redirects import same_site_path
 
 REFUSED_STATUSES = frozenset({200, 403, 409, 422})
 KEEP_MINUTES = 10
@@ -46,26 +47,13 @@ def _has_get(path: str) -> bool:
     return True
 
 
-def _same_site(url: str | None) -> str | None:
-    """The path and query of a same-site URL; None for anything else (no open redirect)."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc != request.host):
-        return None
-    path = parts.path or "/"
-    if not path.startswith("/") or path.startswith("//") or "\\" in path or any(c in url for c in "\r\n"):
-        return None
-    return path + (f"?{parts.query}" if parts.query else "")
-
-
 def page_of_form() -> str | None:
     """Where the refused form lives: its own address when it also answers GET
     (``/admin/users/new``), else the same-site page that posted it (the Referer)."""
     own = request.full_path.rstrip("?")
     if _has_get(request.path):
         return own
-    referer = _same_site(request.headers.get("Referer"))
+    referer = same_site_path(request.headers.get("Referer"))
     if referer and _has_get(urlsplit(referer).path):
         return referer
     return None
