@@ -206,6 +206,8 @@ FORMS: dict[str, FormSpec] = {
         "inquiry__handle__unit": s.choice(["months", "workdays", "days"]),
         "supervise_after_overdue_days": s.integer, "warn_on_red": s.choice(["y", ""])}),
     "followup.calendar_settings": FormSpec("secadmin", lambda w: "/settings/calendar", lambda w: {"lines": s.text}),
+    "ledger.confirm_import": FormSpec("staff", lambda w: "/ledger/import/confirm", lambda w: {
+        "digest": s.choice(["0" * 64, "x", ""])}),
     "followup.read_all": FormSpec("unit_edu", lambda w: "/notifications/read-all", lambda w: {
         "kind": s.choice(["return", "assign", "", "nonsense"]), "ids": s.choices(["1", "2", "999999"])}),
     "public.publish_items": FormSpec("staff", lambda w: f"/public/manage/activities/{w.activity}/items",

@@ -14,3 +14,10 @@ class ImportForm(BaseForm):
         render_kw={"accept": ".xlsx"})
     # The sha256 of the file that was previewed; the import step must send the same file.
     digest = HiddenField()
+
+
+class ConfirmImportForm(BaseForm):
+    """确认导入 of the file kept from the preview: nothing to choose again. The digest is
+    the previewed file's, so a newer upload in another tab cannot be imported unseen."""
+
+    digest = HiddenField()
