@@ -77,3 +77,8 @@ def test_my_items_puts_acknowledge_and_returned_first(app, demo):
     html = login_as(app, "unit_edu").get("/my").get_data(as_text=True)
     first = re.search(r'href="/items/(\d+)"', html[html.index("<tbody"):]).group(1)
     assert int(first) == waiting_id
+
+
+def test_due_soon_says_how_many_working_days(app, demo):
+    html = login_as(app, "unit_edu").get("/").get_data(as_text=True)
+    assert re.search(r"\d+ 个工作日内到期（黄灯）", html)

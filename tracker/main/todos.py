@@ -64,7 +64,7 @@ class Todo:
     roles: frozenset[Role]
     count: Callable[[User, date], sa.Select | int]
     link: Callable[[User], str]
-    hint: str = ""
+    hint: str | Callable[[], str] = ""  # a callable for words that depend on a setting
     # At most a handful of lines shown under the count, read with one query.
     rows: Callable[[User, date], list[Row]] | None = None
     urgent: bool = False  # drawn in red when the count is not zero
@@ -76,6 +76,7 @@ class TodoLine:
     count: int
     link: str
     rows: list[Row] = field(default_factory=list)
+    hint: str = ""
 
 
 TODOS: list[Todo] = []
@@ -101,7 +102,8 @@ def todos_for(user: User, today: date | None = None) -> list[TodoLine]:
     for todo in mine:
         count = int(counts[todo.key])
         rows = todo.rows(user, today) if todo.rows else []  # even at zero: the page costs the same
-        lines.append(TodoLine(todo, count, todo.link(user), rows))
+        hint = todo.hint() if callable(todo.hint) else todo.hint
+        lines.append(TodoLine(todo, count, todo.link(user), rows, hint))
     return lines
 
 
@@ -196,6 +198,11 @@ def _audit_week(user: User, today: date) -> sa.Select:
     return sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.at >= start.astimezone(UTC).replace(tzinfo=None))
 
 
+def _due_within() -> str:
+    from ..services.calendar import yellow_workdays
+    return f"{yellow_workdays()} 个工作日内到期（黄灯）"
+
+
 STAFF, UNIT, REVIEWER = frozenset({Role.STAFF}), frozenset({Role.UNIT}), frozenset({Role.REVIEWER})
 
 
@@ -222,7 +229,7 @@ for _todo in (
     Todo("overdue", "逾期未办结", STAFF, lambda u, t: _items(u, overdue_clause(t)),
          lambda u: url_for("followup.overdue"), "按牵头单位", rows=_overdue_by_unit, urgent=True),
     Todo("due_soon", "即将到期", STAFF, lambda u, t: _items(u, light_clause(Light.YELLOW, t)),
-         lambda u: url_for("followup.due_soon")),
+         lambda u: url_for("followup.due_soon"), _due_within),
     # 承办单位
     # Only the lead unit 签收s; a co-unit waits with it.
     Todo("acknowledge", "待签收", UNIT, lambda u, t: _items(u, Item.stage == Stage.ASSIGNED,
@@ -233,7 +240,7 @@ for _todo in (
     Todo("unit_overdue", "已逾期", UNIT, lambda u, t: _items(u, overdue_clause(t)),
          _my_link(overdue="1"), "请尽快报送或申请延期", urgent=True),
     Todo("unit_due_soon", "即将到期", UNIT, lambda u, t: _items(u, light_clause(Light.YELLOW, t)),
-         _my_link(light=Light.YELLOW.value)),
+         _my_link(light=Light.YELLOW.value), _due_within),
     # 测评人
     Todo("ballots", "待测评（未投票）", REVIEWER, _ballots_waiting, lambda u: url_for("work.my_evaluations"),
          "无记名投票", urgent=True),
