@@ -24,6 +24,7 @@ from flask import url_for
 from ..extensions import db
 from ..lights import light_clause, overdue_clause
 from ..models import (
+    AuditEntry,
     EntryKind,
     EvaluationMode,
     ExtensionRequest,
@@ -38,10 +39,14 @@ from ..models import (
     SittingVoter,
     Stage,
     Unit,
+    UnitKind,
     User,
     local_today,
     utcnow,
 )
+from ..models.base import LOCAL_TZ
+from ..services.calendar import yellow_workdays
+from ..services.followup import calendar_gaps
 from ..templating import cn_date
 from ..visibility import visible_items
 from ..workdays import Light
@@ -136,7 +141,7 @@ def _returned_rows(user: User, today: date) -> list[Row]:
     stmt = (visible_items(user).where(_returned_clause())
             .with_only_columns(Item.id, Item.question, ProgressEntry.review_note, maintain_column_froms=True)
             .join(ProgressEntry, ProgressEntry.id == latest).order_by(Item.deadline, Item.id).limit(5))
-    return [Row(" ".join(r.question.split())[:30], url_for("items.detail", item_id=r.id, _anchor="report"),
+    return [Row(" ".join(r.question.split())[:30], url_for("items.detail", item_id=r.id),
                 note=f"退回理由：{r.review_note or '（未写明）'}") for r in db.session.execute(stmt)]
 
 
@@ -150,7 +155,7 @@ def _extension_rows(user: User, today: date) -> list[Row]:
             .join(ExtensionRequest, ExtensionRequest.item_id == Item.id)
             .where(ExtensionRequest.status == ExtensionStatus.PENDING, Item.id.in_(_visible_ids(user)))
             .order_by(ExtensionRequest.created_at, ExtensionRequest.id).limit(5))
-    return [Row(" ".join(r.question.split())[:30], url_for("items.detail", item_id=r.id, _anchor="extension"),
+    return [Row(" ".join(r.question.split())[:30], url_for("items.detail", item_id=r.id, _anchor="actions"),
                 note=f"申请延至 {cn_date(r.requested_deadline)}")
             for r in db.session.execute(stmt)]
 
@@ -181,25 +186,20 @@ def _locked_accounts(user: User, today: date) -> sa.Select:
 def _inactive_units(user: User, today: date) -> sa.Select:
     """Active 一府一委两院 units nobody can sign in for: their items would go unread."""
     has_user = sa.exists().where(User.unit_id == Unit.id, User.active.is_(True), User.role == Role.UNIT)
-    from ..models import UnitKind
     return sa.select(sa.func.count(Unit.id)).where(Unit.active.is_(True), Unit.kind != UnitKind.COMMITTEE, ~has_user)
 
 
 def _calendar_gaps(user: User, today: date) -> int:
-    from ..services.followup import calendar_gaps
     return len(calendar_gaps(today))
 
 
 def _audit_week(user: User, today: date) -> sa.Select:
     """History rows of the last seven local days, administrators' own actions included."""
-    from ..models import AuditEntry
-    from ..models.base import LOCAL_TZ
     start = datetime(today.year, today.month, today.day, tzinfo=LOCAL_TZ) - timedelta(days=6)
     return sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.at >= start.astimezone(UTC).replace(tzinfo=None))
 
 
 def _due_within() -> str:
-    from ..services.calendar import yellow_workdays
     return f"{yellow_workdays()} 个工作日内到期（黄灯）"
 
 
