@@ -149,7 +149,8 @@ FORMS: dict[str, FormSpec] = {
         "closed_on": s.a_date(w.today), "result": s.text}, version_of=ITEM("backfill")),
     "items.withdraw": FormSpec("staff", lambda w: f"/items/{w.asked}/withdraw", lambda w: {"reason": s.text}),
     "activities.publish": FormSpec("staff", lambda w: f"/activities/{w.activity}/publish",
-                                   lambda w: {"published": s.choice(["1", "0"])}),
+                                   lambda w: {"published": s.choice(["1", "0"]), "with_items": s.choice(["1", "0"]),
+                                              "next": s.choice(["/public/manage", "//evil.example", "x"])}),
     "items.edit": FormSpec("staff", lambda w: f"/items/{w.asked}/edit", lambda w: {
         k: v for k, v in _item_fields(w).items() if k in ("origin", "question", "asker", "asked_unit_id")},
         version_of=ITEM("asked")),
@@ -268,6 +269,10 @@ FORMS: dict[str, FormSpec] = {
         "inquiry__handle__unit": s.choice(["months", "workdays", "days"]),
         "supervise_after_overdue_days": s.integer, "warn_on_red": s.choice(["y", ""])}),
     "followup.calendar_settings": FormSpec("secadmin", lambda w: "/settings/calendar", lambda w: {"lines": s.text}),
+    "ledger.confirm_import": FormSpec("staff", lambda w: "/ledger/import/confirm", lambda w: {
+        "digest": s.choice(["0" * 64, "x", ""])}),
+    "followup.read_all": FormSpec("unit_edu", lambda w: "/notifications/read-all", lambda w: {
+        "kind": s.choice(["return", "assign", "", "nonsense"]), "ids": s.choices(["1", "2", "999999"])}),
     "public.publish_items": FormSpec("staff", lambda w: f"/public/manage/activities/{w.activity}/items",
                                      lambda w: {"published": s.choice(["1", "0"])}, redirect_may_refuse=True),
     "search.dictionary": FormSpec("admin", lambda w: "/search/terms", lambda w: {"word": s.text}),
@@ -283,7 +288,7 @@ NO_INPUT = {"auth.logout", "auth.end_all", "auth.keepalive", "admin.end_sessions
             "admin.unlock", "ledger.assignment_letter", "ledger.supervision_letter",
             "ledger.result_notice", "sittings.stop", "sittings.count", "sittings.notice", "search.unlink",
             "search.delete_term",
-            "followup.delete_calendar_day", "followup.open_notification", "followup.read_all"}
+            "followup.delete_calendar_day", "followup.open_notification"}
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from tracker.models import (
 )
 from tracker.services.handbacks import pending_handbacks_count
 from tracker.services.settings import set_setting
+from tracker.templating import cn_date
 from tracker.workdays import add_months
 
 from .conftest import login_as
@@ -235,7 +236,7 @@ def test_declared_date_is_prompted_refused_before_overdue_and_public(app, demo):
         assert len(_inbox("staff", "declared")) == 1
     public = app.test_client()
     listing = public.get("/public/overdue").get_data(as_text=True)
-    assert f"期限 {deadline:%Y-%m-%d}，承办单位预计 <strong>{expected:%Y-%m-%d}</strong>" in listing
+    assert f"期限 {cn_date(deadline)}，承办单位预计 <strong>{cn_date(expected)}</strong>" in listing
     item_page = public.get(f"/public/items/{item_id}").get_data(as_text=True)
     assert "期限变化" in item_page and "承办单位预计完成" in item_page and "施工单位延误" in item_page
     assert "交办，办理期限" in item_page
@@ -257,7 +258,7 @@ def test_public_deadline_history_shows_extensions_and_corrections_not_notes(app,
     assert staff.post(f"/items/{item_id}/extension/{request_id}",
                       {"decision": "approve", "note": "内部审批意见"}).status_code == 303
     page = app.test_client().get(f"/public/items/{item_id}").get_data(as_text=True)
-    assert "批准延期" in page and f"{new:%Y-%m-%d}" in page
+    assert "批准延期" in page and f"{cn_date(new)}" in page
     assert "内部审批意见" not in page and "资金未到位" not in page
     with app.app_context():
         db.session.get(Item, item_id).published = False
@@ -317,7 +318,7 @@ def test_demo_data_shows_handback_silent_item_and_declared_date(app, demo):
         declared = db.session.scalar(sa.select(DeclaredDate))
         assert declared is not None and declared.expected_on > local_today()
     listing = app.test_client().get("/public/overdue").get_data(as_text=True)
-    assert f"承办单位预计 <strong>{declared.expected_on:%Y-%m-%d}</strong>" in listing
+    assert f"承办单位预计 <strong>{cn_date(declared.expected_on)}</strong>" in listing
 
 
 def test_migration_backfills_the_last_activity_date(app):

@@ -110,6 +110,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "ledger.export": policy(LOGIN, DENY, OK, OK, OK, DENY),
     "ledger.import_template": STAFF,
     "ledger.import_ledger": STAFF,
+    "ledger.confirm_import": STAFF,
     "ledger.assignment_letter": STAFF,
     "ledger.supervision_letter": STAFF,
     "ledger.result_notice": STAFF,

@@ -1,5 +1,6 @@
 """Dashboard SVG charts: well-formed, CSP-safe, escaped, linked, and drawn to scale."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -156,3 +157,17 @@ def test_line_chart_series_legend_and_axis():
 )
 def test_nice_ticks(maximum, ticks):
     assert nice_ticks(maximum) == ticks
+
+
+def test_light_chart_draws_red_yellow_green_with_a_legend(app, demo):
+    """Issue 14: the light chart was all blue; each light now has its colour, and the
+    narrow drawing keeps 13 px text at phone width."""
+    from tests.conftest import login_as
+    from tracker.documents.charts import LIGHT_FILLS
+    html = login_as(app, "staff").get("/dashboard").get_data(as_text=True)
+    chart = html[html.index('class="chart chart-lights"'):]
+    chart = chart[:chart.index("</figure>")]
+    fills = re.findall(r'<rect class="bar"[^>]*fill="(#[0-9a-f]{6})"', chart)
+    assert fills == [LIGHT_FILLS["red"], LIGHT_FILLS["yellow"], LIGHT_FILLS["green"]]
+    assert 'width="360"' in chart and "图例" in chart and "红灯" in chart
+    assert "print-header" in html and "打印日期" in html

@@ -168,3 +168,41 @@ def test_only_staff_may_import(app, demo):
     assert upload(unit, xlsx(good_rows())).status_code == 403
     assert unit.get("/ledger/import/template").status_code == 403
     assert counts(app)[1] == 0
+
+
+def _digest_field(response) -> str:
+    form = response.get_data(as_text=True).split('class="confirm-import"', 1)[1]
+    return re.search(r'name="digest" type="hidden" value="([0-9a-f]{64})"|name="digest" value="([0-9a-f]{64})"',
+                     form).group(0).rsplit('"', 2)[-2]
+
+
+def test_confirm_without_choosing_the_file_again(app, demo):
+    """Issue 14: the previewed file is kept server-side; 确认导入 sends no file."""
+    staff = login_as(app, "staff")
+    staff.refresh_csrf("/ledger/import")
+    before = counts(app)
+    preview = upload(staff, xlsx(good_rows()))
+    assert "无需重新选择" in preview.get_data(as_text=True)
+    digest = _digest_field(preview)
+    assert counts(app)[:2] == before[:2]  # the check writes nothing but the kept copy
+    # Another signed-in staff member (another session) cannot confirm this file.
+    other = login_as(app, "staff")
+    other.refresh_csrf("/ledger/import")
+    refused = other.post("/ledger/import/confirm", {"digest": digest})
+    assert refused.status_code == 303 and counts(app)[:2] == before[:2]
+    done = staff.post("/ledger/import/confirm", {"digest": digest})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/items")
+    assert counts(app)[1] == before[1] + 4
+    # Confirming twice imports nothing twice: the kept file is gone.
+    again = staff.post("/ledger/import/confirm", {"digest": digest})
+    assert again.status_code == 303 and counts(app)[1] == before[1] + 4
+
+
+def test_confirm_with_a_stale_digest_imports_nothing(app, demo):
+    staff = login_as(app, "staff")
+    staff.refresh_csrf("/ledger/import")
+    before = counts(app)
+    upload(staff, xlsx(good_rows()))
+    response = staff.post("/ledger/import/confirm", {"digest": "0" * 64})
+    assert response.status_code == 200 and "不一致" in response.get_data(as_text=True)
+    assert counts(app)[1] == before[1]

@@ -62,16 +62,19 @@ def test_inbox_badge_read_and_read_all(app, demo):
         first = db.session.scalar(sa.select(Notification.id).order_by(Notification.id))
         item_id = db.session.scalar(sa.select(Notification.item_id).where(Notification.id == first))
     unit_edu = login_as(app, "unit_edu")
-    assert 'aria-label="通知（2 条未读）"' in unit_edu.get("/my").get_data(as_text=True)
+    # The link's accessible name is its visible text plus the count: "通知2 条未读".
+    assert '通知<span class="badge">2<span class="visually-hidden"> 条未读</span>' in unit_edu.get("/my").get_data(
+        as_text=True)
     body = unit_edu.get("/notifications").get_data(as_text=True)
     assert body.count("未读</strong>") == 2 and "新交办事项" in body
     response = unit_edu.post(f"/notifications/{first}/open")
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/items/{item_id}")
-    assert 'aria-label="通知（1 条未读）"' in unit_edu.get("/my").get_data(as_text=True)
+    assert '通知<span class="badge">1<span class="visually-hidden"> 条未读</span>' in unit_edu.get("/my").get_data(
+        as_text=True)
     # Someone else's notification is not there for this user.
     assert login_as(app, "unit_health").post(f"/notifications/{first}/open").status_code == 404
     assert unit_edu.post("/notifications/read-all").status_code == 303
-    assert 'aria-label="通知（0 条未读）"' in unit_edu.get("/my").get_data(as_text=True)
+    assert 'class="inbox-link">通知</a>' in unit_edu.get("/my").get_data(as_text=True)
 
 
 def test_header_badge_costs_one_query_whatever_the_inbox_holds(app, demo):

@@ -26,6 +26,10 @@ def _pages(app, long_item_id: int) -> dict[str, tuple[str, str]]:
         "item_as_unit": ("unit_edu", f"/items/{long_item_id}"),
         "evaluations": ("reviewer1", "/evaluations"),
         "activity": ("staff", f"/activities/{activity_id}"),
+        # The home pages' to-do counts: one query of counts plus a few short lists.
+        "home_staff": ("staff", "/"),
+        "home_unit": ("unit_edu", "/"),
+        "home_reviewer": ("reviewer1", "/"),
     }
     if "dashboard.index" in app.view_functions:
         pages["dashboard"] = ("staff", "/dashboard")

@@ -54,6 +54,8 @@ def create_app(config: type | object = Config) -> Flask:
 
     from .security import init_security
     init_security(app)
+    from .refused import init_refused_forms
+    init_refused_forms(app)
     from .errors import init_errors
     init_errors(app)
     from .templating import init_templating

@@ -201,6 +201,9 @@ def load_demo_items(today=None) -> None:
     ops.acknowledge(item, health)
     report_and_accept(item, health, "整改情况报告：已开展履约情况专项检查。")
     ev.close_evaluation(vote_and_close(item, [s, u, u, u, b]), item, staff)
+    # ... and its round-2 report was returned with a reason: 区卫生健康局's home page shows it.
+    ops.submit_report(item, "第二轮整改情况报告：已约谈履约不到位的家庭医生团队。", [], health)
+    ops.return_report(item, "请补充签约履约率整改前后的对比数据和群众满意度调查结果。", staff)
     # 审议意见: one assigned to a unit 40 days ago and silent since (无进展), one answered by its
     # 研究处理方案, one only recorded
     ops.assign_item(items[7], ops.Assignment(unit_id["区生态环境分局"], [], today + timedelta(days=50)), staff,

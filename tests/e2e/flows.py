@@ -79,11 +79,13 @@ def stage_shows(page: Page, text: str) -> None:
 
 
 def assign(page: Page, unit: str, days: int = 60) -> str:
-    """Staff, on the item page: 交办 to a lead unit with a deadline; returns the deadline shown."""
-    deadline = (date.today() + timedelta(days=days)).isoformat()
+    """Staff, on the item page: 交办 to a lead unit with a deadline; returns the deadline as
+    the page shows it (2026年8月3日: one date format on every screen)."""
+    day = date.today() + timedelta(days=days)
+    deadline = f"{day.year}年{day.month}月{day.day}日"
     form = form_with(page, "交办")
     form.get_by_label("牵头单位").select_option(label=unit)
-    form.get_by_label("办理期限").fill(deadline)
+    form.get_by_label("办理期限").fill(day.isoformat())
     form.get_by_role("button", name="交办", exact=True).click()
     expect(flash(page)).to_contain_text("已交办")
     stage_shows(page, "已交办（待签收）")

@@ -112,7 +112,7 @@ def test_inquiry_goes_round_two_and_closes(person, tmp_path):
     first = page.locator(".round").filter(has_text="第 1 轮")
     expect(first).to_contain_text("满意度测评结果：不满意")
     expect(first).to_contain_text("满意 1，基本满意 1，不满意 3，无效 0")
-    expect(first).to_contain_text(re.compile(r"进入下一轮整改，期限 \d{4}-\d{2}-\d{2}"))
+    expect(first).to_contain_text(re.compile(r"进入下一轮整改，期限 \d{4}年\d{1,2}月\d{1,2}日"))
     staff.shot("05-staff-round-one-unsatisfied")
 
     # Round 2: the unit reports again (no new 签收), staff accept, four reviewers vote 满意.

@@ -14,6 +14,7 @@ from ..queries import activity_rows, basis_clause, committee_choices, organ_choi
 from ..services import OperationError, check_version
 from ..services import items as ops
 from ..services.settings import available_rules, get_setting, rule_name
+from ..workflow import InvalidTransition
 from . import bp
 from .forms import ActivityForm, QuickItemForm
 
@@ -167,10 +168,24 @@ def add_item(activity_id: int):
 @bp.route("/activities/<int:activity_id>/publish", methods=["POST"])
 @staff_required
 def publish(activity_id: int):
+    """公布 (or withdraw) the activity; "连同全部事项公布" publishes its items in the same
+    step. Back to the page the button was on (the activity, or 向社会公布)."""
     from ..fields import BaseForm
+    from ..redirects import back_to
     activity = db.get_or_404(Activity, activity_id)
-    if BaseForm().validate_on_submit():
-        ops.set_activity_published(activity, request.form.get("published") == "1", current_user)
+    back = back_to(url_for("activities.detail", activity_id=activity.id))
+    if not BaseForm().validate_on_submit():
+        flash("页面已过期，请刷新后重试", "error")
+        return redirect(back, code=303)
+    published = request.form.get("published") == "1"
+    with_items = published and request.form.get("with_items") == "1"
+    try:
+        ops.set_activity_published(activity, published, current_user)
+        changed = ops.set_items_published(activity, True, current_user) if with_items else 0
         db.session.commit()
-        flash("已更新公开设置", "success")
-    return redirect(url_for("activities.detail", activity_id=activity.id), code=303)
+    except (OperationError, InvalidTransition) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(f"已公布活动及其 {changed} 项事项" if with_items else "已更新公开设置", "success")
+    return redirect(back, code=303)

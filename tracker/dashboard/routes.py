@@ -4,12 +4,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import render_template, request, url_for
 
-from ..documents.charts import bar_chart, funnel_chart, line_chart
+from ..documents.charts import LIGHT_FILLS, NARROW_WIDTH, bar_chart, funnel_chart, line_chart
 from ..extensions import db
 from ..models import Activity, AnswerClass, Stage, Unit, local_today
 from ..params import is_number
 from ..permissions import staff_required
 from ..queries import BASES, LIGHTS, ItemFilters, committee_choices
+from ..services.calendar import yellow_workdays
 from . import bp
 from .classes import answer_class_rows
 from .stats import RowFigures, Scope, monthly_flow, unit_rows
@@ -48,7 +49,7 @@ def index():
         "funnel": funnel_chart([(label, f.count, _list_url(f.args)) for label, f in funnel],
                                title="事项推进漏斗（累计到达各环节的事项数）"),
         "lights": bar_chart([(label, f.count, _list_url(f.args)) for label, f in lights], title="办理期限红黄绿灯",
-                            unit="件"),
+                            unit="件", colours=[LIGHT_FILLS[light] for light in LIGHTS], width=NARROW_WIDTH),
         "on_time": bar_chart([(u.name, u.on_time_rate.value or 0, _list_url(u.on_time_rate.den.args))
                               for u in units if u.on_time_rate.den.count],
                              title="各牵头单位按期办结率（按期办结 ÷ 已办结及逾期未办结）", percent=True),
@@ -64,7 +65,7 @@ def index():
                            committees=committees, total=total, units=units, funnel=funnel, lights=lights,
                            stages=stages, months=months, opened=opened, closed=closed, charts=charts,
                            list_url=_list_url, answer_classes=answer_class_rows(scope, today),
-                           answer_class_list=list(AnswerClass))
+                           answer_class_list=list(AnswerClass), today=today, yellow_workdays=yellow_workdays())
 
 
 def _month_label(month: str, year: int) -> str:

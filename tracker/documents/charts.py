@@ -28,6 +28,10 @@ PALETTE = ("#1f4e79", "#e69138", "#595959", "#76c7c0")
 DASHES = (None, "6 3", "2 3", "8 3 2 3")
 MARKERS = ("circle", "square", "triangle", "diamond")
 FUNNEL_SHADES = ("#1f4e79", "#2e6da4", "#4a8cc7", "#7eafd9", "#b3d0ea")
+# The traffic lights in their own colours (dark red, amber, dark green: lightness
+# ~35/70/30 %, and each bar is labelled 红灯/黄灯/绿灯, so grayscale still reads).
+LIGHT_FILLS = {"red": "#c62828", "yellow": "#f9a825", "green": "#2e7d32"}
+NARROW_WIDTH = 360  # a phone shows it at about its own size: 13 px text stays 13 px
 
 _ROW = 30
 _BAR = 18
@@ -43,16 +47,20 @@ def bar_chart(
     unit: str = "",
     max_value: float | None = None,
     percent: bool = False,
+    colours: Sequence[str] | None = None,
+    width: int = WIDTH,
 ) -> Markup:
     """Horizontal bars, one per (label, value, link).
 
     With ``percent`` the values are fractions (0.857 reads "85.7%") and the
     scale defaults to 1 so that a full bar means 100 %, not "the best unit".
+    ``colours`` gives each bar its own fill (the light chart); ``width`` a narrower
+    drawing for short labels, so a phone does not shrink its text.
     """
     if not items:
         return _empty(title)
-    label_w, value_w = 170, 80
-    bar_w = WIDTH - label_w - value_w - 20
+    label_w, value_w = (170, 80) if width >= WIDTH else (110, 60)
+    bar_w = width - label_w - value_w - 20
     values = [_finite(value) for _, value, _ in items]
     scale = max_value if max_value is not None else (1.0 if percent else max(values))
     height = _TITLE_H + len(items) * _ROW + 10
@@ -64,11 +72,12 @@ def bar_chart(
         row = [
             f"<title>{escape(label)}：{escape(shown)}</title>",
             _text(label_w - 8, y + _BAR - 4, _truncate(label, 24), anchor="end", cls="label"),
-            _rect(label_w, y, length, _BAR, PALETTE[0], cls="bar", data_value=value),
+            _rect(label_w, y, length, _BAR, colours[index] if colours else PALETTE[0], cls="bar", data_value=value),
             _text(label_w + length + 6, y + _BAR - 4, shown, cls="value"),
         ]
         parts.append(_linked(f"{label}：{shown}", href, "".join(row)))
-    return _svg(title, height, "bar", parts, _summary(items, values, unit, percent), links=_any_link(items))
+    return _svg(title, height, "bar", parts, _summary(items, values, unit, percent), links=_any_link(items),
+                width=width)
 
 
 def funnel_chart(stages: Sequence[tuple[str, int, str | None]], *, title: str) -> Markup:
@@ -168,7 +177,8 @@ def nice_ticks(maximum: float, target: int = 5) -> list[float]:
 # -- building blocks -------------------------------------------------------
 
 
-def _svg(title: str, height: float, kind: str, parts: list[str], summary: str, *, links: bool = False) -> Markup:
+def _svg(title: str, height: float, kind: str, parts: list[str], summary: str, *, links: bool = False,
+         width: int = WIDTH) -> Markup:
     """Wrap the chart; role=img hides links from screen readers, so a chart
     with links is a labelled group instead and each link names itself."""
     role = "group" if links else "img"
@@ -177,11 +187,11 @@ def _svg(title: str, height: float, kind: str, parts: list[str], summary: str, *
     # through escape(); numbers and palette constants are ours.
     return Markup(  # noqa: S704
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" role="{role}" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height:.0f}" width="{width}" role="{role}" aria-label="{escape(title)}" '
         f'font-family="{escape(FONT)}" font-size="13" fill="{INK}">'
         f"<title>{escape(title)}</title><desc>{escape(summary)}</desc>"
         f'<text class="chart-title" x="0" y="20" font-size="15" font-weight="bold">'
-        f"{escape(_truncate(title, 80))}</text>{body}</svg>"
+        f"{escape(_truncate(title, 80 if width >= WIDTH else 40))}</text>{body}</svg>"
     )
 
 

@@ -5,7 +5,7 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNIntegerField, CNSelectField, TextLimit
-from ..limits import BULK_LINES, NOTE_TEXT, SHORT_REASON
+from ..limits import BULK_LINES, NOTE_TEXT, SEARCH_WORD, SHORT_REASON
 from ..models import ActivityKind, NoticeKind
 from ..services.deadlines import RULE_STAGES, UNIT_LABELS, UNIT_LIMITS
 
@@ -83,3 +83,7 @@ class ActivityLookbackForm(BaseForm):
     due_on = CNDateField("回头看日期（留空：各事项办结后按设置的月数）", validators=[Optional()])
     note = CleanTextAreaField("回头看要求（可不填）", validators=[
         Optional(), TextLimit(NOTE_TEXT)])
+class BulkReadForm(BaseForm):
+    """通知: mark read in bulk. The ticked ids come as a list (``request.form.getlist``)."""
+
+    kind = StringField("类型", validators=[Optional(), TextLimit(SEARCH_WORD)])

@@ -15,6 +15,7 @@ from ..models import (
     Item,
     NoticeKind,
     Notification,
+    NotificationKind,
     Stage,
     Unit,
     local_today,
@@ -45,7 +46,14 @@ LIST_TITLES = {"overdue": "逾期事项", "due_soon": "即将到期"}
 
 @bp.app_context_processor
 def followup_globals():
-    return {"followup_unread": lambda: unread_count(current_user.id), "calendar_gaps": ops.calendar_gaps}
+    return {"followup_unread": lambda: unread_count(current_user.id), "calendar_gaps": _staff_calendar_gaps}
+
+
+def _staff_calendar_gaps() -> list[int]:
+    """The holiday-calendar notice is for the people who can act on it: units never see it."""
+    if current_user.is_authenticated and (current_user.is_staff or current_user.is_security_admin):
+        return ops.calendar_gaps()
+    return []
 
 
 def _unit_arg() -> int | None:
@@ -126,13 +134,28 @@ def set_supervised(item_id: int):
         item, form.reason.data, current_user), "已解除挂牌督办", "#followup")
 
 
+def _kind_arg(value: str | None) -> str:
+    """A known notification kind, or "" (all kinds)."""
+    return value if value in {k.value for k in NotificationKind} else ""
+
+
 @bp.route("/notifications")
 @login_required
 def inbox():
-    stmt = sa.select(Notification).where(Notification.user_id == current_user.id) \
-        .order_by(Notification.read_at.is_not(None), Notification.id.desc())
+    """The user's notifications, unread first, filtered by kind (chips with unread counts)."""
+    kind = _kind_arg(request.args.get("kind"))
+    mine = Notification.user_id == current_user.id
+    stmt = sa.select(Notification).where(mine).order_by(Notification.read_at.is_not(None), Notification.id.desc())
+    if kind:
+        stmt = stmt.where(Notification.kind == kind)
     page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
-    return render_template("followup/inbox.html", page=page)
+    unread = sa.func.sum(sa.case((Notification.read_at.is_(None), 1), else_=0))
+    kinds = [(NotificationKind(k), total, unread_n or 0) for k, total, unread_n in db.session.execute(
+        sa.select(Notification.kind, sa.func.count(), unread).where(mine).group_by(Notification.kind))
+        if k in {nk.value for nk in NotificationKind}]
+    kinds.sort(key=lambda row: list(NotificationKind).index(row[0]))
+    return render_template("followup/inbox.html", page=page, kind=kind, kinds=kinds,
+                           args={"kind": kind} if kind else {})
 
 
 def _own_notification(notification_id: int) -> Notification:
@@ -157,8 +180,25 @@ def open_notification(notification_id: int):
 @bp.route("/notifications/read-all", methods=["POST"])
 @login_required
 def read_all():
-    db.session.execute(sa.update(Notification).where(
-        Notification.user_id == current_user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    """Mark read in bulk: the ticked ones (``ids``), else all of one kind (``kind``), else all.
+    Only the user's own notifications are ever touched."""
+    form = f.BulkReadForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors) or "请求无效，请重试", "error")
+        return redirect(url_for("followup.inbox"), code=303)
+    kind = _kind_arg(form.kind.data)
+    ids = [] if request.form.get("scope") == "all" else \
+        [int(v) for v in request.form.getlist("ids") if is_number(v) and len(v) < 10][:500]
+    if request.form.get("scope") == "selected" and not ids:
+        flash("请先勾选要标为已读的通知", "warning")
+        return redirect(url_for("followup.inbox", kind=kind or None), code=303)
+    stmt = sa.update(Notification).where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+    if ids:
+        stmt = stmt.where(Notification.id.in_(ids))
+    elif kind:
+        stmt = stmt.where(Notification.kind == kind)
+    done = db.session.execute(stmt.values(read_at=utcnow())).rowcount
     db.session.commit()
-    flash("已全部标为已读", "success")
-    return redirect(url_for("followup.inbox"), code=303)
+    what = "所选通知" if ids else f"“{NotificationKind(kind).label}”通知" if kind else "全部通知"
+    flash(f"已将{what}标为已读（{done} 条）", "success")
+    return redirect(url_for("followup.inbox", kind=kind or None), code=303)

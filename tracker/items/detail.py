@@ -154,6 +154,30 @@ def accountability_panel(item: Item, allowed: set[Action], today) -> dict:
         "declared": declared,
         "ask_declaration": Action.DECLARE_DATE in allowed and needs_declaration(item, declared, today),
     }
+# What the unit holding the item must do: shown before the 问/答 cards, so on a phone the
+# button is on the first screen.
+UNIT_FIRST_ACTIONS = frozenset({Action.ACKNOWLEDGE, Action.POST_PROGRESS, Action.SUBMIT_REPORT})
+
+
+def item_neighbours(item: Item) -> dict:
+    """The way to the item's activity (staff: the activity page; a unit: its own items of
+    the activity) and to the next item of the activity this user may see — one query."""
+    from flask import url_for
+
+    from ..visibility import visible_items
+    nxt = db.session.execute(
+        visible_items(current_user).where(Item.activity_id == item.activity_id, Item.seq > item.seq,
+                                          Item.stage != Stage.WITHDRAWN)
+        .with_only_columns(Item.id, Item.ref, Item.seq, maintain_column_froms=True)
+        .order_by(Item.seq).limit(1)).first()
+    if current_user.is_staff:
+        activity_link = url_for("activities.detail", activity_id=item.activity_id)
+    elif current_user.is_unit_user:
+        activity_link = url_for("work.my_items", activity=item.activity_id)
+    else:
+        activity_link = None
+    return {"activity_link": activity_link,
+            "next_item": {"id": nxt.id, "number": nxt.ref or str(nxt.seq)} if nxt else None}
 
 
 def render_item(item: Item, status: int = 200, **overrides):
@@ -196,6 +220,7 @@ def render_item(item: Item, status: int = 200, **overrides):
         "timeline": timeline_rows(timeline, current_user), "current_eval": current_eval,
         "pending_extension": pending_extension, "allowed": allowed, "Action": Action,
         "has_actions": bool(allowed & ITEM_SECTION_ACTIONS),
+        "actions_first": bool(allowed & UNIT_FIRST_ACTIONS), **item_neighbours(item),
         "light": light, "today": today, "followup": followup_panel(item),
         "letters": {"supervision": Action.ISSUE_LETTER in allowed and light.overdue,
                     "results": closed_evaluations if Action.ISSUE_LETTER in allowed else []},

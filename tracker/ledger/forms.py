@@ -16,3 +16,11 @@ class ImportForm(BaseForm):
     digest = HiddenField()
     # 补录: a ledger of past years, with past deadlines and the real 交办/签收/受理/办结 dates.
     backfill = BooleanField("补录往年事项（允许过去的办理期限，按表中的交办、签收、受理、办结日期录入）")
+
+
+class ConfirmImportForm(BaseForm):
+    """确认导入 of the file kept from the preview: nothing to choose again. The digest is
+    the previewed file's, so a newer upload in another tab cannot be imported unseen."""
+
+    digest = HiddenField()
+    backfill = HiddenField()  # "1": the preview was checked in 补录 mode

@@ -18,6 +18,7 @@ from ..documents.gongwen import Heading, Letter, Para, Table, format_date
 from ..models import Activity, Evaluation, Item, Origin, Unit
 from ..models.activity import chinese_number
 from ..models.base import to_local
+from ..services.settings import rule_name as settings_rule_name
 from ..tally import Consequence
 
 LAW = "《中华人民共和国各级人民代表大会常务委员会监督法》"
@@ -155,7 +156,7 @@ def result_notice(evaluation: Evaluation, item: Item, today: date, doc_number: s
     activity = item.activity
     closed = format_date(to_local(evaluation.closed_at).date()) if evaluation.closed_at else format_date(today)
     result = evaluation.result_label
-    rule_name = (evaluation.rule or {}).get("name") or evaluation.rule_key
+    rule_name = (evaluation.rule or {}).get("name") or settings_rule_name(evaluation.rule_key)  # never a key
     counts = (evaluation.members_total, evaluation.members_present, evaluation.satisfied, evaluation.basic,
               evaluation.unsatisfied, evaluation.invalid)
     # A result published without counts shows none, never zeros that were not counted.

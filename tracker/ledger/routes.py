@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from .. import stash
 from ..extensions import db
 from ..models import Role, local_today
 from ..models.base import LOCAL_TZ
@@ -19,7 +20,7 @@ from ..services import items as ops
 from . import bp
 from . import importer as imp
 from .export import write_ledger
-from .forms import ImportForm
+from .forms import ConfirmImportForm, ImportForm
 from .long_open import OPEN_MONTHS, by_unit, long_open_rows, write_long_open
 from .scope import file_scope, scope_text
 from .template import write_template
@@ -106,12 +107,17 @@ def import_template():
     return download(buffer, "台账导入模板.xlsx", XLSX)
 
 
+KEEP_MINUTES = 30  # the previewed file is kept this long for 确认导入
+PURPOSE = "import"
+
+
 @bp.route("/ledger/import", methods=["GET", "POST"])
 @staff_required
 def import_ledger():
-    """Check, then import: the first post lists every problem and writes nothing; a
-    clean file can be confirmed by posting it again, with the digest of the previewed
-    file, so what is imported is exactly what was previewed (nothing kept on disk)."""
+    """Check, then import: the first post lists every problem and writes nothing and keeps
+    the file server-side (``tracker/stash.py``: this user's session only, 30 minutes), so
+    确认导入 needs no second upload. Posting the file again with ``step=import`` still
+    works; the digest makes sure what is imported is exactly what was previewed."""
     form = ImportForm()
     if not form.validate_on_submit():
         return render_template("ledger/import.html", form=form)
@@ -120,24 +126,51 @@ def import_ledger():
         form.file.errors.append(f"文件超过 {IMPORT_MAX_BYTES // 1024 // 1024} MB，请拆分后分批导入")
         return render_template("ledger/import.html", form=form)
     digest = hashlib.sha256(data).hexdigest()
+    backfill = bool(form.backfill.data)
+    if request.form.get("step") == "import":
+        return _import(data, form.digest.data != digest, form.file.data.filename, backfill)
+    plan = imp.check_ledger(io.BytesIO(data), local_today(), current_user, backfill=backfill)
+    if plan.ok:
+        stash.keep(PURPOSE, data, url_for("ledger.import_ledger"), KEEP_MINUTES, name=form.file.data.filename[:255])
+        db.session.commit()
+    return _preview(plan, digest, form.file.data.filename, kept=plan.ok)
+
+
+@bp.route("/ledger/import/confirm", methods=["POST"])
+@staff_required
+def confirm_import():
+    """确认导入 the file kept at the preview."""
+    form = ConfirmImportForm()
+    kept = stash.find(PURPOSE) if form.validate_on_submit() else None
+    if kept is None:
+        flash("预览已过期或已导入，请重新选择文件", "warning")
+        return redirect(url_for("ledger.import_ledger"), code=303)
+    data, name = kept.data, kept.name or ""
+    return _import(data, form.digest.data != hashlib.sha256(data).hexdigest(), name, form.backfill.data == "1")
+
+
+def _import(data: bytes, mismatch: bool, filename: str, backfill: bool):
     today = local_today()
-    plan = imp.check_ledger(io.BytesIO(data), today, current_user, backfill=bool(form.backfill.data))
-    mismatch = False
-    if request.form.get("step") == "import" and plan.ok:
-        mismatch = form.digest.data != digest
-        if not mismatch:
-            try:
-                items = ops.import_plan(plan, current_user, today)
-                db.session.commit()
-            except OperationError as error:
-                db.session.rollback()
-                plan.problems.append(imp.Problem(None, "导入", error.message))
-            else:
-                flash(f"已导入 {len(items)} 项事项，新建监督活动 {len(plan.new)} 个，"
-                      f"其中 {plan.assigned_count} 项已交办", "success")
-                return redirect(url_for("items.index"), code=303)
+    plan = imp.check_ledger(io.BytesIO(data), today, current_user, backfill=backfill)
+    if plan.ok and not mismatch:
+        try:
+            items = ops.import_plan(plan, current_user, today)
+            stash.drop(PURPOSE)
+            db.session.commit()
+        except OperationError as error:
+            db.session.rollback()
+            plan.problems.append(imp.Problem(None, "导入", error.message))
+        else:
+            flash(f"已导入 {len(items)} 项事项，新建监督活动 {len(plan.new)} 个，"
+                  f"其中 {plan.assigned_count} 项已交办", "success")
+            return redirect(url_for("items.index"), code=303)
+    return _preview(plan, hashlib.sha256(data).hexdigest(), filename, mismatch=mismatch)
+
+
+def _preview(plan, digest: str, filename: str, *, mismatch: bool = False, kept: bool = False):
     confirm = ImportForm(formdata=None)
     confirm.digest.data = digest
     confirm.backfill.data = plan.backfill
-    return render_template("ledger/preview.html", plan=plan, form=confirm, filename=form.file.data.filename,
+    kept_form = ConfirmImportForm(formdata=None, digest=digest, backfill="1" if plan.backfill else "") if kept else None
+    return render_template("ledger/preview.html", plan=plan, form=confirm, filename=filename, kept_form=kept_form,
                            mismatch=mismatch, new_activities=sorted(plan.new.items(), key=lambda kv: kv[1].row))

@@ -36,6 +36,7 @@ from .search import RecurrenceLink, SearchEntry, SearchTerm
 from .security import AuditChainHead, LoginThrottle, ParkedForm, PasswordHistory, UserSession
 from .settings import CalendarOverride, Setting
 from .sitting import Ballot, Sitting, SittingParticipant, SittingStatus, SittingVoter
+from .stash import Stash
 
 __all__ = [
     "DEADLINE_STAGES", "TARGET_ORGANS", "Activity", "ActivityKind", "Attachment", "AuditAction", "AuditEntry",
@@ -46,7 +47,7 @@ __all__ = [
     "Ballot", "ResultSource", "Sitting", "SittingParticipant", "SittingStatus", "SittingVoter",
     "AuditChainHead", "LoginThrottle", "ParkedForm", "PasswordHistory", "UserSession",
     "NOTICE_KIND_LABELS", "Notice", "NoticeKind", "Notification", "NotificationKind", "OutboxMail",
-    "RecurrenceLink", "SearchEntry", "SearchTerm",
+    "RecurrenceLink", "SearchEntry", "SearchTerm", "Stash",
     "DeclaredDate", "HandbackRequest", "HandbackStatus",
     "AnswerClass", "Commitment", "CommitmentSource", "CommitmentStatus",
     "Closure", "ClosureKind", "Lookback", "LookbackFinding", "TerminationCause", "Verdict", "VerdictGrade",

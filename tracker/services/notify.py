@@ -30,6 +30,7 @@ from ..models import (
     User,
     item_co_unit,
 )
+from ..templating import cn_date
 
 Recipient = tuple[int, str | None]  # user id, e-mail address
 _cache: ContextVar[dict | None] = ContextVar("notify_recipients", default=None)
@@ -198,7 +199,7 @@ def deliveries(route: Route, entry, item) -> Iterator[tuple[dict, dict | None]]:
     ``entry`` and ``item`` only need the attributes the routes read."""
     recipients = route.recipients(entry, item)
     text = route.text.format(title=f"{item.code} {item.title}", summary=entry.summary,
-                             deadline=f"{item.deadline:%Y-%m-%d}" if item.deadline else "未定")[:500]
+                             deadline=cn_date(item.deadline) if item.deadline else "未定")[:500]
     kind = route.kind
     seen: set[int] = set()
     mail = has_app_context() and bool(current_app.config.get("MAIL_SERVER"))

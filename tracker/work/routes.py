@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..items.routes import page_arg
 from ..lights import commitment_light, light_for, silent_ids
+from ..main.todos import attention_first
 from ..models import (
     Evaluation,
     EvaluationMode,
@@ -30,11 +31,12 @@ from . import bp
 @bp.route("/my")
 @roles_required(Role.UNIT)
 def my_items():
-    """Only this unit's items (lead or co-unit), red and yellow first."""
+    """Only this unit's items (lead or co-unit): 待签收 and returned reports first, then red and yellow."""
     filters = ItemFilters.from_args(request.args)
     filters.unit_id = None  # a unit cannot widen its view through the URL
     today = local_today()
-    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
+    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)) \
+        .order_by(attention_first(), *urgency_order(today))
     page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
     lights = {i.id: light_for(i, today) for i in page.items}
     declared = current_declarations(page.items)

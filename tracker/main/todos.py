@@ -1,0 +1,262 @@
+"""The home page's to-do list: a small registry of providers, one per kind of waiting work.
+
+
+Each provider says for which roles it counts, what it counts and where the list is. A
+count is either a ``SELECT count(...)`` (one indexed COUNT per line, so the home page
+costs the same number of statements however much data there is) or a plain ``int`` from
+a function another area owns (for example ``pending_handbacks_count``). Item counts start
+from ``visibility.visible_items``: a to-do never counts what the user could not open.
+
+Another feature adds its line with one call::
+
+    register(Todo("handbacks", "退办申请待审核", {Role.STAFF}, lambda user, today: pending_handbacks_count(),
+                  lambda user: url_for("handbacks.index")))
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import url_for
+
+from ..extensions import db
+from ..lights import light_clause, overdue_clause
+from ..models import (
+    AuditEntry,
+    EntryKind,
+    EvaluationMode,
+    ExtensionRequest,
+    ExtensionStatus,
+    Item,
+    ProgressEntry,
+    ReviewStatus,
+    Role,
+    Sitting,
+    SittingParticipant,
+    SittingStatus,
+    SittingVoter,
+    Stage,
+    Unit,
+    UnitKind,
+    User,
+    local_today,
+    utcnow,
+)
+from ..models.base import LOCAL_TZ
+from ..services.calendar import yellow_workdays
+from ..services.followup import calendar_gaps
+from ..templating import cn_date
+from ..visibility import visible_items
+from ..workdays import Light
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line under a to-do: a unit with its overdue count, a returned report with its reason."""
+
+    label: str
+    link: str
+    note: str = ""
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Todo:
+    key: str
+    label: str
+    roles: frozenset[Role]
+    count: Callable[[User, date], sa.Select | int]
+    link: Callable[[User], str]
+    hint: str | Callable[[], str] = ""  # a callable for words that depend on a setting
+    # At most a handful of lines shown under the count, read with one query.
+    rows: Callable[[User, date], list[Row]] | None = None
+    urgent: bool = False  # drawn in red when the count is not zero
+
+
+@dataclass
+class TodoLine:
+    todo: Todo
+    count: int
+    link: str
+    rows: list[Row] = field(default_factory=list)
+    hint: str = ""
+
+
+TODOS: list[Todo] = []
+
+
+def register(todo: Todo) -> Todo:
+    """Add a provider (replacing one with the same key, so reloading an area is harmless)."""
+    TODOS[:] = [t for t in TODOS if t.key != todo.key]
+    TODOS.append(todo)
+    return todo
+
+
+def todos_for(user: User, today: date | None = None) -> list[TodoLine]:
+    """The user's to-dos with their counts, in registration order. Zero counts are kept:
+    "nothing waiting" is an answer too."""
+    today = today or local_today()
+    mine = [t for t in TODOS if user.role in t.roles]
+    counts = {t.key: t.count(user, today) for t in mine}
+    for key, count in counts.items():
+        if isinstance(count, sa.Select):
+            counts[key] = db.session.scalar(count) or 0
+    lines = []
+    for todo in mine:
+        count = int(counts[todo.key])
+        rows = todo.rows(user, today) if todo.rows else []  # even at zero: the page costs the same
+        hint = todo.hint() if callable(todo.hint) else todo.hint
+        lines.append(TodoLine(todo, count, todo.link(user), rows, hint))
+    return lines
+
+
+# -- the counts ----------------------------------------------------------------------
+
+def _items(user: User, *where) -> sa.Select:
+    """COUNT of the user's visible, not withdrawn items matching ``where``."""
+    return visible_items(user).where(Item.stage != Stage.WITHDRAWN, *where) \
+        .with_only_columns(sa.func.count(Item.id), maintain_column_froms=True)
+
+
+def _visible_ids(user: User) -> sa.Select:
+    return visible_items(user).with_only_columns(Item.id, maintain_column_froms=True)
+
+
+def _returned_clause():
+    """Rectifying again after this round's report was returned (the unit must rewrite it)."""
+    pe = sa.orm.aliased(ProgressEntry)
+    return sa.and_(Item.stage == Stage.RECTIFYING, sa.exists().where(
+        pe.item_id == Item.id, pe.round == Item.round, pe.kind == EntryKind.REPORT,
+        pe.review_status == ReviewStatus.RETURNED).correlate(Item))
+
+
+def _returned_rows(user: User, today: date) -> list[Row]:
+    """The latest returned report of each returned item, with the reason staff gave."""
+    pe = sa.orm.aliased(ProgressEntry)
+    latest = sa.select(sa.func.max(pe.id)).where(
+        pe.item_id == Item.id, pe.round == Item.round, pe.kind == EntryKind.REPORT,
+        pe.review_status == ReviewStatus.RETURNED).correlate(Item).scalar_subquery()
+    stmt = (visible_items(user).where(_returned_clause())
+            .with_only_columns(Item.id, Item.question, ProgressEntry.review_note, maintain_column_froms=True)
+            .join(ProgressEntry, ProgressEntry.id == latest).order_by(Item.deadline, Item.id).limit(5))
+    return [Row(" ".join(r.question.split())[:30], url_for("items.detail", item_id=r.id),
+                note=f"退回理由：{r.review_note or '（未写明）'}") for r in db.session.execute(stmt)]
+
+
+def _pending_extensions(user: User, today: date) -> sa.Select:
+    return sa.select(sa.func.count(ExtensionRequest.id)).where(
+        ExtensionRequest.status == ExtensionStatus.PENDING, ExtensionRequest.item_id.in_(_visible_ids(user)))
+
+
+def _extension_rows(user: User, today: date) -> list[Row]:
+    stmt = (sa.select(Item.id, Item.question, ExtensionRequest.requested_deadline)
+            .join(ExtensionRequest, ExtensionRequest.item_id == Item.id)
+            .where(ExtensionRequest.status == ExtensionStatus.PENDING, Item.id.in_(_visible_ids(user)))
+            .order_by(ExtensionRequest.created_at, ExtensionRequest.id).limit(5))
+    return [Row(" ".join(r.question.split())[:30], url_for("items.detail", item_id=r.id, _anchor="actions"),
+                note=f"申请延至 {cn_date(r.requested_deadline)}")
+            for r in db.session.execute(stmt)]
+
+
+def _overdue_by_unit(user: User, today: date) -> list[Row]:
+    count = sa.func.count(Item.id)
+    stmt = (sa.select(Unit.id, Unit.name, count).join(Item, Item.lead_unit_id == Unit.id)
+            .where(overdue_clause(today), Item.id.in_(_visible_ids(user)))
+            .group_by(Unit.id, Unit.name, Unit.sort_order).order_by(count.desc(), Unit.sort_order).limit(6))
+    return [Row(r.name, url_for("followup.overdue", unit=r.id), count=r[2]) for r in db.session.execute(stmt)]
+
+
+def _open_sittings(user: User, today: date) -> sa.Select:
+    return sa.select(sa.func.count(Sitting.id)).where(Sitting.status.in_((SittingStatus.OPEN, SittingStatus.STOPPED)))
+
+
+def _ballots_waiting(user: User, today: date) -> sa.Select:
+    voted = sa.exists().where(SittingParticipant.sitting_id == Sitting.id, SittingParticipant.user_id == user.id)
+    return (sa.select(sa.func.count(Sitting.id))
+            .join(SittingVoter, sa.and_(SittingVoter.sitting_id == Sitting.id, SittingVoter.user_id == user.id))
+            .where(Sitting.status == SittingStatus.OPEN, Sitting.mode == EvaluationMode.ONLINE, ~voted))
+
+
+def _locked_accounts(user: User, today: date) -> sa.Select:
+    return sa.select(sa.func.count(User.id)).where(User.active.is_(True), User.locked_until > utcnow())
+
+
+def _inactive_units(user: User, today: date) -> sa.Select:
+    """Active 一府一委两院 units nobody can sign in for: their items would go unread."""
+    has_user = sa.exists().where(User.unit_id == Unit.id, User.active.is_(True), User.role == Role.UNIT)
+    return sa.select(sa.func.count(Unit.id)).where(Unit.active.is_(True), Unit.kind != UnitKind.COMMITTEE, ~has_user)
+
+
+def _calendar_gaps(user: User, today: date) -> int:
+    return len(calendar_gaps(today))
+
+
+def _audit_week(user: User, today: date) -> sa.Select:
+    """History rows of the last seven local days, administrators' own actions included."""
+    start = datetime(today.year, today.month, today.day, tzinfo=LOCAL_TZ) - timedelta(days=6)
+    return sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.at >= start.astimezone(UTC).replace(tzinfo=None))
+
+
+def _due_within() -> str:
+    return f"{yellow_workdays()} 个工作日内到期（黄灯）"
+
+
+STAFF, UNIT, REVIEWER = frozenset({Role.STAFF}), frozenset({Role.UNIT}), frozenset({Role.REVIEWER})
+
+
+def _items_link(**args) -> Callable[[User], str]:
+    return lambda user: url_for("items.index", **args)
+
+
+def _my_link(**args) -> Callable[[User], str]:
+    return lambda user: url_for("work.my_items", **args)
+
+
+for _todo in (
+    # 工作人员
+    Todo("reports", "整改情况报告待审核", STAFF, lambda u, t: _items(u, Item.stage == Stage.REPORTED),
+         _items_link(stage=Stage.REPORTED.value), "受理或退回（写明理由）", urgent=True),
+    Todo("extensions", "延期申请待审批", STAFF, _pending_extensions, _items_link(stage="改"),
+         "批准或不批准", rows=_extension_rows, urgent=True),
+    Todo("to_assign", "已答复待交办", STAFF, lambda u, t: _items(u, Item.stage == Stage.ANSWERED),
+         _items_link(stage=Stage.ANSWERED.value), "确定承办单位和期限"),
+    Todo("to_evaluate", "报告已受理待测评", STAFF, lambda u, t: _items(u, Item.stage == Stage.ACCEPTED),
+         _items_link(stage=Stage.ACCEPTED.value), "开启满意度测评或组织测评会议"),
+    Todo("sittings", "测评会议待结束计票", STAFF, _open_sittings, lambda u: url_for("sittings.index"),
+         "停止投票并计票，结果才生效"),
+    Todo("overdue", "逾期未办结", STAFF, lambda u, t: _items(u, overdue_clause(t)),
+         lambda u: url_for("followup.overdue"), "按牵头单位", rows=_overdue_by_unit, urgent=True),
+    Todo("due_soon", "即将到期", STAFF, lambda u, t: _items(u, light_clause(Light.YELLOW, t)),
+         lambda u: url_for("followup.due_soon"), _due_within),
+    # 承办单位
+    # Only the lead unit 签收s; a co-unit waits with it.
+    Todo("acknowledge", "待签收", UNIT, lambda u, t: _items(u, Item.stage == Stage.ASSIGNED,
+                                                         Item.lead_unit_id == u.unit_id),
+         _my_link(stage=Stage.ASSIGNED.value), "签收后开始整改", urgent=True),
+    Todo("returned", "报告被退回，待重新提交", UNIT, lambda u, t: _items(u, _returned_clause()),
+         _my_link(stage=Stage.RECTIFYING.value), rows=_returned_rows, urgent=True),
+    Todo("unit_overdue", "已逾期", UNIT, lambda u, t: _items(u, overdue_clause(t)),
+         _my_link(overdue="1"), "请尽快报送或申请延期", urgent=True),
+    Todo("unit_due_soon", "即将到期", UNIT, lambda u, t: _items(u, light_clause(Light.YELLOW, t)),
+         _my_link(light=Light.YELLOW.value), _due_within),
+    # 测评人
+    Todo("ballots", "待测评（未投票）", REVIEWER, _ballots_waiting, lambda u: url_for("work.my_evaluations"),
+         "无记名投票", urgent=True),
+    # 三员
+    Todo("locked", "暂停登录的账号", frozenset({Role.ADMIN}), _locked_accounts, lambda u: url_for("admin.users"),
+         "多次输错密码，到期自动恢复或由管理员重置"),
+    Todo("unit_without_user", "没有可用账号的承办单位", frozenset({Role.ADMIN}), _inactive_units,
+         lambda u: url_for("admin.units"), "交办给这些单位的事项无人签收"),
+    Todo("calendar", "缺少节假日安排的年份", frozenset({Role.SECURITY}), _calendar_gaps,
+         lambda u: url_for("followup.calendar_settings"), "未录入时按周一至周五计算工作日", urgent=True),
+    Todo("audit_week", "近 7 日操作记录", frozenset({Role.AUDITOR}), _audit_week, lambda u: url_for("admin.audit"),
+         "可校验防篡改哈希链"),
+):
+    register(_todo)
+
+
+def attention_first():
+    """ORDER BY key putting what a unit must act on first: 待签收, then returned reports."""
+    return sa.case((Item.stage == Stage.ASSIGNED, 0), (_returned_clause(), 1), else_=2)
