@@ -82,3 +82,35 @@ def test_my_items_puts_acknowledge_and_returned_first(app, demo):
 def test_due_soon_says_how_many_working_days(app, demo):
     html = login_as(app, "unit_edu").get("/").get_data(as_text=True)
     assert re.search(r"\d+ 个工作日内到期（黄灯）", html)
+
+
+def test_follow_through_todos_count_handbacks_lookbacks_and_commitments(app, demo):
+    """The follow-through features' lines: 退办 and due 回头看 for staff; commitments due and
+    回头看 to answer for the lead unit, never another unit's."""
+    from datetime import timedelta
+
+    from tracker.models import local_today
+    from tracker.services import commitments as commitment_ops
+    from tracker.services.handbacks import request_handback
+    from tracker.services.lookbacks import schedule_lookback
+    staff_before = _counts(login_as(app, "staff"))
+    edu_before, health_before = _counts(login_as(app, "unit_edu")), _counts(login_as(app, "unit_health"))
+    with app.app_context():
+        request_handback(make_item(stage="rectifying"), "不属于本单位职责", None, user("unit_edu"))
+        closed = make_item(stage="closed")
+        lookback = schedule_lookback(closed, closed.closed_at.date() if closed.closed_at else local_today(), None,
+                                     user("staff"))
+        lookback.due_on, lookback.notified_at = local_today(), closed.closed_at or local_today()
+        rectifying = make_item(stage="rectifying")
+        commitment_ops.add_commitment(rectifying, commitment_ops.CommitmentData(
+            "十日内完成校车线路调整。", due_on=local_today() + timedelta(days=10)), user("staff"))
+        db.session.commit()
+    staff = _counts(login_as(app, "staff"))
+    assert staff["handbacks"] == staff_before["handbacks"] + 1
+    assert staff["lookbacks"] == staff_before["lookbacks"] + 1
+    edu = login_as(app, "unit_edu")
+    after = _counts(edu)
+    assert after["unit_commitments"] == edu_before["unit_commitments"] + 1
+    assert after["unit_lookbacks"] == edu_before["unit_lookbacks"] + 1
+    assert "十日内完成校车线路调整" in edu.get("/").get_data(as_text=True)
+    assert _counts(login_as(app, "unit_health")) == health_before

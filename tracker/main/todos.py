@@ -22,14 +22,18 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ..extensions import db
-from ..lights import light_clause, overdue_clause
+from ..lights import commitment_due_soon_clause, commitment_overdue_clause, light_clause, overdue_clause
 from ..models import (
     AuditEntry,
+    Commitment,
     EntryKind,
     EvaluationMode,
     ExtensionRequest,
     ExtensionStatus,
+    HandbackRequest,
+    HandbackStatus,
     Item,
+    Lookback,
     ProgressEntry,
     ReviewStatus,
     Role,
@@ -46,6 +50,7 @@ from ..models import (
 )
 from ..models.base import LOCAL_TZ
 from ..services.calendar import yellow_workdays
+from ..services.commitments import DUE_SOON_DAYS
 from ..services.followup import calendar_gaps
 from ..templating import cn_date
 from ..visibility import visible_items
@@ -199,6 +204,54 @@ def _audit_week(user: User, today: date) -> sa.Select:
     return sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.at >= start.astimezone(UTC).replace(tzinfo=None))
 
 
+def _pending_handbacks(user: User, today: date) -> sa.Select:
+    return sa.select(sa.func.count(HandbackRequest.id)).where(
+        HandbackRequest.status == HandbackStatus.PENDING, HandbackRequest.item_id.in_(_visible_ids(user)))
+
+
+def _lookbacks_due(user: User, today: date, *, unanswered_by_unit: bool = False) -> sa.Select:
+    """回头看 of the current round due today or earlier with no finding yet (the staff list's
+    "已到期"); for a lead unit, the ones told to it and not yet answered."""
+    stmt = (sa.select(sa.func.count(Lookback.id)).join(Item, Item.id == Lookback.item_id)
+            .where(Lookback.finding.is_(None), Lookback.round == Item.round, Item.stage == Stage.CLOSED,
+                   Lookback.due_on <= today, Item.id.in_(_visible_ids(user))))
+    if unanswered_by_unit:
+        stmt = stmt.where(Item.lead_unit_id == user.unit_id, Lookback.notified_at.is_not(None),
+                          Lookback.answered_at.is_(None))
+    return stmt
+
+
+def _lookback_rows(user: User, today: date) -> list[Row]:
+    stmt = (sa.select(Item.id, Item.question, Lookback.due_on).join(Lookback, Lookback.item_id == Item.id)
+            .where(Lookback.finding.is_(None), Lookback.round == Item.round, Item.stage == Stage.CLOSED,
+                   Lookback.due_on <= today, Item.lead_unit_id == user.unit_id, Lookback.notified_at.is_not(None),
+                   Lookback.answered_at.is_(None), Item.id.in_(_visible_ids(user)))
+            .order_by(Lookback.due_on, Lookback.id).limit(5))
+    return [Row(" ".join(r.question.split())[:30], url_for("items.detail", item_id=r.id, _anchor="closure"),
+                note=f"{cn_date(r.due_on)} 到期") for r in db.session.execute(stmt)]
+
+
+def _commitments_clause(today: date):
+    """Open commitments with a confirmed date that is past or within ``DUE_SOON_DAYS`` (the
+    same window as 我的事项's list), by the commitment light's SQL twins."""
+    return sa.or_(commitment_overdue_clause(today),
+                  commitment_due_soon_clause(today, today + timedelta(days=DUE_SOON_DAYS)))
+
+
+def _commitments_due(user: User, today: date) -> sa.Select:
+    return (sa.select(sa.func.count(Commitment.id)).join(Item, Item.id == Commitment.item_id)
+            .where(_commitments_clause(today), Item.stage != Stage.WITHDRAWN, Item.id.in_(_visible_ids(user))))
+
+
+def _commitment_rows(user: User, today: date) -> list[Row]:
+    stmt = (sa.select(Item.id, Commitment.text, Commitment.due_on).join(Item, Item.id == Commitment.item_id)
+            .where(_commitments_clause(today), Item.stage != Stage.WITHDRAWN, Item.id.in_(_visible_ids(user)))
+            .order_by(Commitment.due_on, Commitment.id).limit(5))
+    return [Row(" ".join(r.text.split())[:30], url_for("items.detail", item_id=r.id, _anchor="commitments"),
+                note=("已逾期：" if r.due_on < today else "") + f"应于 {cn_date(r.due_on)} 前兑现")
+            for r in db.session.execute(stmt)]
+
+
 def _due_within() -> str:
     return f"{yellow_workdays()} 个工作日内到期（黄灯）"
 
@@ -230,6 +283,10 @@ for _todo in (
          lambda u: url_for("followup.overdue"), "按牵头单位", rows=_overdue_by_unit, urgent=True),
     Todo("due_soon", "即将到期", STAFF, lambda u, t: _items(u, light_clause(Light.YELLOW, t)),
          lambda u: url_for("followup.due_soon"), _due_within),
+    Todo("handbacks", "退办申请待处理", STAFF, _pending_handbacks, lambda u: url_for("followup.handbacks"),
+         "同意并改交，或写明意见不同意", urgent=True),
+    Todo("lookbacks", "回头看已到期待记录结论", STAFF, _lookbacks_due,
+         lambda u: url_for("followup.lookbacks", state="due"), "已巩固、出现反弹或承诺未兑现"),
     # 承办单位
     # Only the lead unit 签收s; a co-unit waits with it.
     Todo("acknowledge", "待签收", UNIT, lambda u, t: _items(u, Item.stage == Stage.ASSIGNED,
@@ -241,6 +298,12 @@ for _todo in (
          _my_link(overdue="1"), "请尽快报送或申请延期", urgent=True),
     Todo("unit_due_soon", "即将到期", UNIT, lambda u, t: _items(u, light_clause(Light.YELLOW, t)),
          _my_link(light=Light.YELLOW.value), _due_within),
+    Todo("unit_commitments", "承诺即将到期或已逾期", UNIT, _commitments_due,
+         lambda u: url_for("work.my_items", _anchor="commitments-due"),
+         f"{DUE_SOON_DAYS} 天内到期的承诺，请报送兑现情况",
+         rows=_commitment_rows, urgent=True),
+    Todo("unit_lookbacks", "回头看待报送", UNIT, lambda u, t: _lookbacks_due(u, t, unanswered_by_unit=True),
+         _my_link(), "报送整改成果巩固情况和证明材料", rows=_lookback_rows, urgent=True),
     # 测评人
     Todo("ballots", "待测评（未投票）", REVIEWER, _ballots_waiting, lambda u: url_for("work.my_evaluations"),
          "无记名投票", urgent=True),
