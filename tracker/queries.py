@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
@@ -32,7 +32,7 @@ from .models import (
 )
 from .models.base import LOCAL_TZ
 from .tally import Grade
-from .visibility import can_view, unit_item_ids, visible_items
+from .visibility import can_view, unit_item_arms, unit_item_ids, unit_scope, visible_items
 
 __all__ = ["LIGHTS", "overdue_clause", "visible_items"]  # re-exported for the list pages
 from .params import is_number
@@ -184,24 +184,88 @@ def urgency_order(today: date | None = None):
     return (Item.urgency, Item.deadline, Item.id)
 
 
+# Lists count exactly up to this many rows and say "more than" past it: an exact COUNT(*) of a
+# unit's 11k items or of a search costs more than the page itself (issue 16), and nobody pages
+# past the twentieth page of 50.
+COUNT_CAP = 1000
+
+
 @dataclass
 class Page:
     items: list
     total: int
     page: int
     per_page: int
+    exact: bool = True  # False: there are more than ``total`` rows
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        counted = max(1, math.ceil(self.total / self.per_page))
+        return counted if self.exact else counted + 1
+
+    @property
+    def total_label(self) -> str:
+        return str(self.total) if self.exact else f"{self.total}+"
+
+    @property
+    def pages_label(self) -> str:
+        return str(self.pages) if self.exact else f"{self.pages}+"
+
+
+def _cap_for(page: int, per_page: int) -> int:
+    """Count one row past what the requested page needs, at least ``COUNT_CAP`` + 1."""
+    return max(COUNT_CAP, page * per_page) + 1
+
+
+def capped_count(stmt: sa.Select, cap: int) -> int:
+    """``COUNT(*)`` of ``stmt`` that stops reading after ``cap`` rows."""
+    ids = stmt.with_only_columns(sa.literal_column("1"), maintain_column_froms=True).order_by(None).limit(cap)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
+
+
+def _page_number(requested: int, counted: int, exact: bool, per_page: int) -> int:
+    last = max(1, math.ceil(counted / per_page))
+    return max(1, min(requested, last if exact else last + 1))
 
 
 def paginate(stmt: sa.Select, page: int, per_page: int) -> Page:
-    # COUNT(*) over the same WHERE, without selecting every column through a subquery.
-    total = db.session.scalar(stmt.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)) or 0
-    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    cap = _cap_for(page, per_page)
+    counted = capped_count(stmt, cap)
+    exact = counted < cap
+    total = counted if exact else cap - 1
+    page = _page_number(page, total, exact, per_page)
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return Page(items=list(items), total=total, page=page, per_page=per_page)
+    return Page(items=list(items), total=total, page=page, per_page=per_page, exact=exact)
+
+
+def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date) -> Page:
+    """The urgency-ordered item list every list page shows: ``visible_items`` for ``user``,
+    ``filters`` applied, one page of ``with_list_loads`` rows.
+
+    A unit's items (a unit user's own, or staff filtering by unit) are read as two arms —
+    the items the unit leads, through ``ix_item_lead_urgency`` in urgency order, and its
+    co-unit items — each cut at the page's end before they are merged, so the database
+    reads about one page per arm instead of sorting the unit's ~11k items (issue 16)."""
+    own_unit = unit_id = unit_scope(user)
+    if unit_id is None and filters.unit_id:
+        unit_id, filters = filters.unit_id, replace(filters, unit_id=None)
+    # A unit user's visibility is exactly its unit's two arms below.
+    stmt = apply_filters(sa.select(Item) if own_unit else visible_items(user), filters, today)
+    if unit_id is None:
+        return paginate(with_list_loads(stmt).order_by(*urgency_order(today)), page, per_page)
+    lead, co = unit_item_arms(stmt, unit_id)
+    cap = _cap_for(page, per_page)
+    counted = capped_count(lead, cap) + capped_count(co, cap)
+    exact = counted < cap
+    total = counted if exact else cap - 1
+    page = _page_number(page, total, exact, per_page)
+    end = page * per_page
+    arms = [arm.with_only_columns(Item.id, maintain_column_froms=True).order_by(*urgency_order(today))
+            .limit(end).subquery() for arm in (lead, co)]
+    ids = sa.union_all(*(sa.select(arm.c.id) for arm in arms))
+    items = db.session.scalars(with_list_loads(sa.select(Item).where(Item.id.in_(ids)))
+                               .order_by(*urgency_order(today)).limit(per_page).offset(end - per_page)).unique().all()
+    return Page(items=list(items), total=total, page=page, per_page=per_page, exact=exact)
 
 
 def get_item(item_id: int) -> Item:

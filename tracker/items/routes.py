@@ -16,14 +16,10 @@ from ..permissions import staff_required
 from ..queries import (
     PHASES,
     ItemFilters,
-    apply_filters,
     get_item,
+    list_page,
     organ_choices,
-    paginate,
     parent_choices,
-    urgency_order,
-    visible_items,
-    with_list_loads,
 )
 from ..reports.routes import load_report
 from ..services import OperationError, check_version
@@ -58,8 +54,7 @@ def filter_choices(filters: ItemFilters) -> dict:
 def index():
     filters = ItemFilters.from_args(request.args)
     today = local_today()
-    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
-    page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
+    page = list_page(current_user, filters, page_arg(), current_app.config["PAGE_SIZE"], today)
     context = {"page": page, "filters": filters, "lights": {i.id: light_for(i, today) for i in page.items}}
     if wants_fragment():
         return render_template("items/_results.html", **context)  # the form stays; no need for its options

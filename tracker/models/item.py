@@ -88,6 +88,8 @@ class Item(db.Model):
         sa.Index("ix_item_stage_deadline", "stage", "deadline"),
         # Lists sort by urgency; with this index the first page is read in order, no sort.
         sa.Index("ix_item_urgency", "urgency", "deadline", "id"),
+        # A unit's lead items in the same order (我的事项, the unit filter: queries.list_page).
+        sa.Index("ix_item_lead_urgency", "lead_unit_id", "urgency", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,7 +21,7 @@ from ..models import (
     local_today,
 )
 from ..permissions import roles_required
-from ..queries import ItemFilters, apply_filters, paginate, urgency_order, visible_items, with_list_loads
+from ..queries import ItemFilters, list_page
 from . import bp
 
 
@@ -32,8 +32,7 @@ def my_items():
     filters = ItemFilters.from_args(request.args)
     filters.unit_id = None  # a unit cannot widen its view through the URL
     today = local_today()
-    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
-    page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
+    page = list_page(current_user, filters, page_arg(), current_app.config["PAGE_SIZE"], today)
     lights = {i.id: light_for(i, today) for i in page.items}
     return render_template("work/my_items.html", page=page, filters=filters, lights=lights)
 
