@@ -133,3 +133,38 @@ def test_dashboard_statements_use_indexes_after_analyze(app, demo):
             assert not (line.startswith("SCAN item") and "INDEX" not in line), plan
             assert not line.startswith("SCAN evaluation"), plan
             assert "ix_evaluation_status" not in line, plan
+
+
+def test_item_page_shows_recent_history_and_loads_the_rest(app, seeded):
+    """A long history: the page carries the newest rows and a link; the htmx fragment and
+    the no-JavaScript page give the older ones; another unit's user gets 404 for both."""
+    from tracker.items.detail import TIMELINE_RECENT
+    from tracker.models import AuditEntry
+    item_id = seeded["long_item_id"]
+    with app.app_context():
+        ids = list(db.session.scalars(sa.select(AuditEntry.id).where(AuditEntry.item_id == item_id)
+                                      .order_by(AuditEntry.id)))
+    assert len(ids) > TIMELINE_RECENT + 5
+    staff = login_as(app, "staff")
+    page = staff.get(f"/items/{item_id}").get_data(as_text=True)
+    assert page.count("<time datetime=") == TIMELINE_RECENT and "显示更早的记录" in page
+    assert f"/items/{item_id}/timeline?before={ids[-TIMELINE_RECENT]}" in page
+    fragment = staff.get(f"/items/{item_id}/timeline?before={ids[-TIMELINE_RECENT]}",
+                         headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
+    body = fragment.get_data(as_text=True)
+    assert body.count("<time datetime=") == len(ids) - TIMELINE_RECENT and "<html" not in body
+    full = staff.get(f"/items/{item_id}/timeline").get_data(as_text=True)
+    assert full.count("<time datetime=") == len(ids) and "显示更早的记录" not in full
+    for garbage in ("abc", "²", "9" * 30):  # a bad cursor shows everything, never a 500
+        assert staff.get(f"/items/{item_id}/timeline?before={garbage}",
+                         headers={"HX-Request": "true"}).status_code == 200
+    with app.app_context():
+        from tracker.models import item_co_unit
+        own = {db.session.scalar(sa.select(Item.lead_unit_id).where(Item.id == item_id))}
+        own |= set(db.session.scalars(sa.select(item_co_unit.c.unit_id).where(item_co_unit.c.item_id == item_id)))
+        other = db.session.scalar(sa.select(User.username).where(User.unit_id.is_not(None),
+                                                                 User.unit_id.not_in(own), User.active.is_(True)))
+    stranger = login_as(app, other)
+    assert stranger.get(f"/items/{item_id}/timeline", headers={"HX-Request": "true"}).status_code == 404
+    assert stranger.get(f"/items/{item_id}/timeline").status_code == 404
