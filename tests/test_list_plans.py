@@ -168,3 +168,20 @@ def test_item_page_shows_recent_history_and_loads_the_rest(app, seeded):
     stranger = login_as(app, other)
     assert stranger.get(f"/items/{item_id}/timeline", headers={"HX-Request": "true"}).status_code == 404
     assert stranger.get(f"/items/{item_id}/timeline").status_code == 404
+
+
+@pytest.mark.sqlite_only
+def test_pooled_connections_run_pragma_optimize(app, demo, monkeypatch):
+    """A served connection gathers statistics by itself (``PRAGMA optimize`` on check-in every
+    ``OPTIMIZE_EVERY`` uses and on close): a database filled in bulk gets its plans right."""
+    from tracker import database
+    monkeypatch.setattr(database, "OPTIMIZE_EVERY", 1)
+    with app.app_context():
+        seed_items(300, rng_seed=5, open_evaluations=3, long_timeline=10, progress=None)
+        db.session.execute(sa.text("DROP TABLE IF EXISTS sqlite_stat1"))
+        db.session.commit()
+    staff = login_as(app, "staff")
+    assert staff.get("/items?stage=改").status_code == 200
+    with app.app_context():
+        tables = set(db.session.scalars(sa.text("SELECT tbl FROM sqlite_stat1")))
+    assert "item" in tables
