@@ -251,21 +251,32 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date)
         unit_id, filters = filters.unit_id, replace(filters, unit_id=None)
     # A unit user's visibility is exactly its unit's two arms below.
     stmt = apply_filters(sa.select(Item) if own_unit else visible_items(user), filters, today)
-    if unit_id is None:
-        return paginate(with_list_loads(stmt).order_by(*urgency_order(today)), page, per_page)
-    lead, co = unit_item_arms(stmt, unit_id)
+    order = urgency_order(today)
     cap = _cap_for(page, per_page)
-    counted = capped_count(lead, cap) + capped_count(co, cap)
+    if unit_id is None:
+        counted = capped_count(stmt, cap)
+    else:
+        lead, co = unit_item_arms(stmt, unit_id)
+        counted = capped_count(lead, cap) + capped_count(co, cap)
     exact = counted < cap
     total = counted if exact else cap - 1
     page = _page_number(page, total, exact, per_page)
     end = page * per_page
-    arms = [arm.with_only_columns(Item.id, maintain_column_froms=True).order_by(*urgency_order(today))
-            .limit(end).subquery() for arm in (lead, co)]
-    ids = sa.union_all(*(sa.select(arm.c.id) for arm in arms))
+    # The page's ids first, sorted as narrow rows (often straight from an index), then the
+    # page's 50 items with their eager loads: sorting the joined wide rows of every match
+    # (the overdue list: ~12k at 100k items) cost more than the rest of the page.
+    if unit_id is None:
+        ids = sa.select(_ids(stmt, order, end).c.id)
+    else:
+        ids = sa.union_all(*(sa.select(_ids(arm, order, end).c.id) for arm in (lead, co)))
     items = db.session.scalars(with_list_loads(sa.select(Item).where(Item.id.in_(ids)))
-                               .order_by(*urgency_order(today)).limit(per_page).offset(end - per_page)).unique().all()
+                               .order_by(*order).limit(per_page).offset(end - per_page)).unique().all()
     return Page(items=list(items), total=total, page=page, per_page=per_page, exact=exact)
+
+
+def _ids(stmt: sa.Select, order, end: int):
+    """The first ``end`` ids of ``stmt`` in ``order``, as a subquery."""
+    return stmt.with_only_columns(Item.id, maintain_column_froms=True).order_by(*order).limit(end).subquery()
 
 
 def get_item(item_id: int) -> Item:

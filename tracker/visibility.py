@@ -81,9 +81,10 @@ def unit_item_arms(stmt: sa.Select, unit_id: int) -> tuple[sa.Select, sa.Select]
     leads is in the first only). Each arm can walk one index in urgency order and stop after
     a page, where ``unit_item_ids`` makes the database gather and sort the unit's whole set."""
     lead = stmt.where(Item.lead_unit_id == unit_id)
-    co = (stmt.join(item_co_unit, item_co_unit.c.item_id == Item.id)
-          .where(item_co_unit.c.unit_id == unit_id,
-                 sa.or_(Item.lead_unit_id != unit_id, Item.lead_unit_id.is_(None))))
+    # ``id IN (…)``, not a join: SQLite then starts from the unit's co-unit rows (a few
+    # thousand) instead of from a filter such as the stage (half of all items).
+    co = stmt.where(Item.id.in_(sa.select(item_co_unit.c.item_id).where(item_co_unit.c.unit_id == unit_id)),
+                    sa.or_(Item.lead_unit_id != unit_id, Item.lead_unit_id.is_(None)))
     return lead, co
 
 
