@@ -9,7 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from .models import DEADLINE_STAGES, Item, Stage, User
+from .models import Item, Stage, User
+from .models.item import urgency_of
 from .visibility import is_unit_of
 
 
@@ -168,7 +169,3 @@ def apply(user: User, item: Item, action: Action, target: Stage | None = None) -
     item.stage = target
     item.urgency = urgency_of(target)
     return target
-
-
-def urgency_of(stage: Stage) -> int:
-    return 0 if stage in DEADLINE_STAGES else 1
