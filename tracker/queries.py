@@ -217,10 +217,23 @@ def _cap_for(page: int, per_page: int) -> int:
     return max(COUNT_CAP, page * per_page) + 1
 
 
+def _capped_count_expr(stmt: sa.Select, cap: int):
+    ids = stmt.with_only_columns(sa.literal_column("1"), maintain_column_froms=True).order_by(None).limit(cap)
+    return sa.select(sa.func.count()).select_from(ids.subquery()).scalar_subquery()
+
+
 def capped_count(stmt: sa.Select, cap: int) -> int:
     """``COUNT(*)`` of ``stmt`` that stops reading after ``cap`` rows."""
-    ids = stmt.with_only_columns(sa.literal_column("1"), maintain_column_froms=True).order_by(None).limit(cap)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
+    return db.session.scalar(sa.select(_capped_count_expr(stmt, cap))) or 0
+
+
+def capped_count_of_arms(lead: sa.Select, co: sa.Select, cap: int) -> int:
+    """Both arms' capped counts in one statement; the co-unit arm is counted only when the
+    lead arm alone stays under the cap (both databases evaluate CASE branches lazily), so
+    a big unit's page skips it — on PostgreSQL that count was a hash join over every item."""
+    lead_count = _capped_count_expr(lead, cap)
+    return db.session.scalar(sa.select(sa.case((lead_count >= cap, lead_count),
+                                               else_=lead_count + _capped_count_expr(co, cap)))) or 0
 
 
 def _page_number(requested: int, counted: int, exact: bool, per_page: int) -> int:
@@ -257,7 +270,7 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date)
         counted = capped_count(stmt, cap)
     else:
         lead, co = unit_item_arms(stmt, unit_id)
-        counted = capped_count(lead, cap) + capped_count(co, cap)
+        counted = capped_count_of_arms(lead, co, cap)
     exact = counted < cap
     total = counted if exact else cap - 1
     page = _page_number(page, total, exact, per_page)
