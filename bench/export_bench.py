@@ -41,6 +41,7 @@ from tracker.models import (  # noqa: E402
     Item,
     Origin,
     ProgressEntry,
+    Sitting,
     Stage,
     Unit,
     UnitKind,
@@ -65,8 +66,8 @@ def fill(rows: int, seed: int = 7) -> None:
                                    meeting_date=date(2020, 1, 1) + timedelta(days=20 * n), target_organ="区人民政府"))
     db.session.add_all(activities)
     db.session.flush()
-    stages = list(Stage)
-    items, co, entries, evaluations = [], [], [], []
+    stages = [s for s in Stage if s is not Stage.WITHDRAWN]  # 作废 items are out of every list and export
+    items, co, entries, evaluations, sittings = [], [], [], [], []
     for i in range(rows):
         stage = stages[i % len(stages)]
         lead = rnd.choice(organs) if stage not in (Stage.ASKED, Stage.ANSWERED) else None
@@ -80,12 +81,17 @@ def fill(rows: int, seed: int = 7) -> None:
             co.append({"item_id": i + 1, "unit_id": rnd.choice([u for u in organs if u != lead])})
             entries.append({"item_id": i + 1, "round": 1, "kind": EntryKind.PROGRESS, "text": TEXT * 4,
                             "unit_id": lead, "author_id": staff.id})
-        if stage is Stage.CLOSED:
+        if stage is Stage.CLOSED:  # each closed evaluation belongs to a counted meeting sitting
+            sittings.append({"id": len(sittings) + 1, "title": "满意度测评", "meeting_date": date(2026, 1, 1),
+                             "mode": EvaluationMode.MEETING, "status": "counted", "members_total": 35,
+                             "members_present": 30, "rule_key": "zhenhai", "rule": {}})
             evaluations.append({"item_id": i + 1, "round": 1, "mode": EvaluationMode.MEETING,
+                                "sitting_id": len(sittings), "position": 1,
                                 "status": EvaluationStatus.CLOSED, "rule_key": "zhenhai", "rule": {},
                                 "members_total": 35, "members_present": 30, "satisfied": 20, "basic": 8,
                                 "unsatisfied": 2, "invalid": 0, "result": "satisfied"})
-    for table, data in ((Item, items), (item_co_unit, co), (ProgressEntry, entries), (Evaluation, evaluations)):
+    for table, data in ((Item, items), (item_co_unit, co), (ProgressEntry, entries), (Sitting, sittings),
+                        (Evaluation, evaluations)):
         for start in range(0, len(data), 2000):
             db.session.execute(sa.insert(table), data[start:start + 2000])
     db.session.commit()

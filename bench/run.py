@@ -34,8 +34,7 @@ SEED_VERSION = 1
 def seeded(url: str, n: int, reseed: bool) -> dict:
     """Seed once per size and reuse: 100k items take minutes."""
     meta_path = DATA / f"bench-{n}.{_kind(url)}.json"
-    if not reseed and meta_path.exists() and url.startswith("sqlite:///") \
-            and Path(url[len("sqlite:///"):]).exists():
+    if not reseed and meta_path.exists() and _has_items(url, n):
         meta = json.loads(meta_path.read_text())
         if meta.get("seed_version") == SEED_VERSION:
             return meta
@@ -44,6 +43,21 @@ def seeded(url: str, n: int, reseed: bool) -> dict:
     DATA.mkdir(parents=True, exist_ok=True)
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1))
     return meta
+
+
+def _has_items(url: str, n: int) -> bool:
+    """The database at ``url`` exists and holds ``n`` items (PostgreSQL databases are reused too)."""
+    import sqlalchemy as sa
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        return False
+    engine = sa.create_engine(_sqlalchemy_url(url))
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(sa.text("SELECT COUNT(*) FROM item")) == n
+    except sa.exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
 
 
 def _kind(url: str) -> str:
@@ -62,8 +76,11 @@ def pages_for(url: str, meta: dict) -> dict[str, tuple[str | None, str]]:
     engine.dispose()
     return {
         "floor": (None, "/_bench/floor"),
+        "floor_real": ("staff", "/_bench/floor-real"),
         "list": ("staff", f"/items?stage=改&unit={unit_id}"),
         "list_all": ("staff", "/items"),
+        "list_unit": ("staff", f"/items?unit={unit_id}"),
+        "list_overdue": ("staff", "/items?overdue=1"),
         "my": ("unit_edu", "/my"),
         "item": ("staff", f"/items/{meta['long_item_id']}"),
         "item_typical": ("staff", f"/items/{typical}"),
@@ -85,7 +102,7 @@ def count_queries(url: str, pages: dict) -> dict[str, int | None]:
     clients: dict[str | None, object] = {None: app.test_client()}
     counts = {}
     for name, (user, path) in pages.items():
-        if name == "floor":
+        if name.startswith("floor"):
             continue
         if user not in clients:
             clients[user] = logged_in(app, user)
@@ -139,10 +156,11 @@ def bench_size(url: str, n: int, args) -> dict:
             many = measure(server.port, user, path, clients=args.concurrency, max_requests=args.requests,
                            seconds=args.seconds)
             result["pages"][name] = {"path": path, "user": user, "queries": queries.get(name),
-                                     "one_client": one, f"c{args.concurrency}": many}
+                                     "one_client": one, f"c{args.concurrency}": many,
+                                     "loadavg": [round(v, 2) for v in os.getloadavg()]}
             print(f"  {n:>6} {name:<12} p50 {one['p50_ms']:7.1f} ms  p95 {one['p95_ms']:7.1f} ms  "
                   f"{one['req_per_s']:6.1f} req/s (1)  {many['req_per_s']:6.1f} req/s ({args.concurrency})  "
-                  f"queries {queries.get(name)}")
+                  f"queries {queries.get(name)}  load {os.getloadavg()[0]:.2f}")
     return result
 
 
@@ -160,6 +178,7 @@ def main() -> None:
            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
                        "platform": platform.platform(), "loadavg_at_start": os.getloadavg()},
            "gunicorn_workers": 2, "concurrency": args.concurrency, "sizes": []}
+    print(f"database: {run['database']} ({args.url_template}); load average {os.getloadavg()}")
     for n in sizes:
         run["sizes"].append(bench_size(args.url_template.replace("{n}", str(n)), n, args))
     run["machine"]["loadavg_at_end"] = os.getloadavg()

@@ -112,6 +112,9 @@ def run_migrations_online():
 
             with context.begin_transaction():
                 context.run_migrations()
+                # New indexes are worth nothing to SQLite's planner without statistics.
+                from tracker.database import analyze
+                analyze(connection)
         finally:
             if raw is not None:
                 broken = raw.execute("PRAGMA foreign_key_check").fetchall()

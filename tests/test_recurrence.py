@@ -157,3 +157,47 @@ def test_public_page_says_since_when_among_published_items(app, years):
     body = anonymous.get(f"/public/items/{years[2025]}/history").get_data(as_text=True)
     assert "自2024年起已第 2 次提出" in body and years["codes"][2023] not in body
     assert anonymous.get(f"/public/items/{years[2023]}/history").status_code == 404
+
+
+def _entry_form(client: Client, activity_id: int, question: str, **extra) -> object:
+    client.get(f"/activities/{activity_id}")
+    data = {"origin": Origin.QUESTION.value, "question": question, "asked_unit_id": "0", **extra}
+    return client.post(f"/activities/{activity_id}/items", data, htmx=True)
+
+
+def test_entry_form_links_a_checked_earlier_item(app, years):
+    """The similar list under the entry form offers a checkbox per earlier item; saving with
+    one checked links the new item to it, in the same request, audited."""
+    staff = login_as(app, "staff")
+    activity = years["activities"][2025]
+    fragment = staff.get("/search/similar", query_string={"question": SAME_PROBLEM[2025]}).get_data(as_text=True)
+    assert f'name="earlier_item_id" value="{years[2024]}"' in fragment and 'form="item-form"' in fragment
+    response = _entry_form(staff, activity, "城区学校大班额问题今年能否彻底解决？", earlier_item_id=str(years[2024]))
+    assert response.status_code == 200 and "X-Form-Invalid" not in response.headers
+    with app.app_context():
+        new = db.session.scalar(sa.select(Item).where(Item.question == "城区学校大班额问题今年能否彻底解决？"))
+        from tracker.models import RecurrenceLink
+        link = db.session.get(RecurrenceLink, new.id)
+        assert link is not None and link.earlier_item_id == years[2024]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.item_id == new.id, AuditEntry.action == AuditAction.ITEM_RECURRENCE_LINK)) == 1
+    page = staff.get(f"/items/{new.id}").get_data(as_text=True)
+    assert years["codes"][2024] in page
+
+
+@pytest.mark.parametrize("earlier, message", [
+    (["1", "2"], "只能选择一项"), (["abc"], "请从列表中选择"), (["²"], "请从列表中选择"),
+    (["999999"], "既往事项"), ("later", "既往事项"),
+])
+def test_entry_form_refuses_a_bad_earlier_item_and_saves_nothing(app, years, earlier, message):
+    staff = login_as(app, "staff")
+    activity = years["activities"][2024]
+    if earlier == "later":  # an item of a later meeting cannot be "raised before"
+        earlier = [str(years[2025])]
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Item))
+    response = _entry_form(staff, activity, "一个新的问题：城区学校大班额", earlier_item_id=earlier)
+    assert response.status_code == 200 and response.headers.get("X-Form-Invalid") == "1"
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == before

@@ -35,6 +35,7 @@ def init_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users.")
     def seed_demo(if_empty: bool) -> None:
         """Load demo units, accounts and items (never in production mode)."""
+        from .database import analyze
         from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo, load_demo_items
         from .models import User
         if current_app.config["ENV_NAME"] == "production":
@@ -46,6 +47,8 @@ def init_cli(app: Flask) -> None:
             raise click.ClickException("数据库不为空；演示数据只能加载到空数据库")
         load_demo()
         load_demo_items()
+        db.session.commit()
+        analyze(db.session.connection())
         db.session.commit()
         click.echo(f"已加载演示数据。演示账号（仅供演示，密码均为 {DEMO_PASSWORD}）：")
         for username, label in DEMO_USERS:

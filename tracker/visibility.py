@@ -67,6 +67,27 @@ def unit_item_ids(unit_id: int):
     )
 
 
+def unit_scope(user: User) -> int | None:
+    """The unit whose items are all a unit user may see (``visible_items`` restricts to it);
+    None for everyone else. Lists use it to walk the unit's items in index order."""
+    if user.is_authenticated and user.active and not user.is_staff and not user.is_reviewer \
+            and user.is_unit_user and user.unit_id:
+        return user.unit_id
+    return None
+
+
+def unit_item_arms(stmt: sa.Select, unit_id: int) -> tuple[sa.Select, sa.Select]:
+    """``stmt`` split into the unit's lead items and its co-unit items (never both: an item it
+    leads is in the first only). Each arm can walk one index in urgency order and stop after
+    a page, where ``unit_item_ids`` makes the database gather and sort the unit's whole set."""
+    lead = stmt.where(Item.lead_unit_id == unit_id)
+    # ``id IN (…)``, not a join: SQLite then starts from the unit's co-unit rows (a few
+    # thousand) instead of from a filter such as the stage (half of all items).
+    co = stmt.where(Item.id.in_(sa.select(item_co_unit.c.item_id).where(item_co_unit.c.unit_id == unit_id)),
+                    sa.or_(Item.lead_unit_id != unit_id, Item.lead_unit_id.is_(None)))
+    return lead, co
+
+
 def visible_items(user: User) -> sa.Select:
     """``SELECT item`` restricted to what ``can_view`` accepts for ``user``."""
     stmt = sa.select(Item)

@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 
 from .models import DEADLINE_STAGES, Item, Stage, User
+from .models.item import urgency_of
 from .visibility import is_unit_of
 
 
@@ -211,7 +212,3 @@ def apply(user: User, item: Item, action: Action, target: Stage | None = None) -
     item.stage = target
     item.urgency = urgency_of(target)
     return target
-
-
-def urgency_of(stage: Stage) -> int:
-    return 0 if stage in DEADLINE_STAGES else 1

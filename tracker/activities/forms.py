@@ -1,5 +1,5 @@
-from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms import BooleanField, Field, HiddenField, StringField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNIntegerField, CNSelectField, TextLimit
 from ..limits import (
@@ -15,6 +15,7 @@ from ..limits import (
     TITLE,
 )
 from ..models import TARGET_ORGANS, ActivityKind, Origin
+from ..params import is_number
 
 
 class ActivityForm(BaseForm):
@@ -45,6 +46,16 @@ class ActivityForm(BaseForm):
     version = HiddenField()
 
 
+class CheckedIdsField(Field):
+    """Ids of checkboxes that a fragment (the similar-items list) put into the form."""
+
+    def process_formdata(self, valuelist):
+        self.data = [v.strip() for v in valuelist if v.strip()]
+
+    def _value(self):
+        return ""
+
+
 class QuickItemForm(BaseForm):
     """Add a question or opinion; used repeatedly without reloading the page."""
 
@@ -60,3 +71,15 @@ class QuickItemForm(BaseForm):
     respondent_post = StringField("应询人职务", validators=[Optional(), TextLimit(PERSON_POST)])
     answer = CleanTextAreaField("答复内容", validators=[Optional(), TextLimit(ANSWER_TEXT)])
     commitments = CleanTextAreaField("承诺事项", validators=[Optional(), TextLimit(COMMITMENT_TEXT)])
+    # Checked in the similar-items list under the question: the earlier item this one raises again.
+    earlier_item_id = CheckedIdsField("关联既往事项", default=list)
+
+    def validate_earlier_item_id(self, field):
+        if len(field.data or []) > 1:
+            raise ValidationError("关联既往事项：只能选择一项（一个事项只关联一个此前提出的事项）")
+        if any(not is_number(v) or len(v) > 12 for v in field.data or []):
+            raise ValidationError("关联既往事项：请从列表中选择")
+
+    @property
+    def earlier_id(self) -> int | None:
+        return int(self.earlier_item_id.data[0]) if self.earlier_item_id.data else None

@@ -13,6 +13,7 @@ from ..permissions import staff_required
 from ..queries import activity_rows, basis_clause, committee_choices, organ_choices, parent_choices
 from ..services import OperationError, check_version
 from ..services import items as ops
+from ..services.search import link_to_earlier_id
 from ..services.settings import available_rules, get_setting, rule_name
 from ..workflow import InvalidTransition
 from . import bp
@@ -141,6 +142,8 @@ def add_item(activity_id: int):
                 asked_unit_id=form.asked_unit_id.data or None, respondent_name=form.respondent_name.data or None,
                 respondent_post=form.respondent_post.data or None, answer=form.answer.data or None,
                 commitments=form.commitments.data or None), current_user)
+            if form.earlier_id is not None:
+                link_to_earlier_id(item, form.earlier_id, current_user)
             db.session.commit()
         except OperationError as error:
             db.session.rollback()

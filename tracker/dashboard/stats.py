@@ -203,10 +203,13 @@ def unit_rows(scope: Scope, today: date) -> tuple[list[Row], Row]:
                                                      else_=0)), 0).label("days_sum"),
                 _count(closed_with_days).label("days_n")]
     stmt = apply_filters(sa.select(*columns).select_from(Item), scope.filters(), today).group_by(Item.lead_unit_id)
+    # Driven from the year's items (an outer join keeps that order on SQLite): started from the
+    # closed evaluations, the plan read every closed evaluation of every year (70 ms at 100k items).
     evals = apply_filters(
         sa.select(Item.lead_unit_id, sa.func.count(Evaluation.id), _count(Evaluation.result == Grade.SATISFIED))
-        .select_from(Evaluation).join(Item, Evaluation.item_id == Item.id)
-        .where(Evaluation.status == EvaluationStatus.CLOSED), scope.filters(), today).group_by(Item.lead_unit_id)
+        .select_from(Item).outerjoin(Evaluation, sa.and_(Evaluation.item_id == Item.id,
+                                                         Evaluation.status == EvaluationStatus.CLOSED)),
+        scope.filters(), today).group_by(Item.lead_unit_id)
     eval_counts = {lead: (n, sat) for lead, n, sat in db.session.execute(evals)}
     units = db.session.execute(sa.select(Unit.id, Unit.name, Unit.sort_order)).all()
     names = {u.id: u.name for u in units}

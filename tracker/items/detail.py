@@ -110,6 +110,27 @@ def default_forms(allowed: set[Action], item: Item) -> dict:
     return {key: build(item) for action, (key, build) in FORMS.items() if action in allowed}
 
 
+# The item page shows this many of the newest history rows; the rest come on demand
+# (``items.timeline``). A 330-row history rendered in full cost the page most of its time.
+TIMELINE_RECENT = 30
+
+
+def recent_timeline(item_id: int) -> tuple[list[AuditEntry], bool]:
+    """The newest ``TIMELINE_RECENT`` history rows, oldest first, and whether older ones exist
+    (one row more is read to know, instead of a count)."""
+    rows = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.item_id == item_id)
+                              .order_by(AuditEntry.id.desc()).limit(TIMELINE_RECENT + 1)).all()
+    return list(reversed(rows[:TIMELINE_RECENT])), len(rows) > TIMELINE_RECENT
+
+
+def earlier_timeline(item_id: int, before_id: int | None) -> list[AuditEntry]:
+    """Every history row older than ``before_id`` (all of them without it), oldest first."""
+    stmt = sa.select(AuditEntry).where(AuditEntry.item_id == item_id)
+    if before_id is not None:
+        stmt = stmt.where(AuditEntry.id < before_id)
+    return list(db.session.scalars(stmt.order_by(AuditEntry.id)))
+
+
 def timeline_rows(entries: list[AuditEntry], viewer) -> list[tuple[AuditEntry, str]]:
     """History rows with the name the viewer may see: only staff see who took part in a
     secret ballot; everyone else sees "测评人"."""
@@ -154,6 +175,8 @@ def accountability_panel(item: Item, allowed: set[Action], today) -> dict:
         "declared": declared,
         "ask_declaration": Action.DECLARE_DATE in allowed and needs_declaration(item, declared, today),
     }
+
+
 # What the unit holding the item must do: shown before the 问/答 cards, so on a phone the
 # button is on the first screen.
 UNIT_FIRST_ACTIONS = frozenset({Action.ACKNOWLEDGE, Action.POST_PROGRESS, Action.SUBMIT_REPORT})
@@ -180,9 +203,10 @@ def item_neighbours(item: Item) -> dict:
             "next_item": {"id": nxt.id, "number": nxt.ref or str(nxt.seq)} if nxt else None}
 
 
-def render_item(item: Item, status: int = 200, **overrides):
+def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, **overrides):
     """The item page; ``overrides`` carry a submitted form with its errors and text, so
-    a refused action re-renders with nothing the user typed lost."""
+    a refused action re-renders with nothing the user typed lost. The history shows its
+    newest rows unless ``full_timeline`` (the no-JavaScript way to the rest)."""
     entries = db.session.scalars(
         sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id)
         .options(joinedload(ProgressEntry.unit), joinedload(ProgressEntry.author),
@@ -193,8 +217,10 @@ def render_item(item: Item, status: int = 200, **overrides):
     extensions = db.session.scalars(
         sa.select(ExtensionRequest).where(ExtensionRequest.item_id == item.id)
         .options(joinedload(ExtensionRequest.requested_by)).order_by(ExtensionRequest.id)).all()
-    timeline = db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.item_id == item.id).order_by(AuditEntry.id)).all()
+    if full_timeline:
+        timeline, timeline_more = earlier_timeline(item.id, None), False
+    else:
+        timeline, timeline_more = recent_timeline(item.id)
     rounds: dict[int, dict] = defaultdict(lambda: {"entries": [], "evaluation": None, "extensions": []})
     for entry in entries:
         rounds[entry.round]["entries"].append(entry)
@@ -217,7 +243,8 @@ def render_item(item: Item, status: int = 200, **overrides):
     context = {
         "returned": returned, "item": item, "activity": item.activity,
         "rounds": dict(sorted(rounds.items(), reverse=True)),
-        "timeline": timeline_rows(timeline, current_user), "current_eval": current_eval,
+        "timeline": timeline_rows(timeline, current_user), "timeline_more": timeline_more,
+        "current_eval": current_eval,
         "pending_extension": pending_extension, "allowed": allowed, "Action": Action,
         "has_actions": bool(allowed & ITEM_SECTION_ACTIONS),
         "actions_first": bool(allowed & UNIT_FIRST_ACTIONS), **item_neighbours(item),

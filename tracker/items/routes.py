@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..dashboard.routes import list_basis
@@ -16,21 +16,17 @@ from ..permissions import staff_required
 from ..queries import (
     PHASES,
     ItemFilters,
-    apply_filters,
     get_item,
+    list_page,
     organ_choices,
-    paginate,
     parent_choices,
-    urgency_order,
-    visible_items,
-    with_list_loads,
 )
 from ..reports.routes import load_report
 from ..services import OperationError, check_version
 from ..services import items as ops
 from ..workflow import Action, InvalidTransition, can
 from . import bp
-from .detail import render_item
+from .detail import earlier_timeline, render_item, timeline_rows
 from .forms import EditItemForm
 
 
@@ -58,8 +54,7 @@ def filter_choices(filters: ItemFilters) -> dict:
 def index():
     filters = ItemFilters.from_args(request.args)
     today = local_today()
-    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)).order_by(*urgency_order(today))
-    page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
+    page = list_page(current_user, filters, page_arg(), current_app.config["PAGE_SIZE"], today)
     context = {"page": page, "filters": filters, "lights": {i.id: light_for(i, today) for i in page.items},
                "silent": silent_ids(page.items, today)}
     if wants_fragment():
@@ -71,6 +66,23 @@ def index():
 @login_required
 def detail(item_id: int):
     return render_item(get_item(item_id))
+
+
+@bp.route("/items/<int:item_id>/timeline")
+@login_required
+def timeline(item_id: int):
+    """The history rows older than ``before``: an htmx fragment that replaces the item
+    page's "earlier" link, or (without JavaScript) the item page with its whole history."""
+    item = get_item(item_id)
+    if not wants_fragment():
+        response = make_response(render_item(item, full_timeline=True))
+    else:
+        before = request.args.get("before", "")
+        rows = earlier_timeline(item.id, int(before) if is_number(before) and len(before) < 12 else None)
+        response = make_response(render_template("items/_timeline_rows.html",
+                                                 timeline=timeline_rows(rows, current_user)))
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.route("/attachments/<int:attachment_id>")

@@ -320,6 +320,8 @@ for _todo in (
     register(_todo)
 
 
-def attention_first():
-    """ORDER BY key putting what a unit must act on first: 待签收, then returned reports."""
-    return sa.case((Item.stage == Stage.ASSIGNED, 0), (_returned_clause(), 1), else_=2)
+def attention_first() -> tuple:
+    """What a unit must act on first — 待签收, then returned reports — as ``(clause, key)``
+    for ``queries.list_page(first=…)``: the rows to lead the list and their order."""
+    return (sa.or_(Item.stage == Stage.ASSIGNED, _returned_clause()),
+            sa.case((Item.stage == Stage.ASSIGNED, 0), else_=1))

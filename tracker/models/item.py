@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from .accounts import Unit, User
@@ -73,6 +73,11 @@ STAGE_PHASES = {
 DEADLINE_STAGES = frozenset({Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED})
 
 
+def urgency_of(stage: Stage) -> int:
+    """0 while the deadline runs against a unit, else 1: the first key of the list order."""
+    return 0 if stage in DEADLINE_STAGES else 1
+
+
 item_co_unit = sa.Table(
     "item_co_unit",
     db.metadata,
@@ -90,6 +95,8 @@ class Item(db.Model):
         sa.Index("ix_item_stage_deadline", "stage", "deadline"),
         # Lists sort by urgency; with this index the first page is read in order, no sort.
         sa.Index("ix_item_urgency", "urgency", "deadline", "id"),
+        # A unit's lead items in the same order (我的事项, the unit filter: queries.list_page).
+        sa.Index("ix_item_lead_urgency", "lead_unit_id", "urgency", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +152,13 @@ class Item(db.Model):
     co_units: Mapped[list[Unit]] = relationship(secondary=item_co_unit, lazy="raise", order_by=Unit.sort_order)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("stage")
+    def _urgency_follows_stage(self, _key, stage):
+        """Wherever the stage is set, the stored urgency follows, so ``urgency = 0`` can stand
+        for "the deadline runs" in SQL (``lights.overdue_clause`` walks ``ix_item_urgency``)."""
+        self.urgency = urgency_of(stage)
+        return stage
 
     @property
     def title(self) -> str:

@@ -76,6 +76,14 @@ def link_recurrence(item: Item, earlier: Item, actor: User) -> RecurrenceLink:
     return link
 
 
+def link_to_earlier_id(item: Item, earlier_id: int, actor: User) -> RecurrenceLink:
+    """The entry form's checkbox: link a just-entered item to an earlier one by its id."""
+    earlier = db.session.get(Item, earlier_id)
+    if earlier is None:
+        raise OperationError("既往事项：请选择另一个事项")
+    return link_recurrence(item, earlier, actor)
+
+
 def unlink_recurrence(item: Item, actor: User) -> None:
     if not actor.is_staff:
         raise OperationError("只有工作人员可以取消关联")

@@ -22,7 +22,7 @@ from ..models import (
     local_today,
 )
 from ..permissions import roles_required
-from ..queries import ItemFilters, apply_filters, paginate, urgency_order, visible_items, with_list_loads
+from ..queries import ItemFilters, list_page
 from ..services.commitments import DUE_SOON_DAYS, due_soon_for_unit
 from ..services.declared_dates import current_declarations, needs_declaration
 from . import bp
@@ -35,9 +35,8 @@ def my_items():
     filters = ItemFilters.from_args(request.args)
     filters.unit_id = None  # a unit cannot widen its view through the URL
     today = local_today()
-    stmt = with_list_loads(apply_filters(visible_items(current_user), filters, today)) \
-        .order_by(attention_first(), *urgency_order(today))
-    page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
+    page = list_page(current_user, filters, page_arg(), current_app.config["PAGE_SIZE"], today,
+                     first=attention_first())
     lights = {i.id: light_for(i, today) for i in page.items}
     declared = current_declarations(page.items)
     # The lead unit is asked for its expected date on each overdue item it has not yet explained.

@@ -1,0 +1,207 @@
+"""The unit lists, the capped count and the dashboard's plans (issue 16).
+
+``queries.list_page`` reads a unit's items as two arms cut at the page's end; these tests
+prove it returns exactly what the plain ``id IN (lead ∪ co-unit)`` query returns, in the
+same order, page after page, and that SQLite walks ``ix_item_lead_urgency`` without a sort
+once statistics exist (``PRAGMA optimize``/``ANALYZE`` after seeding).
+"""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from bench.seed import seed_items
+from tests.conftest import login_as
+from tracker import queries
+from tracker.database import analyze
+from tracker.extensions import db
+from tracker.models import Item, User, local_today
+from tracker.queries import ItemFilters, apply_filters, list_page, urgency_order, visible_items
+from tracker.visibility import unit_item_arms
+
+
+def _expected(user, filters, today):
+    """The plain query the lists ran before: every matching item, sorted."""
+    stmt = apply_filters(visible_items(user), filters, today).order_by(*urgency_order(today))
+    return list(db.session.scalars(stmt.with_only_columns(Item.id)))
+
+
+@pytest.fixture
+def seeded(app, demo):
+    with app.app_context():
+        meta = seed_items(400, rng_seed=3, open_evaluations=5, long_timeline=20, progress=None)
+        analyze(db.session.connection())
+        db.session.commit()
+    return meta
+
+
+@pytest.mark.parametrize("args", [{}, {"stage": "改"}, {"overdue": "1"}, {"stage": "办结", "year": "2024"}])
+def test_unit_pages_equal_the_plain_query(app, seeded, args):
+    today = local_today()
+    with app.app_context():
+        unit_user = db.session.scalar(sa.select(User).where(User.username == "unit_edu"))
+        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        filters = ItemFilters.from_args(args)
+        expected = _expected(unit_user, filters, today)
+        staff_filters = ItemFilters.from_args(args | {"unit": str(unit_user.unit_id)})
+        assert _expected(staff, staff_filters, today) == expected
+        assert expected or args, "the seed gives unit_edu items"
+        per_page = 7
+        for user, f in ((unit_user, filters), (staff, staff_filters)):
+            seen = []
+            for number in range(1, len(expected) // per_page + 2):
+                page = list_page(user, f, number, per_page, today)
+                assert page.exact and page.total == len(expected)
+                seen += [item.id for item in page.items]
+            assert seen == expected
+
+
+def test_my_items_with_attention_first_equals_the_plain_sorted_query(app, seeded):
+    """我的事项 puts 待签收 and returned reports first (``first=``): page after page the rows
+    are exactly the plain query sorted by that key and then urgency — none lost, none twice."""
+    from tracker.main.todos import attention_first
+    today = local_today()
+    with app.app_context():
+        unit_user = db.session.scalar(sa.select(User).where(User.username == "unit_edu"))
+        clause, key = attention_first()
+        stmt = visible_items(unit_user).order_by(sa.case((clause, key), else_=2), *urgency_order(today))
+        expected = list(db.session.scalars(stmt.with_only_columns(Item.id)))
+        assert len(expected) > 14
+        leading = set(db.session.scalars(visible_items(unit_user).where(clause).with_only_columns(Item.id)))
+        assert leading and expected[:len(leading)] and set(expected[:len(leading)]) == leading
+        seen = []
+        for number in range(1, len(expected) // 7 + 2):
+            seen += [item.id for item in list_page(unit_user, ItemFilters(), number, 7, today,
+                                                   first=attention_first()).items]
+        assert seen == expected
+
+
+def test_count_is_capped_and_pagination_goes_on(app, seeded, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_CAP", 20)
+    today = local_today()
+    with app.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        unit_id = db.session.scalar(sa.select(User.unit_id).where(User.username == "unit_edu"))
+        everything = _expected(staff, ItemFilters(), today)
+        first = list_page(staff, ItemFilters(), 1, 5, today)
+        assert not first.exact and first.total == 20 and first.total_label == "20+"
+        assert first.pages_label == "5+" and first.pages == 5  # a next page is offered
+        deep = list_page(staff, ItemFilters(), 9, 5, today)  # past the cap: counted further, not clamped
+        assert deep.page == 9 and [i.id for i in deep.items] == everything[40:45]
+        unit = list_page(staff, ItemFilters(unit_id=unit_id), 1, 5, today)
+        assert not unit.exact and unit.total_label == "20+"
+        last = list_page(staff, ItemFilters(), 10_000, 50, today)  # a page past the end shows the last one
+        assert last.items and [i.id for i in last.items] == everything[(last.page - 1) * 50:][:50]
+
+
+def test_list_shows_capped_total(app, seeded, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_CAP", 20)
+    html = login_as(app, "staff").get("/items").get_data(as_text=True)  # 50 a page: counted to 51
+    assert "第 1 / 2+ 页，共 50+ 项" in html and "/items?page=2" in html
+    html = login_as(app, "staff").get("/items?page=2").get_data(as_text=True)
+    assert "第 2 / 3+ 页，共 100+ 项" in html
+
+
+def _plans(app, run) -> list[str]:
+    """The SQLite query plan of every SELECT that ``run()`` sends, with its own parameters."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def capture(_conn, _cursor, statement, params, _context, _many):
+        statements.append((statement, params))
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    with app.app_context():
+        raw = db.session.connection().connection.dbapi_connection
+        return ["\n".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+                for sql, params in statements if sql.lstrip().upper().startswith("SELECT")]
+
+
+@pytest.mark.sqlite_only
+def test_lead_arm_walks_the_index_without_sorting(app, seeded):
+    today = local_today()
+    with app.app_context():
+        unit_id = db.session.scalar(sa.select(User.unit_id).where(User.username == "unit_edu"))
+        lead, _co = unit_item_arms(apply_filters(sa.select(Item), ItemFilters(), today), unit_id)
+        stmt = lead.with_only_columns(Item.id).order_by(*urgency_order(today)).limit(50)
+        db.session.commit()  # CLI-style sessions take the write lock: release it for _plans' own
+        [plan] = _plans(app, lambda: (db.session.execute(stmt).all(), db.session.commit()))
+    assert "ix_item_lead_urgency" in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.sqlite_only
+def test_dashboard_statements_use_indexes_after_analyze(app, demo):
+    """Every statement of the dashboard reads through an index: no full scan of the items
+    or the evaluations once ``ANALYZE`` has run (the evaluation count used to start from
+    every closed evaluation of every year). Four years of meetings, so that one year is a
+    minority of the items, as it is in a real database."""
+    with app.app_context():
+        seed_items(3000, rng_seed=4, open_evaluations=5, long_timeline=10)
+        analyze(db.session.connection())
+        db.session.commit()
+    client = login_as(app, "staff")
+    client.get("/dashboard")
+    plans = _plans(app, lambda: client.get("/dashboard"))
+    joined = "\n".join(plans)
+    assert "SEARCH item USING INDEX ix_item_activity_id" in joined
+    for plan in plans:
+        for line in plan.splitlines():
+            assert not (line.startswith("SCAN item") and "INDEX" not in line), plan
+            assert not line.startswith("SCAN evaluation"), plan
+            assert "ix_evaluation_status" not in line, plan
+
+
+def test_item_page_shows_recent_history_and_loads_the_rest(app, seeded):
+    """A long history: the page carries the newest rows and a link; the htmx fragment and
+    the no-JavaScript page give the older ones; another unit's user gets 404 for both."""
+    from tracker.items.detail import TIMELINE_RECENT
+    from tracker.models import AuditEntry
+    item_id = seeded["long_item_id"]
+    with app.app_context():
+        ids = list(db.session.scalars(sa.select(AuditEntry.id).where(AuditEntry.item_id == item_id)
+                                      .order_by(AuditEntry.id)))
+    assert len(ids) > TIMELINE_RECENT + 5
+    staff = login_as(app, "staff")
+    page = staff.get(f"/items/{item_id}").get_data(as_text=True)
+    assert page.count("<time datetime=") == TIMELINE_RECENT and "显示更早的记录" in page
+    assert f"/items/{item_id}/timeline?before={ids[-TIMELINE_RECENT]}" in page
+    fragment = staff.get(f"/items/{item_id}/timeline?before={ids[-TIMELINE_RECENT]}",
+                         headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
+    body = fragment.get_data(as_text=True)
+    assert body.count("<time datetime=") == len(ids) - TIMELINE_RECENT and "<html" not in body
+    full = staff.get(f"/items/{item_id}/timeline").get_data(as_text=True)
+    assert full.count("<time datetime=") == len(ids) and "显示更早的记录" not in full
+    for garbage in ("abc", "²", "9" * 30):  # a bad cursor shows everything, never a 500
+        assert staff.get(f"/items/{item_id}/timeline?before={garbage}",
+                         headers={"HX-Request": "true"}).status_code == 200
+    with app.app_context():
+        from tracker.models import item_co_unit
+        own = {db.session.scalar(sa.select(Item.lead_unit_id).where(Item.id == item_id))}
+        own |= set(db.session.scalars(sa.select(item_co_unit.c.unit_id).where(item_co_unit.c.item_id == item_id)))
+        other = db.session.scalar(sa.select(User.username).where(User.unit_id.is_not(None),
+                                                                 User.unit_id.not_in(own), User.active.is_(True)))
+    stranger = login_as(app, other)
+    assert stranger.get(f"/items/{item_id}/timeline", headers={"HX-Request": "true"}).status_code == 404
+    assert stranger.get(f"/items/{item_id}/timeline").status_code == 404
+
+
+@pytest.mark.sqlite_only
+def test_pooled_connections_run_pragma_optimize(app, demo, monkeypatch):
+    """A served connection gathers statistics by itself (``PRAGMA optimize`` on check-in every
+    ``OPTIMIZE_EVERY`` uses and on close): a database filled in bulk gets its plans right."""
+    from tracker import database
+    monkeypatch.setattr(database, "OPTIMIZE_EVERY", 1)
+    with app.app_context():
+        seed_items(300, rng_seed=5, open_evaluations=3, long_timeline=10, progress=None)
+        db.session.execute(sa.text("DROP TABLE IF EXISTS sqlite_stat1"))
+        db.session.commit()
+    staff = login_as(app, "staff")
+    assert staff.get("/items?stage=改").status_code == 200
+    with app.app_context():
+        tables = set(db.session.scalars(sa.text("SELECT tbl FROM sqlite_stat1")))
+    assert "item" in tables
