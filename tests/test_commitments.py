@@ -469,3 +469,17 @@ def test_the_demo_shows_each_status_classes_and_a_due_soon_commitment(app, demo)
     figures = staff.get(f"/dashboard?year={year}").get_data(as_text=True)
     assert "1 <small class=\"muted\">" in figures[figures.index('id="answer-classes"'):]
     assert "三年内每个卫生院" in login_as(app, "unit_health").get("/my").get_data(as_text=True)
+
+
+def test_item_page_ids_are_unique_with_the_answer_form_and_the_commitment_panel(app, demo):
+    """Bug found by the browser journey: the answer form's 承诺事项 box and the 承诺 panel
+    were both id="commitments" (a label, a link anchor and the browser tests then hit the
+    wrong one)."""
+    import collections
+    import re
+    item_id = _item(app, stage="answered")
+    html = login_as(app, "staff").get(f"/items/{item_id}").get_data(as_text=True)
+    assert 'id="answer-commitments"' in html and 'id="commitments"' in html
+    visible = [tag for tag in re.findall(r"<[a-z]+\s[^>]*>", html) if 'type="hidden"' not in tag]
+    ids = collections.Counter(m for tag in visible for m in re.findall(r'\sid="([^"]+)"', tag))
+    assert [i for i, n in ids.items() if n > 1] == []

@@ -2,7 +2,8 @@
 部分落实, so the item closes as 办结（部分落实，转入跟踪）; a 回头看 asks the unit for an
 update with evidence and finds the promise broken (承诺未兑现); staff reopen the item as
 round 2 with a reason; round 2 is graded 全部落实 and closes as 办结（已落实）. Both rounds
-stay on the page. (The lead adds the class-C answer step from the commitments branch.)"""
+stay on the page. It starts from the answer: class C (列入计划逐步解决) is refused until a
+commitment carries a date, then the dated commitment is on the item page."""
 from __future__ import annotations
 
 import pytest
@@ -49,8 +50,29 @@ def test_partly_done_look_back_finds_the_promise_broken_reopen_and_close_done(pe
     staff = person("staff")
     page = staff.page
     create_inquiry(page, "关于学位供给情况的专题询问（回头看）")
-    quick_add(page, QUESTION, answer=ANSWER)
+    quick_add(page, QUESTION)
     open_item(page, QUESTION)
+    # 答: class C needs a commitment with a date — refused, named, nothing saved — then saved.
+    name, post, text, promise = ANSWER
+    answer = form_with(page, "保存答复")
+    answer.locator("[name=respondent_name]").fill(name)
+    answer.locator("[name=respondent_post]").fill(post)
+    answer.locator("[name=answer]").fill(text)
+    answer.locator("[name=commitments]").fill("继续推进学位建设")
+    answer.locator("[name=answer_class]").select_option(label="C 列入计划逐步解决")
+    answer.get_by_role("button", name="保存答复").click()
+    expect(flash(page)).to_contain_text("须至少有一项写明完成日期的承诺")
+    stage_shows(page, "已记录（待答复）")
+    due = local_today().replace(month=12, day=31)
+    answer = form_with(page, "保存答复")
+    answer.locator("[name=answer]").fill(text)
+    answer.locator("[name=commitments]").fill(promise)
+    answer.locator("[name=commitment_due]").fill(due.isoformat())
+    answer.locator("[name=answer_class]").select_option(label="C 列入计划逐步解决")
+    answer.get_by_role("button", name="保存答复").click()
+    stage_shows(page, "已答复（待交办）")
+    expect(page.locator("#commitments")).to_contain_text(promise)
+    expect(page.locator("body")).to_contain_text("C 列入计划逐步解决")
     assign(page, "区教育局")
     item_url = page.url
 

@@ -35,7 +35,9 @@ class AnswerForm(BaseForm):
     respondent_post = StringField("应询人职务", validators=[Optional(), TextLimit(PERSON_POST)])
     answer = CleanTextAreaField("答复内容", validators=[
         DataRequired("请填写答复内容"), TextLimit(ANSWER_TEXT)])
-    commitments = CleanTextAreaField("承诺事项", validators=[Optional(), TextLimit(COMMITMENT_TEXT)])
+    # Its own id: the item page's 承诺 panel is #commitments (ids are unique on a page).
+    commitments = CleanTextAreaField("承诺事项", id="answer-commitments",
+                                     validators=[Optional(), TextLimit(COMMITMENT_TEXT)])
     commitment_due = CNDateField("承诺完成日期（填写即为确认；留空则按承诺事项中的时间拟定，待确认）",
                                  validators=[Optional()])
     answer_class = CNSelectField("答复分类", choices=ANSWER_CLASS_CHOICES, default="")
