@@ -290,6 +290,23 @@ def test_print_layout_has_twelve_columns_on_a4(app, demo):
     assert f"事项台账-逾期-打印版-{local_today():%Y%m%d}.xlsx" in name
 
 
+def test_print_layout_gives_long_texts_as_a_marked_excerpt_and_the_full_export_keeps_them(app, demo):
+    """One report's whole text made a row fill an A4 page; the 打印版 shows an excerpt that
+    says so, the full export keeps every character."""
+    from tracker.ledger.export import EXCERPT_MARK, PRINT_EXCERPT
+    long_answer = "已新建两所小学并投入使用，" * 40
+    with app.app_context():
+        item = make_item(activity=make_activity(title="关于长文本打印的专题询问"), stage="rectifying")
+        item.commitments = long_answer
+        db.session.commit()
+        key = ("关于长文本打印的专题询问", item.number)
+    staff = login_as(app, "staff")
+    printed = _rows(_sheet(staff.get("/ledger/export?layout=print")))[key]
+    full = _rows(_sheet(staff.get("/ledger/export")))[key]
+    assert full["承诺事项"] == long_answer
+    assert printed["承诺事项"] == long_answer[:PRINT_EXCERPT] + EXCERPT_MARK
+
+
 def test_full_export_prints_on_a3_and_the_file_name_says_the_filter(app, demo):
     _seed(app)
     staff = login_as(app, "staff")

@@ -199,12 +199,25 @@ def _ledger_row(row, co_units: list[str], entries: dict, evaluation, signer: str
 _FULL = {h: i for i, h in enumerate(HEADERS)}
 
 
+# On paper a report's whole text made one row fill an A4 page (100 items: 26 pages). The
+# 打印版 gives long texts as a marked excerpt; the full export and the item page keep all of it.
+PRINT_EXCERPT = 90
+EXCERPT_MARK = "…（全文见系统）"
+
+
+def _excerpt(text: str | None) -> str | None:
+    if not text or len(text) <= PRINT_EXCERPT + len(EXCERPT_MARK):
+        return text
+    return text[:PRINT_EXCERPT] + EXCERPT_MARK
+
+
 def _print_row(full: list) -> list:
     lead, co = full[_FULL["牵头单位"]], full[_FULL["协办单位"]]
     units = (lead or "") + (f"\n协办：{co}" if co else "")
-    return [full[_FULL["序号"]], full[_FULL["监督活动"]], full[_FULL["问题/意见内容"]], units or None,
+    return [full[_FULL["序号"]], full[_FULL["监督活动"]], _excerpt(full[_FULL["问题/意见内容"]]), units or None,
             full[_FULL["责任人"]], full[_FULL["交办日期"]], full[_FULL["签收日期"]], full[_FULL["当前期限"]],
-            full[_FULL["承诺事项"]], full[_FULL["整改措施"]], full[_FULL["完成情况"]], full[_FULL["备注"]]]
+            _excerpt(full[_FULL["承诺事项"]]), _excerpt(full[_FULL["整改措施"]]), _excerpt(full[_FULL["完成情况"]]),
+            full[_FULL["备注"]]]
 
 
 def _remarks(row, light: Light, today: date, evaluation: str | None) -> str | None:
