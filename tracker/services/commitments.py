@@ -268,6 +268,24 @@ def open_commitments_for(item_ids: list[int]) -> dict[int, int]:
     return {item_id: int(count) for item_id, count in rows}
 
 
+def commitment_lines(item_ids: list[int], today: date, chunk: int = 500) -> dict[int, str]:
+    """Each item's commitments as lines for a sheet or a report, one grouped read per
+    ``chunk`` items: "年底前完成…（2026-12-31，逾期未兑现）". Only a confirmed date is
+    printed as a date — a proposed one reads "待确认" — and the status is the light's
+    (``lights.commitment_shown_status``), as on the item page."""
+    from ..lights import commitment_shown_status
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(item_ids), chunk):
+        rows = db.session.execute(
+            sa.select(Commitment.item_id, Commitment.text, Commitment.due_on, Commitment.status)
+            .where(Commitment.item_id.in_(item_ids[start:start + chunk])).order_by(Commitment.item_id, Commitment.id))
+        for item_id, text, due_on, status in rows:
+            when = due_on.isoformat() if due_on else "待确认"
+            shown = commitment_shown_status(status, due_on, today).label
+            found.setdefault(item_id, []).append(f"{' '.join(text.split())}（{when}，{shown}）")
+    return {item_id: "\n".join(lines) for item_id, lines in found.items()}
+
+
 def followed_after_closure_clause():
     """The one rule for "a closed item with open commitments stays on the follow-up lists
     until they are kept": 办结 ends the item's procedure, not its promises. SQL, for lists;
