@@ -32,7 +32,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from ..extensions import db
 from ..lights import SILENT_STAGES, silent_clause, silent_since
@@ -53,6 +53,7 @@ from ..models import (
     utcnow,
 )
 from ..services.audit import record_system_batch
+from ..services.bulk import insert_rows, is_postgresql, unnest_insert
 from ..services.calendar import load_calendar, yellow_workdays
 from ..services.deadlines import deadline_rules, due_date, ladder
 from ..services.followup import flag_supervised_by_system
@@ -308,9 +309,11 @@ def _insert_notices(rows: list[dict]) -> dict[str, int]:
     """Insert, skipping keys another run inserted meanwhile; {dedupe_key: id} of ours."""
     if not rows:
         return {}
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     table = Notice.__table__
-    stmt = (dialect.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    if is_postgresql():
+        result = unnest_insert(table, rows, "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id")
+        return {row.dedupe_key: row.id for row in result}
+    stmt = (sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(table.c.dedupe_key, table.c.id))
     return {row.dedupe_key: row.id for row in db.session.connection().execute(stmt, rows)}
 
@@ -341,10 +344,8 @@ def send_batch(batch: list[Candidate], result: RemindResult) -> None:
             lines.append(line)
             if mail is not None:
                 mails.append(mail)
-    if lines:
-        db.session.execute(sa.insert(Notification), lines)
-    if mails:
-        db.session.execute(sa.insert(OutboxMail), mails)
+    insert_rows(Notification.__table__, lines)
+    insert_rows(OutboxMail.__table__, mails)
     db.session.commit()
     result.batches += 1
     for c in sent:

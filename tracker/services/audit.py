@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import AuditAction, AuditEntry, User
 from . import audit_chain  # links every new row into the hash chain
+from .bulk import insert_rows
 from .notify import on_audit
 
 
@@ -64,5 +64,5 @@ def record_system_batch(rows: list[dict]) -> list[dict]:
     db.session.flush()  # rows recorded one by one earlier in this transaction come first in the chain
     connection = db.session.connection()
     audit_chain.link_batch(connection, values)
-    connection.execute(sa.insert(AuditEntry.__table__), values)
+    insert_rows(AuditEntry.__table__, values)  # one statement on PostgreSQL, whatever the batch size
     return values
