@@ -50,7 +50,7 @@ def test_staff_commitment_list_by_state_and_the_home_todo(app, demo):
         closed_id = closed_item.id
     assert _todo_count(staff, "commitments_overdue") == before + 1
     pages = {state: staff.get(f"/followup/commitments?state={state}") for state in
-             ("overdue", "due", "unconfirmed", "closed")}
+             ("overdue", "due", "unconfirmed", "after_closure")}
     assert all(r.status_code == 200 for r in pages.values())
     html = {state: r.get_data(as_text=True) for state, r in pages.items()}
     assert "逾期的校舍改造承诺" in html["overdue"] and "逾期未兑现" in html["overdue"]
@@ -59,14 +59,15 @@ def test_staff_commitment_list_by_state_and_the_home_todo(app, demo):
     assert "临期的线路调整承诺" in html["due"] and "逾期的校舍改造承诺" not in html["due"]
     assert "只有建议日期的承诺" in html["unconfirmed"] and "待确认" in html["unconfirmed"]
     # A closed item stays followed while its promise is open ...
-    assert "办结后仍未兑现的承诺" in html["closed"] and f"/items/{closed_id}#commitments" in html["closed"]
-    assert "逾期的校舍改造承诺" not in html["closed"]
+    after = html["after_closure"]
+    assert "办结后仍未兑现的承诺" in after and f"/items/{closed_id}#commitments" in after
+    assert "逾期的校舍改造承诺" not in after
     # ... and leaves the list once it is kept.
     with app.app_context():
         db.session.execute(sa.update(Commitment).where(Commitment.item_id == closed_id)
                            .values(status=CommitmentStatus.KEPT))
         db.session.commit()
-    assert "办结后仍未兑现的承诺" not in staff.get("/followup/commitments?state=closed").get_data(as_text=True)
+    assert "办结后仍未兑现的承诺" not in staff.get("/followup/commitments?state=after_closure").get_data(as_text=True)
     # An unknown state falls back to the overdue list instead of failing.
     assert staff.get("/followup/commitments?state=<x>").status_code == 200
     assert login_as(app, "unit_edu").get("/followup/commitments").status_code in (403, 404)

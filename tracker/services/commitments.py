@@ -300,7 +300,7 @@ COMMITMENT_LISTS = {
     "overdue": "逾期未兑现",
     "due": "即将到期",
     "unconfirmed": "日期待确认",
-    "closed": "已办结事项的未兑现承诺",
+    "after_closure": "已办结事项的未兑现承诺",
 }
 
 
@@ -313,7 +313,7 @@ def commitment_list(state: str, today: date, visible: sa.Select, unit_id: int | 
         "overdue": commitment_overdue_clause(today),
         "due": commitment_due_soon_clause(today, today + timedelta(days=DUE_SOON_DAYS)),
         "unconfirmed": sa.and_(Commitment.status == CommitmentStatus.OPEN, Commitment.due_on.is_(None)),
-        "closed": sa.and_(Commitment.status == CommitmentStatus.OPEN, followed_after_closure_clause()),
+        "after_closure": sa.and_(Commitment.status == CommitmentStatus.OPEN, followed_after_closure_clause()),
     }[state]
     stmt = (sa.select(Commitment, Item).join(Item, Item.id == Commitment.item_id)
             .where(where, Item.stage != Stage.WITHDRAWN, Item.id.in_(visible))
