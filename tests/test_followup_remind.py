@@ -360,3 +360,23 @@ def test_commitment_query_count_does_not_grow(app_ctx, demo):
         _promise(item, date(2025, 8, 1) + timedelta(days=i % 20))
     large = _statements_during(lambda: run_remind(TODAY))
     assert _count(Notice) == 44 and large <= small
+
+
+def test_batched_mail_goes_to_the_outbox_with_the_inbox_line(app_ctx, demo, monkeypatch):
+    """With mail configured each inbox line of a user with an address is queued once, in the
+    same batch (one statement per table on either database)."""
+    from tracker.models import OutboxMail
+    monkeypatch.setitem(app_ctx.config, "MAIL_SERVER", "127.0.0.1")
+    item = _item_due(date(2025, 12, 31))
+    _promise(item, date(2025, 9, 1), text="九月前完成校车线路调整")
+    for account in db.session.scalars(sa.select(User).where(User.unit_id == item.lead_unit_id)):
+        account.email = f"{account.username}@example.org"
+    db.session.commit()
+    result = run_remind(TODAY, deliver_mail=False)
+    assert result.commitments.sent == {NoticeKind.WARN: 1}
+    mails = db.session.scalars(sa.select(OutboxMail)).all()
+    assert len(mails) == _reminders() >= 1
+    assert all(m.attempts == 0 and m.sent_at is None and m.created_at is not None for m in mails)
+    assert all("九月前完成校车线路调整" in m.body for m in mails)
+    assert run_remind(TODAY, deliver_mail=False).total_sent == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)) == len(mails)
