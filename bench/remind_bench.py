@@ -137,10 +137,9 @@ def main() -> None:
         print(f"{label:>15}: {seconds:6.2f}s wall, {cpu:6.2f}s CPU  sent {result.total_sent:5d}"
               f"  already sent {result.already_sent:5d}  silent {result.silent:5d}"
               f"  lights { {k.value: v for k, v in result.lights.items()} }")
-        if result.commitments is not None:
-            c = result.commitments
-            print(f"{'':>15}  commitments: {c.seconds:6.2f}s wall (included above)  sent {sum(c.sent.values()):5d}"
-                  f"  already sent {c.already_sent:5d}")
+        c = result.commitments
+        print(f"{'':>15}  of which commitments ({c.open_dated} dated, open): sent {sum(c.sent.values()):5d}"
+              f"  already sent {c.already_sent:5d}")
 
 
 if __name__ == "__main__":

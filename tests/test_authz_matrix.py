@@ -97,7 +97,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "public.manage": STAFF,
     "public.publish_items": STAFF,
     **{f"followup.{name}": STAFF for name in ("overdue", "due_soon", "supervised", "handbacks", "lookbacks",
-                                              "schedule_activity")},
+                                              "commitments", "schedule_activity")},
     "followup.lookback_settings": SECURITY_ONLY,
     "ledger.long_open": STAFF,
     "ledger.long_open_export": STAFF,

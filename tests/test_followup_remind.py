@@ -286,3 +286,97 @@ def test_silent_items_are_reminded_once_per_spell(app_ctx, demo):
     item.last_activity_on = date(2025, 9, 15)  # a post, then silence again
     db.session.commit()
     assert run_remind(TODAY).sent == {NoticeKind.SILENT: 1}
+
+
+# -- commitments (承诺) through the same batched pipeline ---------------------------------
+
+def _promise(item: Item, due: date, text: str = "年底前完成改造") -> int:
+    from tracker.models import Commitment, CommitmentSource
+    commitment = Commitment(item_id=item.id, text=text, source=CommitmentSource.ANSWER, due_on=due,
+                            confirmed_at=sa.func.now())
+    db.session.add(commitment)
+    db.session.commit()
+    return commitment.id
+
+
+def test_commitments_are_sent_in_batches_with_their_history_and_chain(app_ctx, demo, monkeypatch):
+    from tracker.services.audit_chain import verify_chain
+    monkeypatch.setattr(remind_module, "BATCH_SIZE", 3)
+    item = _item_due(date(2025, 12, 31))  # green: only its commitments are due
+    ids = [_promise(item, date(2025, 9, 1) + timedelta(days=i)) for i in range(5)]  # five overdue promises
+    result = run_remind(TODAY)
+    assert result.commitments.sent == {NoticeKind.WARN: 5} and result.batches == 2
+    assert result.commitments.open_dated == 5
+    rows = db.session.execute(sa.select(AuditEntry.details, AuditEntry.actor_name)
+                              .where(AuditEntry.object_type == "notice")).all()
+    assert sorted(r.details["commitment_id"] for r in rows) == ids and {r.actor_name for r in rows} == {"系统"}
+    assert _reminders() == 5 and {n.unit_id for n in _notices()} == {item.lead_unit_id}
+    assert verify_chain(db.session.connection()).ok
+    again = run_remind(TODAY)
+    assert again.total_sent == 0 and again.commitments.already_sent == 5
+
+
+def test_a_commitment_kept_or_redated_after_planning_is_skipped(app_ctx, demo, monkeypatch):
+    from tracker.models import Commitment, CommitmentStatus
+    item = _item_due(date(2025, 12, 31))
+    kept, moved, still = (_promise(item, date(2025, 9, 1)) for _ in range(3))
+    real_plan = remind_module.plan
+
+    def plan_then_act(today, result):
+        candidates = real_plan(today, result)
+        db.session.get(Commitment, kept).status = CommitmentStatus.KEPT
+        db.session.get(Commitment, moved).due_on = date(2025, 12, 1)
+        db.session.commit()
+        return candidates
+
+    monkeypatch.setattr(remind_module, "plan", plan_then_act)
+    result = run_remind(TODAY)
+    assert result.commitments.sent == {NoticeKind.WARN: 1} and result.skipped == 2
+    [notice] = _notices()
+    assert notice.dedupe_key == f"commitment-warn:{still}:2025-09-01"
+
+
+def test_a_closed_item_keeps_its_commitment_reminders_and_a_new_date_is_a_new_key(app_ctx, demo):
+    from tracker.models import Commitment, Stage
+    item = make_item(stage="closed")
+    commitment_id = _promise(item, date(2025, 9, 29))  # yellow
+    assert run_remind(TODAY).commitments.sent == {NoticeKind.REMIND: 1}
+    assert run_remind(TODAY).total_sent == 0  # the closed item's key is still found
+    db.session.get(Commitment, commitment_id).due_on = date(2025, 9, 30)
+    db.session.commit()
+    assert run_remind(TODAY).commitments.sent == {NoticeKind.REMIND: 1}
+    db.session.get(Item, item.id).stage = Stage.WITHDRAWN
+    db.session.get(Commitment, commitment_id).due_on = date(2025, 10, 9)
+    db.session.commit()
+    assert run_remind(TODAY).total_sent == 0  # 作废: no promise left to follow
+
+
+def test_commitment_query_count_does_not_grow(app_ctx, demo):
+    item = _item_due(date(2025, 12, 31))
+    for i in range(4):
+        _promise(item, date(2025, 9, 1) + timedelta(days=i))
+    small = _statements_during(lambda: run_remind(TODAY))
+    for i in range(40):
+        _promise(item, date(2025, 8, 1) + timedelta(days=i % 20))
+    large = _statements_during(lambda: run_remind(TODAY))
+    assert _count(Notice) == 44 and large <= small
+
+
+def test_batched_mail_goes_to_the_outbox_with_the_inbox_line(app_ctx, demo, monkeypatch):
+    """With mail configured each inbox line of a user with an address is queued once, in the
+    same batch (one statement per table on either database)."""
+    from tracker.models import OutboxMail
+    monkeypatch.setitem(app_ctx.config, "MAIL_SERVER", "127.0.0.1")
+    item = _item_due(date(2025, 12, 31))
+    _promise(item, date(2025, 9, 1), text="九月前完成校车线路调整")
+    for account in db.session.scalars(sa.select(User).where(User.unit_id == item.lead_unit_id)):
+        account.email = f"{account.username}@example.org"
+    db.session.commit()
+    result = run_remind(TODAY, deliver_mail=False)
+    assert result.commitments.sent == {NoticeKind.WARN: 1}
+    mails = db.session.scalars(sa.select(OutboxMail)).all()
+    assert len(mails) == _reminders() >= 1
+    assert all(m.attempts == 0 and m.sent_at is None and m.created_at is not None for m in mails)
+    assert all("九月前完成校车线路调整" in m.body for m in mails)
+    assert run_remind(TODAY, deliver_mail=False).total_sent == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)) == len(mails)

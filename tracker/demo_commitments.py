@@ -23,6 +23,8 @@ def load_demo_commitments(today, items, staff, edu, health) -> None:
     ops.set_status(kept, items[0], CommitmentStatus.KEPT, "经核查，已全部消除。", staff)
     broken = add(items[0], "秋季学期前完成两所新建小学的教师配备。", today - timedelta(days=60))
     ops.set_status(broken, items[0], CommitmentStatus.BROKEN, "新建小学教师到岗率仅六成。", staff)
+    # Still open although the item is 办结: it stays on 承诺跟踪 (已办结事项的未兑现承诺) until kept.
+    add(items[0], "明年春季学期开学前完成新建小学的运动场建设。", today + timedelta(days=45))
     ops.set_answer_class(items[0], AnswerClass.A, None, staff)
     # 2 (测评中): the parser's proposal from the answer, still 待确认; class B.
     ops.commitments_from_answer(items[1], items[1].commitments, None, staff)

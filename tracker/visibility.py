@@ -11,9 +11,13 @@ Anything else is 404 to the viewer, never 403, so its existence is not revealed.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import sqlalchemy as sa
 
-from .models import Activity, Item, Stage, User, item_co_unit
+from .extensions import db
+from .models import Activity, Commitment, Item, Stage, User, item_co_unit
 
 REVIEWER_STAGES = (Stage.EVALUATING, Stage.CLOSED)
 
@@ -135,3 +139,24 @@ def public_deadline_history(item: Item, activity: Activity) -> list:
         return []
     from .services.declared_dates import deadline_history  # services import this module
     return deadline_history(item)
+
+
+@dataclass(frozen=True)
+class PublicCommitment:
+    text: str
+    due_on: date | None  # the CONFIRMED date only; None is shown as "日期待确认"
+    status_label: str
+
+
+def public_commitments(item: Item, activity: Activity, today: date | None = None) -> list[PublicCommitment]:
+    """What the public reads of an item's commitments (承诺): the text, the date staff
+    confirmed — a proposed date is a guess, never published as fact — and the status by
+    the commitment light (an open one past its date reads 逾期未兑现). Published items only;
+    who confirmed it, the evidence and the reasons stay inside."""
+    if not is_public(item, activity):
+        return []
+    from .lights import commitment_shown_status  # lights reads settings through services that import this module
+    rows = db.session.execute(sa.select(Commitment.text, Commitment.due_on, Commitment.status)
+                              .where(Commitment.item_id == item.id).order_by(Commitment.id))
+    return [PublicCommitment(text, due_on, commitment_shown_status(status, due_on, today).label)
+            for text, due_on, status in rows]

@@ -36,6 +36,7 @@ from ..workdays import Light
 from ..workflow import Action
 from . import (
     bp,
+    commitments,  # noqa: F401  (承诺跟踪 list)
     lookbacks,  # noqa: F401  (回头看 pages)
     settings,  # noqa: F401  (admin pages)
 )

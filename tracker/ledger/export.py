@@ -40,6 +40,7 @@ from ..models import (
 )
 from ..models.base import to_local
 from ..models.closure import status_label
+from ..services.commitments import commitment_lines
 from ..workdays import Light
 
 BATCH_SIZE = 500
@@ -57,6 +58,7 @@ COLUMNS = [
     Column("应询人", 18, "wraptext"),
     Column("答复", 50, "wraptext"),
     Column("承诺事项", 40, "wraptext"),
+    Column("承诺", 40, "wraptext"),  # the rows: text（confirmed date or 待确认，status）
     Column("牵头单位", 18, "wraptext"),
     Column("协办单位", 24, "wraptext"),
     Column("责任人", 10),
@@ -160,11 +162,12 @@ def ledger_rows(ids: list[int], today: date, batch_size: int = BATCH_SIZE) -> It
         entries = _latest_entries(chunk)
         evaluations = _latest_evaluations(chunk)
         signers = _signers(chunk)
+        promised = commitment_lines(chunk, today, chunk=len(chunk) or 1)
         for item_id in chunk:
             row = rows[item_id]
             light = light_of(row.stage, row.deadline, today)
             yield _ledger_row(row, co_units.get(item_id, []), entries.get(item_id, {}), evaluations.get(item_id),
-                              signers.get(item_id), light, today)
+                              signers.get(item_id), light, today, promised.get(item_id))
 
 
 def _local_day(value):
@@ -172,7 +175,7 @@ def _local_day(value):
 
 
 def _ledger_row(row, co_units: list[str], entries: dict, evaluation, signer: str | None, light: Light,
-                today: date) -> list:
+                today: date, promised: str | None = None) -> list:
     respondent = row.respondent_name or ""
     if row.respondent_post:
         respondent = f"{respondent}（{row.respondent_post}）" if respondent else row.respondent_post
@@ -185,7 +188,7 @@ def _ledger_row(row, co_units: list[str], entries: dict, evaluation, signer: str
         item_number(row), row.activity_title, row.activity_kind.label,
         f"第{row.meeting_session}次会议" if row.meeting_session else None, row.meeting_date, row.origin.label,
         row.asker, row.question,
-        respondent or None, row.answer, row.commitments, row.lead_name, "、".join(co_units) or None, signer,
+        respondent or None, row.answer, row.commitments, promised, row.lead_name, "、".join(co_units) or None, signer,
         _local_day(row.assigned_at), _local_day(row.acknowledged_at),
         row.original_deadline, row.deadline, stage, row.round, _LIGHT_TEXT.get(light),
         row.supervised, measures.text if measures else None,

@@ -18,6 +18,7 @@ from ..documents.xlsx import Column
 from ..documents.xlsx_writer import PrintSetup, write_sheet
 from ..extensions import db
 from ..models import Activity, Item, ProgressEntry, Stage
+from ..services.commitments import commitment_lines
 from ..workdays import add_months
 
 OPEN_MONTHS = 12
@@ -31,12 +32,12 @@ class LongOpenRow:
     latest: ProgressEntry | None
 
 
-def commitments_text(items: list[Item]) -> dict[int, str]:
-    """What each item promised. Today the 承诺事项 text recorded with the answer.
-    HOOK (commitment rows): when commitments become rows with dates and statuses, return
-    their lines here ("年底前完成… （2026-12-31，逾期未兑现）") — the page and the sheet
-    take whatever this returns."""
-    return {item.id: (item.commitments or "").strip() for item in items}
+def commitments_text(items: list[Item], today: date) -> dict[int, str]:
+    """What each item promised: its commitment rows with the confirmed date (or 待确认) and
+    status (``services.commitments.commitment_lines``); an item entered before commitments
+    were rows keeps its 承诺事项 text, so nothing promised drops out of the report."""
+    lines = commitment_lines([item.id for item in items], today)
+    return {item.id: lines.get(item.id) or (item.commitments or "").strip() for item in items}
 
 
 def _months_between(start: date, end: date) -> int:
@@ -60,7 +61,7 @@ def long_open_rows(today: date, unit_id: int | None = None) -> list[LongOpenRow]
                   .group_by(ProgressEntry.item_id))
         for entry in db.session.scalars(sa.select(ProgressEntry).where(ProgressEntry.id.in_(newest))):
             latest[entry.item_id] = entry
-    promised = commitments_text(items)
+    promised = commitments_text(items, today)
     return [LongOpenRow(item, _months_between(item.activity.meeting_date, today), promised[item.id],
                         latest.get(item.id)) for item in items]
 

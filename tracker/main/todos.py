@@ -252,6 +252,13 @@ def _commitment_rows(user: User, today: date) -> list[Row]:
             for r in db.session.execute(stmt)]
 
 
+def _commitments_overdue(user: User, today: date) -> sa.Select:
+    """Staff: open commitments past their confirmed date (the red commitment light's SQL twin),
+    closed items' included — 办结 does not end a promise."""
+    return (sa.select(sa.func.count(Commitment.id)).join(Item, Item.id == Commitment.item_id)
+            .where(commitment_overdue_clause(today), Item.stage != Stage.WITHDRAWN, Item.id.in_(_visible_ids(user))))
+
+
 def _due_within() -> str:
     return f"{yellow_workdays()} 个工作日内到期（黄灯）"
 
@@ -287,6 +294,8 @@ for _todo in (
          "同意并改交，或写明意见不同意", urgent=True),
     Todo("lookbacks", "回头看已到期待记录结论", STAFF, _lookbacks_due,
          lambda u: url_for("followup.lookbacks", state="due"), "已巩固、出现反弹或承诺未兑现"),
+    Todo("commitments_overdue", "承诺逾期未兑现", STAFF, _commitments_overdue,
+         lambda u: url_for("followup.commitments", state="overdue"), "督促兑现，或记录兑现情况", urgent=True),
     # 承办单位
     # Only the lead unit 签收s; a co-unit waits with it.
     Todo("acknowledge", "待签收", UNIT, lambda u, t: _items(u, Item.stage == Stage.ASSIGNED,

@@ -14,7 +14,7 @@ from ..models import Activity, Item, local_today
 from ..queries import activity_rows, basis_clause
 from ..services.closure import item_history
 from ..services.declared_dates import current_declarations
-from ..visibility import public_deadline_history, public_verdicts
+from ..visibility import public_commitments, public_deadline_history, public_verdicts
 from . import bp
 from .queries import (
     accepted_document_reports,
@@ -82,7 +82,8 @@ def item(item_id: int):
     return render_template("public/item.html", item=item, activity=item.activity, verdicts=verdicts,
                            closures=closures, rounds=dict(sorted(rounds.items())), today=local_today(),
                            light=light_for(item), deadline_changes=public_deadline_history(item, item.activity),
-                           declared=current_declarations([item]).get(item.id))
+                           declared=current_declarations([item]).get(item.id),
+                           commitments=public_commitments(item, item.activity))
 
 
 @bp.route("/overdue")

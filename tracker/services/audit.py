@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import AuditAction, AuditEntry, User
 from . import audit_chain  # links every new row into the hash chain
+from .bulk import insert_rows
 from .notify import on_audit
 
 
@@ -49,7 +49,7 @@ def record_system_batch(rows: list[dict]) -> list[dict]:
     """History rows written by the system (no actor, no address) in one statement, linked
     into the hash chain exactly as :func:`record` would link them one by one. Each dict
     holds ``action`` (an AuditAction), ``summary``, ``object_type``, ``object_id`` and
-    ``item_id``. The caller sends the notifications (``notify.deliveries``) for the batch."""
+    ``item_id``, and may hold ``details``. The caller sends the notifications (``notify.deliveries``) for the batch."""
     if not rows:
         return rows
     for row in rows:
@@ -58,8 +58,11 @@ def record_system_batch(rows: list[dict]) -> list[dict]:
     values = [{"actor_id": None, "actor_name": "系统", "remote_addr": None, "action": row["action"].value,
                "object_type": row["object_type"], "object_id": row["object_id"], "item_id": row["item_id"],
                "summary": row["summary"]} for row in rows]
+    if any("details" in row for row in rows):  # one statement: every row carries the column, or none
+        for value, row in zip(values, rows, strict=True):
+            value["details"] = row.get("details")
     db.session.flush()  # rows recorded one by one earlier in this transaction come first in the chain
     connection = db.session.connection()
     audit_chain.link_batch(connection, values)
-    connection.execute(sa.insert(AuditEntry.__table__), values)
+    insert_rows(AuditEntry.__table__, values)  # one statement on PostgreSQL, whatever the batch size
     return values

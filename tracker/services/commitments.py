@@ -268,6 +268,62 @@ def open_commitments_for(item_ids: list[int]) -> dict[int, int]:
     return {item_id: int(count) for item_id, count in rows}
 
 
+def commitment_lines(item_ids: list[int], today: date, chunk: int = 500) -> dict[int, str]:
+    """Each item's commitments as lines for a sheet or a report, one grouped read per
+    ``chunk`` items: "年底前完成…（2026-12-31，逾期未兑现）". Only a confirmed date is
+    printed as a date — a proposed one reads "待确认" — and the status is the light's
+    (``lights.commitment_shown_status``), as on the item page."""
+    from ..lights import commitment_shown_status
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(item_ids), chunk):
+        rows = db.session.execute(
+            sa.select(Commitment.item_id, Commitment.text, Commitment.due_on, Commitment.status)
+            .where(Commitment.item_id.in_(item_ids[start:start + chunk])).order_by(Commitment.item_id, Commitment.id))
+        for item_id, text, due_on, status in rows:
+            when = due_on.isoformat() if due_on else "待确认"
+            shown = commitment_shown_status(status, due_on, today).label
+            found.setdefault(item_id, []).append(f"{' '.join(text.split())}（{when}，{shown}）")
+    return {item_id: "\n".join(lines) for item_id, lines in found.items()}
+
+
+def followed_after_closure_clause():
+    """The one rule for "a closed item with open commitments stays on the follow-up lists
+    until they are kept": 办结 ends the item's procedure, not its promises. SQL, for lists;
+    ``open_commitments_for`` is its per-page twin."""
+    promise = sa.orm.aliased(Commitment)  # so it also works inside a query already over commitments
+    return sa.and_(Item.stage == Stage.CLOSED, sa.exists().where(
+        promise.item_id == Item.id, promise.status == CommitmentStatus.OPEN))
+
+
+# The staff list of commitments (/followup/commitments): state -> (label, where clause).
+COMMITMENT_LISTS = {
+    "overdue": "逾期未兑现",
+    "due": "即将到期",
+    "unconfirmed": "日期待确认",
+    "after_closure": "已办结事项的未兑现承诺",
+}
+
+
+def commitment_list(state: str, today: date, visible: sa.Select, unit_id: int | None = None,
+                    limit: int = 500) -> list[tuple[Commitment, Item]]:
+    """Open commitments for the staff list, by the commitment light's SQL twins: overdue,
+    due within ``DUE_SOON_DAYS``, without a confirmed date, or on items already closed."""
+    from ..lights import commitment_due_soon_clause, commitment_overdue_clause
+    where = {
+        "overdue": commitment_overdue_clause(today),
+        "due": commitment_due_soon_clause(today, today + timedelta(days=DUE_SOON_DAYS)),
+        "unconfirmed": sa.and_(Commitment.status == CommitmentStatus.OPEN, Commitment.due_on.is_(None)),
+        "after_closure": sa.and_(Commitment.status == CommitmentStatus.OPEN, followed_after_closure_clause()),
+    }[state]
+    stmt = (sa.select(Commitment, Item).join(Item, Item.id == Commitment.item_id)
+            .where(where, Item.stage != Stage.WITHDRAWN, Item.id.in_(visible))
+            .options(joinedload(Item.lead_unit), joinedload(Commitment.unit)))
+    if unit_id is not None:
+        stmt = stmt.where(sa.func.coalesce(Commitment.unit_id, Item.lead_unit_id) == unit_id)
+    order = (Commitment.due_on,) if state in ("overdue", "due") else (Commitment.proposed_due, Commitment.id)
+    return list(db.session.execute(stmt.order_by(*order, Commitment.id).limit(limit)).all())
+
+
 def due_soon_for_unit(unit_id: int, today: date, days: int = DUE_SOON_DAYS) -> list[tuple[Commitment, Item]]:
     """Open commitments on the unit's items (lead or co-unit) whose confirmed date is at
     most ``days`` ahead, overdue ones included, soonest first (我的事项)."""
