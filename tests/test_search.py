@@ -292,7 +292,7 @@ def test_a_very_common_word_is_ranked_among_its_newest_matches(app, world, monke
         newest = [ops.add_item(activity, ops.ItemData(origin=ops.Origin.QUESTION, question=f"停车收费问题{n}"),
                                user("staff")).code for n in range(4)]
         db.session.commit()
-    monkeypatch.setattr(query, "WINDOW", 3)
+    monkeypatch.setattr(query, "CANDIDATES", 3)
     body = found(login_as(app, "staff"), "停车")
     assert codes(body) == set(newest[-3:])  # the three newest passages; older ones wait for more words
     assert "找到 3+ 项" in body
