@@ -229,13 +229,15 @@ def _unit_walk(unit_id: int, expression: str, clauses: list, dialect: str) -> li
         stmt = (sa.select(*COLUMNS).select_from(CrossJoin(walk, E, E.item_id == walk.c.id))
                 .where(sa.literal_column("+search_entry.id").in_(_fts_rowids(expression))))
         order = []  # the CROSS JOIN keeps the walk's order; an ORDER BY would sort every match
+        if clauses:
+            stmt = stmt.join(Item, Item.id == walk.c.id).where(*clauses)
     else:
-        passages = (sa.select(*COLUMNS).where(E.item_id == walk.c.id, _tsv_match(expression))
-                    .offset(0).lateral("passages"))
+        passages = sa.select(*COLUMNS).where(E.item_id == walk.c.id, _tsv_match(expression))
+        if clauses:
+            passages = passages.join(Item, Item.id == E.item_id).where(*clauses)
+        passages = passages.offset(0).lateral("passages")
         stmt = sa.select(*passages.c).select_from(walk).join(passages, sa.true())
         order = [walk.c.id.desc()]
-    if clauses:
-        stmt = stmt.join(Item, Item.id == walk.c.id).where(*clauses)
     return db.session.execute(stmt.order_by(*order).limit(CANDIDATES)).all()
 
 
