@@ -90,7 +90,8 @@ class Results:
     words: list[str]
     groups: list[Group] = field(default_factory=list)
     total: int = 0
-    capped: bool = False
+    capped: bool = False  # more passages match than were read (the newest CANDIDATES)
+    window: int = 0
     has_more: bool = False
     error: str = ""
 
@@ -277,7 +278,7 @@ def _run(filters: SearchFilters, scope: Scope, results: Results) -> None:
     rows = _candidates(words, filters, scope)
     scoring = [(alternatives(w), max(weight(w), 1.0), w == words[-1]) for w in words]
     ranked = sorted(rows, key=lambda r: (-score(r.terms, scoring), -r.id))
-    results.capped = len(rows) >= CANDIDATES
+    results.capped, results.window = len(rows) >= CANDIDATES, CANDIDATES
     groups: dict[int, list[int]] = {}
     for row in ranked:  # best first: dict order is the ranking of each group's best passage
         groups.setdefault(row.item_id if row.item_id is not None else -row.activity_id, []).append(row.id)
