@@ -55,13 +55,17 @@ def _client(app, username: str):
     return client
 
 
-def _timed_queries(client, words: list[str], rounds: int) -> tuple[list[float], int]:
+CPU: dict[str, list[float]] = {}  # this process's CPU time per request, by label (load-independent)
+
+
+def _timed_queries(client, words: list[str], rounds: int, label: str = "") -> tuple[list[float], int]:
     times, found = [], 0
     for _ in range(rounds):
         for word in words:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             response = client.get("/search", query_string={"q": word}, headers={"HX-Request": "true"})
             times.append((time.perf_counter() - started) * 1000)
+            CPU.setdefault(label, []).append((time.process_time() - cpu) * 1000)
             assert response.status_code == 200
             found += response.get_data(as_text=True).count("<mark>") > 0
     return times, found
@@ -160,9 +164,13 @@ def measure(url: str, items: int, rounds: int, seed: bool = True, rebuild: bool 
         client = _client(app, role)
         _timed_queries(client, TWO[:1], 1)  # warm
         for label, words in (("2char", TWO), ("4char", FOUR)):
-            times, found = _timed_queries(client, words, rounds)
+            times, found = _timed_queries(client, words, rounds, f"{role}_{label}")
             out[f"{role}_{label}_p50"], out[f"{role}_{label}_p95"] = pct(times, 50), pct(times, 95)
+            out[f"{role}_{label}_cpu50"] = pct(CPU[f"{role}_{label}"], 50)
             out[f"{role}_{label}_found"] = f"{found}/{len(times)}"
+        # The request's own floor (login session, page render) with a word found nowhere.
+        times, _ = _timed_queries(client, ["qzxjv"], rounds * 5)
+        out[f"{role}_none_p50"], out[f"{role}_none_p95"] = pct(times, 50), pct(times, 95)
     with app.test_request_context():
         similar_items(SIMILAR[0])
         times = []
@@ -183,8 +191,9 @@ def report(results: list[dict]) -> str:
     lines = [f"## Search bench, {datetime.now():%Y-%m-%d %H:%M}, {results[0]['items']:,} items", "",
              "| database | seed s | jieba init s | reindex s (entries) | index MB / 10k items | "
              "2-char p50/p95 ms (staff) | 4-char p50/p95 ms (staff) | 2-char p95 (unit) | 4-char p95 (unit) | "
+             "no-match p50/p95 (staff; the request's floor) | CPU ms p50 staff 2/4-char, unit 2/4-char | "
              "similar p50/p95 ms | item save ms with/without index | progress post ms with/without | load avg |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         lines.append(
             f"| {'SQLite' if 'sqlite' in r['url'] else 'PostgreSQL'} | {r['seed_s']:.0f} | {r['jieba_init_s']:.2f} | "
@@ -192,6 +201,9 @@ def report(results: list[dict]) -> str:
             f"{r['staff_2char_p50']:.1f}/{r['staff_2char_p95']:.1f} | "
             f"{r['staff_4char_p50']:.1f}/{r['staff_4char_p95']:.1f} | "
             f"{r['unit_edu_2char_p95']:.1f} | {r['unit_edu_4char_p95']:.1f} | "
+            f"{r['staff_none_p50']:.1f}/{r['staff_none_p95']:.1f} | "
+            f"{r['staff_2char_cpu50']:.1f}/{r['staff_4char_cpu50']:.1f}, "
+            f"{r['unit_edu_2char_cpu50']:.1f}/{r['unit_edu_4char_cpu50']:.1f} | "
             f"{r['similar_p50']:.1f}/{r['similar_p95']:.1f} | {r['item_with']:.1f}/{r['item_without']:.1f} | "
             f"{r['post_with']:.1f}/{r['post_without']:.1f} | {r['load_start']} → {r['load_end']} |")
     return "\n".join(lines) + "\n"

@@ -398,3 +398,18 @@ def test_block_cache_gives_the_words_of_the_whole_text(app, demo):
         segment.refresh_user_words(set(segment._user_words) | {"大班额"})
         assert "大班额" in segment.document_words("大班额问题")
         segment.refresh_user_words()
+
+
+@pytest.mark.parametrize("window", [1, 20_000])
+def test_older_matches_are_found_past_the_newest_passages(app, world, monkeypatch, window):
+    """PostgreSQL looks at the newest passages first and at all of them when too few match
+    there: a word only in an older passage is still found, with no duplicate or loss."""
+    from tracker.search import query
+    with app.app_context():
+        activity = make_activity(title="关于城区绿化的专题询问")
+        ops.add_item(activity, ops.ItemData(origin=ops.Origin.QUESTION, question="行道树补植进度如何？"), user("staff"))
+        db.session.commit()
+    monkeypatch.setattr(query, "NEWEST_PASSAGES", window)
+    staff = login_as(app, "staff")
+    assert world["edu"] in codes(found(staff, "医保"))  # the report, older than the new item
+    assert "<mark>行道树</mark>" in found(staff, "行道树")

@@ -34,6 +34,7 @@ PER_PAGE = 20
 # Matching passages read per query, newest first, then ranked: a word matching more is
 # ranked among its newest CANDIDATES only (the page says so; more words narrow it down).
 CANDIDATES = 300
+NEWEST_PASSAGES = 20_000  # PostgreSQL: passages looked at first (see _candidates)
 AVERAGE_TERMS = 40  # words in a typical passage, for the length part of the score
 HITS_PER_GROUP = 3
 E = SearchEntry
@@ -212,7 +213,23 @@ def _candidates(words: list[str], filters: SearchFilters, scope: Scope) -> list:
         order = E.id.desc()
     if clauses:
         stmt = stmt.outerjoin(Item, Item.id == E.item_id).where(*clauses)
-    return db.session.execute(stmt.order_by(order).limit(CANDIDATES)).all()
+    stmt = stmt.order_by(order).limit(CANDIDATES)
+    if dialect == "sqlite":
+        return db.session.execute(stmt).all()
+    # PostgreSQL cannot estimate how many passages a phrase of single characters (老 <-> 旧)
+    # matches; guessing few, it reads every match through GIN and sorts them (40k rows for
+    # a common word). So first the newest NEWEST_PASSAGES only, walked newest first
+    # (bitmap scans off for that one statement): bounded, and it stops at CANDIDATES; all
+    # passages through GIN only when fewer match there, that is when the words are rare.
+    newest = db.session.scalar(sa.select(sa.func.max(E.id))) or 0
+    db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+    try:
+        rows = db.session.execute(stmt.where(E.id > newest - NEWEST_PASSAGES)).all()
+    finally:
+        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = on"))
+    if len(rows) < CANDIDATES and newest > NEWEST_PASSAGES:
+        rows = db.session.execute(stmt).all()
+    return rows
 
 
 def _unit_walk(unit_id: int, expression: str, clauses: list, dialect: str) -> list:
