@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -219,17 +220,28 @@ def _candidates(words: list[str], filters: SearchFilters, scope: Scope) -> list:
     # PostgreSQL cannot estimate how many passages a phrase of single characters (老 <-> 旧)
     # matches; guessing few, it reads every match through GIN and sorts them (40k rows for
     # a common word). So first the newest NEWEST_PASSAGES only, walked newest first
-    # (bitmap scans off for that one statement): bounded, and it stops at CANDIDATES; all
+    # (``index_walk``): bounded, and it stops at CANDIDATES; all
     # passages through GIN only when fewer match there, that is when the words are rare.
     newest = db.session.scalar(sa.select(sa.func.max(E.id))) or 0
-    db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
-    try:
+    with index_walk():
         rows = db.session.execute(stmt.where(E.id > newest - NEWEST_PASSAGES)).all()
-    finally:
-        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = on"))
     if len(rows) < CANDIDATES and newest > NEWEST_PASSAGES:
         rows = db.session.execute(stmt).all()
     return rows
+
+
+@contextmanager
+def index_walk():
+    """PostgreSQL, for the statements inside: walk a b-tree index in order (no bitmap or
+    sequential scan), for a LIMITed query over a bounded range whose matches the planner
+    cannot estimate. ``SET LOCAL`` is undone at the end, inside the same transaction."""
+    db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    try:
+        yield
+    finally:
+        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = on"))
+        db.session.execute(sa.text("SET LOCAL enable_seqscan = on"))
 
 
 def _unit_walk(unit_id: int, expression: str, clauses: list, dialect: str) -> list:

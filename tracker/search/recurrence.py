@@ -18,7 +18,7 @@ from ..models import Evaluation, EvaluationStatus, Item, RecurrenceLink, SearchE
 from ..services.search import MAX_CHAIN, earlier_chain
 from ..visibility import public_items
 from . import schema
-from .query import FTS
+from .query import FTS, index_walk
 from .segment import alternatives, normalize, phrases, tokenizer, weight
 
 KEYWORDS = 8
@@ -96,7 +96,8 @@ NEWEST = 20_000  # questions read first, newest first, for PostgreSQL's candidat
 def _pg_candidates(text: str, exclude: set[int]) -> list[tuple[int, str]]:
     """Newest questions first (``kind, source_id``: the question's item id), in two bounded
     steps, because PostgreSQL cannot estimate how many questions share two words and
-    otherwise picks the wrong plan either way: among the newest ``NEWEST`` questions first;
+    otherwise picks the wrong plan either way: among the newest ``NEWEST`` questions first,
+    walked newest first through that index;
     only when the words are rarer than that finds ``CANDIDATES``, all questions through
     the GIN index, which is then cheap because the matches are few."""
     tsquery = sa.func.to_tsquery(sa.literal("simple", postgresql.REGCONFIG), sa.bindparam("ts_query", text))
@@ -106,7 +107,8 @@ def _pg_candidates(text: str, exclude: set[int]) -> list[tuple[int, str]]:
         stmt = stmt.where(E.source_id.not_in(exclude))
     stmt = stmt.order_by(E.source_id.desc()).limit(CANDIDATES)
     newest = db.session.scalar(sa.select(sa.func.max(E.source_id)).where(E.kind == "question")) or 0
-    rows = db.session.execute(stmt.where(E.source_id > newest - NEWEST)).all()
+    with index_walk():
+        rows = db.session.execute(stmt.where(E.source_id > newest - NEWEST)).all()
     if len(rows) < CANDIDATES and newest > NEWEST:
         rows = db.session.execute(stmt).all()
     return [(row.item_id, row.terms) for row in rows]
