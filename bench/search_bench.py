@@ -7,7 +7,9 @@ as staff and as a unit user, fragment rendered), the extra time the index adds t
 an item and a progress post, and similar-item suggestions. The machine's load average is
 printed with the figures: the machine is shared, and the numbers move with it.
 
-Usage: ``python -m bench.search_bench --items 100000 [--sqlite] [--pg postgresql://postgres@127.0.0.1/x]``
+Usage: ``python -m bench.search_bench --items 100000 [--sqlite] [--pg postgresql://postgres@127.0.0.1/x]``,
+or ``python -m bench.search_bench --url URL [--no-reindex]`` to measure a copy of a database seeded
+before (``bench.seed``; the bench adds a few items to it).
 Results are appended to ``bench/results/search.md``.
 """
 from __future__ import annotations
@@ -53,13 +55,17 @@ def _client(app, username: str):
     return client
 
 
-def _timed_queries(client, words: list[str], rounds: int) -> tuple[list[float], int]:
+CPU: dict[str, list[float]] = {}  # this process's CPU time per request, by label (load-independent)
+
+
+def _timed_queries(client, words: list[str], rounds: int, label: str = "") -> tuple[list[float], int]:
     times, found = [], 0
     for _ in range(rounds):
         for word in words:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             response = client.get("/search", query_string={"q": word}, headers={"HX-Request": "true"})
             times.append((time.perf_counter() - started) * 1000)
+            CPU.setdefault(label, []).append((time.process_time() - cpu) * 1000)
             assert response.status_code == 200
             found += response.get_data(as_text=True).count("<mark>") > 0
     return times, found
@@ -107,61 +113,64 @@ def _save_overhead(app, rounds: int) -> dict[str, float]:
             "post_without": without[1]}
 
 
-def _sqlite_size(app, url: str) -> int:
-    """The file's size with the WAL folded in (no connection of the app left open)."""
-    import sqlite3
+def _index_size(app, url: str) -> int:
+    """Bytes of ``search_entry`` with its indexes: PostgreSQL's total relation size (TOAST and
+    the GIN index included); on SQLite the pages of search_entry, its indexes and the FTS5
+    tables, read from ``dbstat``."""
     with app.app_context():
-        db.engine.dispose()
-    path = url[len("sqlite:///"):]
-    connection = sqlite3.connect(path)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.close()
-    return Path(path).stat().st_size
-
-
-def _index_size(app, url: str, before_bytes: int | None) -> int:
-    if url.startswith("postgresql"):
-        with app.app_context():
+        if url.startswith("postgresql"):
             return db.session.scalar(sa.text("SELECT pg_total_relation_size('search_entry')"))
-    return _sqlite_size(app, url) - (before_bytes or 0)
+        names = [r[0] for r in db.session.execute(sa.text(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'search_entry' OR name LIKE 'search_fts%'"))]
+        marks = ", ".join(f":n{i}" for i in range(len(names)))
+        return db.session.scalar(sa.text(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({marks})"),
+                                 {f"n{i}": n for i, n in enumerate(names)}) or 0
 
 
-def measure(url: str, items: int, rounds: int) -> dict:
+def measure(url: str, items: int, rounds: int, seed: bool = True, rebuild: bool = True) -> dict:
     from bench.seed import _sqlalchemy_url, create_database
     from tracker import create_app
     from tracker.config import Config
+    from tracker.models import Item, SearchEntry
     from tracker.search import segment
     from tracker.search.index import reindex
     from tracker.search.recurrence import similar_items
 
     out = {"url": url.split("@")[-1], "items": items, "load_start": load()}
     started = time.perf_counter()
-    create_database(url, items, progress=None)
+    if seed:
+        create_database(url, items, progress=None)
     out["seed_s"] = time.perf_counter() - started
     config = type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url), "ENV_NAME": "bench"})
     app = create_app(config)
     sqlite = url.startswith("sqlite")
-    before = _sqlite_size(app, url) if sqlite else None
     with app.app_context():
+        if not seed:
+            items = out["items"] = db.session.scalar(sa.select(sa.func.count()).select_from(Item))
         started = time.perf_counter()
         segment.refresh_user_words()
         out["jieba_init_s"] = segment.init_seconds
-        counts = reindex(workers=min(2, os.cpu_count() or 1))
-        db.session.commit()
-        out["reindex_s"] = time.perf_counter() - started
-        out["entries"] = sum(counts.values())
+        if rebuild:
+            reindex(workers=min(2, os.cpu_count() or 1))
+            db.session.commit()
+        out["reindex_s"] = time.perf_counter() - started if rebuild else float("nan")
+        out["entries"] = db.session.scalar(sa.select(sa.func.count()).select_from(SearchEntry))
         if not sqlite:
             db.session.execute(sa.text("ANALYZE search_entry"))
             db.session.commit()
-    out["index_mb_per_10k"] = _index_size(app, url, before) / 1024 / 1024 * 10_000 / items
+    out["index_mb_per_10k"] = _index_size(app, url) / 1024 / 1024 * 10_000 / items
     out["load_after_reindex"] = load()
     for role in ("staff", "unit_edu"):
         client = _client(app, role)
         _timed_queries(client, TWO[:1], 1)  # warm
         for label, words in (("2char", TWO), ("4char", FOUR)):
-            times, found = _timed_queries(client, words, rounds)
+            times, found = _timed_queries(client, words, rounds, f"{role}_{label}")
             out[f"{role}_{label}_p50"], out[f"{role}_{label}_p95"] = pct(times, 50), pct(times, 95)
+            out[f"{role}_{label}_cpu50"] = pct(CPU[f"{role}_{label}"], 50)
             out[f"{role}_{label}_found"] = f"{found}/{len(times)}"
+        # The request's own floor (login session, page render) with a word found nowhere.
+        times, _ = _timed_queries(client, ["qzxjv"], rounds * 5)
+        out[f"{role}_none_p50"], out[f"{role}_none_p95"] = pct(times, 50), pct(times, 95)
     with app.test_request_context():
         similar_items(SIMILAR[0])
         times = []
@@ -182,8 +191,9 @@ def report(results: list[dict]) -> str:
     lines = [f"## Search bench, {datetime.now():%Y-%m-%d %H:%M}, {results[0]['items']:,} items", "",
              "| database | seed s | jieba init s | reindex s (entries) | index MB / 10k items | "
              "2-char p50/p95 ms (staff) | 4-char p50/p95 ms (staff) | 2-char p95 (unit) | 4-char p95 (unit) | "
+             "no-match p50/p95 (staff; the request's floor) | CPU ms p50 staff 2/4-char, unit 2/4-char | "
              "similar p50/p95 ms | item save ms with/without index | progress post ms with/without | load avg |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         lines.append(
             f"| {'SQLite' if 'sqlite' in r['url'] else 'PostgreSQL'} | {r['seed_s']:.0f} | {r['jieba_init_s']:.2f} | "
@@ -191,6 +201,9 @@ def report(results: list[dict]) -> str:
             f"{r['staff_2char_p50']:.1f}/{r['staff_2char_p95']:.1f} | "
             f"{r['staff_4char_p50']:.1f}/{r['staff_4char_p95']:.1f} | "
             f"{r['unit_edu_2char_p95']:.1f} | {r['unit_edu_4char_p95']:.1f} | "
+            f"{r['staff_none_p50']:.1f}/{r['staff_none_p95']:.1f} | "
+            f"{r['staff_2char_cpu50']:.1f}/{r['staff_4char_cpu50']:.1f}, "
+            f"{r['unit_edu_2char_cpu50']:.1f}/{r['unit_edu_4char_cpu50']:.1f} | "
             f"{r['similar_p50']:.1f}/{r['similar_p95']:.1f} | {r['item_with']:.1f}/{r['item_without']:.1f} | "
             f"{r['post_with']:.1f}/{r['post_without']:.1f} | {r['load_start']} → {r['load_end']} |")
     return "\n".join(lines) + "\n"
@@ -202,8 +215,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--pg", default="", help="URL of a PostgreSQL database to create and drop")
+    parser.add_argument("--url", default="", help="measure this already seeded database (no seed; it gets "
+                        "a few bench items) instead")
+    parser.add_argument("--no-reindex", action="store_true", help="with --url: keep its index as it is")
     args = parser.parse_args()
     results = []
+    if args.url:
+        results.append(measure(args.url, 0, args.rounds, seed=False, rebuild=not args.no_reindex))
+        print(results[-1], flush=True)
     if args.sqlite:
         with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
             results.append(measure(f"sqlite:///{Path(tmp) / 'bench.db'}", args.items, args.rounds))

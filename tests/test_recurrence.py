@@ -69,6 +69,19 @@ def test_suggestions_find_the_problem_raised_in_earlier_years(app, years):
     assert "此前可能提出过" not in staff.get("/search/similar?question=%E5%85%BB").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("newest", [1, 20_000])
+def test_suggestions_reach_back_past_the_newest_questions(app, years, monkeypatch, newest):
+    """PostgreSQL reads the newest questions first and all of them only when too few share
+    the words: with a window of one question the 2023 and 2024 items are still found, and
+    the new item itself stays excluded."""
+    from tracker.search import recurrence
+    monkeypatch.setattr(recurrence, "NEWEST", newest)
+    with app.app_context():
+        ids = [s.item.id for s in recurrence.similar_items(SAME_PROBLEM[2025], exclude={years[2025]})]
+    assert years[2023] in ids and years[2024] in ids and years[2025] not in ids
+    assert not set(ids) & set(years["noise"])
+
+
 def test_entry_form_asks_for_suggestions_as_staff_type(app, years):
     page = login_as(app, "staff").get(f"/activities/{years['activities'][2025]}").get_data(as_text=True)
     assert 'hx-get="/search/similar"' in page and 'hx-include="#question"' in page

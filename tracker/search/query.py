@@ -10,28 +10,33 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Activity, Item, SearchEntry, Stage, User
 from ..params import number
 from ..queries import PHASES
-from ..visibility import published_activity_ids, unit_item_ids, visible_items
+from ..visibility import published_activity_ids, unit_item_ids, unit_scope, visible_items
 from . import schema
-from .segment import alternatives, query_words
+from .segment import alternatives, query_words, weight
 from .sources import KINDS
 
 log = logging.getLogger("tracker.search")
 
 PER_PAGE = 20
-CANDIDATES = 2000  # best-ranked passages read per query; more only lowers the tail
-WINDOW = 5000  # a word matching more passages is ranked among its newest WINDOW only
+# Matching passages read per query, newest first, then ranked: a word matching more is
+# ranked among its newest CANDIDATES only (the page says so; more words narrow it down).
+CANDIDATES = 300
+NEWEST_PASSAGES = 20_000  # PostgreSQL: passages looked at first (see _candidates)
+AVERAGE_TERMS = 40  # words in a typical passage, for the length part of the score
 HITS_PER_GROUP = 3
 E = SearchEntry
 FTS = sa.table(schema.FTS_TABLE, sa.column("rowid"), sa.column("rank"))
@@ -87,7 +92,8 @@ class Results:
     words: list[str]
     groups: list[Group] = field(default_factory=list)
     total: int = 0
-    capped: bool = False
+    capped: bool = False  # more passages match than were read (the newest CANDIDATES)
+    window: int = 0
     has_more: bool = False
     error: str = ""
 
@@ -111,33 +117,35 @@ class Scope:
         return [E.item_id.is_not(None), rule]
 
 
-def _match(words: list[str], dialect: str, floor: int | None = None):
-    """(join target or None, where clause, score column: lower is better). ``floor``: only
-    passages with an id from there on (the newest ones, see ``WINDOW``)."""
+def _expression(words: list[str], dialect: str) -> str:
+    """The full-text query for ``words`` (all of them; the last also as a prefix, so the
+    search responds while a word is being typed), built from clean words only."""
     terms = [alternatives(w) for w in words]
     if dialect == "sqlite":
         def fts(alts, star=""):
             return "(" + " OR ".join(f'"{a}"{star}' for a in alts) + ")"
-        expression = "terms : (" + " AND ".join([fts(a) for a in terms[:-1]] + [fts(terms[-1], "*")]) + ")"
-        matched = sa.select(FTS.c.rowid, FTS.c.rank).where(
-            sa.literal_column(schema.FTS_TABLE).op("MATCH")(sa.bindparam("fts_query", expression)))
-        if floor is not None:
-            matched = matched.where(FTS.c.rowid >= floor)
-        matched = matched.subquery("m")
-        return matched, E.id == matched.c.rowid, matched.c.rank
+        return "terms : (" + " AND ".join([fts(a) for a in terms[:-1]] + [fts(terms[-1], "*")]) + ")"
 
     def ts(alts, star=""):
         return "(" + " | ".join(" <-> ".join(a.split()) + star for a in alts) + ")"
-    text = " & ".join([ts(a) for a in terms[:-1]] + [ts(terms[-1], ":*")])
-    tsquery = sa.func.to_tsquery(sa.literal("simple", postgresql.REGCONFIG), sa.bindparam("ts_query", text))
+    return " & ".join([ts(a) for a in terms[:-1]] + [ts(terms[-1], ":*")])
+
+
+def _fts_rowids(expression: str) -> sa.Select:
+    """SQLite: the ids of the passages FTS5 matches."""
+    return sa.select(FTS.c.rowid).where(
+        sa.literal_column(schema.FTS_TABLE).op("MATCH")(sa.bindparam("fts_query", expression)))
+
+
+def _tsv_match(expression: str):
+    """PostgreSQL: the GIN-indexable condition on ``search_entry``."""
+    tsquery = sa.func.to_tsquery(sa.literal("simple", postgresql.REGCONFIG), sa.bindparam("ts_query", expression))
     tsv = sa.literal_column(f"search_entry.{schema.TSV_COLUMN}", postgresql.TSVECTOR)
-    clause = tsv.op("@@")(tsquery)
-    if floor is not None:
-        clause = sa.and_(clause, E.id >= floor)
-    return None, clause, -sa.func.ts_rank(tsv, tsquery)
+    return tsv.op("@@")(tsquery)
 
 
-def _filters(filters: SearchFilters) -> list:
+def _filters(filters: SearchFilters, walk_unit: bool = False) -> list:
+    """Clauses for the filters; ``walk_unit``: the unit filter is the walk itself."""
     clauses = []
     if filters.kind:
         clauses.append(E.kind == filters.kind)
@@ -145,7 +153,7 @@ def _filters(filters: SearchFilters) -> list:
         clauses.append(Item.stage.in_(PHASES[filters.stage]))
     elif filters.stage:
         clauses.append(Item.stage == Stage(filters.stage))
-    if filters.unit_id:
+    if filters.unit_id and not walk_unit:
         clauses.append(E.item_id.in_(unit_item_ids(filters.unit_id)))
     if filters.year:
         start, end = date(filters.year, 1, 1), date(filters.year + 1, 1, 1)
@@ -168,40 +176,140 @@ def search(filters: SearchFilters, scope: Scope) -> Results:
     return results
 
 
-def _matching(columns: list, words: list[str], filters: SearchFilters, scope: Scope, floor: int | None = None):
-    """Passages that match, that the reader may see and that pass the filters."""
-    join, matches, score = _match(words, db.engine.dialect.name, floor)
-    stmt = sa.select(*columns, score.label("score")).select_from(E)
-    stmt = stmt.join(join, matches) if join is not None else stmt.where(matches)
-    stmt = stmt.outerjoin(Item, Item.id == E.item_id).where(*scope.clauses(), *_filters(filters))
-    return stmt, score
+COLUMNS = (E.id, E.item_id, E.activity_id, E.terms)
 
 
-def _floor(words: list[str], filters: SearchFilters, scope: Scope) -> int | None:
-    """The id from which the newest ``WINDOW`` matching passages start, or None when
-    fewer match. Ranking every passage of a very common word costs time in proportion to
-    its matches; both databases find the newest matches without ranking them."""
-    join, matches, _ = _match(words, db.engine.dialect.name)
-    if join is not None and not scope.clauses() and not _filters(filters):
-        # Unrestricted (staff, no filter): FTS5 walks its own rowids newest first and stops.
-        newest = sa.select(join.c.rowid).select_from(join).order_by(join.c.rowid.desc())
-        return db.session.scalar(newest.offset(WINDOW - 1).limit(1))
-    stmt = sa.select(E.id).select_from(E)
-    stmt = stmt.join(join, matches) if join is not None else stmt.where(matches)
-    stmt = stmt.outerjoin(Item, Item.id == E.item_id).where(*scope.clauses(), *_filters(filters))
-    return db.session.scalar(stmt.order_by(E.id.desc()).offset(WINDOW - 1).limit(1))
+def _candidates(words: list[str], filters: SearchFilters, scope: Scope) -> list:
+    """The newest ``CANDIDATES`` passages that match, that the reader may see and that pass
+    the filters, newest first. Reading them stops at ``CANDIDATES``: neither database counts
+    or ranks all the matches of a common two-character word (tens of thousands at 100k items).
+
+    Who may see what is applied inside that walk, by the cheapest indexed path: for a unit
+    user (``unit_scope``) and for the unit filter, the walk goes through that unit's items
+    (``unit_item_ids``, the lists' rule), newest item first, and reads each item's passages
+    by the ``item_id`` index; otherwise it goes through the passages newest first."""
+    dialect = db.engine.dialect.name
+    expression = _expression(words, dialect)
+    unit_id = unit_scope(scope.user) if scope.user is not None and not scope.public else None
+    if unit_id is not None:  # a unit user: walking its unit's items is the visibility rule itself
+        clauses = _filters(filters, walk_unit=filters.unit_id == unit_id)
+    elif filters.unit_id:
+        unit_id = filters.unit_id
+        clauses = [*scope.clauses(), *_filters(filters, walk_unit=True)]
+    else:
+        clauses = [*scope.clauses(), *_filters(filters)]
+    if unit_id is not None:
+        return _unit_walk(unit_id, expression, clauses, dialect)
+    if dialect == "sqlite":
+        newest = _fts_rowids(expression).order_by(FTS.c.rowid.desc())
+        if not clauses:  # FTS5 walks its own rowids newest first and stops
+            matched = newest.limit(CANDIDATES).subquery("m")
+            stmt = sa.select(*COLUMNS).select_from(matched).join(E, E.id == matched.c.rowid)
+            return db.session.execute(stmt.order_by(matched.c.rowid.desc())).all()
+        matched = newest.subquery("m")
+        stmt = sa.select(*COLUMNS).select_from(matched).join(E, E.id == matched.c.rowid)
+        order = matched.c.rowid.desc()
+    else:
+        stmt = sa.select(*COLUMNS).where(_tsv_match(expression))
+        order = E.id.desc()
+    if clauses:
+        stmt = stmt.outerjoin(Item, Item.id == E.item_id).where(*clauses)
+    stmt = stmt.order_by(order).limit(CANDIDATES)
+    if dialect == "sqlite":
+        return db.session.execute(stmt).all()
+    # PostgreSQL cannot estimate how many passages a phrase of single characters (老 <-> 旧)
+    # matches; guessing few, it reads every match through GIN and sorts them (40k rows for
+    # a common word). So first the newest NEWEST_PASSAGES only, walked newest first
+    # (``index_walk``): bounded, and it stops at CANDIDATES; all
+    # passages through GIN only when fewer match there, that is when the words are rare.
+    newest = db.session.scalar(sa.select(sa.func.max(E.id))) or 0
+    with index_walk():
+        rows = db.session.execute(stmt.where(E.id > newest - NEWEST_PASSAGES)).all()
+    if len(rows) < CANDIDATES and newest > NEWEST_PASSAGES:
+        rows = db.session.execute(stmt).all()
+    return rows
+
+
+@contextmanager
+def index_walk():
+    """PostgreSQL, for the statements inside: walk a b-tree index in order (no bitmap or
+    sequential scan), for a LIMITed query over a bounded range whose matches the planner
+    cannot estimate. ``SET LOCAL`` is undone at the end, inside the same transaction."""
+    db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    try:
+        yield
+    finally:
+        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = on"))
+        db.session.execute(sa.text("SET LOCAL enable_seqscan = on"))
+
+
+def _unit_walk(unit_id: int, expression: str, clauses: list, dialect: str) -> list:
+    """The unit's items newest first, each item's matching passages read by the ``item_id``
+    index, until ``CANDIDATES``. The plan is forced to be that nested loop, not a scan of
+    every match: PostgreSQL gets a LATERAL subquery kept apart by OFFSET 0; SQLite a CROSS
+    JOIN (its planner keeps the left side as the outer loop, in the walk's order) and the
+    FTS5 matches as a set to test (``+id``: not an index to drive the loop)."""
+    walk = unit_item_ids(unit_id).order_by(sa.literal_column("id").desc())
+    if dialect == "sqlite":
+        # SQLite drops the ORDER BY of a subquery in FROM unless it has a LIMIT (-1: none).
+        walk = walk.limit(-1)
+    walk = walk.subquery("walk")
+    if dialect == "sqlite":
+        stmt = (sa.select(*COLUMNS).select_from(CrossJoin(walk, E, E.item_id == walk.c.id))
+                .where(sa.literal_column("+search_entry.id").in_(_fts_rowids(expression))))
+        order = []  # the CROSS JOIN keeps the walk's order; an ORDER BY would sort every match
+        if clauses:
+            stmt = stmt.join(Item, Item.id == walk.c.id).where(*clauses)
+    else:
+        passages = sa.select(*COLUMNS).where(E.item_id == walk.c.id, _tsv_match(expression))
+        if clauses:
+            passages = passages.join(Item, Item.id == E.item_id).where(*clauses)
+        passages = passages.offset(0).lateral("passages")
+        stmt = sa.select(*passages.c).select_from(walk).join(passages, sa.true())
+        order = [walk.c.id.desc()]
+    return db.session.execute(stmt.order_by(*order).limit(CANDIDATES)).all()
+
+
+class CrossJoin(sa.sql.selectable.Join):
+    """``left CROSS JOIN right ON …``: SQLite then never reorders the two."""
+    inherit_cache = True
+
+
+@compiles(CrossJoin)
+def _cross_join(join: CrossJoin, compiler, **kw) -> str:
+    kw["asfrom"] = True
+    return (join.left._compiler_dispatch(compiler, **kw) + " CROSS JOIN "
+            + join.right._compiler_dispatch(compiler, **kw) + " ON "
+            + join.onclause._compiler_dispatch(compiler, **kw))
+
+
+def score(terms: str, words: list[tuple[tuple[str, ...], float, bool]]) -> float:
+    """How well a passage matches: for each query word (its alternatives, its weight, and
+    whether it is the last word, matched also as the start of a longer word), its
+    occurrences, saturated and divided by the passage's length like BM25, times the weight
+    (rarer words count more). Computed here over the bounded candidates, the same way on
+    both databases."""
+    padded = f" {terms} "
+    length = terms.count(" ") + 1
+    total = 0.0
+    for alts, weight_, prefix in words:
+        end = "" if prefix else " "
+        tf = sum(padded.count(f" {a}{end}") for a in alts)
+        total += weight_ * tf / (tf + 1.2 * (0.25 + 0.75 * length / AVERAGE_TERMS))
+    return total
 
 
 def _run(filters: SearchFilters, scope: Scope, results: Results) -> None:
-    """One ranked query for the best passages; grouping by item, counting and paging are
-    done on those rows, and the page's passages are then read by id."""
+    """The newest matching passages, ranked here; grouping by item, counting and paging
+    are done on those rows, and the page's passages are then read by id."""
     words = results.words
-    floor = _floor(words, filters, scope)
-    stmt, score = _matching([E.id, E.item_id, E.activity_id], words, filters, scope, floor)
-    rows = db.session.execute(stmt.order_by(score, E.id).limit(CANDIDATES)).all()
-    results.capped = floor is not None or len(rows) >= CANDIDATES
+    rows = _candidates(words, filters, scope)
+    scoring = [(alternatives(w), max(weight(w), 1.0), w == words[-1]) for w in words]
+    ranked = sorted(rows, key=lambda r: (-score(r.terms, scoring), -r.id))
+    results.capped, results.window = len(rows) >= CANDIDATES, CANDIDATES
     groups: dict[int, list[int]] = {}
-    for row in rows:  # best first: dict order is the ranking of each group's best passage
+    for row in ranked:  # best first: dict order is the ranking of each group's best passage
         groups.setdefault(row.item_id if row.item_id is not None else -row.activity_id, []).append(row.id)
     results.total = len(groups)
     keys = list(groups)[(filters.page - 1) * PER_PAGE:filters.page * PER_PAGE + 1]

@@ -18,7 +18,7 @@ from ..models import Evaluation, EvaluationStatus, Item, RecurrenceLink, SearchE
 from ..services.search import MAX_CHAIN, earlier_chain
 from ..visibility import public_items
 from . import schema
-from .query import FTS
+from .query import FTS, index_walk
 from .segment import alternatives, normalize, phrases, tokenizer, weight
 
 KEYWORDS = 8
@@ -84,13 +84,34 @@ def _candidates(words: list[str], exclude: set[int]) -> list[tuple[int, str]]:
         def alts(term):
             return "(" + " | ".join(" <-> ".join(a.split()) for a in term) + ")"
         text = " | ".join("(" + " & ".join(alts(t) for t in pair) + ")" for pair in pairs)
-        tsquery = sa.func.to_tsquery(sa.literal("simple", postgresql.REGCONFIG), sa.bindparam("ts_query", text))
-        tsv = sa.literal_column(f"search_entry.{schema.TSV_COLUMN}", postgresql.TSVECTOR)
-        stmt = sa.select(E.item_id, E.terms).where(E.id.in_(
-            sa.select(E.id).where(tsv.op("@@")(tsquery), E.kind == "question").order_by(E.id.desc()).limit(CANDIDATES)))
+        return _pg_candidates(text, exclude)
     if exclude:
         stmt = stmt.where(E.item_id.not_in(exclude))
     return [(row.item_id, row.terms) for row in db.session.execute(stmt)]
+
+
+NEWEST = 20_000  # questions read first, newest first, for PostgreSQL's candidates
+
+
+def _pg_candidates(text: str, exclude: set[int]) -> list[tuple[int, str]]:
+    """Newest questions first (``kind, source_id``: the question's item id), in two bounded
+    steps, because PostgreSQL cannot estimate how many questions share two words and
+    otherwise picks the wrong plan either way: among the newest ``NEWEST`` questions first,
+    walked newest first through that index;
+    only when the words are rarer than that finds ``CANDIDATES``, all questions through
+    the GIN index, which is then cheap because the matches are few."""
+    tsquery = sa.func.to_tsquery(sa.literal("simple", postgresql.REGCONFIG), sa.bindparam("ts_query", text))
+    tsv = sa.literal_column(f"search_entry.{schema.TSV_COLUMN}", postgresql.TSVECTOR)
+    stmt = sa.select(E.item_id, E.terms).where(E.kind == "question", tsv.op("@@")(tsquery))
+    if exclude:
+        stmt = stmt.where(E.source_id.not_in(exclude))
+    stmt = stmt.order_by(E.source_id.desc()).limit(CANDIDATES)
+    newest = db.session.scalar(sa.select(sa.func.max(E.source_id)).where(E.kind == "question")) or 0
+    with index_walk():
+        rows = db.session.execute(stmt.where(E.source_id > newest - NEWEST)).all()
+    if len(rows) < CANDIDATES and newest > NEWEST:
+        rows = db.session.execute(stmt).all()
+    return [(row.item_id, row.terms) for row in rows]
 
 
 def similar_items(text: str, exclude: set[int] | None = None, limit: int = 8) -> list[Suggestion]:

@@ -88,6 +88,8 @@ def refresh_user_words(words: set[str] | None = None) -> None:
             tok.add_word(word, freq=max(tok.FREQ.get(word, 0), 1000))
         for word in _user_words - wanted:
             tok.del_word(word)
+        if wanted != _user_words:
+            _blocks.clear()  # cut with the old dictionary
         _user_words = wanted
         _checked_at = time.monotonic()
 
@@ -109,9 +111,31 @@ def _clean(token: str) -> str:
     return NOT_WORD.sub("", token)
 
 
+# Words of each block already segmented (per process; emptied when the dictionary changes).
+# jieba cuts a text block by block (a block: a run of Han characters, letters and digits, or
+# a run of anything else), each on its own, so a block's words never depend on its
+# neighbours and a cache by block gives exactly the words of cutting the whole text.
+# Reports and progress posts repeat whole sentences (dates, 已完成整改, boilerplate), and
+# ``reindex`` then segments each distinct block once.
+_blocks: dict[str, list[str]] = {}
+MAX_CACHED_BLOCKS = 200_000
+
+
 def document_words(text: str) -> list[str]:
-    cut = tokenizer(refresh=False).cut_for_search
-    return [w for w in map(_clean, cut(normalize(text), HMM=False)) if w]
+    from jieba import re_han_default
+    tok = tokenizer(refresh=False)
+    words: list[str] = []
+    for block in re_han_default.split(normalize(text)):
+        if not block:
+            continue
+        cut = _blocks.get(block)
+        if cut is None:
+            cut = [w for w in map(_clean, tok.cut_for_search(block, HMM=False)) if w]
+            if len(_blocks) >= MAX_CACHED_BLOCKS:
+                _blocks.clear()
+            _blocks[block] = cut
+        words.extend(cut)
+    return words
 
 
 def document_terms(text: str) -> str:
