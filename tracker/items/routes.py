@@ -26,7 +26,7 @@ from ..services import OperationError, check_version
 from ..services import items as ops
 from ..workflow import Action, InvalidTransition, can
 from . import bp
-from .detail import earlier_timeline, render_item, timeline_rows
+from .detail import earlier_progress, earlier_timeline, render_item, timeline_rows
 from .forms import EditItemForm
 
 
@@ -81,6 +81,23 @@ def timeline(item_id: int):
         rows = earlier_timeline(item.id, int(before) if is_number(before) and len(before) < 12 else None)
         response = make_response(render_template("items/_timeline_rows.html",
                                                  timeline=timeline_rows(rows, current_user)))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/items/<int:item_id>/progress/earlier")
+@login_required
+def progress_earlier(item_id: int):
+    """A round's progress entries older than ``before``: an htmx fragment that replaces the
+    round's "earlier" link, or (without JavaScript) the item page with every entry."""
+    item = get_item(item_id)
+    if not wants_fragment():
+        response = make_response(render_item(item, full_progress=True))
+    else:
+        number, before = request.args.get("round", ""), request.args.get("before", "")
+        entries = earlier_progress(item.id, int(number), int(before) if is_number(before) and len(before) < 12
+                                   else None) if is_number(number) and len(number) < 6 else []
+        response = make_response(render_template("items/_progress_entries.html", entries=entries))
     response.vary.add("HX-Request")
     return response
 
