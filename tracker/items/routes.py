@@ -10,12 +10,14 @@ from flask_login import current_user, login_required
 from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
 from ..lights import light_for, silent_ids
-from ..models import Activity, Attachment, Origin, Stage, local_today
+from ..models import Attachment, Origin, Stage, local_today
 from ..params import is_number
 from ..permissions import staff_required
 from ..queries import (
     PHASES,
     ItemFilters,
+    activity_filter_choices,
+    activity_years,
     get_item,
     list_page,
     organ_choices,
@@ -36,17 +38,11 @@ def page_arg() -> int:
 
 
 def filter_choices(filters: ItemFilters) -> dict:
-    """Options for the filter form: the recent activities (and the chosen one), the years
-    counted in SQL, so the form costs the same with 50 activities or 5,000."""
-    units = organ_choices(active_only=False)
-    recent = sa.select(Activity.id).order_by(Activity.meeting_date.desc(), Activity.id.desc()).limit(60)
-    chosen = [filters.activity_id] if filters.activity_id else []
-    activities = db.session.execute(sa.select(Activity.id, Activity.title)
-                                    .where(sa.or_(Activity.id.in_(recent), Activity.id.in_(chosen)))
-                                    .order_by(Activity.meeting_date.desc(), Activity.id.desc())).all()
-    year = sa.extract("year", Activity.meeting_date)
-    years = [int(y) for y in db.session.scalars(sa.select(year).distinct().order_by(year.desc()))]
-    return {"units": units, "activities": activities, "years": years, "phases": list(PHASES), "stages": list(Stage)}
+    """Options for the filter form: the recent activities (and the chosen one), the years —
+    kept per process until a unit or activity changes (``services.refdata``), so the form
+    costs the same with 50 activities or 5,000 and nothing per request."""
+    return {"units": organ_choices(active_only=False), "activities": activity_filter_choices(filters.activity_id),
+            "years": activity_years(), "phases": list(PHASES), "stages": list(Stage)}
 
 
 @bp.route("/items")
