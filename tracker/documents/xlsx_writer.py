@@ -36,7 +36,7 @@ _EPOCH = date(1899, 12, 30)  # Excel's day 0 in the 1900 date system (skipping i
 _BLOCK_ROWS = 500
 MEMO_TEXT = 64  # texts up to this long are built once per column (see _write_worksheet)
 MEMO_CELLS = 20_000
-COMPRESS_LEVEL = 1  # level 6 took a fifth of the export's CPU for ~15 % smaller files
+COMPRESS_LEVEL = 3  # 20k rows: level 6 took 0.33 s of CPU for 3.5 MB, level 3 takes 0.14 s for 4.4 MB
 
 # Style indexes into cellXfs below; every data style has thin borders and sits at the top of its cell.
 HEADER, WRAP, QUOTED, WRAP_QUOTED, DATE, PLAIN, BANNER = 1, 2, 3, 4, 5, 6, 7
