@@ -297,6 +297,8 @@ def seed_items(n_items: int, *, rng_seed: int = 7, open_evaluations: int = 30, l
             progress(f"  {made}/{n_items} items, {time.perf_counter() - started:.1f}s")
     _flush(ctx, force=True)
     _fix_sequences()
+    from tracker.services import refdata
+    refdata.bump()  # activities went in with Core inserts: the nodes' cached filter options are stale
     db.session.commit()
     return {"items": n_items, "seconds": round(time.perf_counter() - started, 1), "rows": dict(ctx.counts),
             "long_item_id": long_item["id"] if long_item else None}

@@ -74,6 +74,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "items.index": STAFF,
     "items.detail": ITEM_PAGE,
     "items.timeline": ITEM_PAGE,
+    "items.progress_earlier": ITEM_PAGE,
     "items.attachment": ITEM_PAGE,
     # Correcting the question is staff's, and only before 交办 (the world's item is past it).
     "items.edit": policy(LOGIN, HIDDEN, DENY, DENY, HIDDEN, HIDDEN),

@@ -39,6 +39,7 @@ from .visibility import can_view, unit_item_arms, unit_item_ids, unit_scope, vis
 
 __all__ = ["LIGHTS", "overdue_clause", "visible_items"]  # re-exported for the list pages
 from .params import is_number
+from .services import refdata
 
 PHASES = {"问": [Stage.ASKED], "答": [Stage.ANSWERED],
           "改": [Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED, Stage.ACCEPTED],
@@ -367,17 +368,53 @@ class Choice(NamedTuple):
 
 
 def organ_choices(active_only: bool = True) -> list[Choice]:
-    """一府一委两院 units for selects (交办, 被询问单位, filters)."""
-    stmt = sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE)
-    if active_only:
-        stmt = stmt.where(Unit.active.is_(True))
-    return [Choice(row.id, row.name) for row in db.session.execute(stmt.order_by(Unit.sort_order, Unit.name))]
+    """一府一委两院 units for selects (交办, 被询问单位, filters); kept per process until a
+    unit changes (``services.refdata``)."""
+    def build() -> tuple[Choice, ...]:
+        stmt = sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE)
+        if active_only:
+            stmt = stmt.where(Unit.active.is_(True))
+        return tuple(Choice(row.id, row.name) for row in db.session.execute(stmt.order_by(Unit.sort_order, Unit.name)))
+    return list(refdata.cached(f"organ_choices:{active_only}", build))
 
 
 def committee_choices() -> list[Choice]:
     """常委会工作机构, for the lead-committee select and the dashboard filter."""
-    stmt = sa.select(Unit.id, Unit.name).where(Unit.kind == UnitKind.COMMITTEE).order_by(Unit.sort_order, Unit.name)
-    return [Choice(row.id, row.name) for row in db.session.execute(stmt)]
+    def build() -> tuple[Choice, ...]:
+        stmt = (sa.select(Unit.id, Unit.name).where(Unit.kind == UnitKind.COMMITTEE)
+                .order_by(Unit.sort_order, Unit.name))
+        return tuple(Choice(row.id, row.name) for row in db.session.execute(stmt))
+    return list(refdata.cached("committee_choices", build))
+
+
+RECENT_ACTIVITIES = 60
+
+
+class ActivityChoice(NamedTuple):
+    id: int
+    title: str
+
+
+def activity_filter_choices(chosen: int | None = None) -> list[ActivityChoice]:
+    """The list filter's activities: the ``RECENT_ACTIVITIES`` newest meetings (kept per
+    process until an activity changes) and the chosen one if it is older."""
+    def build() -> tuple[ActivityChoice, ...]:
+        return tuple(ActivityChoice(r.id, r.title) for r in db.session.execute(
+            sa.select(Activity.id, Activity.title).order_by(Activity.meeting_date.desc(), Activity.id.desc())
+            .limit(RECENT_ACTIVITIES)))
+    recent = list(refdata.cached("recent_activities", build))
+    if chosen and all(c.id != chosen for c in recent):
+        row = db.session.execute(sa.select(Activity.id, Activity.title).where(Activity.id == chosen)).first()
+        if row is not None:
+            recent.append(ActivityChoice(row.id, row.title))
+    return recent
+
+
+def activity_years() -> list[int]:
+    """The meeting years for the list filter, newest first (kept per process)."""
+    year = sa.extract("year", Activity.meeting_date)
+    return list(refdata.cached("activity_years", lambda: tuple(
+        int(y) for y in db.session.scalars(sa.select(year).distinct().order_by(year.desc())))))
 
 
 def activity_rows(second_count, items_where=None) -> sa.Select:

@@ -131,6 +131,60 @@ def earlier_timeline(item_id: int, before_id: int | None) -> list[AuditEntry]:
     return list(db.session.scalars(stmt.order_by(AuditEntry.id)))
 
 
+# Each round shows this many of its newest progress entries; the older ones come on demand
+# (``items.progress_earlier``). The long item's ~150 entries of one round were most of its page.
+PROGRESS_RECENT = 10
+
+
+def _with_entry_parts(stmt):
+    return stmt.options(joinedload(ProgressEntry.unit), joinedload(ProgressEntry.author),
+                        selectinload(ProgressEntry.attachments), joinedload(ProgressEntry.report))
+
+
+def recent_progress(item_id: int) -> tuple[list[ProgressEntry], dict[int, int]]:
+    """Per round, its newest ``PROGRESS_RECENT`` entries (in (round, id) order) and how many
+    older entries each round holds back — one query: the window functions rank and count
+    within the round, so nothing is read twice and no round is left out."""
+    ranked = (sa.select(ProgressEntry.id,
+                        sa.func.row_number().over(partition_by=ProgressEntry.round,
+                                                  order_by=ProgressEntry.id.desc()).label("rank"),
+                        sa.func.count().over(partition_by=ProgressEntry.round).label("total"))
+              .where(ProgressEntry.item_id == item_id).subquery())
+    rows = db.session.execute(_with_entry_parts(
+        sa.select(ProgressEntry, ranked.c.total).join(ranked, ranked.c.id == ProgressEntry.id)
+        .where(ranked.c.rank <= PROGRESS_RECENT).order_by(ProgressEntry.round, ProgressEntry.id))).unique().all()
+    hidden: dict[int, int] = {}
+    for entry, total in rows:
+        hidden[entry.round] = total - PROGRESS_RECENT if total > PROGRESS_RECENT else 0
+    return [entry for entry, _ in rows], hidden
+
+
+def all_progress(item_id: int) -> list[ProgressEntry]:
+    """Every progress entry of the item (the no-JavaScript way to the held-back ones)."""
+    return list(db.session.scalars(_with_entry_parts(
+        sa.select(ProgressEntry).where(ProgressEntry.item_id == item_id)
+        .order_by(ProgressEntry.round, ProgressEntry.id))).unique())
+
+
+def earlier_progress(item_id: int, round_number: int, before_id: int | None) -> list[ProgressEntry]:
+    """The round's entries older than ``before_id`` (the whole round without it), oldest first."""
+    stmt = sa.select(ProgressEntry).where(ProgressEntry.item_id == item_id, ProgressEntry.round == round_number)
+    if before_id is not None:
+        stmt = stmt.where(ProgressEntry.id < before_id)
+    return list(db.session.scalars(_with_entry_parts(stmt.order_by(ProgressEntry.id))).unique())
+
+
+def _returned_entry(item: Item) -> ProgressEntry | None:
+    """The current round's newest returned report entry, whose reason stays on top of the
+    unit's page until it reports again — read apart, since the page may not hold it."""
+    if item.stage is not Stage.RECTIFYING:
+        return None
+    return db.session.scalar(
+        sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id, ProgressEntry.round == item.round,
+                                       ProgressEntry.review_status == ReviewStatus.RETURNED)
+        .order_by(ProgressEntry.id.desc()).limit(1))
+
+
 def timeline_rows(entries: list[AuditEntry], viewer) -> list[tuple[AuditEntry, str]]:
     """History rows with the name the viewer may see: only staff see who took part in a
     secret ballot; everyone else sees "测评人"."""
@@ -203,15 +257,16 @@ def item_neighbours(item: Item) -> dict:
             "next_item": {"id": nxt.id, "number": nxt.ref or str(nxt.seq)} if nxt else None}
 
 
-def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, **overrides):
+def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, full_progress: bool = False,
+                **overrides):
     """The item page; ``overrides`` carry a submitted form with its errors and text, so
-    a refused action re-renders with nothing the user typed lost. The history shows its
-    newest rows unless ``full_timeline`` (the no-JavaScript way to the rest)."""
-    entries = db.session.scalars(
-        sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id)
-        .options(joinedload(ProgressEntry.unit), joinedload(ProgressEntry.author),
-                 selectinload(ProgressEntry.attachments), joinedload(ProgressEntry.report))
-        .order_by(ProgressEntry.round, ProgressEntry.id)).unique().all()
+    a refused action re-renders with nothing the user typed lost. The history and each
+    round's progress show their newest rows unless ``full_timeline`` / ``full_progress``
+    (the no-JavaScript way to the rest)."""
+    if full_progress:
+        entries, hidden = all_progress(item.id), {}
+    else:
+        entries, hidden = recent_progress(item.id)
     evaluations = db.session.scalars(
         sa.select(Evaluation).where(Evaluation.item_id == item.id).order_by(Evaluation.round)).all()
     extensions = db.session.scalars(
@@ -221,14 +276,16 @@ def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, *
         timeline, timeline_more = earlier_timeline(item.id, None), False
     else:
         timeline, timeline_more = recent_timeline(item.id)
-    rounds: dict[int, dict] = defaultdict(lambda: {"entries": [], "evaluation": None, "extensions": []})
+    rounds: dict[int, dict] = defaultdict(lambda: {"entries": [], "hidden": 0, "evaluation": None, "extensions": []})
     for entry in entries:
         rounds[entry.round]["entries"].append(entry)
+    for number, count in hidden.items():
+        rounds[number]["hidden"] = count
     for evaluation in evaluations:
         rounds[evaluation.round]["evaluation"] = evaluation
     for request in extensions:
         rounds[request.round]["extensions"].append(request)
-    rounds.setdefault(item.round, {"entries": [], "evaluation": None, "extensions": []})
+    rounds.setdefault(item.round, {"entries": [], "hidden": 0, "evaluation": None, "extensions": []})
     current_eval = next((e for e in evaluations if e.round == item.round and e.is_open), None)
     pending_extension = next((r for r in extensions if r.status is ExtensionStatus.PENDING), None)
     allowed = {action for action in TRANSITIONS if can(current_user, item, action)}
@@ -236,10 +293,7 @@ def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, *
     light = light_for(item, today)
     closed_evaluations = [e for e in evaluations if not e.is_open]
     # A returned report's reason stays on top of the unit's page until it reports again.
-    returned = None
-    if item.stage is Stage.RECTIFYING:
-        returned = next((e for e in reversed(entries)
-                         if e.round == item.round and e.review_status is ReviewStatus.RETURNED), None)
+    returned = _returned_entry(item)
     context = {
         "returned": returned, "item": item, "activity": item.activity,
         "rounds": dict(sorted(rounds.items(), reverse=True)),

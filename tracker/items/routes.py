@@ -10,12 +10,14 @@ from flask_login import current_user, login_required
 from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
 from ..lights import light_for, silent_ids
-from ..models import Activity, Attachment, Origin, Stage, local_today
+from ..models import Attachment, Origin, Stage, local_today
 from ..params import is_number
 from ..permissions import staff_required
 from ..queries import (
     PHASES,
     ItemFilters,
+    activity_filter_choices,
+    activity_years,
     get_item,
     list_page,
     organ_choices,
@@ -26,7 +28,7 @@ from ..services import OperationError, check_version
 from ..services import items as ops
 from ..workflow import Action, InvalidTransition, can
 from . import bp
-from .detail import earlier_timeline, render_item, timeline_rows
+from .detail import earlier_progress, earlier_timeline, render_item, timeline_rows
 from .forms import EditItemForm
 
 
@@ -36,17 +38,11 @@ def page_arg() -> int:
 
 
 def filter_choices(filters: ItemFilters) -> dict:
-    """Options for the filter form: the recent activities (and the chosen one), the years
-    counted in SQL, so the form costs the same with 50 activities or 5,000."""
-    units = organ_choices(active_only=False)
-    recent = sa.select(Activity.id).order_by(Activity.meeting_date.desc(), Activity.id.desc()).limit(60)
-    chosen = [filters.activity_id] if filters.activity_id else []
-    activities = db.session.execute(sa.select(Activity.id, Activity.title)
-                                    .where(sa.or_(Activity.id.in_(recent), Activity.id.in_(chosen)))
-                                    .order_by(Activity.meeting_date.desc(), Activity.id.desc())).all()
-    year = sa.extract("year", Activity.meeting_date)
-    years = [int(y) for y in db.session.scalars(sa.select(year).distinct().order_by(year.desc()))]
-    return {"units": units, "activities": activities, "years": years, "phases": list(PHASES), "stages": list(Stage)}
+    """Options for the filter form: the recent activities (and the chosen one), the years —
+    kept per process until a unit or activity changes (``services.refdata``), so the form
+    costs the same with 50 activities or 5,000 and nothing per request."""
+    return {"units": organ_choices(active_only=False), "activities": activity_filter_choices(filters.activity_id),
+            "years": activity_years(), "phases": list(PHASES), "stages": list(Stage)}
 
 
 @bp.route("/items")
@@ -81,6 +77,23 @@ def timeline(item_id: int):
         rows = earlier_timeline(item.id, int(before) if is_number(before) and len(before) < 12 else None)
         response = make_response(render_template("items/_timeline_rows.html",
                                                  timeline=timeline_rows(rows, current_user)))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/items/<int:item_id>/progress/earlier")
+@login_required
+def progress_earlier(item_id: int):
+    """A round's progress entries older than ``before``: an htmx fragment that replaces the
+    round's "earlier" link, or (without JavaScript) the item page with every entry."""
+    item = get_item(item_id)
+    if not wants_fragment():
+        response = make_response(render_item(item, full_progress=True))
+    else:
+        number, before = request.args.get("round", ""), request.args.get("before", "")
+        entries = earlier_progress(item.id, int(number), int(before) if is_number(before) and len(before) < 12
+                                   else None) if is_number(number) and len(number) < 6 else []
+        response = make_response(render_template("items/_progress_entries.html", entries=entries))
     response.vary.add("HX-Request")
     return response
 

@@ -8,6 +8,7 @@ from flask import g, has_app_context
 from ..extensions import db
 from ..models import CalendarOverride
 from ..workdays import WorkCalendar
+from . import refdata
 from .settings import get_setting
 
 DEFAULT_YELLOW_WORKDAYS = 5
@@ -19,10 +20,12 @@ def load_calendar() -> WorkCalendar:
 
 
 def get_calendar() -> WorkCalendar:
-    """One calendar per request: the override table is read once, not per item."""
+    """One calendar per process while the overrides stay the same (``refdata``: the
+    version row changes with any override, on whichever node), so neither the override
+    table nor the year tables the calendar builds lazily are redone per request."""
     if has_app_context():
         if "work_calendar" not in g:
-            g.work_calendar = load_calendar()
+            g.work_calendar = refdata.cached("work_calendar", load_calendar)
         return g.work_calendar
     return load_calendar()
 

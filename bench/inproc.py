@@ -1,0 +1,80 @@
+"""In-process page timing and profiling through the Flask test client.
+
+On a shared machine gunicorn latencies swing with the load; the fastest of many
+in-process renders of one page is the steadier figure for "what does this page cost in
+Python", and ``--profile`` shows where that time goes (cProfile, sorted by own time).
+
+Usage: ``python -m bench.inproc URL [--pages item,list_all,my,dashboard] [--runs 30]
+[--profile item]``. Prints ``uptime`` with the numbers: they mean nothing without it.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import os
+import pstats
+import statistics
+import time
+
+from .querycount import logged_in
+from .run import pages_for
+from .seed import _sqlalchemy_url
+from .sqlcost import _long_item
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("--pages", default="item,item_typical,list_all,list,list_unit,my,dashboard")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--profile", default="")
+    args = parser.parse_args()
+
+    from tracker import create_app
+    from tracker.config import Config
+
+    app = create_app(type("C", (Config,), {"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(args.url),
+                                           "ENV_NAME": "bench"}))
+    pages = pages_for(args.url, {"long_item_id": _long_item(args.url)})
+    clients: dict = {}
+    gc.collect()
+    gc.freeze()  # as in production (gunicorn.conf.py): no full collections of the app's objects
+    print(load())
+    for name in args.pages.split(","):
+        user, path = pages[name]
+        if user not in clients:
+            clients[user] = logged_in(app, user)
+        client = clients[user]
+        response = client.get(path)
+        size = len(response.get_data())
+        times = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+        print(f"{name:14s} min {min(times):7.1f}  median {statistics.median(times):7.1f} ms  "
+              f"{size / 1024:6.1f} KB  {path}")
+        if name in args.profile.split(","):
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(10):
+                client.get(path)
+            profiler.disable()
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(40)
+            print(out.getvalue())
+    print(load())
+
+
+if __name__ == "__main__":
+    main()

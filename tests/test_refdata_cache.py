@@ -1,0 +1,90 @@
+"""Filter options and the working-day calendar are kept per process (issue 16, point 8),
+and a change made on another node shows on the very next request: the version lives in
+the database (``services.refdata``), not in one process's memory."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from tests.conftest import login_as, make_config
+from tracker import create_app
+from tracker.extensions import db
+from tracker.models import CalendarOverride, Setting, Unit, UnitKind
+from tracker.services import refdata
+from tracker.services.calendar import get_calendar
+
+SATURDAY = date(2026, 3, 7)
+
+
+def _other_node(database_uri):
+    return create_app(make_config(database_uri))
+
+
+def _version(app) -> str | None:
+    with app.app_context():
+        return db.session.scalar(sa.select(Setting.value).where(Setting.key == refdata.VERSION_KEY))
+
+
+def test_a_new_or_renamed_unit_shows_on_the_next_request_of_another_node(app, demo, database_uri):
+    staff = login_as(app, "staff")
+    assert "新设的测试局" not in staff.get("/items").get_data(as_text=True)
+    assert "refdata" in app.extensions and app.extensions["refdata"]  # the options are now kept
+    node_b = _other_node(database_uri)
+    with node_b.app_context():
+        db.session.add(Unit(name="新设的测试局", kind=UnitKind.GOVERNMENT))
+        db.session.commit()
+    assert "新设的测试局" in staff.get("/items").get_data(as_text=True)
+    with node_b.app_context():
+        unit = db.session.scalar(sa.select(Unit).where(Unit.name == "新设的测试局"))
+        unit.name = "改名后的测试局"
+        db.session.commit()
+        db.engine.dispose()
+    page = staff.get("/items").get_data(as_text=True)
+    assert "改名后的测试局" in page and "新设的测试局" not in page
+
+
+def test_calendar_is_kept_until_an_override_changes_anywhere(app, demo, database_uri):
+    with app.app_context():
+        first = get_calendar()
+        assert not first.is_workday(SATURDAY)
+    with app.app_context():
+        assert get_calendar() is first  # another request, same process: not rebuilt
+    node_b = _other_node(database_uri)
+    with node_b.app_context():
+        db.session.add(CalendarOverride(day=SATURDAY, is_workday=True, note="调休上班"))
+        db.session.commit()
+        db.engine.dispose()
+    with app.app_context():
+        assert get_calendar() is not first and get_calendar().is_workday(SATURDAY)
+
+
+def test_a_rolled_back_change_keeps_the_version_and_bulk_updates_bump_it(app, demo):
+    staff = login_as(app, "staff")
+    staff.get("/items")
+    before = _version(app)
+    assert before
+    with app.app_context():
+        unit = db.session.scalar(sa.select(Unit).where(Unit.kind != UnitKind.COMMITTEE))
+        unit_id = unit.id
+        unit.name = "不会保存的名字"
+        db.session.flush()
+        db.session.rollback()
+    assert _version(app) == before
+    with app.app_context():
+        db.session.execute(sa.update(Unit).where(Unit.id == unit_id).values(name="批量改名的单位"))
+        db.session.commit()
+    assert _version(app) != before
+    assert "批量改名的单位" in staff.get("/items").get_data(as_text=True)
+
+
+def test_without_a_version_row_nothing_is_kept(app, demo):
+    with app.app_context():
+        db.session.execute(sa.delete(Setting).where(Setting.key == refdata.VERSION_KEY))
+        db.session.commit()
+    with app.app_context():
+        assert get_calendar() is not None
+    with app.app_context():
+        calendar = get_calendar()
+    with app.app_context():
+        assert get_calendar() is not calendar
