@@ -319,7 +319,8 @@ def test_report_line_class_is_checked_and_accepting_makes_the_dates_commitments(
 def test_dashboard_answer_classes_per_unit_match_hand_computed_figures(app, demo):
     """区教育局: A, B, B, unclassed → A 1 (33.3%), B 2 (66.7%), classed 3, unclassed 1.
     区卫生健康局: C, D → C 1 (50.0%), D 1 (50.0%). Total: A 1, B 2, C 1, D 1 of 5 classed
-    (20.0%, 40.0%, 20.0%, 20.0%), unclassed 1. A withdrawn item with a class counts nowhere."""
+    (20.0%, 40.0%, 20.0%, 20.0%), unclassed 2 (one not yet assigned: its own row, so the rows add
+    up to 合计). A withdrawn item with a class counts nowhere."""
     with app.test_request_context():
         activity = make_activity()
         plan = [("区教育局", AnswerClass.A), ("区教育局", AnswerClass.B), ("区教育局", AnswerClass.B),
@@ -327,6 +328,7 @@ def test_dashboard_answer_classes_per_unit_match_hand_computed_figures(app, demo
         for unit_name, cls in plan:
             item = make_item(activity=activity, stage="rectifying", unit_name=unit_name)
             item.answer_class = cls  # the fixture sets the class; the rules are tested above
+        make_item(activity=activity, stage="answered")  # not yet assigned, no class: the 未交办 row
         withdrawn = make_item(activity=activity, stage="answered")
         from tracker.services import corrections
         corrections.withdraw_item(withdrawn, "重复录入", user("staff"))
@@ -337,8 +339,9 @@ def test_dashboard_answer_classes_per_unit_match_hand_computed_figures(app, demo
         rows, total = answer_class_rows(Scope(activity.meeting_date.year), local_today())
         year = activity.meeting_date.year
     figures = {r.name: ([r.counts[c] for c in AnswerClass], r.unclassed) for r in rows}
-    assert figures == {"区教育局": ([1, 2, 0, 0], 1), "区卫生健康局": ([0, 0, 1, 1], 0)}
-    assert [total.counts[c] for c in AnswerClass] == [1, 2, 1, 1] and total.unclassed == 1
+    assert figures == {"区教育局": ([1, 2, 0, 0], 1), "区卫生健康局": ([0, 0, 1, 1], 0), "（未交办）": ([0, 0, 0, 0], 1)}
+    assert [total.counts[c] for c in AnswerClass] == [1, 2, 1, 1] and total.unclassed == 2
+    assert [r.name for r in rows][-1] == "（未交办）"  # last, and the rows add up to 合计
     edu = next(r for r in rows if r.name == "区教育局")
     assert round(edu.rate(AnswerClass.B), 4) == 0.6667 and round(total.rate(AnswerClass.A), 4) == 0.2
     page = login_as(app, "staff").get(f"/dashboard?year={year}").get_data(as_text=True)

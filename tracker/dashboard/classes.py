@@ -52,7 +52,6 @@ def answer_class_rows(scope: Scope, today: date) -> tuple[list[ClassRow], ClassR
                        counts={c: int(result[f"c_{c.value}"]) for c in AnswerClass},
                        unclassed=int(result["unclassed"]))
         total.add(row)
-        if lead is not None:
-            rows.append(row)
-    rows.sort(key=lambda r: (units[r.unit_id].sort_order, r.name) if r.unit_id in units else (0, r.name))
+        rows.append(row)  # 未交办 too (last), so the rows add up to 合计
+    rows.sort(key=lambda r: (0, units[r.unit_id].sort_order, r.name) if r.unit_id in units else (1, 0, r.name))
     return rows, total
