@@ -339,7 +339,8 @@ def test_dashboard_answer_classes_per_unit_match_hand_computed_figures(app, demo
         rows, total = answer_class_rows(Scope(activity.meeting_date.year), local_today())
         year = activity.meeting_date.year
     figures = {r.name: ([r.counts[c] for c in AnswerClass], r.unclassed) for r in rows}
-    assert figures == {"区教育局": ([1, 2, 0, 0], 1), "区卫生健康局": ([0, 0, 1, 1], 0), "（未交办）": ([0, 0, 0, 0], 1)}
+    assert figures == {"区教育局": ([1, 2, 0, 0], 1), "区卫生健康局": ([0, 0, 1, 1], 0),
+                       "（未交办）": ([0, 0, 0, 0], 1)}
     assert [total.counts[c] for c in AnswerClass] == [1, 2, 1, 1] and total.unclassed == 2
     assert [r.name for r in rows][-1] == "（未交办）"  # last, and the rows add up to 合计
     edu = next(r for r in rows if r.name == "区教育局")
