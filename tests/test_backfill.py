@@ -197,3 +197,20 @@ def test_ledger_number_is_the_documents_numbering():
     assert item_number(Row("（一）", 5, "二", 2)) == "二-（一）"
     assert item_number(Row("三", 8)) == "三"
     assert item_number(Row(None, 4)) == "4"  # no number in the document: the entry order, not "7-4"
+
+
+def test_import_confirm_without_the_file_keeps_backfill_mode(app, demo):
+    """Found while merging: 确认导入 of the kept file (no re-upload) re-checked it without 补录,
+    so every past date was refused at the last step."""
+    staff = login_as(app, "staff")
+    staff.refresh_csrf("/ledger/import")
+    data = xlsx([_row(交办日期=date(2018, 5, 4), 办结日期=date(2018, 8, 1), 办理结果="测评满意")], HEADERS)
+    preview = staff.post("/ledger/import", {"file": (io.BytesIO(data), "台账.xlsx"), "step": "check",
+                                            "backfill": "y"}, content_type="multipart/form-data")
+    kept = preview.get_data(as_text=True).split('class="confirm-import"', 1)[1].split("</form>", 1)[0]
+    assert re.search(r'name="backfill"[^>]*value="1"|value="1"[^>]*name="backfill"', kept)
+    done = staff.post("/ledger/import/confirm", {"digest": hashlib.sha256(data).hexdigest(), "backfill": "1"})
+    assert done.status_code == 303
+    with app.app_context():
+        item = db.session.scalar(sa.select(Item).where(Item.question == "加快社区养老服务中心建设。"))
+        assert item.stage is Stage.CLOSED and item.closed_at.date() == date(2018, 8, 1)
