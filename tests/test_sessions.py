@@ -135,3 +135,20 @@ def test_parked_text_is_only_for_its_author(app, demo):
                 headers={"Referer": f"http://localhost/items/{item_id}"})
     staff = login_as(app, "staff")
     assert "只给本人看的草稿" not in staff.get(f"/items/{item_id}").get_data(as_text=True)
+
+
+def test_a_fragment_loaded_beside_a_post_does_not_wipe_its_flash(app, demo):
+    """Found by the browser journey on PostgreSQL: the item page's htmx fragment (既往提出情况)
+    was requested before a POST's redirect and answered after it, with a refreshed copy of
+    the older session cookie — the POST's "已开启满意度测评" never showed. A response now
+    sets the cookie only when the session changed."""
+    with app.app_context():
+        item_id = make_item(stage="rectifying").id
+        db.session.commit()
+    staff = login_as(app, "staff")
+    staff.get(f"/items/{item_id}")  # the page, its CSRF token in the session
+    fragment = staff.http.get(f"/items/{item_id}/recurrence", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "Set-Cookie" not in fragment.headers  # a read leaves the browser's cookie alone
+    flashed = staff.post("/notifications/read-all", {"scope": "all"})  # says "已将全部通知标为已读"
+    assert flashed.status_code == 303 and "Set-Cookie" in flashed.headers  # a change is still sent

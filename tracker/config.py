@@ -147,6 +147,11 @@ def derive(config: dict) -> None:
     config.setdefault("SESSION_LIFETIME", timedelta(hours=config["SESSION_LIFETIME_HOURS"]))
     # The cookie may outlive the server-side record; the record decides (see sessions.py).
     config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_LIFETIME"]
+    # Send the cookie only when the session changed. Refreshing it on every response let a
+    # page's own htmx fragment (started before a POST finished) answer with the older
+    # cookie and wipe the POST's flash message. Idle time lives in the server-side record,
+    # and the cookie's life already equals the absolute lifetime, so nothing needs the refresh.
+    config["SESSION_REFRESH_EACH_REQUEST"] = False
     config.setdefault("UPLOAD_MAX_BYTES", config["UPLOAD_MAX_MB"] * 1024 * 1024)
     if config.get("MAX_CONTENT_LENGTH") is None:  # Flask's own default is None
         config["MAX_CONTENT_LENGTH"] = config["UPLOAD_MAX_BYTES"] + 1024 * 1024  # form fields around the file
