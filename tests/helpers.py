@@ -2,13 +2,15 @@
 operations (so history rows and checks are the same as in production)."""
 from __future__ import annotations
 
+import html
 import io
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import ActivityKind, EvaluationMode, Item, Origin, Unit, User
+from tracker.models import ActivityKind, AuditEntry, EvaluationMode, Item, Origin, Unit, User
 from tracker.services import evaluations as ev
 from tracker.services import items as ops
 from tracker.tally import Grade
@@ -72,3 +74,15 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def pdf_file(name="整改证明.pdf", data=PDF_BYTES):
     return (io.BytesIO(data), name)
+
+
+def history(app) -> int:
+    """How many history rows there are (page views left out): a refused change adds none."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action.not_like("access.%")))
+
+
+def text_of(response) -> str:
+    """A page as plain text, entities decoded, for asserting what a reader sees."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from tracker.extensions import db
 from tracker.models import (
-    AuditEntry,
     Closure,
     ClosureKind,
     EvaluationMode,
@@ -30,17 +29,7 @@ from tracker.services.deadlines import redo_deadline
 from tracker.tally import Grade
 
 from .conftest import login_as
-from .helpers import current_evaluation, make_activity, make_item, user
-
-
-def history(app) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action.not_like("access.%")))
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+from .helpers import current_evaluation, history, make_activity, make_item, text_of, user
 
 
 def get(app, item_id: int) -> Item:

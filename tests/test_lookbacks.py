@@ -2,8 +2,6 @@
 unit's answer with evidence, the finding, and reopening from it."""
 from __future__ import annotations
 
-import html
-import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -12,7 +10,6 @@ from tracker.extensions import db
 from tracker.models import (
     ActivityKind,
     Attachment,
-    AuditEntry,
     Item,
     Lookback,
     LookbackFinding,
@@ -25,17 +22,7 @@ from tracker.services.lookbacks import lookback_months
 from tracker.workdays import add_months
 
 from .conftest import login_as
-from .helpers import make_activity, make_item, pdf_file, user
-
-
-def history(app) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action.not_like("access.%")))
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+from .helpers import history, make_activity, make_item, pdf_file, text_of, user
 
 
 def closed_item(app, activity=None) -> tuple[int, object]:
