@@ -107,7 +107,12 @@ def test_the_whole_loop_due_notice_answer_finding_and_reopen(app, demo):
     response = unit.post(path, {"text": " "})
     assert response.status_code == 200 and "请填写回头看情况" in text_of(response)
     assert history(app) == before
-    response = unit.post(path, {"text": "两所新校已投用，大班额清零。", "files": [pdf_file("验收报告.pdf")]},
+    # One limit for the box and the operation (a progress post's): over it, named; nothing saved.
+    from tracker.limits import PROGRESS_TEXT
+    response = unit.post(path, {"text": "巩" * (PROGRESS_TEXT + 1)})
+    assert response.status_code == 200 and f"超过上限 {PROGRESS_TEXT:,} 字" in text_of(response)
+    assert history(app) == before
+    response = unit.post(path, {"text": "两所新校已投用，大班额清零。" * 800, "files": [pdf_file("验收报告.pdf")]},
                          content_type="multipart/form-data")
     assert response.status_code == 303
     [lookback] = lookbacks(app, item_id)

@@ -14,6 +14,17 @@ class OperationError(Exception):
         self.message = message
 
 
+def checked_text(text: str | None, limit: int, field: str, *, required: bool = True) -> str | None:
+    """A text within its limit from ``tracker/limits.py``, stripped (None when empty and not
+    required); over the limit or missing, an OperationError naming the field. The one
+    place services turn ``limits.check_text`` into a refusal."""
+    from ..limits import PasteError, check_text
+    try:
+        return check_text((text or "").strip(), limit, field, required=required) or None
+    except PasteError as error:
+        raise OperationError(error.message) from None
+
+
 STALE_MESSAGE = (
     "已被他人修改：该记录在您打开后已被其他人保存。请刷新页面查看最新内容后再提交（您填写的内容仍保留在表单中）。"
 )

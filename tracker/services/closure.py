@@ -17,7 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..limits import REASON_TEXT, PasteError, check_text
+from ..limits import REASON_TEXT
 from ..models import (
     AuditAction,
     Closure,
@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..tally import Grade
 from ..workflow import Action, apply, check
-from . import OperationError
+from . import OperationError, checked_text
 from .audit import record
 from .deadlines import redo_deadline
 
@@ -44,10 +44,7 @@ def _reason(text: str | None, field: str, required: bool = True) -> str | None:
         if required:
             raise OperationError(f"{field}：请写明理由")
         return None
-    try:
-        return check_text(text, REASON_TEXT, field)
-    except PasteError as error:
-        raise OperationError(error.message) from None
+    return checked_text(text, REASON_TEXT, field)
 
 
 # -- verdicts ----------------------------------------------------------------------

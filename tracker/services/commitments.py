@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..limits import COMMITMENT_TEXT, REASON_TEXT, PasteError, check_text
+from ..limits import COMMITMENT_TEXT, REASON_TEXT
 from ..models import (
     Activity,
     AnswerClass,
@@ -36,7 +36,7 @@ from ..models import (
 from ..paste.promises import find_promises
 from ..visibility import co_unit_ids, unit_item_ids
 from ..workflow import Action, check
-from . import OperationError
+from . import OperationError, checked_text
 from .attachments import UploadedFile, store_attachments
 from .audit import record
 from .calendar import get_calendar
@@ -46,10 +46,7 @@ DUE_SOON_DAYS = 30
 
 
 def _text(text: str | None, field: str, limit: int = COMMITMENT_TEXT) -> str:
-    try:
-        return check_text(text, limit, field).strip()
-    except PasteError as error:
-        raise OperationError(error.message) from None
+    return checked_text(text, limit, field)
 
 
 def meeting_date_of(item: Item) -> date:

@@ -31,9 +31,8 @@ from ..models import (
 )
 from ..models.base import to_local
 from ..workflow import Action, check
-from . import OperationError
+from . import OperationError, checked_text
 from .audit import record
-from .handbacks import checked_text
 
 
 def _overdue(item: Item, today: date) -> bool:

@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..limits import NOTE_TEXT, REASON_TEXT, PasteError, check_text
+from ..limits import NOTE_TEXT, REASON_TEXT
 from ..models import (
     Activity,
     AuditAction,
@@ -24,20 +24,12 @@ from ..models import (
 )
 from ..models.base import to_local
 from ..workflow import Action, apply, check
-from . import OperationError
+from . import OperationError, checked_text
 from .audit import record
 from .calendar import get_calendar, handback_workdays
 from .corrections import Correction, correct_assignment
 from .deadlines import due_date
 from .liveness import mark_activity
-
-
-def checked_text(text: str | None, limit: int, field: str, *, required: bool = True) -> str | None:
-    """``limits.check_text`` as an operation error (the form shows it beside the field)."""
-    try:
-        return check_text(text, limit, field, required=required).strip() or None
-    except PasteError as error:
-        raise OperationError(error.message) from None
 
 
 def handback_last_day(item: Item) -> date | None:

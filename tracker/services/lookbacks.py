@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..limits import NOTE_TEXT, PasteError, check_text
+from ..limits import NOTE_TEXT, PROGRESS_TEXT
 from ..models import (
     Activity,
     ActivityKind,
@@ -32,7 +32,7 @@ from ..models import (
 from ..models.base import to_local
 from ..workdays import add_months
 from ..workflow import Action, check
-from . import OperationError
+from . import OperationError, checked_text
 from .attachments import UploadedFile, store_attachments
 from .audit import record
 from .closure import reopen_item
@@ -68,13 +68,7 @@ def closed_on(item: Item) -> date:
 
 
 def _note(note: str | None) -> str | None:
-    note = (note or "").strip() or None
-    if note:
-        try:
-            check_text(note, NOTE_TEXT, "回头看要求")
-        except PasteError as error:
-            raise OperationError(error.message) from None
-    return note
+    return checked_text(note, NOTE_TEXT, "回头看要求", required=False)
 
 
 def _pending(item: Item) -> Lookback | None:
@@ -138,10 +132,7 @@ def answer_lookback(lookback: Lookback, item: Item, text: str, files: list[Uploa
     text = (text or "").strip()
     if not text:
         raise OperationError("回头看情况：请填写落实情况")
-    try:
-        check_text(text, NOTE_TEXT * 5, "回头看情况")
-    except PasteError as error:
-        raise OperationError(error.message) from None
+    checked_text(text, PROGRESS_TEXT, "回头看情况")  # the form's limit too (a progress post)
     entry = ProgressEntry(item_id=item.id, round=item.round, kind=EntryKind.PROGRESS, text=f"【回头看】{text}",
                           unit_id=actor.unit_id, author_id=actor.id)
     db.session.add(entry)
