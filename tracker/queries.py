@@ -11,7 +11,6 @@ import math
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort
@@ -27,8 +26,6 @@ from .models import (
     EvaluationStatus,
     Item,
     Stage,
-    Unit,
-    UnitKind,
     Verdict,
     VerdictGrade,
     local_today,
@@ -39,7 +36,6 @@ from .visibility import can_view, unit_item_arms, unit_item_ids, unit_scope, vis
 
 __all__ = ["LIGHTS", "overdue_clause", "visible_items"]  # re-exported for the list pages
 from .params import is_number
-from .services import refdata
 
 PHASES = {"问": [Stage.ASKED], "答": [Stage.ANSWERED],
           "改": [Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED, Stage.ACCEPTED],
@@ -360,62 +356,7 @@ def get_item(item_id: int) -> Item:
     return item
 
 
-# -- choice lists and counts shown by several pages ---------------------------------
-
-class Choice(NamedTuple):
-    id: int
-    name: str
-
-
-def organ_choices(active_only: bool = True) -> list[Choice]:
-    """一府一委两院 units for selects (交办, 被询问单位, filters); kept per process until a
-    unit changes (``services.refdata``)."""
-    def build() -> tuple[Choice, ...]:
-        stmt = sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE)
-        if active_only:
-            stmt = stmt.where(Unit.active.is_(True))
-        return tuple(Choice(row.id, row.name) for row in db.session.execute(stmt.order_by(Unit.sort_order, Unit.name)))
-    return list(refdata.cached(f"organ_choices:{active_only}", build))
-
-
-def committee_choices() -> list[Choice]:
-    """常委会工作机构, for the lead-committee select and the dashboard filter."""
-    def build() -> tuple[Choice, ...]:
-        stmt = (sa.select(Unit.id, Unit.name).where(Unit.kind == UnitKind.COMMITTEE)
-                .order_by(Unit.sort_order, Unit.name))
-        return tuple(Choice(row.id, row.name) for row in db.session.execute(stmt))
-    return list(refdata.cached("committee_choices", build))
-
-
-RECENT_ACTIVITIES = 60
-
-
-class ActivityChoice(NamedTuple):
-    id: int
-    title: str
-
-
-def activity_filter_choices(chosen: int | None = None) -> list[ActivityChoice]:
-    """The list filter's activities: the ``RECENT_ACTIVITIES`` newest meetings (kept per
-    process until an activity changes) and the chosen one if it is older."""
-    def build() -> tuple[ActivityChoice, ...]:
-        return tuple(ActivityChoice(r.id, r.title) for r in db.session.execute(
-            sa.select(Activity.id, Activity.title).order_by(Activity.meeting_date.desc(), Activity.id.desc())
-            .limit(RECENT_ACTIVITIES)))
-    recent = list(refdata.cached("recent_activities", build))
-    if chosen and all(c.id != chosen for c in recent):
-        row = db.session.execute(sa.select(Activity.id, Activity.title).where(Activity.id == chosen)).first()
-        if row is not None:
-            recent.append(ActivityChoice(row.id, row.title))
-    return recent
-
-
-def activity_years() -> list[int]:
-    """The meeting years for the list filter, newest first (kept per process)."""
-    year = sa.extract("year", Activity.meeting_date)
-    return list(refdata.cached("activity_years", lambda: tuple(
-        int(y) for y in db.session.scalars(sa.select(year).distinct().order_by(year.desc())))))
-
+# -- counts shown by several pages ------------------------------------------------
 
 def activity_rows(second_count, items_where=None) -> sa.Select:
     """``(Activity, items, second)`` rows, newest meeting first: the number of items of each
@@ -429,11 +370,3 @@ def activity_rows(second_count, items_where=None) -> sa.Select:
     return (sa.select(Activity, sa.func.coalesce(counts.c.total, 0), sa.func.coalesce(counts.c.second, 0))
             .outerjoin(counts, counts.c.activity_id == Activity.id)
             .order_by(Activity.meeting_date.desc(), Activity.id.desc()))
-
-
-def parent_choices(activity_id: int) -> list[Choice]:
-    """The activity's top-level and second-level points, to hang a sub-point under."""
-    rows = db.session.execute(sa.select(Item.id, Item.ref, Item.seq, Item.question)
-                              .where(Item.activity_id == activity_id, Item.stage != Stage.WITHDRAWN)
-                              .order_by(Item.seq)).all()
-    return [Choice(r.id, f"{r.ref or r.seq} {' '.join(r.question.split())[:24]}") for r in rows]

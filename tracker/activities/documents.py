@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Optional
 
+from ..choices import organ_choices
 from ..extensions import db
 from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNSelectMultipleField
 from ..limits import DOCUMENT_TEXT, PasteError, check_text
@@ -24,7 +25,6 @@ from ..paste import split_opinion
 from ..paste.promises import find_promises
 from ..paste.units import guess_unit
 from ..permissions import staff_required
-from ..queries import organ_choices
 from ..services import OperationError
 from ..services.calendar import get_calendar
 from ..services.deadlines import document_deadline

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..choices import organ_choices
 from ..extensions import db
 from ..limits import DOCUMENT_TEXT, PasteError
 from ..models import Activity
 from ..paste import Exchange, find_promises, guess_unit, parse_inquiry
 from ..paste.commitments import commitment_line
 from ..permissions import staff_required
-from ..queries import organ_choices
 from ..services import OperationError
 from ..services.calendar import get_calendar
 from ..services.documents import ExchangeRow, save_inquiry_exchanges

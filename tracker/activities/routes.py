@@ -5,12 +5,13 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..choices import committee_choices, organ_choices, parent_choices
 from ..extensions import db, wants_fragment
 from ..lights import light_for, lights_for
 from ..models import Activity, ActivityKind, Item, Origin, local_today
 from ..params import is_number
 from ..permissions import staff_required
-from ..queries import activity_rows, basis_clause, committee_choices, organ_choices, parent_choices
+from ..queries import activity_rows, basis_clause
 from ..services import OperationError, check_version
 from ..services import items as ops
 from ..services.search import link_to_earlier_id

@@ -4,12 +4,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import render_template, request, url_for
 
+from ..choices import committee_choices
 from ..documents.charts import LIGHT_FILLS, NARROW_WIDTH, bar_chart, funnel_chart, line_chart
 from ..extensions import db
 from ..models import Activity, AnswerClass, Stage, Unit, local_today
 from ..params import is_number
 from ..permissions import staff_required
-from ..queries import BASES, LIGHTS, ItemFilters, committee_choices
+from ..queries import BASES, LIGHTS, ItemFilters
 from ..services.calendar import yellow_workdays
 from . import bp
 from .classes import answer_class_rows

@@ -167,7 +167,7 @@ class EditItemForm(BaseForm):
 
 def with_unit_choices(form):
     """交办 and 更正交办 forms: the active 一府一委两院 units as lead and co-unit choices."""
-    from ..queries import organ_choices
+    from ..choices import organ_choices
     organs = organ_choices()
     form.lead_unit_id.choices = [(0, "请选择")] + organs
     form.co_unit_ids.choices = organs
@@ -205,7 +205,7 @@ class DeclaredDateForm(BaseForm):
 
 def with_handback_choices(form):
     """The 退办 forms offer the same 一府一委两院 units as 交办."""
-    from ..queries import organ_choices
+    from ..choices import organ_choices
     organs = organ_choices()
     if hasattr(form, "suggested_unit_id"):
         form.suggested_unit_id.choices = [(0, "（不建议）")] + organs

@@ -7,22 +7,14 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..choices import activity_filter_choices, activity_years, organ_choices, parent_choices
 from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
 from ..lights import light_for, silent_ids
 from ..models import Attachment, Origin, Stage, local_today
 from ..params import is_number
 from ..permissions import staff_required
-from ..queries import (
-    PHASES,
-    ItemFilters,
-    activity_filter_choices,
-    activity_years,
-    get_item,
-    list_page,
-    organ_choices,
-    parent_choices,
-)
+from ..queries import PHASES, ItemFilters, get_item, list_page
 from ..reports.routes import load_report
 from ..services import OperationError, check_version
 from ..services import items as ops
