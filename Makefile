@@ -40,7 +40,7 @@ lint: install-dev
 	$(BIN)/ruff check tracker tests bench scripts migrations
 
 bench: install-dev
-	$(BIN)/python -m bench.run
+	scripts/bench.sh
 
 soak: install-dev
 	$(BIN)/python -m bench.soak

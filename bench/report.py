@@ -11,10 +11,14 @@ from __future__ import annotations
 
 LABELS = {"floor": "floor (raw SQL, 50 rows)", "floor_real": "realistic floor (login, layout, 50 ORM rows)",
           "list": "事项台账 (stage + unit)", "list_all": "事项台账 (no filter)", "list_unit": "事项台账 (unit)",
-          "list_overdue": "事项台账 (overdue)", "my": "我的事项", "item": "item page (long timeline)",
+          "list_overdue": "事项台账 (overdue)", "list_year_activity": "事项台账 (year + activity + stage)",
+          "list_light": "事项台账 (red light)", "list_search2": "事项台账 search, 2 characters (found)",
+          "list_search4": "事项台账 search, 4 characters (found)",
+          "list_search_none": "事项台账 search, not found", "my": "我的事项", "item": "item page (long timeline)",
           "item_typical": "item page (typical)", "evaluations": "满意度测评", "activity": "activity page",
           "dashboard": "dashboard"}
-LISTS = ("list", "list_all", "list_unit", "list_overdue", "my")
+LISTS = ("list", "list_all", "list_unit", "list_overdue", "list_year_activity", "list_light", "list_search2",
+         "list_search4", "list_search_none", "my")
 LIST_P95_MS = 25.0
 PAGE_P95_MS = {"item": 30.0, "dashboard": 30.0}
 REAL_FLOOR_TPUT = 0.8
@@ -34,7 +38,8 @@ def write_report(run: dict) -> str:
     conc = f"c{run['concurrency']}"
     lines = [f"# Benchmark {run['started']} (database: {run['database']})", "",
              f"gunicorn {run['gunicorn_workers']} sync workers, load client on the same machine "
-             f"({run['machine']['cpus']} CPUs, Python {run['machine']['python']}, SQLite {run['machine']['sqlite']}).",
+             f"({run['machine']['cpus']} CPUs, Python {run['machine']['python']}, SQLite {run['machine']['sqlite']}; "
+             f"CPU yardstick: 10M-addition Python loop {run['machine'].get('python_loop_s', '?')} s).",
              f"Load average of the machine (other jobs included) at start {_load(run, 'start')}, at end "
              f"{_load(run, 'end')}; the 1-minute load while each page ran is in the last column. Numbers from a "
              "busy machine are pessimistic.",
