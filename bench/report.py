@@ -47,8 +47,8 @@ def write_report(run: dict) -> str:
              f"{run['concurrency']} clients. Ratios (at {run['concurrency']} clients): page req/s ÷ true floor req/s, "
              "and ÷ realistic floor req/s.", "",
              f"| items | page | queries | p50 ms | p95 ms | p99 ms | req/s (1) | req/s ({run['concurrency']}) "
-             "| tput × floor | tput × real floor | load |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| tput × floor | tput × real floor | HTML KB | load |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size in run["sizes"]:
         floor = size["pages"]["floor"]
         real = size["pages"].get("floor_real", floor)
@@ -60,7 +60,7 @@ def write_report(run: dict) -> str:
                 f"| {size['items']:,} | {LABELS.get(name, name)} | {queries}"
                 f" | {one['p50_ms']:.1f} | {one['p95_ms']:.1f} | {one['p99_ms']:.1f} | {one['req_per_s']:.1f}"
                 f" | {many['req_per_s']:.1f} | {_ratio(many['req_per_s'], floor[conc]['req_per_s'])}"
-                f" | {_ratio(many['req_per_s'], real[conc]['req_per_s'])} | {load} |")
+                f" | {_ratio(many['req_per_s'], real[conc]['req_per_s'])} | {one.get('html_kb', '?')} | {load} |")
     lines += ["", "## Seed", "", "| items | seconds | rows |", "|---:|---:|---|"]
     for size in run["sizes"]:
         rows = ", ".join(f"{k} {v:,}" for k, v in size["seed"]["rows"].items())
@@ -94,6 +94,10 @@ def check_targets(run: dict) -> list[str]:
         ratio = big[name][conc]["req_per_s"] / real if real else 0
         out.append(f"{_ok(ratio >= REAL_FLOOR_TPUT)} throughput of {name} at {biggest:,}: {ratio:.2f} × realistic "
                    f"floor (target ≥ {REAL_FLOOR_TPUT})")
+    for name in names:
+        kb = big[name]["one_client"].get("html_kb") if name in big else None
+        if kb is not None and not name.startswith("floor"):
+            out.append(f"{_ok(kb <= 100)} HTML of {name} at {biggest:,}: {kb:.0f} KB (target ≤ 100)")
     for name, target in PAGE_P95_MS.items():
         if name in big:
             p95 = big[name]["one_client"]["p95_ms"]

@@ -150,6 +150,7 @@ def measure(port: int, user: str | None, path: str, *, clients: int, max_request
             session.get(path)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    size_kb = round(len(sessions[0].get(path).body.encode()) / 1024, 1)
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
@@ -170,7 +171,8 @@ def measure(port: int, user: str | None, path: str, *, clients: int, max_request
     elapsed = time.monotonic() - started
     return {"requests": len(latencies), "req_per_s": round(len(latencies) / elapsed, 1),
             "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
-            "p99_ms": round(percentile(latencies, 99), 2), "statuses": {str(k): v for k, v in statuses.items()}}
+            "p99_ms": round(percentile(latencies, 99), 2), "html_kb": size_kb,
+            "statuses": {str(k): v for k, v in statuses.items()}}
 
 
 def bench_size(url: str, n: int, args) -> dict:

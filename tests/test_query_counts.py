@@ -57,3 +57,12 @@ def test_query_counts_do_not_grow_with_data(app, demo):
                                  {"i": big["long_item_id"]}) >= 300
     after = _measure(app, big["long_item_id"])
     assert after == before
+    # Issue 16: no page above 100 KB of HTML, the long item page included (its history
+    # shows the recent part and loads the rest on demand).
+    clients, sizes = {}, {}
+    for name, (user, path) in _pages(app, big["long_item_id"]).items():
+        if user not in clients:
+            clients[user] = login_as(app, user)
+        sizes[name] = len(clients[user].http.get(path).get_data())
+    assert max(sizes.values()) <= 100 * 1024, sizes
+    assert sizes["item"] > 10 * 1024, sizes  # the page measured is the real one, not an error page
