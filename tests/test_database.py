@@ -144,3 +144,37 @@ def test_migrations_run_over_a_populated_database(app):
         downgrade(directory="migrations", revision="0005")
         upgrade(directory="migrations")
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == before
+
+
+def test_downgrade_below_documents_refuses_rather_than_invent_a_meeting_number(app, capfd):
+    """0006 made the meeting number optional (a 审议意见 entered without a known meeting);
+    going back to 0005, which requires it, would have to invent one: it stops, says why,
+    and leaves 0006's data as it was."""
+    from flask_migrate import downgrade
+
+    from tracker.models import Activity
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        activity = db.session.scalar(sa.select(Activity).limit(1))
+        activity.meeting_session = None
+        db.session.commit()
+        activity_id = activity.id
+        db.session.remove()
+        # Down to 0006 first: on SQLite DDL is not transactional, so the refusal is checked
+        # where 0006's own downgrade starts, with nothing of it done yet.
+        downgrade(directory="migrations", revision="0006")
+        with pytest.raises(SystemExit):  # flask-migrate logs the error and exits 1
+            downgrade(directory="migrations", revision="0005")
+        assert "1 个活动没有会议次数" in capfd.readouterr().err  # alembic logs to stderr
+        # Read through a plain DB-API connection: on SQLite the interrupted migration's
+        # connection may still hold the write lock until it is collected.
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"SELECT meeting_session FROM activity WHERE id = {int(activity_id)}")
+            assert cursor.fetchone()[0] is None
+            cursor.execute("SELECT COUNT(*) FROM report")  # 0006's tables are still there
+            cursor.fetchone()
+        finally:
+            raw.close()
