@@ -207,3 +207,22 @@ def test_the_daily_notice_tells_each_due_lookback_once_and_skips_reopened_items(
         told = db.session.scalars(sa.select(Notification.item_id).where(Notification.kind == "lookback")).all()
         assert sorted(set(told)) == sorted(i.id for i in items[:2])
         assert notify_due_lookbacks(today + timedelta(days=30)) == 1
+
+
+def test_the_lookback_list_pages_instead_of_stopping_at_a_fixed_number(app, demo):
+    """The list used to stop at 500 rows with nothing said; now every look-back due is
+    reachable, a page at a time, with the count shown."""
+    app.config["PAGE_SIZE"] = 3
+    with app.app_context():
+        activity = make_activity()
+        staff_user = user("staff")
+        for _ in range(5):
+            item = make_item(activity=activity, stage="closed")
+            db.session.flush()
+            db.session.add(Lookback(item_id=item.id, round=item.round, due_on=local_today() - timedelta(days=1),
+                                    scheduled_by_id=staff_user.id))
+        db.session.commit()
+    staff = login_as(app, "staff")
+    first, second = (text_of(staff.get(f"/followup/lookbacks?state=due&page={n}")) for n in (1, 2))
+    assert "共 5 项" in first and "第 1 / 2 页" in first and "第 2 / 2 页" in second
+    assert first.count("已到期，待单位报送") == 3 and second.count("已到期，待单位报送") == 2

@@ -267,13 +267,16 @@ def _page_number(requested: int, counted: int, exact: bool, per_page: int) -> in
     return max(1, min(requested, last if exact else last + 1))
 
 
-def paginate(stmt: sa.Select, page: int, per_page: int) -> Page:
+def paginate(stmt: sa.Select, page: int, per_page: int, *, rows: bool = False) -> Page:
+    """One page of ``stmt`` with a capped count; ``rows``: the page holds whole rows (a
+    statement of several entities) instead of the first entity of each."""
     cap = _cap_for(page, per_page)
     counted = capped_count(stmt, cap)
     exact = counted < cap
     total = counted if exact else cap - 1
     page = _page_number(page, total, exact, per_page)
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    window = stmt.limit(per_page).offset((page - 1) * per_page)
+    items = (db.session.execute(window) if rows else db.session.scalars(window)).unique().all()
     return Page(items=list(items), total=total, page=page, per_page=per_page, exact=exact)
 
 

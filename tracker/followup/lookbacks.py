@@ -3,10 +3,11 @@ security admin's "N months after 办结" setting. The per-item forms are on the 
 (``tracker/items/closure.py``)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
+from ..items.routes import page_arg
 from ..models import Activity, ActivityKind, local_today
 from ..permissions import security_admin_required, staff_required
 from ..services import OperationError
@@ -24,8 +25,8 @@ def lookbacks():
     state = request.args.get("state", "due")
     state = state if state in STATES else "due"
     today = local_today()
-    return render_template("followup/lookbacks.html", rows=ops.lookback_list(state, today), state=state,
-                           states=STATES, today=today)
+    page = ops.lookback_list(state, today, page_arg(), current_app.config["PAGE_SIZE"])
+    return render_template("followup/lookbacks.html", page=page, state=state, states=STATES, today=today)
 
 
 @bp.route("/activities/<int:activity_id>/lookbacks", methods=["POST"])

@@ -171,13 +171,15 @@ def item_lookbacks(item_id: int) -> list[Lookback]:
     return list(db.session.scalars(sa.select(Lookback).where(Lookback.item_id == item_id).order_by(Lookback.id)))
 
 
-def lookback_list(state: str, today: date) -> list[tuple[Lookback, Item]]:
-    """The staff list: ``due`` (due, no finding, item still closed), ``upcoming``, ``done``."""
+def lookback_list(state: str, today: date, page: int = 1, per_page: int = 50):
+    """The staff list, a page of ``(Lookback, Item)`` rows: ``due`` (due, no finding, item
+    still closed), ``upcoming``, ``done``."""
+    from ..queries import paginate
     stmt = sa.select(Lookback, Item).join(Item, Item.id == Lookback.item_id).options(joinedload(Item.lead_unit))
     if state == "done":
-        stmt = stmt.where(Lookback.finding.is_not(None)).order_by(Lookback.found_at.desc())
+        stmt = stmt.where(Lookback.finding.is_not(None)).order_by(Lookback.found_at.desc(), Lookback.id.desc())
     else:
         stmt = stmt.where(Lookback.finding.is_(None), Item.stage == Stage.CLOSED, Lookback.round == Item.round)
         stmt = stmt.where(Lookback.due_on <= today if state == "due" else Lookback.due_on > today)
         stmt = stmt.order_by(Lookback.due_on, Lookback.id)
-    return list(db.session.execute(stmt.limit(500)).all())
+    return paginate(stmt, page, per_page, rows=True)
