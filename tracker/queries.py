@@ -156,6 +156,23 @@ def _in_month(column, month: str):
     return sa.and_(column >= start, column < end)
 
 
+# The scope clauses, apart so the dashboard can build its statements once with bound
+# parameters in place of the values (``dashboard.stats``); the list applies them here.
+
+def not_withdrawn():
+    return Item.stage != Stage.WITHDRAWN
+
+
+def meeting_between(start, end):
+    """Items of the activities whose meeting falls in [start, end): the year filter."""
+    return Item.activity_id.in_(sa.select(Activity.id).where(Activity.meeting_date >= start,
+                                                             Activity.meeting_date < end))
+
+
+def led_by_committee(committee_id):
+    return Item.activity_id.in_(sa.select(Activity.id).where(Activity.lead_committee_id == committee_id))
+
+
 def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = None) -> sa.Select:
     today = today or local_today()
     if filters.stage in PHASES:
@@ -163,15 +180,13 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     elif filters.stage:
         stmt = stmt.where(Item.stage == Stage(filters.stage))
     else:  # 作废 items are out of every list and figure unless asked for by their stage
-        stmt = stmt.where(Item.stage != Stage.WITHDRAWN)
+        stmt = stmt.where(not_withdrawn())
     if filters.unit_id:
         stmt = stmt.where(Item.id.in_(unit_item_ids(filters.unit_id)))
     if filters.activity_id:
         stmt = stmt.where(Item.activity_id == filters.activity_id)
     if filters.year:
-        start, end = date(filters.year, 1, 1), date(filters.year + 1, 1, 1)
-        stmt = stmt.where(Item.activity_id.in_(
-            sa.select(Activity.id).where(Activity.meeting_date >= start, Activity.meeting_date < end)))
+        stmt = stmt.where(meeting_between(date(filters.year, 1, 1), date(filters.year + 1, 1, 1)))
     if filters.overdue:
         stmt = stmt.where(overdue_clause(today))
     if filters.supervised:
@@ -181,8 +196,7 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     if filters.lead_unit_id:
         stmt = stmt.where(Item.lead_unit_id == filters.lead_unit_id)
     if filters.committee_id:
-        stmt = stmt.where(Item.activity_id.in_(
-            sa.select(Activity.id).where(Activity.lead_committee_id == filters.committee_id)))
+        stmt = stmt.where(led_by_committee(filters.committee_id))
     if filters.basis:
         stmt = stmt.where(basis_clause(filters.basis, today))
     if filters.light:
