@@ -255,7 +255,9 @@ class RowFigures:
 
 
 def _count(condition):
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+    """Rows meeting ``condition``: ``count(*) FILTER (WHERE …)`` (SQLite ≥ 3.30, PostgreSQL),
+    cheaper than summing a CASE on both, and 0, never NULL, over no rows."""
+    return sa.func.count().filter(condition)
 
 
 def _days(end, start, dialect: str):
@@ -342,24 +344,37 @@ def month_list(year: int, today: date) -> list[str]:
 
 @cache
 def _months_statement(months: int, committee: bool) -> sa.Select:
-    """交办 and 办结 counts of ``months`` consecutive months, as conditional sums between
-    the bound month boundaries ``m0`` … ``m{months}``."""
+    """(交办 month, 办结 month, items) rows: each scope item's months as indexes into
+    ``months`` consecutive months bounded by ``m0`` … ``m{months}`` (None outside them).
+
+    A ladder of CASE branches finds a time's month in one pass and the database groups by
+    the two indexes: 2 × 24 conditional sums per item cost the statement four times more."""
     bounds = [sa.bindparam(f"m{i}", type_=sa.DateTime()) for i in range(months + 1)]
-    columns = []
-    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
-        columns.append(_count(sa.and_(Item.assigned_at >= start, Item.assigned_at < end)))
-        columns.append(_count(sa.and_(Item.closed_at >= start, Item.closed_at < end)))
-    return scoped(sa.select(*columns).select_from(Item), committee)
+
+    def month_of(column):
+        steps = [(column.is_(None), sa.null()), (column < bounds[0], sa.null())]
+        steps += [(column < end, sa.literal(i, sa.Integer())) for i, end in enumerate(bounds[1:])]
+        return sa.case(*steps, else_=sa.null())
+
+    per_item = scoped(sa.select(month_of(Item.assigned_at).label("opened"), month_of(Item.closed_at).label("closed"))
+                      .select_from(Item), committee).subquery("months")
+    return sa.select(per_item.c.opened, per_item.c.closed, sa.func.count()).group_by(per_item.c.opened,
+                                                                                     per_item.c.closed)
 
 
 def monthly_flow(scope: Scope, links: ListLinks, today: date) -> tuple[list[str], list[Figure], list[Figure]]:
     """Items 交办 and 办结 per China-time month (``queries.local_month_range``, as the list's
-    month filters), in one query of conditional sums."""
+    month filters), in one statement."""
     months = month_list(scope.year, today)
     params = scope.params(today)
     for i, month in enumerate(months):
         params[f"m{i}"], params[f"m{i + 1}"] = local_month_range(month)
-    values = db.session.execute(_months_statement(len(months), bool(scope.committee_id)), params).one()
-    opened = [Figure(int(values[2 * i]), links(assigned_in=m)) for i, m in enumerate(months)]
-    closed = [Figure(int(values[2 * i + 1]), links(closed_in=m)) for i, m in enumerate(months)]
-    return months, opened, closed
+    opened, closed = [0] * len(months), [0] * len(months)
+    for opened_in, closed_in, count in db.session.execute(_months_statement(len(months), bool(scope.committee_id)),
+                                                          params):
+        if opened_in is not None:
+            opened[opened_in] += count
+        if closed_in is not None:
+            closed[closed_in] += count
+    return (months, [Figure(n, links(assigned_in=m)) for n, m in zip(opened, months, strict=True)],
+            [Figure(n, links(closed_in=m)) for n, m in zip(closed, months, strict=True)])
