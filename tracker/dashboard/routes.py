@@ -4,10 +4,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import render_template, request
 
-from ..choices import committee_choices
+from ..choices import activity_years, committee_choices
 from ..documents.charts import LIGHT_FILLS, NARROW_WIDTH, bar_chart, funnel_chart, line_chart
 from ..extensions import db
-from ..models import Activity, AnswerClass, Stage, Unit, local_today
+from ..models import AnswerClass, Stage, Unit, local_today
 from ..params import is_number
 from ..permissions import staff_required
 from ..queries import BASES, LIGHTS, ItemFilters
@@ -32,8 +32,7 @@ def _scope_from_args(years: list[int], committees: list) -> Scope:
 @staff_required
 def index():
     today = local_today()
-    years = [int(y) for y in db.session.scalars(
-        sa.select(sa.extract("year", Activity.meeting_date)).distinct().order_by(sa.text("1 DESC")))]
+    years = activity_years()  # the list filter's, kept per process until an activity changes
     committees = committee_choices()
     scope = _scope_from_args(years, committees)
     links = ListLinks(scope)
