@@ -8,7 +8,8 @@ under load grow with the load; a minimum mostly does not). Prints and appends a 
 table: per page, the number of statements, the summed minimum SQL time, and the slowest
 statement.
 
-Usage: ``python -m bench.sqlcost URL [--items 100000] [--label before]``
+Usage: ``python -m bench.sqlcost URL [--label before] [--pages dashboard] [--each]``
+(``--each`` prints every statement's minimum too)
 (the database must have been seeded by ``bench.seed``/``make bench``).
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _long_item(url: str) -> int:
     return found
 
 
-def measure(url: str, repeat: int) -> dict[str, dict]:
+def measure(url: str, repeat: int, only: set[str] | None = None, each: bool = False) -> dict[str, dict]:
     from tracker import create_app
     from tracker.config import Config
     from tracker.extensions import db
@@ -48,7 +49,7 @@ def measure(url: str, repeat: int) -> dict[str, dict]:
         engine = db.engine
     clients, out = {}, {}
     for name, (user, path) in pages.items():
-        if name.startswith("floor"):
+        if name.startswith("floor") or (only and name not in only):
             continue
         if user not in clients:
             clients[user] = logged_in(app, user)
@@ -81,6 +82,9 @@ def measure(url: str, repeat: int) -> dict[str, dict]:
             raw.rollback()
         finally:
             raw.close()
+        if each:
+            for best, text in times:
+                print(f"    {best:8.2f} ms  {text}")
         slowest = max(times, default=(0.0, ""))
         out[name] = {"status": status, "statements": len(times), "sql_ms": round(sum(t for t, _ in times), 2),
                      "slowest_ms": round(slowest[0], 2), "slowest": slowest[1]}
@@ -96,11 +100,13 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("--label", default="")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
+    parser.add_argument("--each", action="store_true", help="also print every statement's minimum")
     args = parser.parse_args()
     load = "/".join(f"{v:.1f}" for v in os.getloadavg())
     kind = "PostgreSQL" if args.url.startswith("postgres") else "SQLite"
     print(f"{kind} {args.label} load {load}")
-    result = measure(args.url, args.repeat)
+    result = measure(args.url, args.repeat, set(filter(None, args.pages.split(","))), args.each)
     lines = [f"## {datetime.now():%Y-%m-%d %H:%M} {kind} {args.label} (load {load} → "
              f"{'/'.join(f'{v:.1f}' for v in os.getloadavg())}, min of {args.repeat} runs)", "",
              "| page | statements | SQL ms (sum of minima) | slowest statement ms | slowest statement |",

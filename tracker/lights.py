@@ -62,7 +62,8 @@ def light_clause(light: str, today: date, green_starts: date | None = None):
     """Items whose light is ``light`` ("red", "yellow" or "green") today."""
     if light == Light.RED:
         return overdue_clause(today)
-    green_starts = green_starts or green_from(today)
+    if green_starts is None:  # may be a bound parameter (the dashboard's prebuilt statement)
+        green_starts = green_from(today)
     running = sa.and_(Item.stage.in_(DEADLINE_STAGES), Item.deadline >= today)
     return sa.and_(running, Item.deadline < green_starts if light == Light.YELLOW else Item.deadline >= green_starts)
 

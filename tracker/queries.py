@@ -96,9 +96,35 @@ class ItemFilters:
 MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 
 
+# Bases that ask about an item's closed evaluations and about its latest 落实评定: each is
+# the condition a closed evaluation (the latest verdict) must meet. The list asks EXISTS per
+# item (below); the dashboard counts them in one pass over the scope's evaluations and
+# verdicts (``dashboard.stats``), with these same conditions.
+EVALUATION_BASES = {
+    "evaluated": (),
+    "first_closed": (Evaluation.round == 1,),
+    "first_satisfied": (Evaluation.round == 1, Evaluation.result == Grade.SATISFIED),
+    "satisfied": (Evaluation.result == Grade.SATISFIED,),
+}
+VERDICT_BASES = {
+    "verdicted": (),
+    "verdict_done": (Verdict.grade.in_([VerdictGrade.FULL, VerdictGrade.MOSTLY]),),
+    **{f"verdict_{g.value}": (Verdict.grade == g,) for g in VerdictGrade},
+}
+
+
+def closed_evaluation():
+    return Evaluation.status == EvaluationStatus.CLOSED
+
+
+def latest_verdict():
+    """The verdict of the round most recently graded (``Verdict`` is the item's latest)."""
+    later = sa.orm.aliased(Verdict)
+    return ~sa.exists().where(later.item_id == Verdict.item_id, later.round > Verdict.round)
+
+
 def _closed_evaluation(*conditions):
-    return sa.exists().where(Evaluation.item_id == Item.id, Evaluation.status == EvaluationStatus.CLOSED,
-                             *conditions)
+    return sa.exists().where(Evaluation.item_id == Item.id, closed_evaluation(), *conditions)
 
 
 # name -> (label, clause(today)); the dashboard counts with the same clauses, so its figures and these lists agree.
@@ -113,17 +139,16 @@ BASES = {
     "terminated": ("终止跟踪（未落实）", lambda today: sa.and_(Item.stage == Stage.CLOSED,
                                                          Item.closure_kind == ClosureKind.TERMINATED)),
     "due": ("已办结、终止跟踪或逾期未办结", lambda today: sa.or_(Item.stage == Stage.CLOSED, overdue_clause(today))),
-    "evaluated": ("已完成测评", lambda today: _closed_evaluation()),
-    "first_closed": ("首轮测评已完成", lambda today: _closed_evaluation(Evaluation.round == 1)),
-    "first_satisfied": ("首轮测评满意", lambda today: _closed_evaluation(Evaluation.round == 1,
-                                                                   Evaluation.result == Grade.SATISFIED)),
-    "satisfied": ("测评结果满意", lambda today: _closed_evaluation(Evaluation.result == Grade.SATISFIED)),
+    "evaluated": ("已完成测评", lambda today: _closed_evaluation(*EVALUATION_BASES["evaluated"])),
+    "first_closed": ("首轮测评已完成", lambda today: _closed_evaluation(*EVALUATION_BASES["first_closed"])),
+    "first_satisfied": ("首轮测评满意", lambda today: _closed_evaluation(*EVALUATION_BASES["first_satisfied"])),
+    "satisfied": ("测评结果满意", lambda today: _closed_evaluation(*EVALUATION_BASES["satisfied"])),
     "rerectified": ("重新整改（第 2 轮及以后）", lambda today: Item.round >= 2),
     # 落实评定: the item's latest verdict (the round most recently graded).
-    "verdicted": ("已作落实评定", lambda today: _latest_verdict()),
-    "verdict_done": ("落实评定为全部落实或基本落实",
-                     lambda today: _latest_verdict(Verdict.grade.in_([VerdictGrade.FULL, VerdictGrade.MOSTLY]))),
-    **{f"verdict_{g.value}": (f"落实评定为{g.label}", lambda today, g=g: _latest_verdict(Verdict.grade == g))
+    "verdicted": ("已作落实评定", lambda today: _latest_verdict(*VERDICT_BASES["verdicted"])),
+    "verdict_done": ("落实评定为全部落实或基本落实", lambda today: _latest_verdict(*VERDICT_BASES["verdict_done"])),
+    **{f"verdict_{g.value}": (f"落实评定为{g.label}",
+                              lambda today, g=g: _latest_verdict(*VERDICT_BASES[f"verdict_{g.value}"]))
        for g in VerdictGrade},
 }
 
@@ -134,9 +159,7 @@ def _done():
 
 
 def _latest_verdict(*conditions):
-    later = sa.orm.aliased(Verdict)
-    newest = ~sa.exists().where(later.item_id == Verdict.item_id, later.round > Verdict.round)
-    return sa.exists().where(Verdict.item_id == Item.id, newest, *conditions)
+    return sa.exists().where(Verdict.item_id == Item.id, latest_verdict(), *conditions)
 
 
 def basis_clause(name: str, today: date):
@@ -156,6 +179,23 @@ def _in_month(column, month: str):
     return sa.and_(column >= start, column < end)
 
 
+# The scope clauses, apart so the dashboard can build its statements once with bound
+# parameters in place of the values (``dashboard.stats``); the list applies them here.
+
+def not_withdrawn():
+    return Item.stage != Stage.WITHDRAWN
+
+
+def meeting_between(start, end):
+    """Items of the activities whose meeting falls in [start, end): the year filter."""
+    return Item.activity_id.in_(sa.select(Activity.id).where(Activity.meeting_date >= start,
+                                                             Activity.meeting_date < end))
+
+
+def led_by_committee(committee_id):
+    return Item.activity_id.in_(sa.select(Activity.id).where(Activity.lead_committee_id == committee_id))
+
+
 def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = None) -> sa.Select:
     today = today or local_today()
     if filters.stage in PHASES:
@@ -163,15 +203,13 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     elif filters.stage:
         stmt = stmt.where(Item.stage == Stage(filters.stage))
     else:  # 作废 items are out of every list and figure unless asked for by their stage
-        stmt = stmt.where(Item.stage != Stage.WITHDRAWN)
+        stmt = stmt.where(not_withdrawn())
     if filters.unit_id:
         stmt = stmt.where(Item.id.in_(unit_item_ids(filters.unit_id)))
     if filters.activity_id:
         stmt = stmt.where(Item.activity_id == filters.activity_id)
     if filters.year:
-        start, end = date(filters.year, 1, 1), date(filters.year + 1, 1, 1)
-        stmt = stmt.where(Item.activity_id.in_(
-            sa.select(Activity.id).where(Activity.meeting_date >= start, Activity.meeting_date < end)))
+        stmt = stmt.where(meeting_between(date(filters.year, 1, 1), date(filters.year + 1, 1, 1)))
     if filters.overdue:
         stmt = stmt.where(overdue_clause(today))
     if filters.supervised:
@@ -181,8 +219,7 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     if filters.lead_unit_id:
         stmt = stmt.where(Item.lead_unit_id == filters.lead_unit_id)
     if filters.committee_id:
-        stmt = stmt.where(Item.activity_id.in_(
-            sa.select(Activity.id).where(Activity.lead_committee_id == filters.committee_id)))
+        stmt = stmt.where(led_by_committee(filters.committee_id))
     if filters.basis:
         stmt = stmt.where(basis_clause(filters.basis, today))
     if filters.light:

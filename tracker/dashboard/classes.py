@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import AnswerClass, Item, Unit
-from ..queries import apply_filters
-from .stats import Scope, _count
+from .stats import Scope, _count, scoped
 
 
 @dataclass
@@ -38,14 +38,18 @@ class ClassRow:
         self.unclassed += other.unclassed
 
 
-def answer_class_rows(scope: Scope, today: date) -> tuple[list[ClassRow], ClassRow]:
-    """Rows per lead unit with at least one item (ordered like the unit list) and 合计."""
+@cache
+def _statement(committee: bool) -> sa.Select:
     columns = [Item.lead_unit_id] + [_count(Item.answer_class == c).label(f"c_{c.value}") for c in AnswerClass]
     columns.append(_count(Item.answer_class.is_(None)).label("unclassed"))
-    stmt = apply_filters(sa.select(*columns).select_from(Item), scope.filters(), today).group_by(Item.lead_unit_id)
+    return scoped(sa.select(*columns).select_from(Item), committee).group_by(Item.lead_unit_id)
+
+
+def answer_class_rows(scope: Scope, today: date) -> tuple[list[ClassRow], ClassRow]:
+    """Rows per lead unit with at least one item (ordered like the unit list) and 合计."""
     units = {u.id: u for u in db.session.execute(sa.select(Unit.id, Unit.name, Unit.sort_order))}
     rows, total = [], ClassRow(None, "合计")
-    for result in db.session.execute(stmt).mappings():
+    for result in db.session.execute(_statement(bool(scope.committee_id)), scope.params(today)).mappings():
         lead = result["lead_unit_id"]
         unit = units.get(lead)
         row = ClassRow(lead, unit.name if unit else "（未交办）",

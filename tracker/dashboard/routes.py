@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import render_template, request, url_for
+from flask import render_template, request
 
-from ..choices import committee_choices
+from ..choices import activity_years, committee_choices
 from ..documents.charts import LIGHT_FILLS, NARROW_WIDTH, bar_chart, funnel_chart, line_chart
 from ..extensions import db
-from ..models import Activity, AnswerClass, Stage, Unit, local_today
+from ..models import AnswerClass, Stage, Unit, local_today
 from ..params import is_number
 from ..permissions import staff_required
 from ..queries import BASES, LIGHTS, ItemFilters
 from ..services.calendar import yellow_workdays
 from . import bp
 from .classes import answer_class_rows
-from .stats import RowFigures, Scope, monthly_flow, unit_rows
+from .stats import ListLinks, RowFigures, Scope, monthly_flow, unit_rows
 
 
 def _scope_from_args(years: list[int], committees: list) -> Scope:
@@ -28,33 +28,29 @@ def _scope_from_args(years: list[int], committees: list) -> Scope:
     return Scope(year, committee_id)
 
 
-def _list_url(args: dict) -> str:
-    return url_for("items.index", **args)
-
-
 @bp.route("/dashboard")
 @staff_required
 def index():
     today = local_today()
-    years = [int(y) for y in db.session.scalars(
-        sa.select(sa.extract("year", Activity.meeting_date)).distinct().order_by(sa.text("1 DESC")))]
+    years = activity_years()  # the list filter's, kept per process until an activity changes
     committees = committee_choices()
     scope = _scope_from_args(years, committees)
+    links = ListLinks(scope)
     rows, total_row = unit_rows(scope, today)
-    total, units = RowFigures(total_row, scope), [RowFigures(r, scope) for r in rows]
-    months, opened, closed = monthly_flow(scope, today)
+    total, units = RowFigures(total_row, links), [RowFigures(r, links) for r in rows]
+    months, opened, closed = monthly_flow(scope, links, today)
     funnel = [("已录入", total.total)] + [(BASES[b][0], total.fig(b)) for b in
                                           ("assigned", "acknowledged", "evaluated", "closed")]
     lights = [(label, total.light(light)) for light, label in LIGHTS.items()]
     charts = {
-        "funnel": funnel_chart([(label, f.count, _list_url(f.args)) for label, f in funnel],
+        "funnel": funnel_chart([(label, f.count, f.href) for label, f in funnel],
                                title="事项推进漏斗（累计到达各环节的事项数）"),
-        "lights": bar_chart([(label, f.count, _list_url(f.args)) for label, f in lights], title="办理期限红黄绿灯",
+        "lights": bar_chart([(label, f.count, f.href) for label, f in lights], title="办理期限红黄绿灯",
                             unit="件", colours=[LIGHT_FILLS[light] for light in LIGHTS], width=NARROW_WIDTH),
-        "on_time": bar_chart([(u.name, u.on_time_rate.value or 0, _list_url(u.on_time_rate.den.args))
+        "on_time": bar_chart([(u.name, u.on_time_rate.value or 0, u.on_time_rate.den.href)
                               for u in units if u.on_time_rate.den.count],
                              title="各牵头单位按期办结率（按期办结 ÷ 已办结及逾期未办结）", percent=True),
-        "first": bar_chart([(u.name, u.first_satisfaction.value or 0, _list_url(u.first_satisfaction.den.args))
+        "first": bar_chart([(u.name, u.first_satisfaction.value or 0, u.first_satisfaction.den.href)
                             for u in units if u.first_satisfaction.den.count],
                            title="各牵头单位首轮测评满意率", percent=True),
         "months": line_chart([_month_label(m, scope.year) for m in months],
@@ -65,7 +61,7 @@ def index():
     return render_template("dashboard/index.html", scope=scope, years=years or [scope.year],
                            committees=committees, total=total, units=units, funnel=funnel, lights=lights,
                            stages=stages, months=months, opened=opened, closed=closed, charts=charts,
-                           list_url=_list_url, answer_classes=answer_class_rows(scope, today),
+                           answer_classes=answer_class_rows(scope, today),
                            answer_class_list=list(AnswerClass), today=today, yellow_workdays=yellow_workdays())
 
 
