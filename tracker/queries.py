@@ -311,12 +311,7 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     # (the overdue list: ~12k at 100k items) cost more than the rest of the page.
     arms = (stmt,) if unit_id is None else (lead, co)
     if first is not None:
-        page_ids = _first_page_ids((stmt,) if unit_id is None else (lead,), () if unit_id is None else (co,),
-                                   first, order, end)[end - per_page:end]
-        loaded = {i.id: i for i in db.session.scalars(
-            with_list_loads(sa.select(Item).where(Item.id.in_(page_ids)))).unique()}
-        return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, page=page,
-                    per_page=per_page, exact=exact)
+        return _page_with_first(arms, first, order, page, per_page, total, exact)
     ids = sa.union_all(*(sa.select(_ids(arm, order, end).c.id) for arm in arms)) if len(arms) > 1 \
         else sa.select(_ids(stmt, order, end).c.id)
     items = db.session.scalars(with_list_loads(sa.select(Item).where(Item.id.in_(ids)))
@@ -324,25 +319,24 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     return Page(items=list(items), total=total, page=page, per_page=per_page, exact=exact)
 
 
-def _first_page_ids(walked, scanned, first: tuple, order, end: int) -> list[int]:
-    """The first ``end`` ids when the rows matching ``first``'s clause lead the list (see
-    ``list_page``), in one statement: the list's order is (leading first, ``key`` among
-    them, then ``order``).
-
-    An arm with an index in ``order`` (``walked``: the unit's lead items) is read as two
-    cut parts — its leading rows (a small set) sorted by ``key``, and the first
-    ``2 × end`` rows of the index walk, which hold at least ``end`` non-leading rows whenever
-    fewer than ``end`` rows lead (otherwise none of them reaches the page). An arm the
-    database must sort anyway (``scanned``: the co-unit items) is read once, in the
-    combined order, instead of once per part (issue 16: the second read of a unit's
-    ~2,500 co-unit items was a third of 我的事项's SQL)."""
+def _page_with_first(arms, first: tuple, order, page: int, per_page: int, total: int, exact: bool) -> Page:
+    """One page when the rows matching ``first``'s clause lead the list (see ``list_page``):
+    the first ``end`` of those, then the first ``end`` of the urgency walk without them."""
     clause, key = first
-    combined = (sa.case((clause, 0), else_=1), sa.case((clause, key)), *order)
-    parts = [_ids(arm.where(clause), (key, *order), end) for arm in walked]
-    parts += [_ids(arm, order, 2 * end) for arm in walked]
-    parts += [_ids(arm, combined, end) for arm in scanned]
-    union = sa.union(*(sa.select(part.c.id) for part in parts)) if len(parts) > 1 else sa.select(parts[0].c.id)
-    return list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(union)).order_by(*combined).limit(end)))
+    end = page * per_page
+
+    def ordered(selects, by, limit):
+        union = sa.union_all(*(sa.select(_ids(s, by, limit).c.id) for s in selects))
+        return list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(union)).order_by(*by).limit(limit)))
+
+    leading = ordered([arm.where(clause) for arm in arms], (key, *order), end)
+    shown = set(leading)
+    rest = [i for i in ordered(arms, order, end + len(leading)) if i not in shown]
+    page_ids = (leading + rest)[end - per_page:end]
+    loaded = {i.id: i for i in db.session.scalars(with_list_loads(sa.select(Item).where(Item.id.in_(page_ids))))
+              .unique()}
+    return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, page=page, per_page=per_page,
+                exact=exact)
 
 
 def _ids(stmt: sa.Select, order, end: int):
