@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..items.actions import perform
 from ..items.routes import page_arg
-from ..lights import light_clause, lights_for
+from ..lights import light_clause
+from ..list_rows import list_rows
 from ..models import (
     AuditAction,
     AuditEntry,
@@ -73,7 +74,7 @@ def _deadline_list(mode: str):
     stmt = apply_filters(sa.select(Item).where(clause), ItemFilters(unit_id=unit_id), today)
     page = paginate(with_list_loads(stmt).order_by(Item.deadline, Item.id), page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("followup/list.html", mode=mode, title=LIST_TITLES[mode], page=page, by_unit=by_unit,
-                           unit_id=unit_id, today=today, lights=lights_for(page.items, today),
+                           unit_id=unit_id, today=today, rows=list_rows(page.items, today),
                            args={"unit": unit_id} if unit_id else {})
 
 
@@ -104,7 +105,7 @@ def supervised():
                 .order_by(AuditEntry.id)):
             reasons[entry.item_id] = entry  # the latest wins
     return render_template("followup/supervised.html", page=page, reasons=reasons, today=today,
-                           lights=lights_for(page.items, today))
+                           rows=list_rows(page.items, today))
 
 
 @bp.route("/followup/handbacks")

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from ..choices import activity_filter_choices, activity_years, organ_choices, parent_choices
 from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
-from ..lights import light_for, silent_ids
+from ..list_rows import list_rows
 from ..models import Attachment, Origin, Stage, local_today
 from ..params import is_number
 from ..permissions import staff_required
@@ -43,8 +43,7 @@ def index():
     filters = ItemFilters.from_args(request.args)
     today = local_today()
     page = list_page(current_user, filters, page_arg(), current_app.config["PAGE_SIZE"], today)
-    context = {"page": page, "filters": filters, "lights": {i.id: light_for(i, today) for i in page.items},
-               "silent": silent_ids(page.items, today)}
+    context = {"page": page, "filters": filters, "rows": list_rows(page.items, today)}
     if wants_fragment():
         return render_template("items/_results.html", **context)  # the form stays; no need for its options
     return render_template("items/index.html", **context, **filter_choices(filters), basis=list_basis(filters))

@@ -7,7 +7,8 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..items.routes import page_arg
-from ..lights import commitment_light, light_for, silent_ids
+from ..lights import commitment_light
+from ..list_rows import list_rows
 from ..main.todos import attention_first
 from ..models import (
     Evaluation,
@@ -37,15 +38,15 @@ def my_items():
     today = local_today()
     page = list_page(current_user, filters, page_arg(), current_app.config["PAGE_SIZE"], today,
                      first=attention_first())
-    lights = {i.id: light_for(i, today) for i in page.items}
+    unit_id = current_user.unit_id
     declared = current_declarations(page.items)
     # The lead unit is asked for its expected date on each overdue item it has not yet explained.
-    ask = {i.id for i in page.items if i.lead_unit_id == current_user.unit_id
+    ask = {i.id for i in page.items if i.lead_unit_id == unit_id
            and needs_declaration(i, declared.get(i.id), today)}
     due = [(c, item, commitment_light(c.status, c.due_on, today))
-           for c, item in due_soon_for_unit(current_user.unit_id, today)]
-    return render_template("work/my_items.html", page=page, filters=filters, lights=lights, declared=declared,
-                           ask_declaration=ask, silent=silent_ids(page.items, today),
+           for c, item in due_soon_for_unit(unit_id, today)]
+    return render_template("work/my_items.html", page=page, rows=list_rows(page.items, today), filters=filters,
+                           unit_id=unit_id, declared=declared, ask_declaration=ask,
                            commitments_due=due, due_days=DUE_SOON_DAYS)
 
 
