@@ -183,40 +183,7 @@ def _write_worksheet(part, columns: Sequence[Column], rows: Iterable[Sequence], 
         f'<sheetFormatPr defaultRowHeight="15"/>{"<cols>" + cols + "</cols>" if cols else ""}'
         f'<sheetData>{banner}<row r="{header_row}" ht="{header_lines * _LINE_PT + 4:.1f}" customHeight="1">'
         f'{header}</row>').encode())
-    styles = [_column_styles(c) for c in columns]
-    widths = [c.width for c in columns]
-    block: list[str] = []
-    count = 0
-    empty = f' s="{PLAIN}"/>'
-    # A cell's XML after its reference depends only on its column and value; short values
-    # repeat down a ledger (unit names, activity titles, stages, dates, 是/否), so they are
-    # built once. Long texts are not kept, and the memo is emptied when full: memory stays flat.
-    memo: dict[tuple[int, object], tuple[str, int]] = {}
-    for count, row in enumerate(rows, 1):
-        number = count + header_row
-        cells, lines = [], 1
-        for i, value in enumerate(row[:len(columns)]):
-            # The common cases inline: 20,000 rows × 34 columns is 680,000 cells.
-            if value is None:  # still written, for its borders
-                cells.append(f'<c r="{letters[i]}{number}"{empty}')
-                continue
-            keep = MEMO_CELLS > 0 and (value.__class__ is not str or len(value) <= MEMO_TEXT)
-            hit = memo.get((i, value)) if keep else None
-            if hit is None:
-                hit = (_text_cell if value.__class__ is str else _cell)(value, styles[i], widths[i])
-                if keep:
-                    if len(memo) >= MEMO_CELLS:
-                        memo.clear()
-                    memo[(i, value)] = hit
-            cells.append(f'<c r="{letters[i]}{number}"{hit[0]}')
-            if hit[1] > lines:
-                lines = hit[1]
-        height = min(lines * _LINE_PT + 3, _MAX_ROW_PT)
-        block.append(f'<row r="{number}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>')
-        if len(block) >= _BLOCK_ROWS:
-            part.write("".join(block).encode())
-            block.clear()
-    part.write("".join(block).encode())
+    count = _write_rows(part, columns, rows, letters, header_row)
     merge = f'<mergeCells count="1"><mergeCell ref="A1:{letters[-1]}1"/></mergeCells>' if setup.banner else ""
     # In a footer "&" starts a code (&P page, &N pages); a literal one is "&&".
     footer = "&amp;L" + _xml(clean_text(setup.footer_left).replace("&", "&&")) if setup.footer_left else ""
@@ -227,6 +194,75 @@ def _write_worksheet(part, columns: Sequence[Column], rows: Iterable[Sequence], 
                 f'<headerFooter><oddFooter>{footer}&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter></headerFooter>'
                 '</worksheet>').encode())
     return count
+
+
+def _write_rows(part, columns: Sequence[Column], rows: Iterable[Sequence], letters: list[str],
+                header_row: int) -> int:
+    """The data rows, ``_BLOCK_ROWS`` at a time; returns how many.
+
+    20,000 rows × 36 columns is 720,000 cells, so the loop does as little per cell as it
+    can: a cell is ``<c r="`` + letter + row number + the rest, and the rest depends only
+    on its column and value.  Each cell's part is kept as the rest *followed by the next
+    cell's* ``<c r="`` + letter, so one ``number.join(parts)`` writes the whole row.
+    Short values repeat down a ledger (unit names, activity titles, stages, dates, 是/否),
+    so their parts are built once per column; long texts are not kept, and the memo is
+    emptied when full, so memory stays flat.
+    """
+    width = len(columns)
+    opens = [f'<c r="{letters[i]}' for i in range(width)]
+    nexts = opens[1:] + [""]
+    makers = [(_column_styles(c), c.width, nexts[i]) for i, c in enumerate(columns)]
+    empties = [f'" s="{PLAIN}"/>{following}' for following in nexts]  # still written, for its borders
+    memos: list[dict] = [{} for _ in columns]
+    memo_size = 0
+    row_tails: dict[int, str] = {}  # lines → the row's height attributes
+    block: list[str] = []
+    count = 0
+    for count, row in enumerate(rows, 1):
+        number = str(count + header_row)
+        parts = [opens[0]] if width else []
+        lines = 1
+        written = 0
+        for i, value in enumerate(row if len(row) <= width else row[:width]):
+            written = i + 1
+            if value is None:
+                parts.append(empties[i])
+                continue
+            if value.__class__ is str and len(value) > MEMO_TEXT:
+                hit = _part(value, makers[i])
+            else:
+                memo = memos[i]
+                hit = memo.get(value)
+                if hit is None:
+                    hit = _part(value, makers[i])
+                    if MEMO_CELLS > 0:
+                        if memo_size >= MEMO_CELLS:
+                            for kept in memos:
+                                kept.clear()
+                            memo_size = 0
+                        memo[value] = hit
+                        memo_size += 1
+            parts.append(hit[0])
+            if hit[1] > lines:
+                lines = hit[1]
+        if written < width:  # a short row: no next cell to open
+            parts = parts[:-1] + [parts[-1][:-len(opens[written])]] if written else []
+        tail = row_tails.get(lines)
+        if tail is None:
+            tail = row_tails[lines] = f'" ht="{min(lines * _LINE_PT + 3, _MAX_ROW_PT):.1f}" customHeight="1">'
+        block.append(f'<row r="{number}{tail}{number.join(parts)}</row>')
+        if len(block) >= _BLOCK_ROWS:
+            part.write("".join(block).encode())
+            block.clear()
+    part.write("".join(block).encode())
+    return count
+
+
+def _part(value, maker: tuple[tuple[int, int], float, str]) -> tuple[str, int]:
+    """A cell's XML after its row number, with the next cell's opening; and its lines."""
+    styles, width, following = maker
+    xml, lines = (_text_cell if value.__class__ is str else _cell)(value, styles, width)
+    return f'"{xml}{following}', lines
 
 
 def _column_styles(column: Column) -> tuple[int, int]:
@@ -245,6 +281,8 @@ def _lines(text: str, width: float) -> int:
     long wastes some paper; erring short would hide text on the printout.
     """
     room = max(width - 1.5, 1)
+    if "\n" not in text:  # most cells: no generator for one line
+        return max(1, math.ceil((0.6 * len(text) + 0.4 * len(text.encode())) / room))
     return sum(max(1, math.ceil((0.6 * len(part) + 0.4 * len(part.encode())) / room)) for part in text.split("\n"))
 
 

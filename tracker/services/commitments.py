@@ -270,16 +270,27 @@ def commitment_lines(item_ids: list[int], today: date, chunk: int = 500) -> dict
     ``chunk`` items: "年底前完成…（2026-12-31，逾期未兑现）". Only a confirmed date is
     printed as a date — a proposed one reads "待确认" — and the status is the light's
     (``lights.commitment_shown_status``), as on the item page."""
+    found: dict[int, str] = {}
+    for start in range(0, len(item_ids), chunk):
+        found.update(commitment_lines_of(db.session.execute(
+            COMMITMENT_LINE_COLUMNS.where(Commitment.item_id.in_(item_ids[start:start + chunk]))), today))
+    return found
+
+
+# What ``commitment_lines_of`` reads, in its order; a caller adds which items.
+COMMITMENT_LINE_COLUMNS = (sa.select(Commitment.item_id, Commitment.text, Commitment.due_on, Commitment.status)
+                           .order_by(Commitment.item_id, Commitment.id))
+
+
+def commitment_lines_of(rows, today: date) -> dict[int, str]:
+    """The lines of ``commitment_lines`` from rows of ``COMMITMENT_LINE_COLUMNS`` (for a
+    caller that reads the items its own way, such as the 台账 export's batches)."""
     from ..lights import commitment_shown_status
     found: dict[int, list[str]] = {}
-    for start in range(0, len(item_ids), chunk):
-        rows = db.session.execute(
-            sa.select(Commitment.item_id, Commitment.text, Commitment.due_on, Commitment.status)
-            .where(Commitment.item_id.in_(item_ids[start:start + chunk])).order_by(Commitment.item_id, Commitment.id))
-        for item_id, text, due_on, status in rows:
-            when = due_on.isoformat() if due_on else "待确认"
-            shown = commitment_shown_status(status, due_on, today).label
-            found.setdefault(item_id, []).append(f"{' '.join(text.split())}（{when}，{shown}）")
+    for item_id, text, due_on, status in rows:
+        when = due_on.isoformat() if due_on else "待确认"
+        shown = commitment_shown_status(status, due_on, today).label
+        found.setdefault(item_id, []).append(f"{' '.join(text.split())}（{when}，{shown}）")
     return {item_id: "\n".join(lines) for item_id, lines in found.items()}
 
 
