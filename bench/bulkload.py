@@ -66,18 +66,51 @@ class BulkWriter:
                 sqlite3.adapters[key] = previous
 
     @contextmanager
-    def tuned(self) -> Iterator[None]:
-        """SQLite: a big page cache for the load's duration, so the index pages being
-        filled stay in memory. (``synchronous`` cannot change inside the transaction the
-        seed runs in, and under WAL with one long transaction it costs no fsyncs anyway.)"""
-        if self.dialect != "sqlite":
-            yield
-            return
+    def tuned(self, tables: Sequence[str], *, bulk: bool = False) -> Iterator[None]:
+        """Settings for the load's duration, all inside the caller's transaction.
+
+        Always (SQLite): a big page cache, so the index pages being filled stay in memory.
+        ``synchronous`` cannot change inside a transaction, and under WAL one long
+        transaction costs no fsyncs anyway.
+
+        ``bulk`` (a fresh benchmark database, nobody else connected): the plain indexes of
+        ``tables`` are dropped and built again after the load, which sorts once instead of
+        descending a B-tree per row (1.5x faster for ``audit_entry`` on SQLite, measured);
+        primary keys and unique indexes stay. On PostgreSQL the foreign-key triggers are
+        off for the transaction (``session_replication_role = replica``, superuser only):
+        they cost one index probe per key per row, and the same rows pass SQLite's
+        enforced foreign keys. ``maintenance_work_mem`` lets the index builds sort in memory.
+        """
         cursor = self.raw.cursor()
-        cache_size = cursor.execute("PRAGMA cache_size").fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        cache_size = None
+        if self.dialect == "sqlite":
+            cache_size = cursor.execute("PRAGMA cache_size").fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        indexes = self._plain_indexes(cursor, tables) if bulk else []
+        if bulk and self.dialect == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for name, _sql in indexes:
+            cursor.execute(f"DROP INDEX {name}")
         try:
             yield
+            for _name, sql in indexes:
+                cursor.execute(sql)
+            if bulk and self.dialect == "postgresql":
+                cursor.execute("SET LOCAL session_replication_role = origin")
         finally:
-            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+            if cache_size is not None:
+                cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
             cursor.close()
+
+    def _plain_indexes(self, cursor, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """(name, CREATE statement) of the non-unique indexes of ``tables``, as the database has them."""
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" * len(tables))
+            rows = cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                                  f"AND tbl_name IN ({marks}) ORDER BY name", list(tables)).fetchall()
+        else:
+            rows = cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                                  "AND tablename = ANY(%s) AND indexname NOT IN (SELECT conname FROM pg_constraint) "
+                                  "ORDER BY indexname", [list(tables)]).fetchall()
+        return [(name, sql) for name, sql in rows if sql.upper().startswith("CREATE INDEX")]
