@@ -52,6 +52,7 @@ from .bulkload import BulkWriter, check_columns
 
 BATCH = 50000  # audit rows per write: big enough that per-statement costs vanish
 TODAY = date.today()
+HISTORY_DAYS = 20 * 365  # the oldest meeting at most ~20 years back (up to ~15k items: every 10 days)
 CST = timedelta(hours=8)  # local dates (``last_activity_on``) from UTC timestamps; no DST in China
 KINDS = ["inquiry", "report_review", "law_inspection", "audit"]
 TOPICS = ["义务教育优质均衡", "城区学校大班额", "基层医疗卫生服务", "食品安全监管", "大气污染防治", "老旧小区改造",
@@ -325,8 +326,10 @@ def _seed_activities(ctx: Ctx, rng: random.Random, n_items: int, open_evaluation
     long_item = None
     made = 0
     for a in range(n_activities):
-        # Oldest first; one 常委会 meeting about every 10 days backwards from today.
-        age_days = (n_activities - a) * 10
+        # Oldest first; one 常委会 meeting about every 10 days backwards from today, closer
+        # together beyond HISTORY_DAYS (1M items at 10 days apart went back 1,370 years:
+        # 1,370 options in the year filter of every list page).
+        age_days = round((n_activities - a) * min(10.0, HISTORY_DAYS / n_activities))
         meeting = TODAY - timedelta(days=age_days)
         recent = age_days <= 400
         activity_id = ctx.new_id("activity")
