@@ -5,7 +5,8 @@ in-process renders of one page is the steadier figure for "what does this page c
 Python", and ``--profile`` shows where that time goes (cProfile, sorted by own time).
 
 Usage: ``python -m bench.inproc URL [--pages item,list_all,my,dashboard] [--runs 30]
-[--profile item]``. Prints ``uptime`` with the numbers: they mean nothing without it.
+[--profile item] [--json FILE]``. Prints ``uptime`` with the numbers: they mean nothing
+without it. ``--json`` also writes the figures for ``bench.scaling``.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import argparse
 import cProfile
 import gc
 import io
+import json
 import os
 import pstats
 import statistics
@@ -35,6 +37,7 @@ def main() -> None:
     parser.add_argument("--pages", default="item,item_typical,list_all,list,list_unit,my,dashboard")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--profile", default="")
+    parser.add_argument("--json", default="", help="write {page: {min_ms, median_ms, kb, path}} here")
     args = parser.parse_args()
 
     from tracker import create_app
@@ -50,6 +53,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # as in production (gunicorn.conf.py): no full collections of the app's objects
     print(load())
+    figures = {}
     for name in args.pages.split(","):
         user, path = pages[name]
         if user not in clients:
@@ -66,6 +70,9 @@ def main() -> None:
             assert response.status_code == 200, (path, response.status_code)
         print(f"{name:14s} min {min(times):7.1f}  median {statistics.median(times):7.1f} ms  "
               f"CPU min {min(cpu):6.1f} median {statistics.median(cpu):6.1f} ms  {size / 1024:6.1f} KB  {path}")
+        figures[name] = {"min_ms": round(min(times), 2), "median_ms": round(statistics.median(times), 2),
+                         "cpu_min_ms": round(min(cpu), 2), "cpu_median_ms": round(statistics.median(cpu), 2),
+                         "kb": round(size / 1024, 1), "path": path}
         if name in args.profile.split(","):
             profiler = cProfile.Profile()
             profiler.enable()
@@ -78,6 +85,9 @@ def main() -> None:
             stats.sort_stats("cumulative").print_stats(40)
             print(out.getvalue())
     print(load())
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump({"pages": figures, "loadavg": os.getloadavg()}, out)
 
 
 if __name__ == "__main__":

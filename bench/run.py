@@ -28,7 +28,7 @@ from .seed import _sqlalchemy_url, create_database
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
-SEED_VERSION = 1
+SEED_VERSION = 2  # 2: last_activity_on filled (bulk writer); older bench databases are reseeded
 
 
 def seeded(url: str, n: int, reseed: bool) -> dict:

@@ -1,7 +1,9 @@
 """Realistic bulk data for benchmarks and load tests.
 
-Rows go in with SQLAlchemy Core ``insert`` of dict lists in batches of ~5k and explicit
-ids (the ORM and the operations layer would take hours at 100k items). Proportions follow
+Rows are built as tuples with explicit ids and written by ``bench.bulkload`` (SQLite
+``executemany``, PostgreSQL ``COPY``): the ORM and the operations layer would take hours
+at 100k items, and SQLAlchemy Core's per-row parameter processing alone made 1M items take
+a quarter of an hour. Proportions follow
 how a district actually works: ~20 items per activity, old activities mostly 办结,
 recent ones spread over every stage, ~3 progress entries and ~8 history rows per item,
 ~30 % with a 满意度测评 (5 reviewers online, or meeting tallies), ~15 % in round 2+.
@@ -9,16 +11,22 @@ Open online evaluations are capped (a 常委会 votes on a handful at a time), s
 reviewer's page stays realistic at every size. One item gets a long timeline
 (≥ 300 history rows) for the item-page benchmark.
 
+Hot paths (``_audit``, ``_entry``, the link tables) append tuples in the order of
+``COLUMNS``; the rarer rows are built as dicts for readability and turned into tuples once.
+
 Usage: ``python -m bench.seed --items 10000 --url sqlite:////tmp/bench.db``
 """
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 
 import sqlalchemy as sa
 
@@ -40,8 +48,12 @@ from tracker.models import (
     item_co_unit,
 )
 
-BATCH = 5000
+from .bulkload import BulkWriter, check_columns
+
+BATCH = 50000  # audit rows per write: big enough that per-statement costs vanish
 TODAY = date.today()
+HISTORY_DAYS = 20 * 365  # the oldest meeting at most ~20 years back (up to ~15k items: every 10 days)
+CST = timedelta(hours=8)  # local dates (``last_activity_on``) from UTC timestamps; no DST in China
 KINDS = ["inquiry", "report_review", "law_inspection", "audit"]
 TOPICS = ["义务教育优质均衡", "城区学校大班额", "基层医疗卫生服务", "食品安全监管", "大气污染防治", "老旧小区改造",
           "养老服务体系建设", "预算执行和审计整改", "河道综合治理", "营商环境优化", "农村饮水安全", "社区治理"]
@@ -52,13 +64,16 @@ PROGRESS = ["已制定{t}整改方案，明确责任科室和完成时限。", "
 RECENT_STAGES = [("asked", 5), ("answered", 5), ("assigned", 10), ("rectifying", 35), ("reported", 10),
                  ("accepted", 5), ("evaluating", 5), ("closed", 25)]
 OLD_STAGES = [("closed", 88), ("rectifying", 7), ("reported", 3), ("assigned", 2)]
+# (population, cumulative weights) once, not per item: rng.choices draws the same numbers.
+RECENT_DRAW = ([s for s, _ in RECENT_STAGES], list(itertools.accumulate(w for _, w in RECENT_STAGES)))
+OLD_DRAW = ([s for s, _ in OLD_STAGES], list(itertools.accumulate(w for _, w in OLD_STAGES)))
 AFTER_ASSIGN = {"assigned", "rectifying", "reported", "accepted", "evaluating", "closed"}
 AFTER_ACK = AFTER_ASSIGN - {"assigned"}
 
 
 @dataclass
 class Ctx:
-    """Ids of the demo accounts and the next free id per table."""
+    """Ids of the demo accounts, the next free id per table and the rows not yet written."""
 
     staff_id: int
     staff_name: str
@@ -66,15 +81,20 @@ class Ctx:
     unit_users: dict[int, tuple[int, str]]  # unit id -> (user id, name)
     reviewer_ids: list[int]
     rule_key: str
-    rule: dict
+    rule: str  # the rule as JSON text, serialised once for every sitting and evaluation
     long_unit_id: int  # the unit of ``unit_edu``, whose 我的事项 the benchmark opens
-    next_id: dict[str, int] = field(default_factory=dict)
-    rows: dict[str, list[dict]] = field(default_factory=dict)
+    writer: BulkWriter
+    ids: dict[str, Iterator[int]] = field(default_factory=dict)
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
 
     def new_id(self, table: str) -> int:
-        self.next_id[table] += 1
-        return self.next_id[table]
+        return next(self.ids[table])
+
+    def add(self, table: str, row: dict) -> None:
+        """A row built as a dict (the rarer tables): to a tuple in ``COLUMNS`` order."""
+        self.rows[table].append(AS_TUPLE[table](row))
 
 
 TABLES = {"activity": Activity.__table__, "item": Item.__table__, "item_co_unit": item_co_unit,
@@ -83,12 +103,39 @@ TABLES = {"activity": Activity.__table__, "item": Item.__table__, "item_co_unit"
           "sitting_participant": SittingParticipant.__table__, "sitting_voter": SittingVoter.__table__,
           "extension_request": ExtensionRequest.__table__}
 ORDER = list(TABLES)  # foreign keys: parents first
+# What the seed writes per table, in tuple order; other columns keep their server default or NULL.
+COLUMNS = {
+    "activity": ("id", "kind", "title", "meeting_session", "meeting_date", "report_title", "target_organ",
+                 "evaluation_rule_key", "published", "created_at", "created_by_id", "version"),
+    "item": ("id", "activity_id", "seq", "origin", "question", "asker", "asked_unit_id", "respondent_name",
+             "respondent_post", "answer", "commitments", "lead_unit_id", "stage", "round", "urgency", "deadline",
+             "original_deadline", "assigned_at", "acknowledged_at", "closed_at", "closed_on_time",
+             "last_activity_on", "supervised", "published", "created_at", "updated_at", "version"),
+    "item_co_unit": ("item_id", "unit_id"),
+    "progress_entry": ("id", "item_id", "round", "kind", "text", "unit_id", "author_id", "created_at",
+                       "review_status", "reviewed_at"),
+    "audit_entry": ("id", "at", "actor_id", "actor_name", "remote_addr", "action", "object_type", "object_id",
+                    "item_id", "summary"),
+    "sitting": ("id", "title", "meeting_date", "mode", "status", "members_total", "members_present", "rule_key",
+                "rule", "opened_at", "opened_by_id", "counted_at", "counted_by_id", "version"),
+    "evaluation": ("id", "sitting_id", "position", "item_id", "round", "report_entry_id", "mode", "status",
+                   "rule_key", "rule", "members_total", "members_present", "satisfied", "basic", "unsatisfied",
+                   "invalid", "unbalanced_confirmed", "result", "consequence", "result_source", "opened_at",
+                   "opened_by_id", "closed_at", "closed_by_id", "published", "version"),
+    "sitting_participant": ("sitting_id", "user_id"),
+    "sitting_voter": ("sitting_id", "user_id"),
+    "extension_request": ("id", "item_id", "round", "reason", "current_deadline", "requested_deadline", "status",
+                          "requested_by_id", "created_at", "decided_by_id", "decided_at", "decision_note"),
+}
+AS_TUPLE = {name: itemgetter(*columns) for name, columns in COLUMNS.items()}
 
 
 def _context() -> Ctx:
     from tracker.services.settings import get_rule, get_setting
     from tracker.tally import rule_to_dict
 
+    for name, table in TABLES.items():
+        check_columns(table, COLUMNS[name])
     users = db.session.scalars(sa.select(User)).all()
     staff = next(u for u in users if u.role is Role.STAFF)
     organs = db.session.scalars(sa.select(Unit.id).where(Unit.kind != UnitKind.COMMITTEE)
@@ -97,22 +144,21 @@ def _context() -> Ctx:
     rule = get_rule(get_setting("default_rule_key"))
     long_unit = next((u.unit_id for u in users if u.username == "unit_edu"), None) or organs[0]
     ctx = Ctx(staff.id, staff.display_name, list(organs), unit_users,
-              sorted(u.id for u in users if u.role is Role.REVIEWER), rule.key, rule_to_dict(rule), long_unit)
+              sorted(u.id for u in users if u.role is Role.REVIEWER), rule.key,
+              json.dumps(rule_to_dict(rule)), long_unit, BulkWriter(db.session.connection()))
     for name, table in TABLES.items():
         if "id" in table.c:
-            ctx.next_id[name] = db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+            ctx.ids[name] = itertools.count((db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1)
         ctx.rows[name], ctx.counts[name] = [], 0
     return ctx
 
 
 def _flush(ctx: Ctx, force: bool = False) -> None:
-    if not force and len(ctx.rows["audit_entry"]) < BATCH and len(ctx.rows["item"]) < BATCH:
+    if not force and len(ctx.rows["audit_entry"]) < BATCH:
         return
     for name in ORDER:
-        rows = ctx.rows[name]
-        for start in range(0, len(rows), BATCH):
-            db.session.execute(sa.insert(TABLES[name]), rows[start:start + BATCH])
-        ctx.counts[name] += len(rows)
+        ctx.writer.write(name, COLUMNS[name], ctx.rows[name])
+        ctx.counts[name] += len(ctx.rows[name])
         ctx.rows[name] = []
 
 
@@ -123,19 +169,17 @@ def _at(day: date, minutes: int = 0) -> datetime:
 def _audit(ctx: Ctx, item_id: int, when: datetime, action: str, summary: str, actor=None, object_type="item",
            object_id=None) -> None:
     actor_id, actor_name = actor or (ctx.staff_id, ctx.staff_name)
-    ctx.rows["audit_entry"].append({
-        "id": ctx.new_id("audit_entry"), "at": when, "actor_id": actor_id, "actor_name": actor_name,
-        "remote_addr": "127.0.0.1", "action": action, "object_type": object_type,
-        "object_id": object_id or item_id, "item_id": item_id, "summary": summary, "details": None})
+    ctx.rows["audit_entry"].append((next(ctx.ids["audit_entry"]), when, actor_id, actor_name, "127.0.0.1", action,
+                                    object_type, object_id or item_id, item_id, summary))
 
 
 def _entry(ctx: Ctx, item: dict, rnd: int, kind: str, text: str, when: datetime, unit: tuple,
            review: str | None = None) -> int:
-    entry_id = ctx.new_id("progress_entry")
-    ctx.rows["progress_entry"].append({
-        "id": entry_id, "item_id": item["id"], "round": rnd, "kind": kind, "text": text,
-        "unit_id": item["lead_unit_id"], "author_id": unit[0], "created_at": when, "review_status": review,
-        "review_note": None, "reviewed_at": when + timedelta(days=3) if review and review != "pending" else None})
+    entry_id = next(ctx.ids["progress_entry"])
+    ctx.rows["progress_entry"].append((
+        entry_id, item["id"], rnd, kind, text, item["lead_unit_id"], unit[0], when, review,
+        when + timedelta(days=3) if review and review != "pending" else None))
+    item["last_activity_on"] = (when + CST).date()  # entries come in time order: the newest is the last
     _audit(ctx, item["id"], when, "item.progress" if kind != "report" else "item.report",
            f"报送{text[:10]}", unit, "progress_entry", entry_id)
     return entry_id
@@ -150,28 +194,28 @@ def _evaluation(ctx: Ctx, rng: random.Random, item: dict, rnd: int, when: dateti
         for _ in voters:
             counts[rng.choice(["satisfied", "satisfied", "basic", "unsatisfied"]) if result != "satisfied"
                    else "satisfied"] += 1
-        ctx.rows["sitting_participant"] += [{"sitting_id": sitting_id, "user_id": uid} for uid in voters]
+        ctx.rows["sitting_participant"] += [(sitting_id, uid) for uid in voters]
     elif result:
         counts = {"satisfied": 20, "basic": 8, "unsatisfied": 2, "invalid": 1}
     total = len(ctx.reviewer_ids) if online else 35
     if online and not result:
-        ctx.rows["sitting_voter"] += [{"sitting_id": sitting_id, "user_id": uid} for uid in ctx.reviewer_ids]
-    ctx.rows["sitting"].append({
+        ctx.rows["sitting_voter"] += [(sitting_id, uid) for uid in ctx.reviewer_ids]
+    ctx.add("sitting", {
         "id": sitting_id, "title": f"第 {rnd} 轮满意度测评", "meeting_date": when.date(),
         "mode": "online" if online else "meeting", "status": "counted" if result else "open",
         "members_total": total, "members_present": sum(counts.values()) if result else None,
         "rule_key": ctx.rule_key, "rule": ctx.rule, "opened_at": when, "opened_by_id": ctx.staff_id,
         "counted_at": when + timedelta(days=1) if result else None, "counted_by_id": ctx.staff_id if result else None,
         "version": 1})
-    ctx.rows["evaluation"].append({
+    ctx.add("evaluation", {
         "id": eval_id, "sitting_id": sitting_id, "position": 1, "unbalanced_confirmed": False,
-        "result_source": "counted" if result else None, "published_text": None,
+        "result_source": "counted" if result else None,
         "item_id": item["id"], "round": rnd, "report_entry_id": report_id,
         "mode": "online" if online else "meeting", "status": "closed" if result else "open",
         "rule_key": ctx.rule_key, "rule": ctx.rule, "members_total": total,
         "members_present": sum(counts.values()) if result else 0, **counts, "result": result,
         "consequence": None if not result else ("close" if result == "satisfied" else "redo"),
-        "decision_reason": None, "new_deadline": None, "opened_at": when, "opened_by_id": ctx.staff_id,
+        "opened_at": when, "opened_by_id": ctx.staff_id,
         "closed_at": when + timedelta(days=1) if result else None, "closed_by_id": ctx.staff_id if result else None,
         "published": False, "version": 1})
     _audit(ctx, item["id"], when, "evaluation.open", f"开启第 {rnd} 轮满意度测评", None, "evaluation", eval_id)
@@ -224,13 +268,15 @@ def _history(ctx: Ctx, rng: random.Random, item: dict, topic: str, meeting: date
 def _item(ctx: Ctx, rng: random.Random, activity_id: int, seq: int, meeting: date, recent: bool,
           open_budget: list[int]) -> tuple[dict, str]:
     topic = rng.choice(TOPICS)
-    stage = rng.choices(*zip(*(RECENT_STAGES if recent else OLD_STAGES), strict=True))[0]
+    population, cum_weights = RECENT_DRAW if recent else OLD_DRAW
+    stage = rng.choices(population, cum_weights=cum_weights)[0]
     if stage == "evaluating" and open_budget[0] <= 0:
         stage = "accepted"
     lead = rng.choice(ctx.organ_ids)
     assigned = stage in AFTER_ASSIGN
     rnd = rng.choice([2, 2, 2, 3]) if stage in AFTER_ACK and stage != "evaluating" and rng.random() < 0.16 else 1
     deadline = meeting + timedelta(days=90 * rnd + rng.randint(-20, 40)) if assigned else None
+    assigned_at = _at(meeting, 3 * 1440) if assigned else None
     item = {
         "id": ctx.new_id("item"), "activity_id": activity_id, "seq": seq, "origin": rng.choice(["question", "opinion"]),
         "question": rng.choice(QUESTIONS).format(t=topic), "asker": rng.choice(["张委员", "李委员", "王代表"]),
@@ -240,45 +286,61 @@ def _item(ctx: Ctx, rng: random.Random, activity_id: int, seq: int, meeting: dat
         "commitments": "年内完成整改" if stage != "asked" else None,
         "lead_unit_id": lead if assigned else None, "stage": stage, "round": rnd, "deadline": deadline,
         "urgency": 0 if stage in ("assigned", "rectifying", "reported") else 1,
-        "original_deadline": deadline, "assigned_at": _at(meeting, 3 * 1440) if assigned else None,
+        "original_deadline": deadline, "assigned_at": assigned_at,
+        # 交办 is the first sign of life; ``_entry`` moves it on (as migration 0014 backfilled it).
+        "last_activity_on": (assigned_at + CST).date() if assigned else None,
         "acknowledged_at": _at(meeting, 4 * 1440) if stage in AFTER_ACK else None,
         "closed_at": _at(meeting, 200 * 1440) if stage == "closed" else None,
         "closed_on_time": rng.random() < 0.8 if stage == "closed" else None,
         "supervised": rnd > 2, "published": stage == "closed" and rng.random() < 0.5,
         "created_at": _at(meeting), "updated_at": _at(meeting), "version": 1}
-    ctx.rows["item"].append(item)
     if assigned and rng.random() < 0.2:
         others = [u for u in ctx.organ_ids if u != lead]
-        ctx.rows["item_co_unit"] += [{"item_id": item["id"], "unit_id": u}
-                                     for u in rng.sample(others, rng.choice([1, 1, 2]))]
+        ctx.rows["item_co_unit"] += [(item["id"], u) for u in rng.sample(others, rng.choice([1, 1, 2]))]
     return item, topic
 
 
 def seed_items(n_items: int, *, rng_seed: int = 7, open_evaluations: int = 30, long_timeline: int = 300,
-               progress: Callable[[str], None] | None = None) -> dict:
+               progress: Callable[[str], None] | None = None, bulk: bool = False) -> dict:
     """Add ``n_items`` items (and their history) to the current app's database, which
     must already hold the demo units and accounts. Returns row counts and the ids the
-    benchmarks use. Commits."""
+    benchmarks use. Commits. ``bulk``: a fresh database nobody else uses, loaded with
+    its indexes rebuilt afterwards (``BulkWriter.tuned``)."""
     rng = random.Random(rng_seed)
     ctx = _context()
-    started, open_budget = time.perf_counter(), [open_evaluations]
+    with ctx.writer.tuned(ORDER, bulk=bulk):
+        long_item = _seed_activities(ctx, rng, n_items, open_evaluations, long_timeline, progress)
+    _fix_sequences()
+    from tracker.services import refdata
+    refdata.bump()  # activities went in behind the ORM's back: the nodes' cached filter options are stale
+    db.session.commit()
+    return {"items": n_items, "seconds": round(time.perf_counter() - ctx.started, 1), "rows": dict(ctx.counts),
+            "long_item_id": long_item["id"] if long_item else None}
+
+
+def _seed_activities(ctx: Ctx, rng: random.Random, n_items: int, open_evaluations: int, long_timeline: int,
+                     progress: Callable[[str], None] | None) -> dict | None:
+    """The activities with their items, oldest first; returns the long-timeline item."""
+    open_budget = [open_evaluations]
     n_activities = max(1, round(n_items / 20))
     long_item = None
     made = 0
     for a in range(n_activities):
-        # Oldest first; one 常委会 meeting about every 10 days backwards from today.
-        age_days = (n_activities - a) * 10
+        # Oldest first; one 常委会 meeting about every 10 days backwards from today, closer
+        # together beyond HISTORY_DAYS (1M items at 10 days apart went back 1,370 years:
+        # 1,370 options in the year filter of every list page).
+        age_days = round((n_activities - a) * min(10.0, HISTORY_DAYS / n_activities))
         meeting = TODAY - timedelta(days=age_days)
         recent = age_days <= 400
         activity_id = ctx.new_id("activity")
         topic = rng.choice(TOPICS)
-        ctx.rows["activity"].append({
+        ctx.add("activity", {
             "id": activity_id, "kind": rng.choice(KINDS), "title": f"关于{topic}情况的专题询问",
             "meeting_session": a + 1, "meeting_date": meeting, "report_title": f"区人民政府关于{topic}情况的报告",
             "target_organ": "区人民政府", "lead_committee_id": None, "evaluation_rule_key": ctx.rule_key,
             "published": False, "published_at": None, "created_at": _at(meeting), "created_by_id": ctx.staff_id,
             "version": 1})
-        count = n_items - made if a == n_activities - 1 else min(n_items - made, rng.randint(12, 28))
+        count = _activity_size(rng, n_items, n_activities, a, made)
         for seq in range(1, count + 1):
             item, topic = _item(ctx, rng, activity_id, seq, meeting, recent, open_budget)
             if long_item is None and a == n_activities - 1:
@@ -286,22 +348,31 @@ def seed_items(n_items: int, *, rng_seed: int = 7, open_evaluations: int = 30, l
                 item.update(stage="rectifying", round=3, lead_unit_id=ctx.long_unit_id,
                             asked_unit_id=ctx.long_unit_id, deadline=TODAY + timedelta(days=30),
                             original_deadline=TODAY, assigned_at=_at(meeting), acknowledged_at=_at(meeting),
-                            closed_at=None, closed_on_time=None, respondent_name="王局长", answer="认真落实。")
+                            closed_at=None, closed_on_time=None, respondent_name="王局长", answer="认真落实。",
+                            urgency=0, last_activity_on=(_at(meeting) + CST).date())
                 _history(ctx, rng, item, topic, meeting, open_budget, extra_progress=long_timeline // 2)
                 _long_tail(ctx, item, long_timeline)
             else:
                 _history(ctx, rng, item, topic, meeting, open_budget)
+            ctx.add("item", item)  # after its history: ``last_activity_on`` is known now
             made += 1
         _flush(ctx)
-        if progress and a % 200 == 0:
-            progress(f"  {made}/{n_items} items, {time.perf_counter() - started:.1f}s")
+        if progress and a % 2000 == 0:
+            progress(f"  {made}/{n_items} items, {time.perf_counter() - ctx.started:.1f}s")
     _flush(ctx, force=True)
-    _fix_sequences()
-    from tracker.services import refdata
-    refdata.bump()  # activities went in with Core inserts: the nodes' cached filter options are stale
-    db.session.commit()
-    return {"items": n_items, "seconds": round(time.perf_counter() - started, 1), "rows": dict(ctx.counts),
-            "long_item_id": long_item["id"] if long_item else None}
+    return long_item
+
+
+def _activity_size(rng: random.Random, n_items: int, n_activities: int, a: int, made: int) -> int:
+    """Items of activity ``a``: ~20 give or take 8, steered towards an even share so the
+    total lands on ``n_items`` with every activity non-empty. (Independent 12–28 draws
+    drift by ~√n: at 1M the items ran out 8 activities early — the newest meetings empty,
+    no long-timeline item — and at 10k the last activity took 224.)"""
+    left_after = n_activities - a - 1
+    if left_after == 0:
+        return n_items - made
+    steered = round(n_items * (a + 1) / n_activities) - made + rng.randint(-8, 8)
+    return max(1, min(steered, n_items - made - left_after))
 
 
 def _long_tail(ctx: Ctx, item: dict, length: int) -> None:
@@ -309,13 +380,17 @@ def _long_tail(ctx: Ctx, item: dict, length: int) -> None:
     for k in range(length // 2):
         _audit(ctx, item["id"], _at(TODAY, -k), "item.remind", f"第 {k + 1} 次催办")
     for k in range(3):
-        ctx.rows["extension_request"].append({
+        ctx.add("extension_request", {
             "id": ctx.new_id("extension_request"), "item_id": item["id"], "round": k + 1, "reason": "资金未到位",
             "current_deadline": TODAY, "requested_deadline": TODAY + timedelta(days=30),
             "status": "approved" if k < 2 else "pending", "requested_by_id": ctx.unit_users.get(
                 item["lead_unit_id"], (ctx.staff_id,))[0], "created_at": _at(TODAY),
             "decided_by_id": ctx.staff_id if k < 2 else None, "decided_at": _at(TODAY) if k < 2 else None,
             "decision_note": None})
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)  # a 1M seed runs for minutes, often with its output in a pipe
 
 
 def _fix_sequences() -> None:
@@ -328,7 +403,8 @@ def _fix_sequences() -> None:
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"))
 
 
-def create_database(url: str, n_items: int, *, progress: Callable[[str], None] | None = print, **kwargs) -> dict:
+def create_database(url: str, n_items: int, *, progress: Callable[[str], None] | None = _progress,
+                    **kwargs) -> dict:
     """A fresh migrated database at ``url`` with the demo accounts and ``n_items`` items."""
     from pathlib import Path
 
@@ -353,7 +429,7 @@ def create_database(url: str, n_items: int, *, progress: Callable[[str], None] |
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
         load_demo()  # production-strength password hashes: no rehash on the benchmark's logins
         db.session.commit()
-        result = seed_items(n_items, progress=progress, **kwargs)
+        result = seed_items(n_items, progress=progress, bulk=True, **kwargs)
         started = time.perf_counter()
         analyze(db.session.connection())  # planner statistics, as `flask db upgrade` leaves them
         db.session.commit()
