@@ -205,3 +205,33 @@ def test_pooled_connections_run_pragma_optimize(app, demo, monkeypatch):
     with app.app_context():
         tables = set(db.session.scalars(sa.text("SELECT tbl FROM sqlite_stat1")))
     assert "item" in tables
+
+
+def test_returned_reports_lead_my_items_as_the_exists_rule_says(app, seeded):
+    """``returned_now_ids`` (read once through ``ix_progress_entry_review``) is exactly the
+    correlated rule ``_returned_clause``: a report returned in the item's current round while
+    it is being rectified — not one returned in an earlier round, not one on an item that
+    has moved on — and those items come right after 待签收 on 我的事项."""
+    from tracker.main.todos import _returned_clause, attention_first, returned_now_ids
+    from tracker.models import EntryKind, ProgressEntry, ReviewStatus, Stage
+    today = local_today()
+    with app.app_context():
+        unit_user = db.session.scalar(sa.select(User).where(User.username == "unit_edu"))
+        rectifying = list(db.session.scalars(visible_items(unit_user).where(Item.stage == Stage.RECTIFYING)
+                                             .order_by(Item.id).limit(3)))
+        reported = db.session.scalar(visible_items(unit_user).where(Item.stage == Stage.REPORTED).limit(1))
+        assert len(rectifying) == 3 and reported is not None
+        for item, rnd in ((rectifying[0], rectifying[0].round), (rectifying[1], rectifying[1].round),
+                          (rectifying[2], rectifying[2].round + 1), (reported, reported.round)):
+            db.session.add(ProgressEntry(item_id=item.id, round=rnd, kind=EntryKind.REPORT, text="整改情况报告",
+                                         unit_id=item.lead_unit_id or unit_user.unit_id, author_id=unit_user.id,
+                                         review_status=ReviewStatus.RETURNED, review_note="证据不足"))
+        db.session.commit()
+        by_rule = set(db.session.scalars(sa.select(Item.id).where(_returned_clause())))
+        assert set(returned_now_ids()) == by_rule == {rectifying[0].id, rectifying[1].id}
+        clause, key = attention_first()
+        page = list_page(unit_user, ItemFilters(), 1, 50, today, first=(clause, key))
+        ids = [i.id for i in page.items]
+        assigned = [i.id for i in page.items if i.stage == Stage.ASSIGNED]
+        assert ids[:len(assigned)] == assigned  # 待签收 first, then the two returned
+        assert set(ids[len(assigned):len(assigned) + 2]) == by_rule

@@ -259,7 +259,10 @@ class ReviewStatus(enum.StrEnum):
 
 class ProgressEntry(db.Model):
     __tablename__ = "progress_entry"
-    __table_args__ = (sa.Index("ix_progress_entry_item_round", "item_id", "round"),)
+    # ix_progress_entry_review: the reports under review or returned, read without touching
+    # the progress posts (most rows; their review_status is NULL), e.g. ``returned_now_ids``.
+    __table_args__ = (sa.Index("ix_progress_entry_item_round", "item_id", "round"),
+                      sa.Index("ix_progress_entry_review", "review_status", "item_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"))
