@@ -347,6 +347,8 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     exact = counted < cap
     total = counted if exact else cap - 1
     page = _page_number(page, total, exact, per_page)
+    if total == 0:  # nothing matches: the page's statements would only read it all again (a search not found)
+        return Page(items=[], total=0, page=1, per_page=per_page, exact=True)
     end = page * per_page
     # The page's ids first, sorted as narrow rows (often straight from an index), then the
     # page's 50 items with their eager loads: sorting the joined wide rows of every match
