@@ -129,20 +129,23 @@ def _visible_ids(user: User) -> sa.Select:
     return visible_items(user).with_only_columns(Item.id, maintain_column_froms=True)
 
 
+def _returned_in_round(pe) -> tuple:
+    """``pe`` is a report of the item's current round that staff returned: the one rule
+    behind the correlated clause, the to-do rows and ``returned_now_ids``."""
+    return (pe.item_id == Item.id, pe.round == Item.round, pe.kind == EntryKind.REPORT,
+            pe.review_status == ReviewStatus.RETURNED)
+
+
 def _returned_clause():
     """Rectifying again after this round's report was returned (the unit must rewrite it)."""
     pe = sa.orm.aliased(ProgressEntry)
-    return sa.and_(Item.stage == Stage.RECTIFYING, sa.exists().where(
-        pe.item_id == Item.id, pe.round == Item.round, pe.kind == EntryKind.REPORT,
-        pe.review_status == ReviewStatus.RETURNED).correlate(Item))
+    return sa.and_(Item.stage == Stage.RECTIFYING, sa.exists().where(*_returned_in_round(pe)).correlate(Item))
 
 
 def _returned_rows(user: User, today: date) -> list[Row]:
     """The latest returned report of each returned item, with the reason staff gave."""
     pe = sa.orm.aliased(ProgressEntry)
-    latest = sa.select(sa.func.max(pe.id)).where(
-        pe.item_id == Item.id, pe.round == Item.round, pe.kind == EntryKind.REPORT,
-        pe.review_status == ReviewStatus.RETURNED).correlate(Item).scalar_subquery()
+    latest = sa.select(sa.func.max(pe.id)).where(*_returned_in_round(pe)).correlate(Item).scalar_subquery()
     stmt = (visible_items(user).where(_returned_clause())
             .with_only_columns(Item.id, Item.question, ProgressEntry.review_note, maintain_column_froms=True)
             .join(ProgressEntry, ProgressEntry.id == latest).order_by(Item.deadline, Item.id).limit(5))
@@ -338,8 +341,7 @@ def returned_now_ids() -> list[int]:
     pe = sa.orm.aliased(ProgressEntry)
     return list(db.session.scalars(
         sa.select(pe.item_id).distinct().join(Item, Item.id == pe.item_id)
-        .where(pe.review_status == ReviewStatus.RETURNED, pe.kind == EntryKind.REPORT, pe.round == Item.round,
-               Item.stage == Stage.RECTIFYING)))
+        .where(*_returned_in_round(pe), Item.stage == Stage.RECTIFYING)))
 
 
 def attention_first() -> tuple:

@@ -30,6 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..models.base import to_local
+from ..queries import paginate
 from ..workdays import add_months
 from ..workflow import Action, check
 from . import OperationError, checked_text
@@ -174,7 +175,6 @@ def item_lookbacks(item_id: int) -> list[Lookback]:
 def lookback_list(state: str, today: date, page: int = 1, per_page: int = 50):
     """The staff list, a page of ``(Lookback, Item)`` rows: ``due`` (due, no finding, item
     still closed), ``upcoming``, ``done``."""
-    from ..queries import paginate
     stmt = sa.select(Lookback, Item).join(Item, Item.id == Lookback.item_id).options(joinedload(Item.lead_unit))
     if state == "done":
         stmt = stmt.where(Lookback.finding.is_not(None)).order_by(Lookback.found_at.desc(), Lookback.id.desc())
