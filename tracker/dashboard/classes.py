@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import AnswerClass, Item, Unit
-from .stats import Scope, _count, scoped
+from .stats import Scope, _count, figures_of, scoped
 
 
 @dataclass
@@ -49,7 +49,8 @@ def answer_class_rows(scope: Scope, today: date) -> tuple[list[ClassRow], ClassR
     """Rows per lead unit with at least one item (ordered like the unit list) and 合计."""
     units = {u.id: u for u in db.session.execute(sa.select(Unit.id, Unit.name, Unit.sort_order))}
     rows, total = [], ClassRow(None, "合计")
-    for result in db.session.execute(_statement(bool(scope.committee_id)), scope.params(today)).mappings():
+    committee = bool(scope.committee_id)
+    for result in figures_of(f"answer_classes:{committee}", _statement(committee), scope.params(today)):
         lead = result["lead_unit_id"]
         unit = units.get(lead)
         row = ClassRow(lead, unit.name if unit else "（未交办）",

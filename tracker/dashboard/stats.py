@@ -61,6 +61,7 @@ from ..queries import (
     meeting_between,
     not_withdrawn,
 )
+from ..services.versioned import FIGURES
 from ..tally import Grade
 
 # Bases counted per unit (all item-level figures); "satisfied" doubles as the item view of
@@ -129,6 +130,20 @@ def _narrow_query(narrow: tuple) -> str:
     function of a few bounded values (units, bases, lights, stages, months), so kept."""
     args = ItemFilters(**dict(narrow)).as_args()
     return "&" + urlencode(args) if args else ""
+
+
+def figures_of(name: str, stmt: sa.Select, params: dict) -> tuple:
+    """The result rows of one of the dashboard's aggregate statements, kept per process until
+    an item, evaluation, verdict or activity changes anywhere (``services.versioned``).
+
+    The aggregates read every item of the year: their cost grows with the data (issue 16),
+    while the rows they count change a few times an hour. Counts maintained per unit could
+    not follow the lights and the overdue figures, which change with the day and not with
+    the rows; kept results can: the day, the light boundary and the scope are in the key
+    (``params``), so a kept result is exactly what the statement would return now."""
+    def run() -> tuple:
+        return tuple(dict(row) for row in db.session.execute(stmt, params).mappings())
+    return FIGURES.cached((name, tuple(sorted(params.items()))), run)
 
 
 @dataclass
@@ -319,7 +334,7 @@ def unit_rows(scope: Scope, today: date) -> tuple[list[Row], Row]:
     names = {u.id: u.name for u in units}
     order = {u.id: (u.sort_order, u.name) for u in units}
     rows, total = [], Row(None, "合计")
-    for result in db.session.execute(stmt, scope.params(today)).mappings():
+    for result in figures_of(f"unit_rows:{bool(scope.committee_id)}", stmt, scope.params(today)):
         lead = result["lead_unit_id"]
         row = Row(lead, names.get(lead, "（未交办）"), total=result["total"],
                   counts={name: int(result[f"b_{name}"]) for name in COUNTED},
@@ -358,7 +373,7 @@ def _months_statement(months: int, committee: bool) -> sa.Select:
 
     per_item = scoped(sa.select(month_of(Item.assigned_at).label("opened"), month_of(Item.closed_at).label("closed"))
                       .select_from(Item), committee).subquery("months")
-    return sa.select(per_item.c.opened, per_item.c.closed, sa.func.count()).group_by(per_item.c.opened,
+    return sa.select(per_item.c.opened, per_item.c.closed, sa.func.count().label("items")).group_by(per_item.c.opened,
                                                                                      per_item.c.closed)
 
 
@@ -370,8 +385,9 @@ def monthly_flow(scope: Scope, links: ListLinks, today: date) -> tuple[list[str]
     for i, month in enumerate(months):
         params[f"m{i}"], params[f"m{i + 1}"] = local_month_range(month)
     opened, closed = [0] * len(months), [0] * len(months)
-    for opened_in, closed_in, count in db.session.execute(_months_statement(len(months), bool(scope.committee_id)),
-                                                          params):
+    stmt = _months_statement(len(months), bool(scope.committee_id))
+    for row in figures_of(f"months:{len(months)}:{bool(scope.committee_id)}", stmt, params):
+        opened_in, closed_in, count = row["opened"], row["closed"], row["items"]
         if opened_in is not None:
             opened[opened_in] += count
         if closed_in is not None:

@@ -1,0 +1,102 @@
+"""The dashboard's aggregates are kept per process between changes (``dashboard.stats.figures_of``)
+and are never stale: a change on another node, an ORM bulk update, a rolled-back change and
+the passing of a day each show on the very next request, and a database without the version
+row keeps nothing (``services.versioned``)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from tests.conftest import make_config
+from tests.helpers import make_item
+from tracker import create_app
+from tracker.dashboard.stats import Scope, unit_rows
+from tracker.extensions import db
+from tracker.models import Activity, Item, Setting, Stage, local_today
+from tracker.services.versioned import FIGURES
+
+
+def _figures(app, today: date | None = None):
+    """The 合计 row of the year of ``make_item``'s meeting, as a new request computes it (a
+    fresh app context: nothing of the last one's)."""
+    today = today or local_today()
+    with app.app_context(), app.test_request_context():
+        year = db.session.scalar(sa.select(sa.func.max(Activity.meeting_date))).year
+        return unit_rows(Scope(year), today)[1]
+
+
+def _version(app) -> str | None:
+    with app.app_context():
+        return db.session.scalar(sa.select(Setting.value).where(Setting.key == FIGURES.key))
+
+
+def test_a_change_on_another_node_shows_on_the_next_request(app, demo, database_uri):
+    with app.app_context():
+        item = make_item(stage="rectifying")
+        db.session.commit()
+        item_id = item.id
+    first = _figures(app)
+    assert first.stages[Stage.RECTIFYING.value] == 1
+    assert app.extensions.get(FIGURES.key)  # kept now
+    node_b = create_app(make_config(database_uri))
+    with node_b.app_context():
+        db.session.get(Item, item_id).stage = Stage.CLOSED
+        db.session.commit()
+        db.engine.dispose()
+    after = _figures(app)
+    assert after.stages[Stage.RECTIFYING.value] == 0 and after.stages[Stage.CLOSED.value] == 1
+
+
+def test_kept_figures_are_reused_until_a_change(app, demo):
+    with app.app_context():
+        make_item(stage="assigned")
+        db.session.commit()
+    _figures(app)
+    executed = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
+    _figures(app)
+    aggregates = [s for s in executed if "GROUP BY" in s.upper()]
+    assert aggregates == []  # a second request with nothing changed reads only the version and the units
+
+
+def test_bulk_updates_and_rollbacks(app, demo):
+    with app.app_context():
+        item = make_item(stage="assigned")
+        db.session.commit()
+        item_id = item.id
+    assert _figures(app).stages[Stage.ASSIGNED.value] == 1
+    before = _version(app)
+    with app.app_context():  # a change rolled back keeps the version and the kept figures
+        db.session.get(Item, item_id).stage = Stage.CLOSED
+        db.session.flush()
+        db.session.rollback()
+    assert _version(app) == before
+    assert _figures(app).stages[Stage.ASSIGNED.value] == 1
+    with app.app_context():  # an ORM bulk update bypasses the flush; it bumps all the same
+        db.session.execute(sa.update(Item).where(Item.id == item_id).values(stage=Stage.CLOSED, urgency=1))
+        db.session.commit()
+    assert _version(app) != before
+    assert _figures(app).stages[Stage.CLOSED.value] == 1
+
+
+def test_the_day_is_part_of_the_key(app, demo):
+    """Nothing changes in the rows, but the deadline passes: the red light counts it."""
+    with app.app_context():
+        item = make_item(stage="assigned", deadline_days=3)
+        db.session.commit()
+        deadline = item.deadline
+    today = local_today()
+    assert _figures(app, today).lights["red"] == 0
+    assert _figures(app, deadline + timedelta(days=1)).lights["red"] == 1
+    assert _figures(app, today).lights["red"] == 0
+
+
+def test_without_the_version_row_nothing_is_kept(app, demo):
+    with app.app_context():
+        make_item(stage="assigned")
+        db.session.execute(sa.delete(Setting).where(Setting.key == FIGURES.key))
+        db.session.commit()
+    _figures(app)
+    assert not app.extensions.get(FIGURES.key)
