@@ -311,8 +311,9 @@ def seed_items(n_items: int, *, rng_seed: int = 7, open_evaluations: int = 30, l
     with ctx.writer.tuned(ORDER, bulk=bulk):
         long_item = _seed_activities(ctx, rng, n_items, open_evaluations, long_timeline, progress)
     _fix_sequences()
-    from tracker.services import refdata
-    refdata.bump()  # activities went in behind the ORM's back: the nodes' cached filter options are stale
+    from tracker.services.versioned import FAMILIES
+    for family in FAMILIES:  # rows went in behind the ORM's back: what the nodes keep is stale
+        family.bump()
     db.session.commit()
     return {"items": n_items, "seconds": round(time.perf_counter() - ctx.started, 1), "rows": dict(ctx.counts),
             "long_item_id": long_item["id"] if long_item else None}
