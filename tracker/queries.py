@@ -229,9 +229,19 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     if filters.closed_in:
         stmt = stmt.where(_in_month(Item.closed_at, filters.closed_in))
     if filters.q:
-        like = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(Item.question.ilike(like, escape="\\"), Item.answer.ilike(like, escape="\\")))
+        stmt = stmt.where(sa.or_(_contains(Item.question, filters.q), _contains(Item.answer, filters.q)))
     return stmt
+
+
+def _contains(column, text: str):
+    """``column`` contains ``text``, ignoring case. A text with no cased letter (Chinese,
+    digits) is matched with LIKE, which gives the same rows without lower-casing every row
+    read: PostgreSQL's ILIKE lower-cases each UTF-8 value and SQLAlchemy's ILIKE on SQLite
+    is ``lower(x) LIKE lower(y)``; a not-found search reads every item (issue 16)."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if text.lower() == text.upper():
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
 
 
 def with_list_loads(stmt: sa.Select) -> sa.Select:

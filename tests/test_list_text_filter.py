@@ -1,0 +1,54 @@
+"""The list's text filter (``?q=``) finds every item whose question or answer contains the
+text, ignoring the case of Latin letters, on both databases — whether it is matched with
+LIKE (no cased letter: Chinese, digits) or ILIKE (``queries._contains``)."""
+from __future__ import annotations
+
+import random
+
+import sqlalchemy as sa
+
+from bench.seed import seed_items
+from tracker.extensions import db
+from tracker.models import Item, Stage, User, local_today
+from tracker.queries import ItemFilters, _contains, list_page
+
+from .helpers import make_item
+
+
+def _found(user, q: str) -> set[int]:
+    page = list_page(user, ItemFilters(q=q), 1, 2000, local_today())
+    assert page.exact
+    return {item.id for item in page.items}
+
+
+def _expected(q: str) -> set[int]:
+    rows = db.session.execute(sa.select(Item.id, Item.question, Item.answer).where(Item.stage != Stage.WITHDRAWN))
+    return {i for i, question, answer in rows
+            if q.lower() in question.lower() or (answer is not None and q.lower() in answer.lower())}
+
+
+def test_text_filter_equals_a_python_substring_test(app, demo):
+    rng = random.Random(7)
+    with app.app_context():
+        seed_items(150, rng_seed=5, open_evaluations=0, long_timeline=0, progress=None)
+        latin = make_item(stage="answered")
+        latin.question = "PM2.5 年均浓度与 Wi-Fi 覆盖率 100% 达标_情况"
+        db.session.commit()
+        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        texts = [t for t in db.session.scalars(sa.select(Item.question)) if len(t) > 6]
+        queries = ["pm2.5", "PM2.5", "wi-fi", "WI-FI", "100%", "达标_情况", "_", "%", "2.5 年均", "无此词语"]
+        for _ in range(25):  # substrings of real texts, Chinese with digits and punctuation
+            text = rng.choice(texts)
+            start = rng.randrange(len(text) - 4)
+            queries.append(text[start:start + rng.choice([1, 2, 4])])
+        for q in queries:
+            assert _found(staff, q) == _expected(q), q
+        assert latin.id in _found(staff, "pm2.5") and latin.id in _found(staff, "Wi-Fi")
+        assert _found(staff, "达标_情况") == {latin.id} and _found(staff, "无此词语") == set()
+
+
+def test_like_without_cased_letters_ilike_with_them():
+    def compiled(text):
+        return str(_contains(Item.question, text).compile()).upper()
+    assert " LIKE " in compiled("老旧小区") and "ILIKE" not in compiled("老旧小区")
+    assert "ILIKE" in compiled("PM2.5") or "LOWER" in compiled("PM2.5")
