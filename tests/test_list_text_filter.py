@@ -52,3 +52,24 @@ def test_like_without_cased_letters_ilike_with_them():
         return str(_contains(Item.question, text).compile()).upper()
     assert " LIKE " in compiled("老旧小区") and "ILIKE" not in compiled("老旧小区")
     assert "ILIKE" in compiled("PM2.5") or "LOWER" in compiled("PM2.5")
+
+
+def test_a_search_that_finds_nothing_reads_the_trigram_indexes_on_postgresql(app, demo):
+    """PostgreSQL (migration 0019): a three-character-or-longer text is looked up in the
+    pg_trgm indexes instead of reading every item. SQLite has no such index."""
+    with app.app_context():
+        seed_items(150, rng_seed=5, open_evaluations=0, long_timeline=0, progress=None)
+        db.session.commit()
+        conn = db.session.connection()
+        if conn.dialect.name != "postgresql":
+            names = {ix["name"] for ix in sa.inspect(conn).get_indexes("item")}
+            assert not names & {"ix_item_question_trgm", "ix_item_answer_trgm"}
+            return
+        # 150 items fit in one page, where reading them is cheapest; at 100k the planner picks
+        # the indexes itself (0.13 ms instead of 57 ms, measured). Here: can they answer it?
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        stmt = sa.select(Item.id).where(Item.stage != Stage.WITHDRAWN, sa.or_(
+            _contains(Item.question, "无此词语"), _contains(Item.answer, "无此词语")))
+        compiled = stmt.compile(conn)
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + compiled.string, compiled.params))
+        assert "ix_item_question_trgm" in plan and "ix_item_answer_trgm" in plan, plan

@@ -32,16 +32,19 @@ SQLITE_TRIGGERS = {
 PG_TSV = (f"ALTER TABLE search_entry ADD COLUMN {TSV_COLUMN} tsvector "
           "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, terms)) STORED")
 PG_GIN = f"CREATE INDEX {TSV_INDEX} ON search_entry USING gin ({TSV_COLUMN})"
+# The list's text filter (``queries._contains``): pg_trgm GIN indexes on the item's texts,
+# made by migration 0019 where the extension may be created.
+TRIGRAM_INDEXES = ("ix_item_question_trgm", "ix_item_answer_trgm")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """For Alembic's model/database comparison: the FTS5 table (and its shadow tables)
-    and the tsvector column are created by the migration, not by the models."""
+    """For Alembic's model/database comparison: the FTS5 table (and its shadow tables),
+    the tsvector column and the trigram indexes are created by migrations, not by the models."""
     if type_ == "table" and name and name.startswith(FTS_TABLE):
         return False
     if type_ == "column" and name == TSV_COLUMN and getattr(obj, "table", None) is not None \
             and obj.table.name == "search_entry":
         return False
-    if type_ == "index" and name == TSV_INDEX:
+    if type_ == "index" and name in (TSV_INDEX, *TRIGRAM_INDEXES):
         return False
     return True
