@@ -15,6 +15,7 @@ from psycopg import sql
 from scripts.testdb import ADMIN_URL, create_database, drop_database, sibling
 from tracker import create_app
 from tracker.extensions import db
+from tracker.search.schema import TRIGRAM_INDEXES
 
 from .conftest import Client, _upgrade, make_config
 
@@ -59,6 +60,7 @@ def test_the_application_role_cannot_rewrite_or_empty_the_history(roles):
     owner_app = create_app(make_config(roles["owner"]))
     _upgrade(owner_app)  # the migration role builds and owns the schema
     with owner_app.app_context():
+        assert _trigram_indexes() == TRIGRAM_INDEXES  # the database's owner may create pg_trgm (migration 0019)
         from tracker.demo import load_demo
         load_demo()
         db.session.commit()
@@ -83,3 +85,35 @@ def test_the_application_role_cannot_rewrite_or_empty_the_history(roles):
         db.engine.dispose()
     result = app.test_cli_runner().invoke(args=["verify-audit"])
     assert result.exit_code == 0 and "哈希链完整" in result.output
+
+
+def _trigram_indexes() -> set[str]:
+    return set(db.session.scalars(sa.text("SELECT indexname FROM pg_indexes WHERE tablename = 'item'"))) \
+        & TRIGRAM_INDEXES
+
+
+@pytest.mark.slow
+def test_without_the_right_to_create_pg_trgm_the_migration_goes_on_without_its_indexes(roles):
+    """A migration role that owns the schema but not the database may not create the
+    extension: migration 0019 warns, leaves its indexes out, and the list's text filter
+    still finds what it should (only without an index)."""
+    owner, _ = roles["names"]
+    with psycopg.connect(roles["admin"], autocommit=True) as conn:
+        name = conn.execute("SELECT current_database()").fetchone()[0]
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO postgres").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
+    owner_app = create_app(make_config(roles["owner"]))
+    _upgrade(owner_app)
+    with owner_app.app_context():
+        assert _trigram_indexes() == set()
+        from tests.helpers import make_item
+        from tracker.demo import load_demo
+        from tracker.models import User, local_today
+        from tracker.queries import ItemFilters, list_page
+        load_demo()
+        item = make_item()
+        db.session.commit()
+        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        found = list_page(staff, ItemFilters(q="大班额问题"), 1, 50, local_today()).items
+        assert [i.id for i in found] == [item.id]
+        db.engine.dispose()

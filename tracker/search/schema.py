@@ -34,7 +34,7 @@ PG_TSV = (f"ALTER TABLE search_entry ADD COLUMN {TSV_COLUMN} tsvector "
 PG_GIN = f"CREATE INDEX {TSV_INDEX} ON search_entry USING gin ({TSV_COLUMN})"
 # The list's text filter (``queries._contains``): pg_trgm GIN indexes on the item's texts,
 # made by migration 0019 where the extension may be created.
-TRIGRAM_INDEXES = ("ix_item_question_trgm", "ix_item_answer_trgm")
+TRIGRAM_INDEXES = frozenset({"ix_item_question_trgm", "ix_item_answer_trgm"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
