@@ -229,8 +229,26 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     if filters.closed_in:
         stmt = stmt.where(_in_month(Item.closed_at, filters.closed_in))
     if filters.q:
-        stmt = stmt.where(sa.or_(_contains(Item.question, filters.q), _contains(Item.answer, filters.q)))
+        stmt = stmt.where(text_filter(filters.q))
     return stmt
+
+
+ITEM_TEXT = sa.table("item_text", sa.column("rowid", sa.Integer))  # SQLite's FTS5 trigram table (migration 0019)
+TRIGRAM = 3  # the shortest text a trigram index can look up
+
+
+def text_filter(text: str):
+    """Items whose question or answer contains ``text``, ignoring case.
+
+    Texts of three characters or more are looked up in a trigram index (migration 0019):
+    on SQLite the FTS5 trigram table, asked for the text as one phrase (its trigrams in a
+    row: a substring test, with ``%`` and ``_`` as plain characters); on PostgreSQL the
+    pg_trgm indexes, which the planner uses for the LIKE below. Shorter texts read the table."""
+    if len(text) >= TRIGRAM and db.session.get_bind().dialect.name == "sqlite":
+        phrase = '"' + text.replace('"', '""') + '"'
+        return Item.id.in_(sa.select(ITEM_TEXT.c.rowid).where(sa.text("item_text MATCH :phrase")
+                                                              .bindparams(phrase=phrase)))
+    return sa.or_(_contains(Item.question, text), _contains(Item.answer, text))
 
 
 def _contains(column, text: str):

@@ -32,15 +32,17 @@ SQLITE_TRIGGERS = {
 PG_TSV = (f"ALTER TABLE search_entry ADD COLUMN {TSV_COLUMN} tsvector "
           "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, terms)) STORED")
 PG_GIN = f"CREATE INDEX {TSV_INDEX} ON search_entry USING gin ({TSV_COLUMN})"
-# The list's text filter (``queries._contains``): pg_trgm GIN indexes on the item's texts,
-# made by migration 0019 where the extension may be created.
+# The list's text filter (``queries.text_filter``), made by migration 0019: on PostgreSQL
+# pg_trgm GIN indexes on the item's texts (where the extension may be created), on SQLite
+# an FTS5 trigram table over the item's rows, kept in step by triggers.
 TRIGRAM_INDEXES = frozenset({"ix_item_question_trgm", "ix_item_answer_trgm"})
+ITEM_TEXT_TABLE = "item_text"
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """For Alembic's model/database comparison: the FTS5 table (and its shadow tables),
     the tsvector column and the trigram indexes are created by migrations, not by the models."""
-    if type_ == "table" and name and name.startswith(FTS_TABLE):
+    if type_ == "table" and name and name.startswith((FTS_TABLE, ITEM_TEXT_TABLE)):
         return False
     if type_ == "column" and name == TSV_COLUMN and getattr(obj, "table", None) is not None \
             and obj.table.name == "search_entry":
