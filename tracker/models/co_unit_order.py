@@ -1,0 +1,67 @@
+"""A co-unit row's copy of its item's list order (``item_co_unit.urgency``/``deadline``).
+
+The unit lists walk ``ix_item_co_unit_order (unit_id, urgency, deadline, item_id)`` and stop
+after a page (``visibility.unit_item_arms``), so the copies must equal the item's values at
+every commit. They are kept here and nowhere else: after each flush, the co-unit rows of
+every item whose urgency, deadline or co-units changed in it (new items included) are set
+from the item's row, in the same transaction. An ORM bulk ``update(Item)`` bypasses the
+flush, so one that sets these columns is refused instead of leaving the copies stale.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .item import Item, item_co_unit
+
+# Attributes whose change moves an item in a unit's co-unit list. ``stage`` sets ``urgency``
+# (``Item._urgency_follows_stage``), so a stage change shows up as an urgency change.
+ORDER_KEYS = ("urgency", "deadline")
+_WATCHED = (*ORDER_KEYS, "co_units")
+_BULK_REFUSED = {"stage", *ORDER_KEYS}
+
+_item = Item.__table__
+_COPY = sa.update(item_co_unit).values(
+    {key: sa.select(_item.c[key]).where(_item.c.id == item_co_unit.c.item_id).scalar_subquery()
+     for key in ORDER_KEYS})
+
+
+def copy_order_keys(connection: sa.Connection, item_ids) -> None:
+    """Set the co-unit rows of ``item_ids`` from their items (one statement)."""
+    connection.execute(_COPY.where(item_co_unit.c.item_id.in_(sorted(item_ids))))
+
+
+def _moved(item: Item) -> bool:
+    state = sa.inspect(item)
+    if state.deleted or state.was_deleted:
+        return False
+    return any(state.attrs[key].history.has_changes() for key in _WATCHED)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _copy_after_flush(session: Session, _context) -> None:
+    """After the flush wrote the items and their co-unit rows (history is still readable)."""
+    ids = {obj.id for obj in (*session.new, *session.dirty) if isinstance(obj, Item) and _moved(obj)}
+    if ids:
+        copy_order_keys(session.connection(), ids)
+
+
+def _set_keys(state) -> set[str]:
+    """The column names an ORM ``UPDATE`` statement sets: its ``values()`` and, for a bulk
+    update by primary key, its parameter dicts."""
+    stmt = state.statement
+    keys = {getattr(k, "key", k) for k in (getattr(stmt, "_values", None) or {})}
+    keys |= {getattr(k, "key", k) for k, _v in (getattr(stmt, "_ordered_values", None) or ())}
+    params = state.parameters
+    for row in (params if isinstance(params, list | tuple) else [params or {}]):
+        keys |= set(row)
+    return {str(k) for k in keys}
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_order_changes(state) -> None:
+    if state.is_update and state.bind_mapper is not None and state.bind_mapper.class_ is Item:
+        refused = _set_keys(state) & _BULK_REFUSED
+        if refused:
+            raise RuntimeError(f"update(Item) sets {sorted(refused)}: change items through the ORM so that "
+                               "item_co_unit's copies follow (tracker/models/co_unit_order.py)")
