@@ -76,8 +76,9 @@ def fill(rows: int, seed: int = 7) -> None:
         items.append({"id": i + 1, "activity_id": activities[i // per_activity].id, "seq": i % per_activity + 1,
                       "origin": Origin.OPINION if i % 3 else Origin.QUESTION, "question": f"{i}：{TEXT * 2}",
                       "asker": "张委员", "answer": TEXT * 3 if stage is not Stage.ASKED else None,
-                      "commitments": "年底前完成" if i % 2 else None, "lead_unit_id": lead, "stage": stage, "urgency": urgency_of(stage),
-                      "round": 1 + (i % 7 == 0), "deadline": date(2026, 1, 1) + timedelta(days=i % 700),
+                      "commitments": "年底前完成" if i % 2 else None, "lead_unit_id": lead, "stage": stage,
+                      "urgency": urgency_of(stage), "round": 1 + (i % 7 == 0),
+                      "deadline": date(2026, 1, 1) + timedelta(days=i % 700),
                       "original_deadline": date(2026, 1, 1) + timedelta(days=i % 500)})
         if lead:
             co.append({"item_id": i + 1, "unit_id": rnd.choice([u for u in organs if u != lead]),
