@@ -185,3 +185,24 @@ def test_my_items_equal_the_plain_query(tangled):
         for number in range(1, max(1, -(-len(expected) // 5)) + 1):
             seen += [i.id for i in list_page(unit_user, ItemFilters(), number, 5, today, first=attention_first()).items]
         assert seen == expected
+
+
+def test_migration_0020_backfills_the_copies_and_goes_back(app, demo):
+    """Down to 0018 (the columns and the order index gone, the unit index back) and up again:
+    the upgrade's one UPDATE fills every existing row's copies from its item."""
+    from flask_migrate import downgrade, upgrade
+    with app.test_request_context():
+        for n, stage in enumerate(("assigned", "rectifying", "closed")):
+            make_item(stage=stage, co_units=["区财政局", "区民政局"], deadline_days=10 + n)
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory="migrations", revision="0018")
+        inspector = sa.inspect(db.engine)
+        assert {c["name"] for c in inspector.get_columns("item_co_unit")} == {"item_id", "unit_id"}
+        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_unit_id"}
+        upgrade(directory="migrations")
+        inspector = sa.inspect(db.engine)
+        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_order"}
+        rows = db.session.execute(sa.select(item_co_unit)).all()
+        assert len(rows) == 6 and {r.urgency for r in rows} == {0, 1} and all(r.deadline for r in rows)
+        assert not _stale_rows()
