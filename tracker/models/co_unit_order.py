@@ -31,17 +31,22 @@ def copy_order_keys(connection: sa.Connection, item_ids) -> None:
     connection.execute(_COPY.where(item_co_unit.c.item_id.in_(sorted(item_ids))))
 
 
-def _moved(item: Item) -> bool:
+def _moved(item: Item, new: bool) -> bool:
+    """Whether the item's co-unit rows may differ from it now; a new item has rows only if it
+    was given co-units (no statement for the many created without)."""
     state = sa.inspect(item)
     if state.deleted or state.was_deleted:
         return False
+    if new:
+        return bool(state.attrs.co_units.history.added)
     return any(state.attrs[key].history.has_changes() for key in _WATCHED)
 
 
 @sa.event.listens_for(Session, "after_flush")
 def _copy_after_flush(session: Session, _context) -> None:
     """After the flush wrote the items and their co-unit rows (history is still readable)."""
-    ids = {obj.id for obj in (*session.new, *session.dirty) if isinstance(obj, Item) and _moved(obj)}
+    ids = {obj.id for objs, new in ((session.new, True), (session.dirty, False)) for obj in objs
+           if isinstance(obj, Item) and _moved(obj, new)}
     if ids:
         copy_order_keys(session.connection(), ids)
 
