@@ -104,19 +104,23 @@ def test_copies_follow_every_operation(app, demo):
         assert len(stages) >= 4, stages  # the copies were checked across urgency 0 and 1
 
 
-def test_bulk_update_of_the_order_keys_is_refused(app, demo):
-    """``update(Item)`` bypasses the flush: one that sets the stage, urgency or deadline
-    would leave the copies stale, so it is refused; other bulk updates go through."""
+def test_bulk_updates_of_the_order_keys_are_followed(app, demo):
+    """``update(Item)`` bypasses the flush: one that sets the deadline, urgency or stage —
+    by a WHERE clause or by primary key — has the matched items' co-unit rows copied too."""
     with app.test_request_context():
-        item = make_item(stage="rectifying", co_units=["区财政局"])
+        items = [make_item(stage="rectifying", co_units=["区财政局", "区民政局"]) for _ in range(3)]
+        other = make_item(stage="rectifying", co_units=["区财政局"])
         db.session.commit()
-        for values in ({"stage": Stage.CLOSED}, {"urgency": 1}, {"deadline": date(2030, 1, 1)}):
-            with pytest.raises(RuntimeError, match="co_unit_order"):
-                db.session.execute(sa.update(Item).where(Item.id == item.id).values(**values))
-            db.session.rollback()
-        db.session.execute(sa.update(Item).where(Item.id == item.id).values(supervised=True))
+        ids = [i.id for i in items]
+        db.session.execute(sa.update(Item).where(Item.id.in_(ids)).values(deadline=date(2031, 5, 6)))
+        db.session.execute(sa.update(Item).where(Item.id == ids[0]).values(urgency=1, stage=Stage.CLOSED))
+        version = db.session.scalar(sa.select(Item.version).where(Item.id == ids[1]))
+        db.session.execute(sa.update(Item), [{"id": ids[1], "version": version, "deadline": None}])
+        db.session.execute(sa.update(Item).where(Item.id == other.id).values(supervised=True))
         db.session.commit()
         assert not _stale_rows()
+        copies = dict(db.session.execute(sa.select(item_co_unit.c.item_id, item_co_unit.c.deadline)).all())
+        assert copies[ids[1]] is None and copies[ids[2]] == date(2031, 5, 6) and copies[other.id] != copies[ids[2]]
 
 
 @pytest.fixture

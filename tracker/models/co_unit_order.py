@@ -4,8 +4,8 @@ The unit lists walk ``ix_item_co_unit_order (unit_id, urgency, deadline, item_id
 after a page (``visibility.unit_item_arms``), so the copies must equal the item's values at
 every commit. They are kept here and nowhere else: after each flush, the co-unit rows of
 every item whose urgency, deadline or co-units changed in it (new items included) are set
-from the item's row, in the same transaction. An ORM bulk ``update(Item)`` bypasses the
-flush, so one that sets these columns is refused instead of leaving the copies stale.
+from the item's row, in the same transaction; an ORM bulk ``update(Item)`` setting them,
+which bypasses the flush, is followed by the same copy for the rows it matched.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .item import Item, item_co_unit
 # (``Item._urgency_follows_stage``), so a stage change shows up as an urgency change.
 ORDER_KEYS = ("urgency", "deadline")
 _WATCHED = (*ORDER_KEYS, "co_units")
-_BULK_REFUSED = {"stage", *ORDER_KEYS}
+_BULK_KEYS = {"stage", *ORDER_KEYS}
 
 _item = Item.__table__
 _COPY = sa.update(item_co_unit).values(
@@ -64,9 +64,21 @@ def _set_keys(state) -> set[str]:
 
 
 @sa.event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_order_changes(state) -> None:
-    if state.is_update and state.bind_mapper is not None and state.bind_mapper.class_ is Item:
-        refused = _set_keys(state) & _BULK_REFUSED
-        if refused:
-            raise RuntimeError(f"update(Item) sets {sorted(refused)}: change items through the ORM so that "
-                               "item_co_unit's copies follow (tracker/models/co_unit_order.py)")
+def _copy_after_bulk_update(state):
+    """An ORM ``update(Item)`` that sets the stage, urgency or deadline bypasses the flush: the
+    ids its WHERE matches are read first (the rows it is about to change), the statement runs,
+    and their co-unit rows are copied from the changed items."""
+    if not (state.is_update and state.bind_mapper is not None and state.bind_mapper.class_ is Item):
+        return None
+    if not _set_keys(state) & _BULK_KEYS:
+        return None
+    params = state.parameters
+    if isinstance(params, list | tuple):  # bulk UPDATE by primary key: the ids are in the rows
+        ids = {row["id"] for row in params}
+    else:
+        where = state.statement.whereclause
+        ids = set(state.session.scalars(sa.select(Item.id).where(where if where is not None else sa.true())))
+    result = state.invoke_statement()
+    if ids:
+        copy_order_keys(state.session.connection(), ids)
+    return result
