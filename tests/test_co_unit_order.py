@@ -181,7 +181,7 @@ def test_my_items_equal_the_plain_query(tangled):
     today = local_today()
     with tangled.app_context():
         unit_user = user("unit_edu")
-        clause, key = attention_first()
+        clause, key, _urgency = attention_first()
         stmt = apply_filters(visible_items(unit_user), ItemFilters(), today).order_by(
             sa.case((clause, key), else_=2), *urgency_order(today))
         expected = list(db.session.scalars(stmt.with_only_columns(Item.id)))
