@@ -210,3 +210,47 @@ def test_migration_0020_backfills_the_copies_and_goes_back(app, demo):
         rows = db.session.execute(sa.select(item_co_unit)).all()
         assert len(rows) == 6 and {r.urgency for r in rows} == {0, 1} and all(r.deadline for r in rows)
         assert not _stale_rows()
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("args", [{}, {"stage": "改"}, {"stage": "rectifying"}])
+def test_co_unit_arm_walks_its_index_without_sorting(app, demo, args):
+    """SQLite reads the co-unit arm's first page from ``ix_item_co_unit_order`` in order
+    (no TEMP B-TREE), also under a stage filter, where it used to start from the stage index."""
+    from bench.seed import seed_items
+    from tests.test_list_plans import _plans
+    from tracker.database import analyze
+    from tracker.visibility import CO_UNIT_ORDER, unit_item_arms
+    today = local_today()
+    with app.app_context():
+        seed_items(400, rng_seed=3, open_evaluations=5, long_timeline=20, progress=None)
+        analyze(db.session.connection())
+        db.session.commit()
+        unit_id = user("unit_edu").unit_id
+        _lead, co = unit_item_arms(apply_filters(sa.select(Item), ItemFilters.from_args(args), today), unit_id)
+        stmt = co.with_only_columns(Item.id, maintain_column_froms=True).order_by(*CO_UNIT_ORDER).limit(50)
+        db.session.commit()
+        [plan] = _plans(app, lambda: (db.session.execute(stmt).all(), db.session.commit()))
+    assert "ix_item_co_unit_order (unit_id=?)" in plan and "TEMP B-TREE" not in plan, plan
+    assert plan.index("item_co_unit") < plan.index("SEARCH item USING INTEGER PRIMARY KEY"), plan
+
+
+@pytest.mark.sqlite_only
+def test_my_items_attention_reads_only_the_urgent_co_unit_rows(app, demo):
+    """我的事项's 待签收-first statement: the co-unit arm reads ``(unit_id, urgency=0)`` of its
+    index, not every 待签收 item through the stage index."""
+    from bench.seed import seed_items
+    from tests.test_list_plans import _plans
+    from tracker.database import analyze
+    from tracker.main.todos import attention_first
+    with app.app_context():
+        seed_items(400, rng_seed=3, open_evaluations=5, long_timeline=20, progress=None)
+        analyze(db.session.connection())
+        db.session.commit()
+    with app.test_request_context():
+        unit_user = user("unit_edu")
+        db.session.commit()
+        plans = _plans(app, lambda: (list_page(unit_user, ItemFilters(), 1, 50, local_today(),
+                                               first=attention_first()), db.session.commit()))
+    assert any("ix_item_co_unit_order (unit_id=? AND urgency=?)" in p for p in plans), plans
+    assert not any("ix_item_stage" in p and "item_co_unit" in p for p in plans), plans

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from .extensions import db
 from .models import Activity, Commitment, Item, Stage, User, item_co_unit
@@ -93,9 +94,25 @@ def unit_item_arms(stmt: sa.Select, unit_id: int) -> tuple[sa.Select, sa.Select]
     ``ix_item_co_unit_order`` (ordered by ``CO_UNIT_ORDER``, equal values), joined to the
     item by its primary key."""
     lead = stmt.where(Item.lead_unit_id == unit_id)
-    co = stmt.join(item_co_unit, item_co_unit.c.item_id == Item.id).where(
+    co = stmt.select_from(CoUnitJoin(item_co_unit, Item.__table__, item_co_unit.c.item_id == Item.id)).where(
         item_co_unit.c.unit_id == unit_id, sa.or_(Item.lead_unit_id != unit_id, Item.lead_unit_id.is_(None)))
     return lead, co
+
+
+class CoUnitJoin(sa.sql.selectable.Join):
+    """``item_co_unit JOIN item``, the co-unit rows as the outer loop. On SQLite it is written
+    ``CROSS JOIN``, which its planner never reorders: given a stage condition (我的事项's
+    待签收 first) it started from ``ix_item_stage_deadline`` and probed the co-unit rows of
+    every such item instead. PostgreSQL gets a plain join (it chose well by itself)."""
+    inherit_cache = True
+
+
+@compiles(CoUnitJoin, "sqlite")
+def _co_unit_join_sqlite(join: CoUnitJoin, compiler, **kw) -> str:
+    kw["asfrom"] = True
+    return (join.left._compiler_dispatch(compiler, **kw) + " CROSS JOIN "
+            + join.right._compiler_dispatch(compiler, **kw) + " ON "
+            + join.onclause._compiler_dispatch(compiler, **kw))
 
 
 def visible_items(user: User) -> sa.Select:
