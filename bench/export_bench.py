@@ -49,6 +49,7 @@ from tracker.models import (  # noqa: E402
     User,
     item_co_unit,
 )
+from tracker.models.item import urgency_of  # noqa: E402
 
 TEXT = "针对城区学校大班额、学位供给不足和教师结构性缺编等问题，建议加快学校建设进度，完善教师编制动态调整机制。"
 
@@ -76,10 +77,12 @@ def fill(rows: int, seed: int = 7) -> None:
                       "origin": Origin.OPINION if i % 3 else Origin.QUESTION, "question": f"{i}：{TEXT * 2}",
                       "asker": "张委员", "answer": TEXT * 3 if stage is not Stage.ASKED else None,
                       "commitments": "年底前完成" if i % 2 else None, "lead_unit_id": lead, "stage": stage,
-                      "round": 1 + (i % 7 == 0), "deadline": date(2026, 1, 1) + timedelta(days=i % 700),
+                      "urgency": urgency_of(stage), "round": 1 + (i % 7 == 0),
+                      "deadline": date(2026, 1, 1) + timedelta(days=i % 700),
                       "original_deadline": date(2026, 1, 1) + timedelta(days=i % 500)})
         if lead:
-            co.append({"item_id": i + 1, "unit_id": rnd.choice([u for u in organs if u != lead])})
+            co.append({"item_id": i + 1, "unit_id": rnd.choice([u for u in organs if u != lead]),
+                       "urgency": items[-1]["urgency"], "deadline": items[-1]["deadline"]})  # the item's copies
             entries.append({"item_id": i + 1, "round": 1, "kind": EntryKind.PROGRESS, "text": TEXT * 4,
                             "unit_id": lead, "author_id": staff.id})
         if stage is Stage.CLOSED:  # each closed evaluation belongs to a counted meeting sitting

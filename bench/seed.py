@@ -111,7 +111,7 @@ COLUMNS = {
              "respondent_post", "answer", "commitments", "lead_unit_id", "stage", "round", "urgency", "deadline",
              "original_deadline", "assigned_at", "acknowledged_at", "closed_at", "closed_on_time",
              "last_activity_on", "supervised", "published", "created_at", "updated_at", "version"),
-    "item_co_unit": ("item_id", "unit_id"),
+    "item_co_unit": ("item_id", "unit_id", "urgency", "deadline"),
     "progress_entry": ("id", "item_id", "round", "kind", "text", "unit_id", "author_id", "created_at",
                        "review_status", "reviewed_at"),
     "audit_entry": ("id", "at", "actor_id", "actor_name", "remote_addr", "action", "object_type", "object_id",
@@ -296,8 +296,16 @@ def _item(ctx: Ctx, rng: random.Random, activity_id: int, seq: int, meeting: dat
         "created_at": _at(meeting), "updated_at": _at(meeting), "version": 1}
     if assigned and rng.random() < 0.2:
         others = [u for u in ctx.organ_ids if u != lead]
-        ctx.rows["item_co_unit"] += [(item["id"], u) for u in rng.sample(others, rng.choice([1, 1, 2]))]
+        item["co_unit_ids"] = rng.sample(others, rng.choice([1, 1, 2]))  # written with the item: _add_item
     return item, topic
+
+
+def _add_item(ctx: Ctx, item: dict) -> None:
+    """The item and its co-unit rows, after its history: ``last_activity_on`` is known now, and
+    the long item's stage and deadline are final (the co-unit rows copy urgency and deadline)."""
+    ctx.add("item", item)
+    ctx.rows["item_co_unit"] += [(item["id"], u, item["urgency"], item["deadline"])
+                                 for u in item.get("co_unit_ids", ())]
 
 
 def seed_items(n_items: int, *, rng_seed: int = 7, open_evaluations: int = 30, long_timeline: int = 300,
@@ -355,7 +363,7 @@ def _seed_activities(ctx: Ctx, rng: random.Random, n_items: int, open_evaluation
                 _long_tail(ctx, item, long_timeline)
             else:
                 _history(ctx, rng, item, topic, meeting, open_budget)
-            ctx.add("item", item)  # after its history: ``last_activity_on`` is known now
+            _add_item(ctx, item)
             made += 1
         _flush(ctx)
         if progress and a % 2000 == 0:

@@ -32,7 +32,7 @@ from .models import (
 )
 from .models.base import LOCAL_TZ
 from .tally import Grade
-from .visibility import can_view, unit_item_arms, unit_item_ids, unit_scope, visible_items
+from .visibility import CO_UNIT_ORDER, can_view, unit_item_arms, unit_item_ids, unit_scope, visible_items
 
 __all__ = ["LIGHTS", "overdue_clause", "visible_items"]  # re-exported for the list pages
 from .params import is_number
@@ -357,7 +357,7 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     co-unit items — each cut at the page's end before they are merged, so the database
     reads about one page per arm instead of sorting the unit's ~11k items (issue 16).
 
-    ``first`` = (clause, key): rows matching ``clause`` come before the rest, ordered by
+    ``first`` = (clause, key[, urgency]): rows matching ``clause`` come before the rest, ordered by
     ``key`` then urgency (我的事项: 待签收 and returned reports first). They are read apart —
     a small set — so the rest still walks the index instead of sorting on ``key``."""
     own_unit = unit_id = unit_scope(user)
@@ -381,10 +381,11 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     # The page's ids first, sorted as narrow rows (often straight from an index), then the
     # page's 50 items with their eager loads: sorting the joined wide rows of every match
     # (the overdue list: ~12k at 100k items) cost more than the rest of the page.
-    arms = (stmt,) if unit_id is None else (lead, co)
+    # (arm, its order): the co-unit arm sorts by its row's copies of the same keys (its index).
+    arms = ((stmt, order),) if unit_id is None else ((lead, order), (co, CO_UNIT_ORDER))
     if first is not None:
         return _page_with_first(arms, first, order, page, per_page, total, exact)
-    ids = sa.union_all(*(sa.select(_ids(arm, order, end).c.id) for arm in arms)) if len(arms) > 1 \
+    ids = sa.union_all(*(sa.select(_ids(arm, by, end).c.id) for arm, by in arms)) if len(arms) > 1 \
         else sa.select(_ids(stmt, order, end).c.id)
     items = db.session.scalars(with_list_loads(sa.select(Item).where(Item.id.in_(ids)))
                                .order_by(*order).limit(per_page).offset(end - per_page)).unique().all()
@@ -393,17 +394,24 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
 
 def _page_with_first(arms, first: tuple, order, page: int, per_page: int, total: int, exact: bool) -> Page:
     """One page when the rows matching ``first``'s clause lead the list (see ``list_page``):
-    the first ``end`` of those, then the first ``end`` of the urgency walk without them."""
-    clause, key = first
+    the first ``end`` of those, then the first ``end`` of the urgency walk without them.
+    ``arms``: (statement, its own order) pairs; the merged ids are sorted by ``order``.
+    ``first`` may carry a third element, the urgency all its rows have: the co-unit arm's
+    leading statement then narrows ``ix_item_co_unit_order`` to it (its order's first key);
+    the item's own arms find the clause's rows by their own indexes (``ix_item_lead_stage``:
+    the extra condition made PostgreSQL AND two bitmaps of ~20k rows instead)."""
+    clause, key, *urgency = first
     end = page * per_page
 
-    def ordered(selects, by, limit):
-        union = sa.union_all(*(sa.select(_ids(s, by, limit).c.id) for s in selects))
-        return list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(union)).order_by(*by).limit(limit)))
+    def ordered(selects, lead_key, limit):
+        union = sa.union_all(*(sa.select(_ids(s, (*lead_key, *by), limit).c.id) for s, by in selects))
+        return list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(union))
+                                       .order_by(*lead_key, *order).limit(limit)))
 
-    leading = ordered([arm.where(clause) for arm in arms], (key, *order), end)
+    leading = ordered([(arm.where(clause, *(by[0] == u for u in urgency if by is not order)), by)
+                       for arm, by in arms], (key,), end)
     shown = set(leading)
-    rest = [i for i in ordered(arms, order, end + len(leading)) if i not in shown]
+    rest = [i for i in ordered(arms, (), end + len(leading)) if i not in shown]
     page_ids = (leading + rest)[end - per_page:end]
     loaded = {i.id: i for i in db.session.scalars(with_list_loads(sa.select(Item).where(Item.id.in_(page_ids))))
               .unique()}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from .extensions import db
 from .models import Activity, Commitment, Item, Stage, User, item_co_unit
@@ -80,16 +81,38 @@ def unit_scope(user: User) -> int | None:
     return None
 
 
+# The co-unit arm's order: the copies of the item's urgency and deadline on its co-unit row
+# (``models/co_unit_order.py`` keeps them equal), so the walk follows ``ix_item_co_unit_order``.
+CO_UNIT_ORDER = (item_co_unit.c.urgency, item_co_unit.c.deadline, item_co_unit.c.item_id)
+
+
 def unit_item_arms(stmt: sa.Select, unit_id: int) -> tuple[sa.Select, sa.Select]:
     """``stmt`` split into the unit's lead items and its co-unit items (never both: an item it
     leads is in the first only). Each arm can walk one index in urgency order and stop after
-    a page, where ``unit_item_ids`` makes the database gather and sort the unit's whole set."""
+    a page, where ``unit_item_ids`` makes the database gather and sort the unit's whole set:
+    the lead arm ``ix_item_lead_urgency`` (ordered by ``urgency_order``), the co-unit arm
+    ``ix_item_co_unit_order`` (ordered by ``CO_UNIT_ORDER``, equal values), joined to the
+    item by its primary key."""
     lead = stmt.where(Item.lead_unit_id == unit_id)
-    # ``id IN (…)``, not a join: SQLite then starts from the unit's co-unit rows (a few
-    # thousand) instead of from a filter such as the stage (half of all items).
-    co = stmt.where(Item.id.in_(sa.select(item_co_unit.c.item_id).where(item_co_unit.c.unit_id == unit_id)),
-                    sa.or_(Item.lead_unit_id != unit_id, Item.lead_unit_id.is_(None)))
+    co = stmt.select_from(CoUnitJoin(item_co_unit, Item.__table__, item_co_unit.c.item_id == Item.id)).where(
+        item_co_unit.c.unit_id == unit_id, sa.or_(Item.lead_unit_id != unit_id, Item.lead_unit_id.is_(None)))
     return lead, co
+
+
+class CoUnitJoin(sa.sql.selectable.Join):
+    """``item_co_unit JOIN item``, the co-unit rows as the outer loop. On SQLite it is written
+    ``CROSS JOIN``, which its planner never reorders: given a stage condition (我的事项's
+    待签收 first) it started from ``ix_item_stage_deadline`` and probed the co-unit rows of
+    every such item instead. PostgreSQL gets a plain join (it chose well by itself)."""
+    inherit_cache = True
+
+
+@compiles(CoUnitJoin, "sqlite")
+def _co_unit_join_sqlite(join: CoUnitJoin, compiler, **kw) -> str:
+    kw["asfrom"] = True
+    return (join.left._compiler_dispatch(compiler, **kw) + " CROSS JOIN "
+            + join.right._compiler_dispatch(compiler, **kw) + " ON "
+            + join.onclause._compiler_dispatch(compiler, **kw))
 
 
 def visible_items(user: User) -> sa.Select:

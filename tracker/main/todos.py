@@ -49,6 +49,7 @@ from ..models import (
     utcnow,
 )
 from ..models.base import LOCAL_TZ
+from ..models.item import urgency_of
 from ..services.calendar import yellow_workdays
 from ..services.commitments import DUE_SOON_DAYS
 from ..services.followup import calendar_gaps
@@ -348,9 +349,12 @@ def attention_first() -> tuple:
     """What a unit must act on first — 待签收, then returned reports — as ``(clause, key)``
     for ``queries.list_page(first=…)``: the rows to lead the list and their order. The
     returned items are looked up first (``returned_now_ids``), so each list arm reads its
-    待签收 items and those few ids by index."""
+    待签收 items and those few ids by index. The third element is the urgency every such row
+    has (待签收 and 整改中 are deadline stages): the co-unit arm then reads only the unit's
+    urgency-0 rows of ``ix_item_co_unit_order`` (我的事项 at 1M items: 24k co-unit rows hashed
+    against 24k 待签收 items before)."""
     returned = returned_now_ids()
     clause = Item.stage == Stage.ASSIGNED
     if returned:
         clause = sa.or_(clause, Item.id.in_(returned))
-    return clause, sa.case((Item.stage == Stage.ASSIGNED, 0), else_=1)
+    return clause, sa.case((Item.stage == Stage.ASSIGNED, 0), else_=1), urgency_of(Stage.ASSIGNED)

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
+from . import co_unit_order  # noqa: F401  (keeps item_co_unit's order copies: registers its events)
 from .accountability import DeclaredDate, HandbackRequest, HandbackStatus
 from .accounts import Role, Unit, UnitKind, User
 from .activity import TARGET_ORGANS, Activity, ActivityKind

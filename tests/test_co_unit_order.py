@@ -1,0 +1,256 @@
+"""``item_co_unit``'s copies of their item's urgency and deadline (``models/co_unit_order.py``).
+
+The co-unit arm of a unit's list walks ``ix_item_co_unit_order`` on those copies and stops
+after a page (``visibility.unit_item_arms``), so (1) after any sequence of real operations
+every co-unit row must carry its item's values, and (2) the unit lists must return exactly
+the rows, in the order, of the plain query (visibility rule + ``urgency_order``) — on data
+with ties, NULL deadlines and items a unit both leads and co-handles.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import ExtensionRequest, Item, Origin, Stage, Unit, UnitKind, User, item_co_unit, local_today
+from tracker.queries import ItemFilters, apply_filters, list_page, urgency_order, visible_items
+from tracker.services import OperationError, corrections
+from tracker.services import items as ops
+from tracker.services.closure import reopen_item
+from tracker.workflow import InvalidTransition
+
+from .helpers import make_activity, make_item, user
+
+
+def _stale_rows() -> list:
+    """Co-unit rows whose copies differ from their item's values (NULL deadlines equal)."""
+    item = Item.__table__
+    return db.session.execute(
+        sa.select(item_co_unit.c.item_id, item_co_unit.c.unit_id)
+        .join(item, item.c.id == item_co_unit.c.item_id)
+        .where(sa.or_(item_co_unit.c.urgency != item.c.urgency,
+                      item_co_unit.c.deadline.is_distinct_from(item.c.deadline)))).all()
+
+
+def _organs() -> list[Unit]:
+    return db.session.scalars(sa.select(Unit).where(Unit.kind != UnitKind.COMMITTEE).order_by(Unit.id)).all()
+
+
+def _lead_user(item: Item):
+    return db.session.scalar(sa.select(User).where(User.unit_id == item.lead_unit_id, User.active.is_(True)))
+
+
+def _random_step(rng: random.Random, item: Item, organs: list[Unit]) -> str:
+    """One real operation on ``item``, chosen at random; refused ones change nothing."""
+    staff = user("staff")
+    kind = rng.choice(["correct", "acknowledge", "report", "accept", "return", "extend", "withdraw", "reopen"])
+    if kind == "correct":  # other co-units and/or another deadline
+        co = [u.id for u in rng.sample(organs, rng.randint(0, 3))]
+        deadline = item.deadline if rng.random() < 0.3 else local_today() + timedelta(days=rng.randint(-20, 90))
+        corrections.correct_assignment(item, corrections.Correction(item.lead_unit_id, co, deadline or local_today(),
+                                                                    item.question, "更正交办"), staff)
+    elif kind == "acknowledge":
+        ops.acknowledge(item, _lead_user(item))
+    elif kind == "report":
+        ops.submit_report(item, "已完成整改。", [], _lead_user(item))
+    elif kind == "accept":
+        ops.accept_report(item, staff)
+    elif kind == "return":
+        ops.return_report(item, "材料不全，请补充。", staff)
+    elif kind == "extend":
+        later = (item.deadline or local_today()) + timedelta(days=30)
+        request = ops.request_extension(item, "工程量较大需要延期", later, _lead_user(item))
+        ops.decide_extension(item, request, rng.random() < 0.8, None, staff)
+    elif kind == "withdraw":
+        corrections.withdraw_item(item, "重复录入", staff)
+    else:
+        reopen_item(item, "整改不到位", staff)
+    return kind
+
+
+def test_copies_follow_every_operation(app, demo):
+    """交办 with co-units, 更正交办 (co-units, deadline), stage changes, 延期, 作废, 重新打开:
+    after each flush every co-unit row equals its item."""
+    rng = random.Random(16)
+    with app.test_request_context():
+        organs = _organs()
+        activity = make_activity()
+        lead_names = ["区教育局", "区卫生健康局"]
+        items = [make_item(activity, stage=stage, unit_name=rng.choice(lead_names),
+                           co_units=[u.name for u in rng.sample(organs[2:], rng.randint(1, 2))],
+                           deadline_days=rng.randint(1, 40))
+                 for stage in ("assigned", "rectifying", "reported", "accepted", "closed") for _ in range(2)]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(item_co_unit)) >= len(items)
+        assert not _stale_rows()
+        done = set()
+        for _ in range(150):
+            item = rng.choice(items)
+            try:
+                with db.session.begin_nested():
+                    done.add(_random_step(rng, item, [u for u in organs if u.id != item.lead_unit_id]))
+                    db.session.flush()
+            except (OperationError, InvalidTransition):  # not possible in the item's stage
+                continue
+            assert not _stale_rows(), done
+        db.session.commit()
+        assert not _stale_rows()
+        assert {"correct", "acknowledge", "report", "accept", "extend", "withdraw"} <= done, done
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest)) > 0
+        stages = set(db.session.scalars(sa.select(Item.stage).where(Item.id.in_(
+            sa.select(item_co_unit.c.item_id)))))
+        assert len(stages) >= 4, stages  # the copies were checked across urgency 0 and 1
+
+
+def test_bulk_updates_of_the_order_keys_are_followed(app, demo):
+    """``update(Item)`` bypasses the flush: one that sets the deadline, urgency or stage —
+    by a WHERE clause or by primary key — has the matched items' co-unit rows copied too."""
+    with app.test_request_context():
+        items = [make_item(stage="rectifying", co_units=["区财政局", "区民政局"]) for _ in range(3)]
+        other = make_item(stage="rectifying", co_units=["区财政局"])
+        db.session.commit()
+        ids = [i.id for i in items]
+        db.session.execute(sa.update(Item).where(Item.id.in_(ids)).values(deadline=date(2031, 5, 6)))
+        db.session.execute(sa.update(Item).where(Item.id == ids[0]).values(urgency=1, stage=Stage.CLOSED))
+        version = db.session.scalar(sa.select(Item.version).where(Item.id == ids[1]))
+        db.session.execute(sa.update(Item), [{"id": ids[1], "version": version, "deadline": None}])
+        db.session.execute(sa.update(Item).where(Item.id == other.id).values(supervised=True))
+        db.session.commit()
+        assert not _stale_rows()
+        copies = dict(db.session.execute(sa.select(item_co_unit.c.item_id, item_co_unit.c.deadline)).all())
+        assert copies[ids[1]] is None and copies[ids[2]] == date(2031, 5, 6) and copies[other.id] != copies[ids[2]]
+
+
+@pytest.fixture
+def tangled(app, demo):
+    """区教育局's items: led, co-handled, and both at once (a co-unit row for an item it leads,
+    which only the lead arm may show); equal deadlines, NULL deadlines, every stage."""
+    rng = random.Random(7)
+    with app.test_request_context():
+        organs = _organs()
+        edu = next(u for u in organs if u.name == "区教育局")
+        others = [u for u in organs if u is not edu]
+        activity = make_activity()
+        today = local_today()
+        seq = 1000
+        for n in range(90):
+            stage = rng.choice(list(Stage))
+            lead = rng.choice([edu, edu, *others[:3], None])
+            co = rng.sample(others[3:], rng.randint(0, 2))
+            if lead is not edu and rng.random() < 0.6:
+                co.append(edu)
+            elif lead is edu and rng.random() < 0.3:
+                co.append(edu)  # led and co-handled: listed once, by the lead arm
+            deadline = None if rng.random() < 0.2 else today + timedelta(days=rng.choice([-5, 0, 0, 3, 3, 20]))
+            seq += 1
+            db.session.add(Item(activity_id=activity.id, seq=seq, origin=Origin.OPINION,
+                                question=f"事项{n}", stage=stage, lead_unit_id=lead.id if lead else None,
+                                co_units=co, deadline=deadline, round=1 + (n % 5 == 0)))
+        db.session.commit()
+    return app
+
+
+@pytest.mark.parametrize("args", [{}, {"stage": "改"}, {"stage": "rectifying"}, {"overdue": "1"}])
+def test_unit_lists_equal_the_plain_query(tangled, args):
+    today = local_today()
+    with tangled.app_context():
+        unit_user, staff = user("unit_edu"), user("staff")
+        filters = ItemFilters.from_args(args)
+        stmt = apply_filters(visible_items(unit_user), filters, today).order_by(*urgency_order(today))
+        expected = list(db.session.scalars(stmt.with_only_columns(Item.id)))
+        assert len(expected) > 8 or args
+        co_handled = set(db.session.scalars(sa.select(item_co_unit.c.item_id).where(
+            item_co_unit.c.unit_id == unit_user.unit_id)))
+        assert co_handled & set(expected) or args.get("overdue")
+        staff_filters = ItemFilters.from_args(args | {"unit": str(unit_user.unit_id)})
+        for viewer, f in ((unit_user, filters), (staff, staff_filters)):
+            for per_page in (4, 50):
+                seen = []
+                for number in range(1, max(1, -(-len(expected) // per_page)) + 1):
+                    page = list_page(viewer, f, number, per_page, today)
+                    assert page.total == len(expected)
+                    seen += [item.id for item in page.items]
+                assert seen == expected, (viewer.username, per_page)
+
+
+def test_my_items_equal_the_plain_query(tangled):
+    """我的事项: 待签收 and returned reports first, then urgency, page after page."""
+    from tracker.main.todos import attention_first
+    today = local_today()
+    with tangled.app_context():
+        unit_user = user("unit_edu")
+        clause, key, _urgency = attention_first()
+        stmt = apply_filters(visible_items(unit_user), ItemFilters(), today).order_by(
+            sa.case((clause, key), else_=2), *urgency_order(today))
+        expected = list(db.session.scalars(stmt.with_only_columns(Item.id)))
+        seen = []
+        for number in range(1, max(1, -(-len(expected) // 5)) + 1):
+            seen += [i.id for i in list_page(unit_user, ItemFilters(), number, 5, today, first=attention_first()).items]
+        assert seen == expected
+
+
+def test_migration_0020_backfills_the_copies_and_goes_back(app, demo):
+    """Down to 0018 (the columns and the order index gone, the unit index back) and up again:
+    the upgrade's one UPDATE fills every existing row's copies from its item."""
+    from flask_migrate import downgrade, upgrade
+    with app.test_request_context():
+        for n, stage in enumerate(("assigned", "rectifying", "closed")):
+            make_item(stage=stage, co_units=["区财政局", "区民政局"], deadline_days=10 + n)
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory="migrations", revision="0018")
+        inspector = sa.inspect(db.engine)
+        assert {c["name"] for c in inspector.get_columns("item_co_unit")} == {"item_id", "unit_id"}
+        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_unit_id"}
+        upgrade(directory="migrations")
+        inspector = sa.inspect(db.engine)
+        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_order"}
+        rows = db.session.execute(sa.select(item_co_unit)).all()
+        assert len(rows) == 6 and {r.urgency for r in rows} == {0, 1} and all(r.deadline for r in rows)
+        assert not _stale_rows()
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("args", [{}, {"stage": "改"}, {"stage": "rectifying"}])
+def test_co_unit_arm_walks_its_index_without_sorting(app, demo, args):
+    """SQLite reads the co-unit arm's first page from ``ix_item_co_unit_order`` in order
+    (no TEMP B-TREE), also under a stage filter, where it used to start from the stage index."""
+    from bench.seed import seed_items
+    from tests.test_list_plans import _plans
+    from tracker.database import analyze
+    from tracker.visibility import CO_UNIT_ORDER, unit_item_arms
+    today = local_today()
+    with app.app_context():
+        seed_items(400, rng_seed=3, open_evaluations=5, long_timeline=20, progress=None)
+        analyze(db.session.connection())
+        db.session.commit()
+        unit_id = user("unit_edu").unit_id
+        _lead, co = unit_item_arms(apply_filters(sa.select(Item), ItemFilters.from_args(args), today), unit_id)
+        stmt = co.with_only_columns(Item.id, maintain_column_froms=True).order_by(*CO_UNIT_ORDER).limit(50)
+        db.session.commit()
+        [plan] = _plans(app, lambda: (db.session.execute(stmt).all(), db.session.commit()))
+    assert "ix_item_co_unit_order (unit_id=?)" in plan and "TEMP B-TREE" not in plan, plan
+    assert plan.index("item_co_unit") < plan.index("SEARCH item USING INTEGER PRIMARY KEY"), plan
+
+
+@pytest.mark.sqlite_only
+def test_my_items_attention_reads_only_the_urgent_co_unit_rows(app, demo):
+    """我的事项's 待签收-first statement: the co-unit arm reads ``(unit_id, urgency=0)`` of its
+    index, not every 待签收 item through the stage index."""
+    from bench.seed import seed_items
+    from tests.test_list_plans import _plans
+    from tracker.database import analyze
+    from tracker.main.todos import attention_first
+    with app.app_context():
+        seed_items(400, rng_seed=3, open_evaluations=5, long_timeline=20, progress=None)
+        analyze(db.session.connection())
+        db.session.commit()
+    with app.test_request_context():
+        unit_user = user("unit_edu")
+        db.session.commit()
+        plans = _plans(app, lambda: (list_page(unit_user, ItemFilters(), 1, 50, local_today(),
+                                               first=attention_first()), db.session.commit()))
+    assert any("ix_item_co_unit_order (unit_id=? AND urgency=?)" in p for p in plans), plans
+    assert not any("ix_item_stage" in p and "item_co_unit" in p for p in plans), plans
