@@ -192,7 +192,7 @@ def test_my_items_equal_the_plain_query(tangled):
 
 
 def test_migration_0020_backfills_the_copies_and_goes_back(app, demo):
-    """Down to 0018 (the columns and the order index gone, the unit index back) and up again:
+    """Down to 0019 (the columns and the order index gone, the unit index back) and up again:
     the upgrade's one UPDATE fills every existing row's copies from its item."""
     from flask_migrate import downgrade, upgrade
     with app.test_request_context():
@@ -200,7 +200,7 @@ def test_migration_0020_backfills_the_copies_and_goes_back(app, demo):
             make_item(stage=stage, co_units=["区财政局", "区民政局"], deadline_days=10 + n)
         db.session.commit()
         db.session.remove()
-        downgrade(directory="migrations", revision="0018")
+        downgrade(directory="migrations", revision="0019")
         inspector = sa.inspect(db.engine)
         assert {c["name"] for c in inspector.get_columns("item_co_unit")} == {"item_id", "unit_id"}
         assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_unit_id"}

@@ -7,7 +7,7 @@ The copies are kept by ``tracker/models/co_unit_order.py``. The single-column in
 ``unit_id`` goes: the new index starts with it and serves every lookup by unit.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-01 14:50:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
