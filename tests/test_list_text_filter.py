@@ -92,3 +92,31 @@ def test_the_index_follows_every_change_of_the_texts(app, demo):
         db.session.delete(db.session.get(Item, other.id))
         db.session.commit()
         assert _found(staff, "大班额问题") == set() == _found(staff, "新建两所学校")
+
+
+def test_a_common_text_pages_through_the_same_rows_in_list_order(app, demo, monkeypatch):
+    """A text matching more items than the list counts is matched while the list order is
+    walked (``text_filter(common=True)``): page after page, the same rows in the same order
+    as the plain sorted query."""
+    from tracker import queries
+    monkeypatch.setattr(queries, "COUNT_CAP", 5)
+    with app.app_context():
+        seed_items(150, rng_seed=5, open_evaluations=0, long_timeline=0, progress=None)
+        db.session.commit()
+        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        today = local_today()
+        texts = [t for t in db.session.scalars(sa.select(Item.question)) if len(t) > 6]
+        common = max((t[i:i + 3] for t in texts for i in range(len(t) - 3)),
+                     key=lambda q: len(_expected(q)))
+        expected_ids = _expected(common)
+        assert len(expected_ids) > 20, common
+        ordered = list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(expected_ids))
+                                          .order_by(*queries.urgency_order(today))))
+        seen = []
+        for number in range(1, 60):
+            page = list_page(staff, ItemFilters(q=common), number, 7, today)
+            if page.page < number:  # past the last page the list shows the last one again
+                break
+            assert not page.exact or number == 1 or page.total == len(ordered)
+            seen += [i.id for i in page.items]
+        assert seen == ordered
