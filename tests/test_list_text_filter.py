@@ -1,7 +1,7 @@
 """The list's text filter (``?q=``) finds every item whose question or answer contains the
 text, ignoring the case of Latin letters, on both databases — whether it is looked up in the
 trigram index (three characters or more; SQLite's FTS5 table, PostgreSQL's pg_trgm), or
-matched with LIKE (no cased letter: Chinese, digits) or ILIKE (``queries.text_filter``)."""
+matched with LIKE (no cased letter: Chinese, digits) or ILIKE (``text_filter``)."""
 from __future__ import annotations
 
 import random
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from bench.seed import seed_items
 from tracker.extensions import db
 from tracker.models import Item, Stage, User, local_today
-from tracker.queries import ItemFilters, _contains, list_page, text_filter
+from tracker.queries import ItemFilters, list_page
+from tracker.text_filter import _contains, text_filter
 
 from .helpers import make_item
 

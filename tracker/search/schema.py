@@ -32,7 +32,7 @@ SQLITE_TRIGGERS = {
 PG_TSV = (f"ALTER TABLE search_entry ADD COLUMN {TSV_COLUMN} tsvector "
           "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, terms)) STORED")
 PG_GIN = f"CREATE INDEX {TSV_INDEX} ON search_entry USING gin ({TSV_COLUMN})"
-# The list's text filter (``queries.text_filter``), made by migration 0019: on PostgreSQL
+# The list's text filter (``text_filter``), made by migration 0019: on PostgreSQL
 # pg_trgm GIN indexes on the item's texts (where the extension may be created), on SQLite
 # an FTS5 trigram table over the item's rows, kept in step by triggers.
 TRIGRAM_INDEXES = frozenset({"ix_item_question_trgm", "ix_item_answer_trgm"})
