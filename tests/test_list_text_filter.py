@@ -106,9 +106,7 @@ def test_a_common_text_pages_through_the_same_rows_in_list_order(app, demo, monk
         db.session.commit()
         staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
         today = local_today()
-        texts = [t for t in db.session.scalars(sa.select(Item.question)) if len(t) > 6]
-        common = max((t[i:i + 3] for t in texts for i in range(len(t) - 3)),
-                     key=lambda q: len(_expected(q)))
+        common = _common_text()
         expected_ids = _expected(common)
         assert len(expected_ids) > 20, common
         ordered = list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(expected_ids))
@@ -121,3 +119,30 @@ def test_a_common_text_pages_through_the_same_rows_in_list_order(app, demo, monk
             assert not page.exact or number == 1 or page.total == len(ordered)
             seen += [i.id for i in page.items]
         assert seen == ordered
+
+
+def _common_text() -> str:
+    """The three characters found in the most items."""
+    texts = [t for t in db.session.scalars(sa.select(Item.question)) if len(t) > 6]
+    return max((t[i:i + 3] for t in texts for i in range(len(t) - 3)), key=lambda q: len(_expected(q)))
+
+
+def test_a_text_search_counts_to_its_own_cap(app, demo, monkeypatch):
+    """A text search counts to ``TEXT_COUNT_CAP`` (then says "N+"), other lists to ``COUNT_CAP``;
+    a later page still counts what it needs."""
+    from tracker import queries
+    monkeypatch.setattr(queries, "TEXT_COUNT_CAP", 10)
+    with app.app_context():
+        seed_items(150, rng_seed=5, open_evaluations=0, long_timeline=0, progress=None)
+        db.session.commit()
+        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        today = local_today()
+        common = _common_text()
+        assert len(_expected(common)) > 25
+        first = list_page(staff, ItemFilters(q=common), 1, 5, today)
+        assert (first.total, first.exact, first.total_label) == (10, False, "10+")
+        fourth = list_page(staff, ItemFilters(q=common), 4, 5, today)
+        assert (fourth.page, fourth.total, fourth.exact) == (4, 20, False)
+        everything = list_page(staff, ItemFilters(), 1, 5, today)
+        assert everything.exact and everything.total == db.session.scalar(
+            sa.select(sa.func.count()).select_from(Item).where(Item.stage != Stage.WITHDRAWN))
