@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import ActivityKind, AuditEntry, EvaluationMode, Item, Origin, Unit, User
+from tracker.models import ActivityKind, AuditEntry, EvaluationMode, Item, Origin, Unit, User, local_today
 from tracker.services import evaluations as ev
 from tracker.services import items as ops
 from tracker.tally import Grade
@@ -26,7 +26,7 @@ def unit(name: str) -> Unit:
 
 def make_activity(title="关于义务教育优质均衡发展情况的专题询问", kind=ActivityKind.INQUIRY, rule="zhenhai"):
     return ops.create_activity(ops.ActivityData(
-        kind=kind, title=title, meeting_session=25, meeting_date=date.today() - timedelta(days=10),
+        kind=kind, title=title, meeting_session=25, meeting_date=local_today() - timedelta(days=10),
         report_title="区人民政府关于义务教育优质均衡发展情况的报告", target_organ="区人民政府",
         lead_committee_id=unit("社会建设工作委员会").id, evaluation_rule_key=rule), user("staff"))
 
@@ -44,7 +44,7 @@ def make_item(activity=None, stage="asked", unit_name="区教育局", co_units=(
         ops.record_answer(item, answer, staff)
     if target >= 2:
         ops.assign_item(item, ops.Assignment(unit(unit_name).id, [unit(n).id for n in co_units],
-                                             date.today() + timedelta(days=deadline_days)), staff)
+                                             local_today() + timedelta(days=deadline_days)), staff)
     lead_user = db.session.scalar(sa.select(User).where(User.unit_id == unit(unit_name).id))
     if target >= 3:
         ops.acknowledge(item, lead_user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 import sqlalchemy as sa
@@ -289,7 +289,7 @@ def test_dashboard_verdicts_per_unit_and_terminated_not_done(app, demo):
         graded(VerdictGrade.PARTLY, "仍在推进", unit_name="区卫生健康局")
         db.session.commit()
     body = login_as(app, "staff").get(f"/dashboard?year={local_today().year}").get_data(as_text=True)
-    if date.today().month == 1 and date.today().day <= 10:  # the helpers' meetings are 10 days back
+    if local_today().month == 1 and local_today().day <= 10:  # the helpers' meetings are 10 days back
         body = login_as(app, "staff").get(f"/dashboard?year={local_today().year - 1}").get_data(as_text=True)
     assert unit_cells(body, "区教育局") == "区教育局 3 1 1 0 1 66.7% 2 / 3 1"
     assert unit_cells(body, "区卫生健康局") == "区卫生健康局 1 0 0 1 0 0.0% 0 / 1 0"

@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.jobs import remind as remind_module
 from tracker.jobs.remind import run_remind
 from tracker.lights import light_for
-from tracker.models import AuditEntry, Item, Notice, NoticeKind, Notification, User
+from tracker.models import AuditEntry, Item, Notice, NoticeKind, Notification, User, local_today
 from tracker.services.deadlines import LADDER_DEFAULTS
 from tracker.services.settings import set_setting
 from tracker.workdays import Light
@@ -133,7 +133,7 @@ def test_failed_rounds_escalate_when_the_ladder_sets_k(app_ctx, demo):
 def test_unassigned_items_past_the_assign_rule_remind_staff(app_ctx, demo):
     item = make_item(stage="answered")  # meeting 10 days ago, 交办 rule: 3 working days
     db.session.commit()
-    result = run_remind(date.today())
+    result = run_remind(local_today())
     assert result.sent == {NoticeKind.ASSIGN_DUE: 1}
     staff_id = db.session.scalar(sa.select(User.id).where(User.username == "staff"))
     assert db.session.scalar(sa.select(Notification.kind).where(Notification.user_id == staff_id)) == "assign_due"

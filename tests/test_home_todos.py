@@ -90,6 +90,7 @@ def test_follow_through_todos_count_handbacks_lookbacks_and_commitments(app, dem
     from datetime import timedelta
 
     from tracker.models import local_today
+    from tracker.models.base import to_local
     from tracker.services import commitments as commitment_ops
     from tracker.services.handbacks import request_handback
     from tracker.services.lookbacks import schedule_lookback
@@ -98,8 +99,8 @@ def test_follow_through_todos_count_handbacks_lookbacks_and_commitments(app, dem
     with app.app_context():
         request_handback(make_item(stage="rectifying"), "不属于本单位职责", None, user("unit_edu"))
         closed = make_item(stage="closed")
-        lookback = schedule_lookback(closed, closed.closed_at.date() if closed.closed_at else local_today(), None,
-                                     user("staff"))
+        closed_on = to_local(closed.closed_at).date() if closed.closed_at else local_today()  # the China-time day
+        lookback = schedule_lookback(closed, closed_on, None, user("staff"))
         lookback.due_on, lookback.notified_at = local_today(), closed.closed_at or local_today()
         rectifying = make_item(stage="rectifying")
         commitment_ops.add_commitment(rectifying, commitment_ops.CommitmentData(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -176,7 +176,7 @@ def test_deadline_in_the_past_is_refused_and_text_is_kept(app, demo):
         edu = unit("区教育局").id
     staff = login_as(app, "staff")
     response = staff.post(f"/items/{item_id}/assign", {
-        "lead_unit_id": edu, "deadline": (date.today() - timedelta(days=1)).isoformat(), "version": version})
+        "lead_unit_id": edu, "deadline": (local_today() - timedelta(days=1)).isoformat(), "version": version})
     assert response.status_code == 200
     assert "办理期限必须晚于今天" in response.get_data(as_text=True)
     response = staff.post(f"/items/{item_id}/assign", {"lead_unit_id": edu, "deadline": "明天", "version": version})

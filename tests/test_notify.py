@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from tracker import create_app
 from tracker.extensions import db
 from tracker.jobs.remind import run_remind
-from tracker.models import Item, Notification, OutboxMail, User
+from tracker.models import Item, Notification, OutboxMail, User, local_today
 from tracker.services import items as ops
 
 from .conftest import Client, login_as, make_config
@@ -49,7 +49,7 @@ def test_reviewers_are_told_of_an_online_evaluation_and_units_of_the_result(app_
 def test_an_action_that_rolls_back_notifies_nobody(app_ctx, demo):
     item = make_item(stage="answered")
     db.session.commit()
-    ops.assign_item(item, ops.Assignment(unit("区教育局").id, [], date.today() + timedelta(days=30)), user("staff"))
+    ops.assign_item(item, ops.Assignment(unit("区教育局").id, [], local_today() + timedelta(days=30)), user("staff"))
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
 
@@ -182,7 +182,7 @@ def test_mail_is_delivered_to_a_real_smtp_server_once(mail_app, smtp_server):
     # Running again (send-mail or remind) sends nothing twice.
     runner.invoke(args=["send-mail"])
     with mail_app.app_context():
-        run_remind(date.today())
+        run_remind(local_today())
         # Delivery is synchronous (the server has the message when SMTP answers 250), so
         # the outbox state, not a pause, proves that nothing is left to send.
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from tracker.extensions import db
+from tracker.models import local_today
 
 from . import abuse_strategies as s
 from .abuse_support import build_world, dispose, module_app
@@ -104,7 +105,7 @@ def test_control_characters_in_next_are_not_a_500_after_sign_in(app, demo, targe
 def test_xml_invalid_characters_typed_in_do_not_break_the_letters(app, demo):
     """U+FFFF and U+FFFE are dropped where text comes in, so every output (Word letters,
     Excel) can hold what was stored."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from tracker.models import Item
     from tracker.services import items as ops
@@ -122,7 +123,7 @@ def test_xml_invalid_characters_typed_in_do_not_break_the_letters(app, demo):
     with app.app_context():
         item = db.session.query(Item).filter_by(activity_id=activity_id).one()
         assert item.question == "城区学校大班额问题何时解决？"
-        ops.assign_item(item, ops.Assignment(edu, [], date.today() + timedelta(days=30)), user("staff"))
+        ops.assign_item(item, ops.Assignment(edu, [], local_today() + timedelta(days=30)), user("staff"))
         db.session.commit()
     issued = staff.post(f"/ledger/activities/{activity_id}/units/{edu}/assignment-letter")
     assert issued.status_code == 303

@@ -6,14 +6,14 @@ shows the page as it is. Test clients that are not browsers keep the real status
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from tests.conftest import login_as
 from tests.helpers import make_item
 from tracker.extensions import db
-from tracker.models import Stash, utcnow
+from tracker.models import Stash, local_today, utcnow
 
 BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
 NAVIGATE = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
@@ -27,7 +27,7 @@ def _answered_item(app) -> int:
 
 
 def _bad_assign(client, item_id: int, headers: dict):
-    past = (date.today() - timedelta(days=3)).isoformat()
+    past = (local_today() - timedelta(days=3)).isoformat()
     client.refresh_csrf(f"/items/{item_id}")
     return client.post(f"/items/{item_id}/assign", {"lead_unit_id": "", "deadline": past, "version": "1"},
                        headers={**headers, "Referer": f"http://localhost/items/{item_id}"})

@@ -7,9 +7,11 @@ fails at the first screen that is wrong rather than at some later count.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Locator, Page, expect
+
+from tracker.models import local_today
 
 TEST_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
             b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -81,7 +83,7 @@ def stage_shows(page: Page, text: str) -> None:
 def assign(page: Page, unit: str, days: int = 60) -> str:
     """Staff, on the item page: 交办 to a lead unit with a deadline; returns the deadline as
     the page shows it (2026年8月3日: one date format on every screen)."""
-    day = date.today() + timedelta(days=days)
+    day = local_today() + timedelta(days=days)
     deadline = f"{day.year}年{day.month}月{day.day}日"
     form = form_with(page, "交办")
     form.get_by_label("牵头单位").select_option(label=unit)
