@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import sqlalchemy as sa
 
 from bench.seed import seed_items
@@ -15,6 +16,18 @@ from tracker.queries import ItemFilters, list_page
 from tracker.text_filter import _contains, text_filter
 
 from .helpers import make_item
+
+
+@pytest.fixture
+def seeded(app, demo):
+    """150 items of the bench seed: Chinese texts with repeated phrases, some answers."""
+    with app.app_context():
+        seed_items(150, rng_seed=5, open_evaluations=0, long_timeline=0, progress=None)
+        db.session.commit()
+
+
+def _staff() -> User:
+    return db.session.scalar(sa.select(User).where(User.username == "staff"))
 
 
 def _found(user, q: str) -> set[int]:
@@ -29,14 +42,13 @@ def _expected(q: str) -> set[int]:
             if q.lower() in question.lower() or (answer is not None and q.lower() in answer.lower())}
 
 
-def test_text_filter_equals_a_python_substring_test(app, demo):
+def test_text_filter_equals_a_python_substring_test(app, seeded):
     rng = random.Random(7)
     with app.app_context():
-        seed_items(150, rng_seed=5, open_evaluations=0, long_timeline=0, progress=None)
         latin = make_item(stage="answered")
         latin.question = "PM2.5 年均浓度与 Wi-Fi 覆盖率 100% 达标_情况"
         db.session.commit()
-        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        staff = _staff()
         texts = [t for t in db.session.scalars(sa.select(Item.question)) if len(t) > 6]
         queries = ["pm2.5", "PM2.5", "wi-fi", "WI-FI", "100%", "达标_情况", "_", "%", "2.5 年均", "无此词语"]
         for _ in range(25):  # substrings of real texts, Chinese with digits and punctuation
@@ -56,12 +68,10 @@ def test_like_without_cased_letters_ilike_with_them():
     assert "ILIKE" in compiled("PM2.5") or "LOWER" in compiled("PM2.5")
 
 
-def test_a_search_that_finds_nothing_reads_a_trigram_index(app, demo):
+def test_a_search_that_finds_nothing_reads_a_trigram_index(app, seeded):
     """Migration 0019: a text of three characters or more is looked up in a trigram index
     instead of reading every item — SQLite's FTS5 table, PostgreSQL's pg_trgm indexes."""
     with app.app_context():
-        seed_items(150, rng_seed=5, open_evaluations=0, long_timeline=0, progress=None)
-        db.session.commit()
         conn = db.session.connection()
         stmt = sa.select(Item.id).where(Item.stage != Stage.WITHDRAWN, text_filter("无此词语"))
         compiled = stmt.compile(conn)
@@ -81,7 +91,7 @@ def test_the_index_follows_every_change_of_the_texts(app, demo):
     """SQLite's FTS5 table is kept by triggers: a changed question is found by its new text,
     not its old one; a deleted item is gone; an answer recorded later is found."""
     with app.app_context():
-        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        staff = _staff()
         item = make_item()
         other = make_item(stage="answered")
         db.session.commit()
@@ -95,16 +105,14 @@ def test_the_index_follows_every_change_of_the_texts(app, demo):
         assert _found(staff, "大班额问题") == set() == _found(staff, "新建两所学校")
 
 
-def test_a_common_text_pages_through_the_same_rows_in_list_order(app, demo, monkeypatch):
+def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, monkeypatch):
     """A text matching more items than the list counts is matched while the list order is
     walked (``text_filter(common=True)``): page after page, the same rows in the same order
     as the plain sorted query."""
     from tracker import queries
     monkeypatch.setattr(queries, "COUNT_CAP", 5)
     with app.app_context():
-        seed_items(150, rng_seed=5, open_evaluations=0, long_timeline=0, progress=None)
-        db.session.commit()
-        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        staff = _staff()
         today = local_today()
         common = _common_text()
         expected_ids = _expected(common)
@@ -127,15 +135,13 @@ def _common_text() -> str:
     return max((t[i:i + 3] for t in texts for i in range(len(t) - 3)), key=lambda q: len(_expected(q)))
 
 
-def test_a_text_search_counts_to_its_own_cap(app, demo, monkeypatch):
+def test_a_text_search_counts_to_its_own_cap(app, seeded, monkeypatch):
     """A text search counts to ``TEXT_COUNT_CAP`` (then says "N+"), other lists to ``COUNT_CAP``;
     a later page still counts what it needs."""
     from tracker import queries
     monkeypatch.setattr(queries, "TEXT_COUNT_CAP", 10)
     with app.app_context():
-        seed_items(150, rng_seed=5, open_evaluations=0, long_timeline=0, progress=None)
-        db.session.commit()
-        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        staff = _staff()
         today = local_today()
         common = _common_text()
         assert len(_expected(common)) > 25
