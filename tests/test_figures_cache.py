@@ -96,7 +96,31 @@ def test_the_day_is_part_of_the_key(app, demo):
 def test_without_the_version_row_nothing_is_kept(app, demo):
     with app.app_context():
         make_item(stage="assigned")
+        db.session.commit()  # the version row is written at this commit
         db.session.execute(sa.delete(Setting).where(Setting.key == FIGURES.key))
         db.session.commit()
     _figures(app)
     assert not app.extensions.get(FIGURES.key)
+
+
+def test_the_version_is_written_at_commit_and_only_for_counted_attributes(app, demo):
+    """The row is updated as the transaction's last statement, not when the change is
+    flushed (its lock would be held for the whole request, and every writer would queue on
+    it), and only when an attribute the figures count changed: a unit's progress moves the
+    item's last-activity date, which no figure counts."""
+    with app.app_context():
+        item = make_item(stage="rectifying")
+        db.session.commit()
+        item_id = item.id
+    before = _version(app)
+    with app.app_context():
+        item = db.session.get(Item, item_id)
+        item.last_activity_on = local_today() - timedelta(days=30)
+        db.session.commit()
+    assert _version(app) == before
+    with app.app_context():
+        db.session.get(Item, item_id).stage = Stage.CLOSED
+        db.session.flush()
+        assert db.session.scalar(sa.select(Setting.value).where(Setting.key == FIGURES.key)) == before
+        db.session.commit()
+    assert _version(app) != before

@@ -31,8 +31,13 @@ FAMILIES: list[Versioned] = []
 class Versioned:
     """One family of kept data: its version row ``key`` follows changes to ``watched``."""
 
-    def __init__(self, key: str, watched: tuple[type, ...], max_entries: int = 256):
+    def __init__(self, key: str, watched: tuple[type, ...], max_entries: int = 256,
+                 columns: dict[type, frozenset[str]] | None = None):
+        """``columns``: for these classes, a changed row counts only when one of the named
+        attributes changed (an item's last-activity date is not a dashboard figure, and a
+        unit posting progress should not make the dashboard recompute)."""
         self.key, self.watched, self.max_entries = key, watched, max_entries
+        self.columns = columns or {}
         self._flag = f"{key}_changed"
         FAMILIES.append(self)
 
@@ -74,23 +79,39 @@ class Versioned:
         store[name] = (version, value)
         return value
 
-    def touched(self, objects) -> bool:
-        return any(isinstance(obj, self.watched) for obj in objects)
+    def touched(self, new_or_deleted, dirty) -> bool:
+        if any(isinstance(obj, self.watched) for obj in new_or_deleted):
+            return True
+        for obj in dirty:
+            if not isinstance(obj, self.watched):
+                continue
+            names = self.columns.get(type(obj))
+            if names is None:
+                return True
+            attrs = sa.inspect(obj).attrs
+            if any(attrs[name].history.has_changes() for name in names):
+                return True
+        return False
 
+    def note_change(self, session: Session) -> None:
+        """Bump at this transaction's commit (``_bump_at_commit``); until then this request
+        sees its own change, so it keeps nothing."""
+        session.info[self._flag] = True
+        if has_app_context():
+            g.setdefault("data_versions", {})[self.key] = None
+
+
+# The version row is bumped as the transaction's last statement, at commit: bumped when the
+# change is flushed, its row lock would be held for the rest of the transaction, and every
+# writer would queue on it (on PostgreSQL a unit posting progress waited for another
+# writer's whole request, and two posts on one item then met as a 409).
 
 @sa.event.listens_for(Session, "before_flush")
 def _note_changes(session: Session, _context, _instances) -> None:
-    changed = [*session.new, *session.dirty, *session.deleted]
+    new_or_deleted = [*session.new, *session.deleted]
     for family in FAMILIES:
-        if family.touched(changed):
-            session.info[family._flag] = True
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _bump_after_flush(session: Session, _context) -> None:
-    for family in FAMILIES:
-        if session.info.pop(family._flag, False):
-            family.bump(session.connection())
+        if family.touched(new_or_deleted, session.dirty):
+            family.note_change(session)
 
 
 @sa.event.listens_for(Session, "do_orm_execute")
@@ -99,7 +120,26 @@ def _note_bulk(state) -> None:
     if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None:
         for family in FAMILIES:
             if issubclass(state.bind_mapper.class_, family.watched):
-                family.bump(state.session.connection())
+                family.note_change(state.session)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _bump_at_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the outer commit bumps
+        return
+    session.flush()  # commit flushes after this hook: flush first so no change goes unnoted
+    for family in FAMILIES:
+        if session.info.pop(family._flag, False):
+            family.bump(session.connection())
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction) -> None:
+    """The whole transaction rolled back: nothing to bump. A savepoint's rollback keeps the
+    notes (the outer transaction may still commit changes made before it)."""
+    if previous_transaction.parent is None:
+        for family in FAMILIES:
+            session.info.pop(family._flag, None)
 
 
 # The families, defined beside the session hooks so that every process that writes (app
@@ -107,4 +147,11 @@ def _note_bulk(state) -> None:
 REFDATA = Versioned("refdata_version", (Unit, Activity, CalendarOverride))
 # The dashboard's aggregates (``dashboard.stats``): what they count lives in these rows.
 # The figures also depend on the day and the light settings, which are part of their keys.
-FIGURES = Versioned("figures_version", (Item, Evaluation, Verdict, Activity))
+# An item counts by these attributes only (``dashboard.stats``: scope, lead unit, stage,
+# round, dates, lights, answer class); ``tests/test_dashboard_exact.py`` checks after every
+# few operations that no figure changed without one of them.
+FIGURE_ITEM_ATTRIBUTES = frozenset({
+    "activity_id", "lead_unit_id", "stage", "round", "urgency", "deadline", "assigned_at", "acknowledged_at",
+    "closed_at", "closed_on_time", "closure_kind", "answer_class"})
+FIGURES = Versioned("figures_version", (Item, Evaluation, Verdict, Activity),
+                    columns={Item: FIGURE_ITEM_ATTRIBUTES})
