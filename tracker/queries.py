@@ -394,7 +394,7 @@ def _page_with_first(arms, first: tuple, order, page: int, per_page: int, total:
         return list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(union))
                                        .order_by(*lead_key, *order).limit(limit)))
 
-    leading = ordered([(arm.where(clause, *(by[0] == u for u in urgency if by is not order)), by)
+    leading = ordered([(arm.where(clause, *(by[0] == u for u in urgency if by is CO_UNIT_ORDER)), by)
                        for arm, by in arms], (key,), end)
     shown = set(leading)
     rest = [i for i in ordered(arms, (), end + len(leading)) if i not in shown]

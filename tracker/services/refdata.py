@@ -20,10 +20,6 @@ def bump(connection: sa.Connection | None = None) -> str:
     return REFDATA.bump(connection)
 
 
-def current_version() -> str | None:
-    return REFDATA.current_version()
-
-
 def cached(name: str, build: Callable[[], Any]) -> Any:
     """``build()``'s value, reused by this process while the reference data is unchanged."""
     return REFDATA.cached(name, build)
