@@ -97,7 +97,7 @@ def test_without_the_version_row_nothing_is_kept(app, demo):
     with app.app_context():
         make_item(stage="assigned")
         db.session.commit()  # the version row is written at this commit
-        db.session.execute(sa.delete(Setting).where(Setting.key == FIGURES.key))
+        db.session.connection().execute(Setting.__table__.delete().where(Setting.key == FIGURES.key))
         db.session.commit()
     _figures(app)
     assert not app.extensions.get(FIGURES.key)

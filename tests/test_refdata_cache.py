@@ -80,7 +80,8 @@ def test_a_rolled_back_change_keeps_the_version_and_bulk_updates_bump_it(app, de
 
 def test_without_a_version_row_nothing_is_kept(app, demo):
     with app.app_context():
-        db.session.execute(sa.delete(Setting).where(Setting.key == refdata.VERSION_KEY))
+        # On the connection: through the session, deleting a setting row is a settings change, which bumps
+        db.session.connection().execute(Setting.__table__.delete().where(Setting.key == refdata.VERSION_KEY))
         db.session.commit()
     with app.app_context():
         assert get_calendar() is not None
@@ -88,3 +89,63 @@ def test_without_a_version_row_nothing_is_kept(app, demo):
         calendar = get_calendar()
     with app.app_context():
         assert get_calendar() is not calendar
+
+
+def _setting_reads(app, read) -> tuple[object, int]:
+    """``read()``'s value in a fresh request and the statements it sent that read ``setting``."""
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            value = read()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+    return value, sum("FROM setting" in s for s in statements)
+
+
+def test_settings_are_read_once_per_process_until_one_changes_on_any_node(app, demo, database_uri):
+    from tracker.services.settings import get_setting
+
+    def read():
+        return get_setting("yellow_workdays"), get_setting("silent_workdays"), get_setting("custom_rules")
+    first, _ = _setting_reads(app, read)
+    again, queries = _setting_reads(app, read)
+    assert again == first
+    assert queries == 1  # the version row only: no query per setting
+    node_b = _other_node(database_uri)
+    with node_b.app_context():
+        from tracker.services.settings import set_setting
+        set_setting("yellow_workdays", 9)
+        db.session.commit()
+        db.engine.dispose()
+    changed, _ = _setting_reads(app, read)
+    assert changed[0] == 9 and changed[1:] == first[1:]
+
+
+def test_a_setting_changed_in_this_request_is_read_back_before_commit(app, demo):
+    from tracker.lights import green_from
+    from tracker.services.calendar import yellow_workdays
+    from tracker.services.settings import get_setting, set_setting
+    with app.app_context():
+        assert yellow_workdays() == 5  # read, and remembered for the request
+        set_setting("yellow_workdays", 2)
+        assert get_setting("yellow_workdays") == 2 and yellow_workdays() == 2
+        assert green_from(date(2026, 3, 2)) == get_calendar().add_working_days(date(2026, 3, 2), 3)
+        db.session.rollback()
+    with app.app_context():
+        assert get_setting("yellow_workdays") == 5  # rolled back: the kept value is still right
+
+
+def test_a_caller_editing_a_setting_it_read_does_not_change_the_kept_one(app, demo):
+    from tracker.services.settings import get_setting, set_setting
+    with app.app_context():
+        set_setting("custom_rules", {"a": {"name": "甲"}})
+        db.session.commit()
+    with app.app_context():
+        get_setting("custom_rules")["a"]["name"] = "被改了"
+        get_setting("custom_rules")["b"] = {}
+    with app.app_context():
+        assert get_setting("custom_rules") == {"a": {"name": "甲"}}

@@ -1,11 +1,22 @@
-"""Admin-editable settings with code defaults (see ``../shared/domain.md``)."""
+"""Admin-editable settings with code defaults (see ``../shared/domain.md``).
+
+Every page reads a few of them (the light thresholds on every list row), so all rows are
+read at once and kept per process with the reference data (``services.versioned``: a
+setting changed on any node gives the family a new version), instead of one query per
+setting per request (issue 16).
+"""
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+import sqlalchemy as sa
+from flask import g, has_app_context
 
 from ..extensions import db
 from ..models import Setting, utcnow
 from ..tally import DEFAULT_RULE_KEY, PRESETS, Rule, rule_from_dict
+from .versioned import FAMILIES, REFDATA
 
 DEFAULTS: dict[str, Any] = {
     "default_rule_key": DEFAULT_RULE_KEY,
@@ -17,9 +28,19 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def _stored() -> dict[str, Any]:
+    """Every stored setting, the kept-data version rows (also ``setting`` rows) left out."""
+    versions = {family.key for family in FAMILIES}
+    return {key: value for key, value in db.session.execute(sa.select(Setting.key, Setting.value))
+            if key not in versions}
+
+
 def get_setting(key: str) -> Any:
-    row = db.session.get(Setting, key)
-    return row.value if row is not None else DEFAULTS.get(key)
+    """The stored value, else the code default. A copy: the kept value is shared by every
+    request of the process and must not be changed by a caller editing what it got."""
+    stored = REFDATA.cached("settings", _stored)
+    value = stored[key] if key in stored else DEFAULTS.get(key)
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def set_setting(key: str, value: Any) -> None:
@@ -29,6 +50,11 @@ def set_setting(key: str, value: Any) -> None:
     else:
         row.value = value
         row.updated_at = utcnow()
+    # Until this transaction commits, this request reads the settings from the database, its own
+    # change included (the kept copy is older), and forgets the value it read earlier.
+    REFDATA.note_change(db.session)
+    if has_app_context():
+        g.pop(f"setting_{key}", None)
 
 
 def all_rules() -> dict[str, Rule]:

@@ -10,7 +10,7 @@ it was built under the same token; a rolled-back change rolls its token back too
 the row (a fresh or truncated database) nothing is kept.
 
 Two families use it: reference data (``services.refdata``: units, activities, the
-calendar) and the dashboard's figures (``dashboard.stats``: items, evaluations, verdicts).
+calendar, the settings) and the dashboard's figures (``dashboard.stats``: items, evaluations, verdicts).
 """
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def _forget_on_rollback(session: Session, previous_transaction) -> None:
 
 # The families, defined beside the session hooks so that every process that writes (app
 # nodes, CLI jobs, the bench seed) bumps them, whatever else it imported.
-REFDATA = Versioned("refdata_version", (Unit, Activity, CalendarOverride))
+REFDATA = Versioned("refdata_version", (Unit, Activity, CalendarOverride, Setting))
 # The dashboard's aggregates (``dashboard.stats``): what they count lives in these rows.
 # The figures also depend on the day and the light settings, which are part of their keys.
 # An item counts by these attributes only (``dashboard.stats``: scope, lead unit, stage,
