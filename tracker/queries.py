@@ -241,7 +241,7 @@ def with_list_loads(stmt: sa.Select) -> sa.Select:
     """What a list row shows (``list_rows``): the activity's title and the units. Not the
     parent item — no list shows a sub-point's number — whose self-join doubled the width of
     the 50 rows loaded (issue 16); ``Item.parent`` stays ``lazy="raise"`` to keep it so."""
-    return stmt.options(joinedload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units))
+    return stmt.options(selectinload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units))
 
 
 def urgency_order(today: date | None = None):
