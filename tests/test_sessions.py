@@ -152,3 +152,32 @@ def test_a_fragment_loaded_beside_a_post_does_not_wipe_its_flash(app, demo):
     assert "Set-Cookie" not in fragment.headers  # a read leaves the browser's cookie alone
     flashed = staff.post("/notifications/read-all", {"scope": "all"})  # says "已将全部通知标为已读"
     assert flashed.status_code == 303 and "Set-Cookie" in flashed.headers  # a change is still sent
+
+
+def test_the_user_and_their_session_record_are_read_in_one_statement(app, demo):
+    """Every page needs both; two statements cost a round trip per page on PostgreSQL."""
+    staff = login_as(app, "staff")
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        assert staff.get("/items").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    reads = [s for s in statements if "FROM user_session" in s or "JOIN user_session" in s]
+    assert len(reads) == 1 and "FROM user_account" in reads[0]
+
+
+def test_another_users_session_token_does_not_sign_in(app, demo):
+    """The loader joins the session record on its user: staff's own id with a unit user's
+    live session token is a revoked session, not a signed-in one."""
+    staff, unit = login_as(app, "staff"), login_as(app, "unit_edu")
+    with staff.http.session_transaction() as theirs, unit.http.session_transaction() as other:
+        theirs["sid"] = other["sid"]
+    response = staff.get("/items")
+    assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+    assert unit.get("/my").status_code == 200  # and the owner of the token is still signed in

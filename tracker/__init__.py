@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
-from sqlalchemy.orm import joinedload
+from flask import Flask, g, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config, derive
@@ -38,7 +37,7 @@ def create_app(config: type | object = Config) -> Flask:
     with app.app_context():
         configure_engine(app, db.engine)
 
-    from .models import User
+    from .services.sessions import user_with_session
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -47,9 +46,10 @@ def create_app(config: type | object = Config) -> Flask:
         ident, _, token = user_id.partition(":")
         if not is_number(ident) or not token:
             return None
-        user = db.session.get(User, int(ident), options=[joinedload(User.unit)])
+        user, record = user_with_session(int(ident), session.get("sid"))
         if user is None or user.session_token != token or not user.active:
             return None
+        g.session_record = record  # read with the user: ``security.check_session`` needs it next
         return user
 
     from .security import init_security

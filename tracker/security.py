@@ -74,8 +74,10 @@ def _check_session(app: Flask):
     from .services.passwords import must_change
     from .services.sessions import expiry_reason, find_session, touch
     now = utcnow()
-    record = find_session(session.get("sid"))
     user = current_user._get_current_object()
+    # The loader read the record with the user (``sessions.user_with_session``); a user
+    # loaded another way (a test's request context) has it looked up here.
+    record = g.pop("session_record") if "session_record" in g else find_session(session.get("sid"))
     if record is not None and record.user_id != user.id:
         record = None
     reason = "revoked" if record is None else expiry_reason(
