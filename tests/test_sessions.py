@@ -170,6 +170,9 @@ def test_the_user_and_their_session_record_are_read_in_one_statement(app, demo):
         sa.event.remove(engine, "before_cursor_execute", before)
     reads = [s for s in statements if "FROM user_session" in s or "JOIN user_session" in s]
     assert len(reads) == 1 and "FROM user_account" in reads[0]
+    # The layout's two per-user reads, the unread badge and the parked form, are one statement too.
+    layout = [s for s in statements if "FROM notification" in s or "FROM parked_form" in s]
+    assert len(layout) == 1 and "FROM notification" in layout[0] and "FROM parked_form" in layout[0]
 
 
 def test_another_users_session_token_does_not_sign_in(app, demo):

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import ParkedForm, utcnow
+from ..page_state import page_state
 
 MAX_FIELDS = 60
 MAX_VALUE = 100_000
@@ -52,9 +53,10 @@ def parked_for_this_page() -> ParkedForm | None:
     if request.method != "GET" or not current_user.is_authenticated:
         return None
     user_id = current_user.id
-    parked = db.session.scalar(sa.select(ParkedForm).where(ParkedForm.user_id == user_id,
-                                                           ParkedForm.page == request.path)
-                               .order_by(ParkedForm.id.desc()).limit(1))
+    parked_id = page_state().parked_id  # read with the header's unread count
+    if parked_id is None:
+        return None
+    parked = db.session.get(ParkedForm, parked_id)
     if parked is None:
         return None
     snapshot = ParkedForm(id=parked.id, page=parked.page, action=parked.action, fields=dict(parked.fields))

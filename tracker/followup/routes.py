@@ -22,6 +22,7 @@ from ..models import (
     local_today,
     utcnow,
 )
+from ..page_state import page_state
 from ..params import is_number
 from ..permissions import staff_required
 from ..queries import (
@@ -32,7 +33,6 @@ from ..queries import (
 )
 from ..services import followup as ops
 from ..services.handbacks import pending_handbacks
-from ..services.notify import unread_count
 from ..workdays import Light
 from ..workflow import Action
 from . import (
@@ -48,7 +48,7 @@ LIST_TITLES = {"overdue": "逾期事项", "due_soon": "即将到期"}
 
 @bp.app_context_processor
 def followup_globals():
-    return {"followup_unread": lambda: unread_count(current_user.id), "calendar_gaps": _staff_calendar_gaps}
+    return {"followup_unread": lambda: page_state().unread, "calendar_gaps": _staff_calendar_gaps}
 
 
 def _staff_calendar_gaps() -> list[int]:

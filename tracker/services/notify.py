@@ -239,9 +239,3 @@ def _mail(to: str, kind: NotificationKind, text: str, item: Item) -> dict:
     body = (f"{text}\n\n请登录“问答改评”监督跟踪系统查看：{link}\n\n"
             f"（本邮件由系统自动发送，请勿直接回复。）\n{current_app.config.get('ORG_NAME', '')}")
     return {"to_addr": to, "subject": f"【问答改评】{kind.label}：{item.title}"[:200], "body": body}
-
-
-def unread_count(user_id: int) -> int:
-    """The header badge: one indexed COUNT, nothing else."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
