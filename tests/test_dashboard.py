@@ -156,6 +156,25 @@ def test_funnel_lights_and_months(app, fixture):
     assert "<svg" in body and "<script" not in body.split("</header>", 1)[1]
 
 
+def test_a_terminated_item_is_not_counted_as_done_in_the_month_it_closed(app, fixture):
+    """终止跟踪 closes an item without it being done: the dashboard says so of 办结, so its
+    monthly 办结 row and that row's list must not count it either (they did)."""
+    from tracker.models import ClosureKind, Item, TerminationCause
+    from tracker.services import closure as closing
+    with app.app_context():
+        item = db.session.get(Item, fixture["ids"][5])
+        closing.close_item(item, closing.ClosureInput(ClosureKind.TERMINATED, "超出职权范围。",
+                                                      TerminationCause.BEYOND_POWER), user("staff"))
+        item.closed_at = utc(YEAR, 8, 1, 2)
+        db.session.commit()
+    staff = login_as(app, "staff")
+    body = staff.get(f"/dashboard?year={YEAR}").get_data(as_text=True)
+    table = body[body.index('class="compact month-flow"'):]
+    done = text_of(re.findall(r"<tr>(.*?)</tr>", table, re.S)[2])
+    assert done.startswith("办结 0 0 1 1 1 0 1 0 0 ")  # August (the 8th month) still 0
+    assert "共 0 项" in staff.get(f"/items?year={YEAR}&closed_in={YEAR}-08").get_data(as_text=True)
+
+
 def test_every_figure_link_opens_a_list_of_the_same_count(app, fixture):
     staff = login_as(app, "staff")
     for query in (f"year={YEAR}", f"year={YEAR}&committee={fixture['shejian']}"):

@@ -219,7 +219,8 @@ def recount(year: int, committee_id: int | None, today: date) -> dict:
         if done and item.assigned_at is not None:
             c["days_n"] += 1
             c["days_sum"] += (item.closed_at - item.assigned_at).total_seconds() / 86400
-        for kind, at in (("assigned", item.assigned_at), ("closed", item.closed_at)):
+        # The 办结 row counts what the 办结 figures count: a 终止跟踪 item is closed, not done.
+        for kind, at in (("assigned", item.assigned_at), ("closed", item.closed_at if done else None)):
             if at is not None:
                 month = f"{at.replace(tzinfo=UTC).astimezone(LOCAL_TZ):%Y-%m}"  # stored as naive UTC
                 if month in flow[kind]:

@@ -230,8 +230,8 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
         stmt = stmt.where(light_clause(filters.light, today, green_from(today)))
     if filters.assigned_in:
         stmt = stmt.where(_in_month(Item.assigned_at, filters.assigned_in))
-    if filters.closed_in:
-        stmt = stmt.where(_in_month(Item.closed_at, filters.closed_in))
+    if filters.closed_in:  # 办结 in that month: 终止跟踪 closes an item without it being done
+        stmt = stmt.where(_in_month(Item.closed_at, filters.closed_in), _done())
     if filters.q:
         stmt = stmt.where(text_filter(filters.q, common=common_text))
     return stmt

@@ -28,7 +28,8 @@ Definitions (each numerator and denominator is also a filter of the staff list, 
   plus the overdue open ones) — terminating an overdue item cannot raise a unit's rate.
 - 落实评定 (staff's verdict, apart from the vote): items by their latest verdict; 落实率 =
   items whose latest verdict is 全部落实 or 基本落实 ÷ items with a verdict.
-- Monthly flow: items 交办 (``assigned_at``) and 办结 (``closed_at``) per China-time month,
+- Monthly flow: items 交办 (``assigned_at``) and 办结 (``closed_at`` of the items counted as
+  办结 above, so not 终止跟踪) per China-time month,
   from January of the year to December, or on to the current month (24 months at most).
 - Lights use the list's own light filter, equal to ``light_for`` on each item.
 
@@ -378,7 +379,8 @@ def _months_statement(months: int, committee: bool) -> sa.Select:
         steps += [(column < end, sa.literal(i, sa.Integer())) for i, end in enumerate(bounds[1:])]
         return sa.case(*steps, else_=sa.null())
 
-    per_item = scoped(sa.select(month_of(Item.assigned_at).label("opened"), month_of(Item.closed_at).label("closed"))
+    done_at = sa.case((basis_clause("closed", None), Item.closed_at), else_=sa.null())  # 终止跟踪 is not 办结
+    per_item = scoped(sa.select(month_of(Item.assigned_at).label("opened"), month_of(done_at).label("closed"))
                       .select_from(Item), committee).subquery("months")
     return sa.select(per_item.c.opened, per_item.c.closed, sa.func.count().label("items")).group_by(per_item.c.opened,
                                                                                      per_item.c.closed)
