@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from .extensions import db
 from .lights import LIGHTS, green_from, light_clause, overdue_clause, silent_clause
@@ -237,11 +237,20 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     return stmt
 
 
+# Long texts no list row shows: not read for the 50 rows of a page (an answer or a
+# withdrawal reason can run to pages). Reading one from a list's item raises, so a row that
+# starts to need it is caught by the tests, not by 50 lazy loads.
+_NOT_IN_LISTS = (Item.answer, Item.commitments, Item.withdrawn_reason, Item.answer_class_reason)
+
+
 def with_list_loads(stmt: sa.Select) -> sa.Select:
     """What a list row shows (``list_rows``): the activity's title and the units. Not the
     parent item — no list shows a sub-point's number — whose self-join doubled the width of
-    the 50 rows loaded (issue 16); ``Item.parent`` stays ``lazy="raise"`` to keep it so."""
-    return stmt.options(selectinload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units))
+    the 50 rows loaded (issue 16); ``Item.parent`` stays ``lazy="raise"`` to keep it so.
+    The activities come by a second ``IN`` query: joined, PostgreSQL hashed the whole
+    activity table to find the page's few."""
+    return stmt.options(selectinload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units),
+                        *(defer(column, raiseload=True) for column in _NOT_IN_LISTS))
 
 
 def urgency_order(today: date | None = None):
