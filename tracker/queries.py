@@ -329,7 +329,7 @@ def paginate(stmt: sa.Select, page: int, per_page: int, *, rows: bool = False) -
 
 
 def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
-              first: tuple | None = None) -> Page:
+              first: First | None = None) -> Page:
     """The urgency-ordered item list every list page shows: ``visible_items`` for ``user``,
     ``filters`` applied, one page of ``with_list_loads`` rows.
 
@@ -338,9 +338,9 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     co-unit items — each cut at the page's end before they are merged, so the database
     reads about one page per arm instead of sorting the unit's ~11k items (issue 16).
 
-    ``first`` = (clause, key[, urgency]): rows matching ``clause`` come before the rest, ordered by
-    ``key`` then urgency (我的事项: 待签收 and returned reports first). They are read apart —
-    a small set — so the rest still walks the index instead of sorting on ``key``."""
+    ``first`` (``First``): rows matching its clause come before the rest, ordered by its key
+    then urgency (我的事项: 待签收 and returned reports first). They are read apart — a small
+    set — so the rest still walks the index instead of sorting on the key."""
     own_unit = unit_id = unit_scope(user)
     if unit_id is None and filters.unit_id:
         unit_id, filters = filters.unit_id, replace(filters, unit_id=None)
@@ -378,24 +378,37 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     return Page(items=list(items), total=total, page=page, per_page=per_page, exact=exact)
 
 
-def _page_with_first(arms, first: tuple, order, page: int, per_page: int, total: int, exact: bool) -> Page:
+@dataclass(frozen=True, eq=False)
+class First:
+    """The rows that lead a list (``list_page(first=…)``): those matching ``clause``, ordered
+    by ``key`` and then the list order. ``co_unit``: the same (clause, key) written on the
+    co-unit row's copies (``item_co_unit.stage``, ``item_id``), for the co-unit arm — it then
+    finds its leading rows through its own index instead of probing each item."""
+
+    clause: sa.ColumnElement
+    key: sa.ColumnElement
+    co_unit: tuple[sa.ColumnElement, sa.ColumnElement] | None = None
+
+
+def _page_with_first(arms, first: First, order, page: int, per_page: int, total: int, exact: bool) -> Page:
     """One page when the rows matching ``first``'s clause lead the list (see ``list_page``):
     the first ``end`` of those, then the first ``end`` of the urgency walk without them.
     ``arms``: (statement, its own order) pairs; the merged ids are sorted by ``order``.
-    ``first`` may carry a third element, the urgency all its rows have: the co-unit arm's
-    leading statement then narrows ``ix_item_co_unit_order`` to it (its order's first key);
-    the item's own arms find the clause's rows by their own indexes (``ix_item_lead_stage``:
-    the extra condition made PostgreSQL AND two bitmaps of ~20k rows instead)."""
-    clause, key, *urgency = first
+    The item's own arms find the clause's rows by their own indexes (``ix_item_lead_stage``);
+    the co-unit arm uses ``first.co_unit`` when given (``ix_item_co_unit_stage``: before, it
+    read all of a unit's urgency-0 co-unit rows, ~3,500 at 1M items, to test each item)."""
     end = page * per_page
 
     def ordered(selects, lead_key, limit):
-        union = sa.union_all(*(sa.select(_ids(s, (*lead_key, *by), limit).c.id) for s, by in selects))
+        union = sa.union_all(*(sa.select(_ids(s, by, limit).c.id) for s, by in selects))
         return list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(union))
                                        .order_by(*lead_key, *order).limit(limit)))
 
-    leading = ordered([(arm.where(clause, *(by[0] == u for u in urgency if by is CO_UNIT_ORDER)), by)
-                       for arm, by in arms], (key,), end)
+    def leading_rows(arm, by):
+        clause, key = first.co_unit if by is CO_UNIT_ORDER and first.co_unit is not None else (first.clause, first.key)
+        return arm.where(clause), (key, *by)
+
+    leading = ordered([leading_rows(arm, by) for arm, by in arms], (first.key,), end)
     shown = set(leading)
     rest = [i for i in ordered(arms, (), end + len(leading)) if i not in shown]
     page_ids = (leading + rest)[end - per_page:end]
