@@ -380,23 +380,38 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
 
 @dataclass(frozen=True, eq=False)
 class First:
-    """The rows that lead a list (``list_page(first=…)``): those matching ``clause``, ordered
-    by ``key`` and then the list order. ``co_unit``: the same (clause, key) written on the
-    co-unit row's copies (``item_co_unit.stage``, ``item_id``), for the co-unit arm — it then
-    finds its leading rows through its own index instead of probing each item."""
+    """The rows that lead a list (``list_page(first=…)``): those matching one of ``parts``,
+    the first part's rows first (a row matching several belongs to the first), each part's
+    rows in the list order. ``co_unit``: the same parts written on the co-unit row's copies
+    (``item_co_unit.stage``, ``item_id``), for the co-unit arm: it then walks its own index
+    instead of probing each item."""
 
-    clause: sa.ColumnElement
-    key: sa.ColumnElement
-    co_unit: tuple[sa.ColumnElement, sa.ColumnElement] | None = None
+    parts: tuple[sa.ColumnElement, ...]
+    co_unit: tuple[sa.ColumnElement, ...] | None = None
+
+    @property
+    def clause(self) -> sa.ColumnElement:
+        """Whether an item leads the list."""
+        return sa.or_(*self.parts)
+
+    @property
+    def key(self) -> sa.ColumnElement:
+        """A leading item's place before the list order: the number of its first part."""
+        return sa.case(*((part, n) for n, part in enumerate(self.parts)), else_=len(self.parts))
 
 
 def _page_with_first(arms, first: First, order, page: int, per_page: int, total: int, exact: bool) -> Page:
-    """One page when the rows matching ``first``'s clause lead the list (see ``list_page``):
-    the first ``end`` of those, then the first ``end`` of the urgency walk without them.
-    ``arms``: (statement, its own order) pairs; the merged ids are sorted by ``order``.
-    The item's own arms find the clause's rows by their own indexes (``ix_item_lead_stage``);
-    the co-unit arm uses ``first.co_unit`` when given (``ix_item_co_unit_stage``: before, it
-    read all of a unit's urgency-0 co-unit rows, ~3,500 at 1M items, to test each item)."""
+    """One page when the rows matching ``first`` lead the list (see ``list_page``): the first
+    ``end`` of those, then the first ``end`` of the urgency walk without them. ``arms``:
+    (statement, its own order) pairs; the merged ids are sorted by ``order``.
+
+    Each arm reads each part apart, in its own order, and stops after ``end`` rows: a part's
+    first ``end`` hold every row of it that the page's leading ``end`` can show (those of an
+    earlier part come first anyway; the IN of the union drops an id read twice). So the
+    co-unit arm walks ``ix_item_co_unit_stage`` for its 待签收 rows (``first.co_unit``) and
+    stops after a page; before, it read all of a unit's urgency-0 co-unit rows (~3,500 at 1M
+    items) and tested each item, and an OR or a sort key over the parts made both databases
+    read and sort every 待签收 row."""
     end = page * per_page
 
     def ordered(selects, lead_key, limit):
@@ -404,11 +419,10 @@ def _page_with_first(arms, first: First, order, page: int, per_page: int, total:
         return list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(union))
                                        .order_by(*lead_key, *order).limit(limit)))
 
-    def leading_rows(arm, by):
-        clause, key = first.co_unit if by is CO_UNIT_ORDER and first.co_unit is not None else (first.clause, first.key)
-        return arm.where(clause), (key, *by)
+    def parts_of(by):
+        return first.co_unit if by is CO_UNIT_ORDER and first.co_unit is not None else first.parts
 
-    leading = ordered([leading_rows(arm, by) for arm, by in arms], (first.key,), end)
+    leading = ordered([(arm.where(part), by) for arm, by in arms for part in parts_of(by)], (first.key,), end)
     shown = set(leading)
     rest = [i for i in ordered(arms, (), end + len(leading)) if i not in shown]
     page_ids = (leading + rest)[end - per_page:end]
