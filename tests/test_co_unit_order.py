@@ -263,10 +263,16 @@ def test_migration_0020_backfills_the_copies_and_goes_back(app, demo):
 CO_UNIT_INDEXES = {"ix_item_co_unit_order", "ix_item_co_unit_stage"}
 
 
+def _columns(inspector, table: str, index: str) -> list[str]:
+    return next(i["column_names"] for i in inspector.get_indexes(table) if i["name"] == index)
+
+
 def test_migration_0021_backfills_the_stage_copy_and_goes_back(app, demo):
-    """Down to 0020 (the stage column and its index gone, the order copies kept) and up again:
-    the upgrade fills every existing row's stage from its item — none left at the column's
-    default — and adds ``ix_item_co_unit_stage``. Run on both databases."""
+    """Down to 0020 (the stage column and its index gone, the order copies kept,
+    ``ix_item_lead_stage`` back to two columns) and up again: the upgrade fills every existing
+    row's stage from its item — none left at the column's default — adds
+    ``ix_item_co_unit_stage`` and the order columns of ``ix_item_lead_stage``. Run on both
+    databases."""
     from flask_migrate import downgrade, upgrade
     with app.test_request_context():
         for n, stage in enumerate(("assigned", "rectifying", "reported", "closed")):
@@ -278,11 +284,14 @@ def test_migration_0021_backfills_the_stage_copy_and_goes_back(app, demo):
         assert {c["name"] for c in inspector.get_columns("item_co_unit")} == {"item_id", "unit_id", "urgency",
                                                                               "deadline"}
         assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_order"}
+        assert _columns(inspector, "item", "ix_item_lead_stage") == ["lead_unit_id", "stage"]
         upgrade(directory="migrations")
         inspector = sa.inspect(db.engine)
         assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == CO_UNIT_INDEXES
-        index = next(i for i in inspector.get_indexes("item_co_unit") if i["name"] == "ix_item_co_unit_stage")
-        assert index["column_names"] == ["unit_id", "stage", "urgency", "deadline", "item_id"]
+        assert _columns(inspector, "item_co_unit", "ix_item_co_unit_stage") == ["unit_id", "stage", "urgency",
+                                                                                 "deadline", "item_id"]
+        assert _columns(inspector, "item", "ix_item_lead_stage") == ["lead_unit_id", "stage", "urgency", "deadline",
+                                                                     "id"]
         if db.engine.dialect.name == "sqlite":  # the ANALYZE after the migrations was committed
             analyzed = set(db.session.scalars(sa.text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'item_co_unit'")))
             assert CO_UNIT_INDEXES <= analyzed, analyzed
@@ -321,9 +330,10 @@ def test_my_items_attention_reads_only_the_units_assigned_co_unit_rows(app, demo
     """我的事项's leading statement: the co-unit arm walks ``(unit_id, stage)`` of
     ``ix_item_co_unit_stage`` (the stage copy) in list order and stops after a page — no
     sort, not the unit's urgency-0 rows of the order index, not every 待签收 item through the
-    stage index. Returned reports are a part of their own (at 1M items SQLite and PostgreSQL
-    read it by the co-unit rows' primary key, checked by EXPLAIN on the bench databases; at
-    400 items SQLite may walk the unit's few rows instead)."""
+    stage index — and the lead arm ``(lead_unit_id, stage)`` of ``ix_item_lead_stage``.
+    Returned reports are a part of their own (at 1M items SQLite and PostgreSQL read it by
+    the co-unit rows' primary key, checked by EXPLAIN on the bench databases; at 400 items
+    SQLite may walk the unit's few rows instead)."""
     from bench.seed import seed_items
     from tests.test_list_plans import _plans
     from tracker.database import analyze
@@ -346,5 +356,7 @@ def test_my_items_attention_reads_only_the_units_assigned_co_unit_rows(app, demo
     assert len(parts) == 2 + 2 * returned, leading
     [walk] = [p for p in parts if "ix_item_co_unit_stage (unit_id=? AND stage=?)" in p]
     assert "TEMP B-TREE" not in walk, leading
+    [lead_walk] = [p for p in parts if "ix_item_lead_stage (lead_unit_id=? AND stage=?)" in p]
+    assert "TEMP B-TREE" not in lead_walk, leading
     assert not any("ix_item_co_unit_order (unit_id=? AND urgency=?)" in p for p in plans), plans
     assert not any("ix_item_stage" in p and "item_co_unit" in p for p in plans), plans

@@ -408,10 +408,11 @@ def _page_with_first(arms, first: First, order, page: int, per_page: int, total:
     Each arm reads each part apart, in its own order, and stops after ``end`` rows: a part's
     first ``end`` hold every row of it that the page's leading ``end`` can show (those of an
     earlier part come first anyway; the IN of the union drops an id read twice). So the
-    co-unit arm walks ``ix_item_co_unit_stage`` for its 待签收 rows (``first.co_unit``) and
-    stops after a page; before, it read all of a unit's urgency-0 co-unit rows (~3,500 at 1M
-    items) and tested each item, and an OR or a sort key over the parts made both databases
-    read and sort every 待签收 row."""
+    lead arm walks ``ix_item_lead_stage`` and the co-unit arm ``ix_item_co_unit_stage``
+    (``first.co_unit``) for their 待签收 rows and stop after a page, however few or many a
+    unit has; before, the co-unit arm read all of a unit's urgency-0 co-unit rows (~3,500 at
+    1M items) and tested each item, and an OR or a sort key over the parts made both
+    databases read and sort every 待签收 row."""
     end = page * per_page
 
     def ordered(selects, lead_key, limit):

@@ -356,9 +356,10 @@ def attention_first() -> First:
     """What a unit must act on first — 待签收, then returned reports — for
     ``queries.list_page(first=…)``: the rows to lead the list, in that order. The returned
     items are looked up first (``returned_now_ids``), so each list arm reads its 待签收 items
-    and those few ids by index: the lead arm its own, the co-unit arm by the same rule on its
-    rows' stage copies through ``ix_item_co_unit_stage`` (我的事项 at 1M items: it read all
-    ~3,500 urgency-0 co-unit rows of a unit to test each item's stage before)."""
+    in list order and those few ids by index: the lead arm through ``ix_item_lead_stage``,
+    the co-unit arm by the same rule on its rows' stage copies through
+    ``ix_item_co_unit_stage`` (我的事项 at 1M items: it read all ~3,500 urgency-0 co-unit
+    rows of a unit to test each item's stage before)."""
     returned = returned_now_ids()
     return First(_attention(Item.stage, Item.id, returned),
                  co_unit=_attention(item_co_unit.c.stage, item_co_unit.c.item_id, returned))

@@ -102,7 +102,9 @@ class Item(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("activity_id", "seq"),
         sa.CheckConstraint("round >= 1", name="round_positive"),
-        sa.Index("ix_item_lead_stage", "lead_unit_id", "stage"),
+        # A unit's lead items of one stage, in list order: 我的事项 walks its 待签收 ones and
+        # stops after a page, however few or many there are (``main.todos.attention_first``).
+        sa.Index("ix_item_lead_stage", "lead_unit_id", "stage", "urgency", "deadline", "id"),
         sa.Index("ix_item_stage_deadline", "stage", "deadline"),
         # Lists sort by urgency; with this index the first page is read in order, no sort.
         sa.Index("ix_item_urgency", "urgency", "deadline", "id"),
