@@ -82,7 +82,8 @@ def fill(rows: int, seed: int = 7) -> None:
                       "original_deadline": date(2026, 1, 1) + timedelta(days=i % 500)})
         if lead:
             co.append({"item_id": i + 1, "unit_id": rnd.choice([u for u in organs if u != lead]),
-                       "urgency": items[-1]["urgency"], "deadline": items[-1]["deadline"]})  # the item's copies
+                       "urgency": items[-1]["urgency"], "deadline": items[-1]["deadline"],
+                       "stage": items[-1]["stage"]})  # the item's copies
             entries.append({"item_id": i + 1, "round": 1, "kind": EntryKind.PROGRESS, "text": TEXT * 4,
                             "unit_id": lead, "author_id": staff.id})
         if stage is Stage.CLOSED:  # each closed evaluation belongs to a counted meeting sitting

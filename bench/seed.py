@@ -111,7 +111,7 @@ COLUMNS = {
              "respondent_post", "answer", "commitments", "lead_unit_id", "stage", "round", "urgency", "deadline",
              "original_deadline", "assigned_at", "acknowledged_at", "closed_at", "closed_on_time",
              "last_activity_on", "supervised", "published", "created_at", "updated_at", "version"),
-    "item_co_unit": ("item_id", "unit_id", "urgency", "deadline"),
+    "item_co_unit": ("item_id", "unit_id", "urgency", "deadline", "stage"),
     "progress_entry": ("id", "item_id", "round", "kind", "text", "unit_id", "author_id", "created_at",
                        "review_status", "reviewed_at"),
     "audit_entry": ("id", "at", "actor_id", "actor_name", "remote_addr", "action", "object_type", "object_id",
@@ -302,9 +302,9 @@ def _item(ctx: Ctx, rng: random.Random, activity_id: int, seq: int, meeting: dat
 
 def _add_item(ctx: Ctx, item: dict) -> None:
     """The item and its co-unit rows, after its history: ``last_activity_on`` is known now, and
-    the long item's stage and deadline are final (the co-unit rows copy urgency and deadline)."""
+    the long item's stage and deadline are final (the co-unit rows copy urgency, deadline, stage)."""
     ctx.add("item", item)
-    ctx.rows["item_co_unit"] += [(item["id"], u, item["urgency"], item["deadline"])
+    ctx.rows["item_co_unit"] += [(item["id"], u, item["urgency"], item["deadline"], item["stage"])
                                  for u in item.get("co_unit_ids", ())]
 
 

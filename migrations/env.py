@@ -112,9 +112,14 @@ def run_migrations_online():
 
             with context.begin_transaction():
                 context.run_migrations()
-                # New indexes are worth nothing to SQLite's planner without statistics.
-                from tracker.database import analyze
-                analyze(connection)
+            # New indexes are worth nothing to SQLite's planner without statistics. In a
+            # transaction of its own, committed here: on SQLite (non-transactional DDL) the
+            # migrations' was already committed, and the one ANALYZE began inside that block
+            # was rolled back when the connection closed (a table that batch mode copied
+            # was left with no statistics at all).
+            from tracker.database import analyze
+            analyze(connection)
+            connection.commit()
         finally:
             if raw is not None:
                 broken = raw.execute("PRAGMA foreign_key_check").fetchall()

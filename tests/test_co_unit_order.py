@@ -1,10 +1,12 @@
-"""``item_co_unit``'s copies of their item's urgency and deadline (``models/co_unit_order.py``).
+"""``item_co_unit``'s copies of their item's urgency, deadline and stage
+(``models/co_unit_order.py``).
 
 The co-unit arm of a unit's list walks ``ix_item_co_unit_order`` on those copies and stops
-after a page (``visibility.unit_item_arms``), so (1) after any sequence of real operations
-every co-unit row must carry its item's values, and (2) the unit lists must return exactly
-the rows, in the order, of the plain query (visibility rule + ``urgency_order``) — on data
-with ties, NULL deadlines and items a unit both leads and co-handles.
+after a page (``visibility.unit_item_arms``), and 我的事项 finds its 待签收 co-unit rows by the
+stage copy (``ix_item_co_unit_stage``), so (1) after any sequence of real operations every
+co-unit row must carry its item's values, and (2) the unit lists must return exactly the
+rows, in the order, of the plain query (visibility rule + ``urgency_order``) — on data with
+ties, NULL deadlines and items a unit both leads and co-handles.
 """
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ def _stale_rows() -> list:
         sa.select(item_co_unit.c.item_id, item_co_unit.c.unit_id)
         .join(item, item.c.id == item_co_unit.c.item_id)
         .where(sa.or_(item_co_unit.c.urgency != item.c.urgency,
-                      item_co_unit.c.deadline.is_distinct_from(item.c.deadline)))).all()
+                      item_co_unit.c.deadline.is_distinct_from(item.c.deadline),
+                      item_co_unit.c.stage != item.c.stage))).all()
 
 
 def _organs() -> list[Unit]:
@@ -97,6 +100,7 @@ def test_copies_follow_every_operation(app, demo):
             assert not _stale_rows(), done
         db.session.commit()
         assert not _stale_rows()
+        # 签收 (待签收 → 整改中) and 提交报告 keep the urgency: only the stage copy moves.
         assert {"correct", "acknowledge", "report", "accept", "extend", "withdraw"} <= done, done
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest)) > 0
         stages = set(db.session.scalars(sa.select(Item.stage).where(Item.id.in_(
@@ -121,6 +125,16 @@ def test_bulk_updates_of_the_order_keys_are_followed(app, demo):
         assert not _stale_rows()
         copies = dict(db.session.execute(sa.select(item_co_unit.c.item_id, item_co_unit.c.deadline)).all())
         assert copies[ids[1]] is None and copies[ids[2]] == date(2031, 5, 6) and copies[other.id] != copies[ids[2]]
+        # The stage alone, between stages of equal urgency (整改中 → 报告待审核, 待签收): by a
+        # WHERE clause and by primary key.
+        db.session.execute(sa.update(Item).where(Item.id == ids[2]).values(stage=Stage.REPORTED))
+        version = db.session.scalar(sa.select(Item.version).where(Item.id == other.id))
+        db.session.execute(sa.update(Item), [{"id": other.id, "version": version, "stage": Stage.ASSIGNED}])
+        db.session.commit()
+        assert not _stale_rows()
+        stages = dict(db.session.execute(sa.select(item_co_unit.c.item_id, item_co_unit.c.stage)).all())
+        assert stages[ids[0]] == Stage.CLOSED and stages[ids[1]] == Stage.RECTIFYING
+        assert stages[ids[2]] == Stage.REPORTED and stages[other.id] == Stage.ASSIGNED
 
 
 @pytest.fixture
@@ -175,20 +189,54 @@ def test_unit_lists_equal_the_plain_query(tangled, args):
                 assert seen == expected, (viewer.username, per_page)
 
 
-def test_my_items_equal_the_plain_query(tangled):
-    """我的事项: 待签收 and returned reports first, then urgency, page after page."""
-    from tracker.main.todos import attention_first
+def _return_reports(unit_user, how_many: int) -> set[int]:
+    """Returned reports in the current round of ``how_many`` 整改中 items the unit co-handles
+    (not leads) and as many it leads: they lead 我的事项 after 待签收."""
+    from tracker.models import EntryKind, ProgressEntry, ReviewStatus
+    unit_id = unit_user.unit_id
+    co = list(db.session.scalars(sa.select(Item).join(item_co_unit, item_co_unit.c.item_id == Item.id).where(
+        item_co_unit.c.unit_id == unit_id, Item.stage == Stage.RECTIFYING,
+        sa.or_(Item.lead_unit_id != unit_id, Item.lead_unit_id.is_(None))).order_by(Item.id).limit(how_many)))
+    led = list(db.session.scalars(sa.select(Item).where(Item.lead_unit_id == unit_id, Item.stage == Stage.RECTIFYING)
+                                  .order_by(Item.id).limit(how_many)))
+    assert len(co) == len(led) == how_many
+    for item in co + led:
+        db.session.add(ProgressEntry(item_id=item.id, round=item.round, kind=EntryKind.REPORT, text="整改情况报告",
+                                     unit_id=item.lead_unit_id or unit_id, author_id=unit_user.id,
+                                     review_status=ReviewStatus.RETURNED, review_note="证据不足"))
+    db.session.commit()
+    return {i.id for i in co + led}
+
+
+@pytest.mark.parametrize("returned", [0, 2])
+@pytest.mark.parametrize("args", [{}, {"stage": "改"}])
+def test_my_items_equal_the_plain_query(tangled, returned, args):
+    """我的事项: 待签收 and returned reports first, then urgency, page after page — the co-unit
+    arm finding its leading rows by the stage copy and the returned ids on its rows."""
+    from tracker.main.todos import attention_first, returned_now_ids
     today = local_today()
     with tangled.app_context():
         unit_user = user("unit_edu")
-        clause, key, _urgency = attention_first()
-        stmt = apply_filters(visible_items(unit_user), ItemFilters(), today).order_by(
-            sa.case((clause, key), else_=2), *urgency_order(today))
+        marked = _return_reports(unit_user, returned) if returned else set()
+        assert set(returned_now_ids()) == marked
+        first = attention_first()
+        filters = ItemFilters.from_args(args)
+        stmt = apply_filters(visible_items(unit_user), filters, today).order_by(
+            sa.case((first.clause, first.key), else_=2), *urgency_order(today))
         expected = list(db.session.scalars(stmt.with_only_columns(Item.id)))
-        seen = []
-        for number in range(1, max(1, -(-len(expected) // 5)) + 1):
-            seen += [i.id for i in list_page(unit_user, ItemFilters(), number, 5, today, first=attention_first()).items]
-        assert seen == expected
+        leading = set(db.session.scalars(apply_filters(visible_items(unit_user), filters, today)
+                                         .where(first.clause).with_only_columns(Item.id)))
+        co_only = set(db.session.scalars(sa.select(item_co_unit.c.item_id).join(Item).where(
+            item_co_unit.c.unit_id == unit_user.unit_id,
+            sa.or_(Item.lead_unit_id != unit_user.unit_id, Item.lead_unit_id.is_(None)))))
+        assert leading & co_only and leading - co_only, "both arms have leading rows"
+        assert set(expected[:len(leading)]) == leading and marked <= leading
+        for per_page in (5, 50):
+            seen = []
+            for number in range(1, max(1, -(-len(expected) // per_page)) + 1):
+                seen += [i.id for i in list_page(unit_user, filters, number, per_page, today,
+                                                 first=attention_first()).items]
+            assert seen == expected, per_page
 
 
 def test_migration_0020_backfills_the_copies_and_goes_back(app, demo):
@@ -206,9 +254,50 @@ def test_migration_0020_backfills_the_copies_and_goes_back(app, demo):
         assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_unit_id"}
         upgrade(directory="migrations")
         inspector = sa.inspect(db.engine)
-        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_order"}
+        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == CO_UNIT_INDEXES
         rows = db.session.execute(sa.select(item_co_unit)).all()
         assert len(rows) == 6 and {r.urgency for r in rows} == {0, 1} and all(r.deadline for r in rows)
+        assert not _stale_rows()
+
+
+CO_UNIT_INDEXES = {"ix_item_co_unit_order", "ix_item_co_unit_stage"}
+
+
+def _columns(inspector, table: str, index: str) -> list[str]:
+    return next(i["column_names"] for i in inspector.get_indexes(table) if i["name"] == index)
+
+
+def test_migration_0021_backfills_the_stage_copy_and_goes_back(app, demo):
+    """Down to 0020 (the stage column and its index gone, the order copies kept,
+    ``ix_item_lead_stage`` back to two columns) and up again: the upgrade fills every existing
+    row's stage from its item — none left at the column's default — adds
+    ``ix_item_co_unit_stage`` and the order columns of ``ix_item_lead_stage``. Run on both
+    databases."""
+    from flask_migrate import downgrade, upgrade
+    with app.test_request_context():
+        for n, stage in enumerate(("assigned", "rectifying", "reported", "closed")):
+            make_item(stage=stage, co_units=["区财政局", "区民政局"], deadline_days=10 + n)
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory="migrations", revision="0020")
+        inspector = sa.inspect(db.engine)
+        assert {c["name"] for c in inspector.get_columns("item_co_unit")} == {"item_id", "unit_id", "urgency",
+                                                                              "deadline"}
+        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_order"}
+        assert _columns(inspector, "item", "ix_item_lead_stage") == ["lead_unit_id", "stage"]
+        upgrade(directory="migrations")
+        inspector = sa.inspect(db.engine)
+        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == CO_UNIT_INDEXES
+        assert _columns(inspector, "item_co_unit", "ix_item_co_unit_stage") == ["unit_id", "stage", "urgency",
+                                                                                 "deadline", "item_id"]
+        assert _columns(inspector, "item", "ix_item_lead_stage") == ["lead_unit_id", "stage", "urgency", "deadline",
+                                                                     "id"]
+        if db.engine.dialect.name == "sqlite":  # the ANALYZE after the migrations was committed
+            analyzed = set(db.session.scalars(sa.text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'item_co_unit'")))
+            assert CO_UNIT_INDEXES <= analyzed, analyzed
+        rows = db.session.execute(sa.select(item_co_unit)).all()
+        assert len(rows) == 8 and {r.stage for r in rows} == {Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED,
+                                                               Stage.CLOSED}
         assert not _stale_rows()
 
 
@@ -236,9 +325,15 @@ def test_co_unit_arm_walks_its_index_without_sorting(app, demo, args):
 
 
 @pytest.mark.sqlite_only
-def test_my_items_attention_reads_only_the_urgent_co_unit_rows(app, demo):
-    """我的事项's 待签收-first statement: the co-unit arm reads ``(unit_id, urgency=0)`` of its
-    index, not every 待签收 item through the stage index."""
+@pytest.mark.parametrize("returned", [0, 1])
+def test_my_items_attention_reads_only_the_units_assigned_co_unit_rows(app, demo, returned):
+    """我的事项's leading statement: the co-unit arm walks ``(unit_id, stage)`` of
+    ``ix_item_co_unit_stage`` (the stage copy) in list order and stops after a page — no
+    sort, not the unit's urgency-0 rows of the order index, not every 待签收 item through the
+    stage index — and the lead arm ``(lead_unit_id, stage)`` of ``ix_item_lead_stage``.
+    Returned reports are a part of their own (at 1M items SQLite and PostgreSQL read it by
+    the co-unit rows' primary key, checked by EXPLAIN on the bench databases; at 400 items
+    SQLite may walk the unit's few rows instead)."""
     from bench.seed import seed_items
     from tests.test_list_plans import _plans
     from tracker.database import analyze
@@ -249,8 +344,19 @@ def test_my_items_attention_reads_only_the_urgent_co_unit_rows(app, demo):
         db.session.commit()
     with app.test_request_context():
         unit_user = user("unit_edu")
+        if returned:
+            _return_reports(unit_user, returned)
+            analyze(db.session.connection())
         db.session.commit()
         plans = _plans(app, lambda: (list_page(unit_user, ItemFilters(), 1, 50, local_today(),
                                                first=attention_first()), db.session.commit()))
-    assert any("ix_item_co_unit_order (unit_id=? AND urgency=?)" in p for p in plans), plans
+    [leading] = [p for p in plans if "ix_item_co_unit_stage" in p]
+    # Each part of each arm: its lines from CO-ROUTINE up to its SCAN.
+    parts = [part.split("\nSCAN ")[0] for part in leading.split("CO-ROUTINE ")[1:]]
+    assert len(parts) == 2 + 2 * returned, leading
+    [walk] = [p for p in parts if "ix_item_co_unit_stage (unit_id=? AND stage=?)" in p]
+    assert "TEMP B-TREE" not in walk, leading
+    [lead_walk] = [p for p in parts if "ix_item_lead_stage (lead_unit_id=? AND stage=?)" in p]
+    assert "TEMP B-TREE" not in lead_walk, leading
+    assert not any("ix_item_co_unit_order (unit_id=? AND urgency=?)" in p for p in plans), plans
     assert not any("ix_item_stage" in p and "item_co_unit" in p for p in plans), plans

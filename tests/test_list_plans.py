@@ -64,7 +64,8 @@ def test_my_items_with_attention_first_equals_the_plain_sorted_query(app, seeded
     today = local_today()
     with app.app_context():
         unit_user = db.session.scalar(sa.select(User).where(User.username == "unit_edu"))
-        clause, key, _urgency = attention_first()
+        first = attention_first()
+        clause, key = first.clause, first.key
         stmt = visible_items(unit_user).order_by(sa.case((clause, key), else_=2), *urgency_order(today))
         expected = list(db.session.scalars(stmt.with_only_columns(Item.id)))
         assert len(expected) > 14
@@ -231,8 +232,7 @@ def test_returned_reports_lead_my_items_as_the_exists_rule_says(app, seeded):
         db.session.commit()
         by_rule = set(db.session.scalars(sa.select(Item.id).where(_returned_clause())))
         assert set(returned_now_ids()) == by_rule == {rectifying[0].id, rectifying[1].id}
-        clause, key, _urgency = attention_first()
-        page = list_page(unit_user, ItemFilters(), 1, 50, today, first=(clause, key))
+        page = list_page(unit_user, ItemFilters(), 1, 50, today, first=attention_first())
         ids = [i.id for i in page.items]
         assigned = [i.id for i in page.items if i.stage == Stage.ASSIGNED]
         assert ids[:len(assigned)] == assigned  # 待签收 first, then the two returned

@@ -45,11 +45,12 @@ from ..models import (
     Unit,
     UnitKind,
     User,
+    item_co_unit,
     local_today,
     utcnow,
 )
 from ..models.base import LOCAL_TZ
-from ..models.item import urgency_of
+from ..queries import First
 from ..services.calendar import yellow_workdays
 from ..services.commitments import DUE_SOON_DAYS
 from ..services.followup import calendar_gaps
@@ -345,16 +346,20 @@ def returned_now_ids() -> list[int]:
         .where(*_returned_in_round(pe), Item.stage == Stage.RECTIFYING)))
 
 
-def attention_first() -> tuple:
-    """What a unit must act on first — 待签收, then returned reports — as ``(clause, key)``
-    for ``queries.list_page(first=…)``: the rows to lead the list and their order. The
-    returned items are looked up first (``returned_now_ids``), so each list arm reads its
-    待签收 items and those few ids by index. The third element is the urgency every such row
-    has (待签收 and 整改中 are deadline stages): the co-unit arm then reads only the unit's
-    urgency-0 rows of ``ix_item_co_unit_order`` (我的事项 at 1M items: 24k co-unit rows hashed
-    against 24k 待签收 items before)."""
+def _attention(stage, item_id, returned: list[int]) -> tuple:
+    """The rule of ``attention_first`` over a stage and an item id column — the item's own or
+    its co-unit rows' copies: 待签收, then the returned items."""
+    return (stage == Stage.ASSIGNED, *((item_id.in_(returned),) if returned else ()))
+
+
+def attention_first() -> First:
+    """What a unit must act on first — 待签收, then returned reports — for
+    ``queries.list_page(first=…)``: the rows to lead the list, in that order. The returned
+    items are looked up first (``returned_now_ids``), so each list arm reads its 待签收 items
+    in list order and those few ids by index: the lead arm through ``ix_item_lead_stage``,
+    the co-unit arm by the same rule on its rows' stage copies through
+    ``ix_item_co_unit_stage`` (我的事项 at 1M items: it read all ~3,500 urgency-0 co-unit
+    rows of a unit to test each item's stage before)."""
     returned = returned_now_ids()
-    clause = Item.stage == Stage.ASSIGNED
-    if returned:
-        clause = sa.or_(clause, Item.id.in_(returned))
-    return clause, sa.case((Item.stage == Stage.ASSIGNED, 0), else_=1), urgency_of(Stage.ASSIGNED)
+    return First(_attention(Item.stage, Item.id, returned),
+                 co_unit=_attention(item_co_unit.c.stage, item_co_unit.c.item_id, returned))

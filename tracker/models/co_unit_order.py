@@ -1,11 +1,14 @@
-"""A co-unit row's copy of its item's list order (``item_co_unit.urgency``/``deadline``).
+"""A co-unit row's copy of its item's list order and stage (``item_co_unit.urgency``/
+``deadline``/``stage``).
 
 The unit lists walk ``ix_item_co_unit_order (unit_id, urgency, deadline, item_id)`` and stop
-after a page (``visibility.unit_item_arms``), so the copies must equal the item's values at
-every commit. They are kept here and nowhere else: after each flush, the co-unit rows of
-every item whose urgency, deadline or co-units changed in it (new items included) are set
-from the item's row, in the same transaction; an ORM bulk ``update(Item)`` setting them,
-which bypasses the flush, is followed by the same copy for the rows it matched.
+after a page (``visibility.unit_item_arms``), and 我的事项 finds a unit's 待签收 co-unit rows
+through ``ix_item_co_unit_stage (unit_id, stage, …)`` (``main.todos.attention_first``), so
+the copies must equal the item's values at every commit. They are kept here and nowhere
+else: after each flush, the co-unit rows of every item whose urgency, deadline, stage or
+co-units changed in it (new items included) are set from the item's row, in the same
+transaction; an ORM bulk ``update(Item)`` setting them, which bypasses the flush, is
+followed by the same copy for the rows it matched.
 """
 from __future__ import annotations
 
@@ -14,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from .item import Item, item_co_unit
 
-# Attributes whose change moves an item in a unit's co-unit list. ``stage`` sets ``urgency``
-# (``Item._urgency_follows_stage``), so a stage change shows up as an urgency change.
-ORDER_KEYS = ("urgency", "deadline")
+# The item's columns copied to its co-unit rows: what orders a unit's co-unit list, and the
+# stage 我的事项 puts first by. ``stage`` is watched itself: a change between two stages of
+# equal urgency (待签收 → 整改中) leaves the urgency as it was.
+ORDER_KEYS = ("urgency", "deadline", "stage")
 _WATCHED = (*ORDER_KEYS, "co_units")
-_BULK_KEYS = {"stage", *ORDER_KEYS}
+_BULK_KEYS = set(ORDER_KEYS)
 
 _item = Item.__table__
 _COPY = sa.update(item_co_unit).values(
@@ -65,7 +69,7 @@ def _set_keys(state) -> set[str]:
 
 @sa.event.listens_for(Session, "do_orm_execute")
 def _copy_after_bulk_update(state):
-    """An ORM ``update(Item)`` that sets the stage, urgency or deadline bypasses the flush: the
+    """An ORM ``update(Item)`` that sets the urgency, deadline or stage bypasses the flush: the
     ids its WHERE matches are read first (the rows it is about to change), the statement runs,
     and their co-unit rows are copied from the changed items."""
     if not (state.is_update and state.bind_mapper is not None and state.bind_mapper.class_ is Item):

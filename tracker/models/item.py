@@ -83,13 +83,17 @@ item_co_unit = sa.Table(
     db.metadata,
     sa.Column("item_id", sa.ForeignKey("item.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("unit_id", sa.ForeignKey("unit.id"), primary_key=True),
-    # Copies of the item's urgency and deadline, so a unit's co-unit items can be walked in
-    # list order through ``ix_item_co_unit_order`` and cut after a page (issue 16). Never set
-    # them by hand: ``models/co_unit_order.py`` copies them in the item's own flush.
+    # Copies of the item's urgency, deadline and stage, so a unit's co-unit items can be walked
+    # in list order through ``ix_item_co_unit_order`` and cut after a page, and its 待签收
+    # co-unit items found through ``ix_item_co_unit_stage`` (issue 16). Never set them by
+    # hand: ``models/co_unit_order.py`` copies them in the item's own flush.
     sa.Column("urgency", sa.Integer, nullable=False, server_default="1"),
     sa.Column("deadline", sa.Date),
+    sa.Column("stage", enum_column(Stage, "stage"), nullable=False, server_default=Stage.ASKED.value),
     # Also the lookup by unit (its first column), which replaced ``ix_item_co_unit_unit_id``.
     sa.Index("ix_item_co_unit_order", "unit_id", "urgency", "deadline", "item_id"),
+    # 我的事项's leading rows of the co-unit arm (``main.todos.attention_first``), in list order.
+    sa.Index("ix_item_co_unit_stage", "unit_id", "stage", "urgency", "deadline", "item_id"),
 )
 
 
@@ -98,7 +102,9 @@ class Item(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("activity_id", "seq"),
         sa.CheckConstraint("round >= 1", name="round_positive"),
-        sa.Index("ix_item_lead_stage", "lead_unit_id", "stage"),
+        # A unit's lead items of one stage, in list order: 我的事项 walks its 待签收 ones and
+        # stops after a page, however few or many there are (``main.todos.attention_first``).
+        sa.Index("ix_item_lead_stage", "lead_unit_id", "stage", "urgency", "deadline", "id"),
         sa.Index("ix_item_stage_deadline", "stage", "deadline"),
         # Lists sort by urgency; with this index the first page is read in order, no sort.
         sa.Index("ix_item_urgency", "urgency", "deadline", "id"),
