@@ -237,3 +237,26 @@ def test_returned_reports_lead_my_items_as_the_exists_rule_says(app, seeded):
         assigned = [i.id for i in page.items if i.stage == Stage.ASSIGNED]
         assert ids[:len(assigned)] == assigned  # 待签收 first, then the two returned
         assert set(ids[len(assigned):len(assigned) + 2]) == by_rule
+
+
+def test_the_overdue_count_is_answered_from_the_urgency_index(app, seeded):
+    """``ix_item_urgency`` carries the stage (migration 0022): the overdue list's capped count
+    reads the index only. Before, PostgreSQL ANDed two bitmaps of ~14k rows at 100k items
+    and read 334 table pages (3.7 ms; 0.3 ms from the index)."""
+    from tracker.database import after_bulk_load
+    today = local_today()
+    with app.app_context():
+        stmt = apply_filters(sa.select(Item), ItemFilters(overdue=True), today)
+        count = sa.select(queries._capped_count_expr(stmt, queries.COUNT_CAP))
+        compiled = count.compile(db.engine, compile_kwargs={"literal_binds": True})
+        after_bulk_load(db.engine)
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":  # a table of 400 rows: say which plans are possible
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                conn.exec_driver_sql("SET enable_bitmapscan = off")
+                plan = "\n".join(conn.exec_driver_sql(f"EXPLAIN (ANALYZE) {compiled}").scalars())
+                assert "Index Only Scan using ix_item_urgency" in plan and "Heap Fetches: 0" in plan, plan
+            else:
+                plan = "\n".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+                assert "COVERING INDEX ix_item_urgency" in plan, plan
+            assert conn.scalar(count) > 0  # the seed has overdue items: the plan counted something
