@@ -41,14 +41,15 @@ def write_report(run: dict) -> str:
              f"({run['machine']['cpus']} CPUs, Python {run['machine']['python']}, SQLite {run['machine']['sqlite']}; "
              f"CPU yardstick: 10M-addition Python loop {run['machine'].get('python_loop_s', '?')} s).",
              f"Load average of the machine (other jobs included) at start {_load(run, 'start')}, at end "
-             f"{_load(run, 'end')}; the 1-minute load while each page ran is in the last column. Numbers from a "
-             "busy machine are pessimistic.",
+             f"{_load(run, 'end')}; the 1-minute load while each page ran, and the CPU yardstick taken right after it "
+             "(seconds, scaled to 10M additions: higher is a slower machine at that moment), are the last two "
+             "columns. Numbers from a busy or slowed machine are pessimistic.",
              "Latency at 1 client; throughput at 1 and "
              f"{run['concurrency']} clients. Ratios (at {run['concurrency']} clients): page req/s ÷ true floor req/s, "
              "and ÷ realistic floor req/s.", "",
              f"| items | page | queries | p50 ms | p95 ms | p99 ms | req/s (1) | req/s ({run['concurrency']}) "
-             "| tput × floor | tput × real floor | HTML KB | load |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| tput × floor | tput × real floor | HTML KB | load | CPU s |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size in run["sizes"]:
         floor = size["pages"]["floor"]
         real = size["pages"].get("floor_real", floor)
@@ -56,11 +57,13 @@ def write_report(run: dict) -> str:
             one, many = page["one_client"], page[conc]
             queries = page["queries"] if page["queries"] is not None else "–"
             load = f"{page['loadavg'][0]:.1f}" if page.get("loadavg") else "?"
+            cpu = f"{page['python_loop_s']:.2f}" if page.get("python_loop_s") else "?"
             lines.append(
                 f"| {size['items']:,} | {LABELS.get(name, name)} | {queries}"
                 f" | {one['p50_ms']:.1f} | {one['p95_ms']:.1f} | {one['p99_ms']:.1f} | {one['req_per_s']:.1f}"
                 f" | {many['req_per_s']:.1f} | {_ratio(many['req_per_s'], floor[conc]['req_per_s'])}"
-                f" | {_ratio(many['req_per_s'], real[conc]['req_per_s'])} | {one.get('html_kb', '?')} | {load} |")
+                f" | {_ratio(many['req_per_s'], real[conc]['req_per_s'])} | {one.get('html_kb', '?')}"
+                f" | {load} | {cpu} |")
     lines += ["", "## Seed", "", "| items | seconds | rows |", "|---:|---:|---|"]
     for size in run["sizes"]:
         rows = ", ".join(f"{k} {v:,}" for k, v in size["seed"]["rows"].items())

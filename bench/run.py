@@ -189,24 +189,28 @@ def bench_size(url: str, n: int, args) -> dict:
                            seconds=args.seconds)
             result["pages"][name] = {"path": path, "user": user, "queries": queries.get(name),
                                      "one_client": one, f"c{args.concurrency}": many,
-                                     "loadavg": [round(v, 2) for v in os.getloadavg()]}
+                                     "loadavg": [round(v, 2) for v in os.getloadavg()],
+                                     "python_loop_s": cpu_yardstick(1_000_000)}
             print(f"  {n:>6} {name:<12} p50 {one['p50_ms']:7.1f} ms  p95 {one['p95_ms']:7.1f} ms  "
                   f"{one['req_per_s']:6.1f} req/s (1)  {many['req_per_s']:6.1f} req/s ({args.concurrency})  "
-                  f"queries {queries.get(name)}  load {os.getloadavg()[0]:.2f}")
+                  f"queries {queries.get(name)}  load {os.getloadavg()[0]:.2f}  "
+                  f"yardstick {result['pages'][name]['python_loop_s']:.2f} s")
     return result
 
 
-def cpu_yardstick() -> float:
-    """Seconds for a fixed pure-Python loop (10M additions): how fast this machine's CPU is
-    next to the one another report was made on (the issue's numbers came from a machine
-    about twice as fast as the 2-core VMs here). Best of three."""
+def cpu_yardstick(additions: int = 10_000_000) -> float:
+    """Seconds for a fixed pure-Python loop, scaled to 10M additions: how fast this machine's
+    CPU is next to the one another report was made on (the issue's numbers came from a
+    machine about twice as fast as the 2-core VMs here). Best of three. The VMs here are not
+    steady either (0.29 to 1.23 s within one afternoon), so each page is followed by a
+    short one (1M additions) and the report shows it beside the page's figures."""
     best = float("inf")
     for _ in range(3):
         started, total = time.perf_counter(), 0
-        for i in range(10_000_000):
+        for i in range(additions):
             total += i
         best = min(best, time.perf_counter() - started)
-    return round(best, 2)
+    return round(best * 10_000_000 / additions, 2)
 
 
 def main() -> None:
