@@ -9,9 +9,7 @@ from ..extensions import db
 from ..models import CalendarOverride
 from ..workdays import WorkCalendar
 from . import refdata
-from .settings import get_setting
-
-DEFAULT_YELLOW_WORKDAYS = 5
+from .settings import DEFAULTS, get_setting
 
 
 def load_calendar() -> WorkCalendar:
@@ -30,27 +28,21 @@ def get_calendar() -> WorkCalendar:
     return load_calendar()
 
 
-def _workdays_setting(key: str, default: int) -> int:
-    """A working-day count from the settings, read once per request."""
-    cache = f"setting_{key}"
-    if has_app_context() and cache in g:
-        return g.get(cache)
-    stored = get_setting(key)
-    value = int(stored if stored is not None else default)
-    if has_app_context():
-        setattr(g, cache, value)
-    return value
+def _workdays_setting(key: str) -> int:
+    """A working-day count from the settings (its code default: ``settings.DEFAULTS``)."""
+    value = get_setting(key)
+    return int(value if value is not None else DEFAULTS[key])
 
 
 def yellow_workdays() -> int:
-    return _workdays_setting("yellow_workdays", DEFAULT_YELLOW_WORKDAYS) or 0
+    return _workdays_setting("yellow_workdays") or 0
 
 
 def silent_workdays() -> int:
     """无进展: an item whose unit has posted nothing for this many working days is flagged."""
-    return _workdays_setting("silent_workdays", 20)
+    return _workdays_setting("silent_workdays")
 
 
 def handback_workdays() -> int:
     """退办: how many working days after 交办 the lead unit may contest the assignment."""
-    return _workdays_setting("handback_workdays", 5)
+    return _workdays_setting("handback_workdays")

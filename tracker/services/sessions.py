@@ -42,12 +42,9 @@ def user_with_session(user_id: int, token: str | None) -> tuple[User | None, Use
     """The signed-in user and the session record of ``token`` if it is that user's, in one
     statement: every request needs both (the login loader, then ``security.check_session``),
     and a second round trip per page is measurable on PostgreSQL (issue 16)."""
-    matches = UserSession.user_id == User.id
-    if _usable(token):
-        matches = sa.and_(matches, UserSession.token_hash == token_hash(token))
-    else:
-        matches = sa.and_(matches, sa.false())
-    row = db.session.execute(sa.select(User, UserSession).outerjoin(UserSession, matches)
+    theirs = UserSession.token_hash == token_hash(token) if _usable(token) else sa.false()
+    row = db.session.execute(sa.select(User, UserSession)
+                             .outerjoin(UserSession, sa.and_(UserSession.user_id == User.id, theirs))
                              .where(User.id == user_id).options(joinedload(User.unit))).first()
     return (row[0], row[1]) if row is not None else (None, None)
 

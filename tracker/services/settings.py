@@ -35,10 +35,20 @@ def _stored() -> dict[str, Any]:
             if key not in versions}
 
 
+def _settings() -> dict[str, Any]:
+    """The stored settings: kept per process (``REFDATA``) and looked up once per request
+    (the light thresholds are asked for on every row of a list)."""
+    if not has_app_context():
+        return _stored()
+    if "stored_settings" not in g:
+        g.stored_settings = REFDATA.cached("settings", _stored)
+    return g.stored_settings
+
+
 def get_setting(key: str) -> Any:
     """The stored value, else the code default. A copy: the kept value is shared by every
     request of the process and must not be changed by a caller editing what it got."""
-    stored = REFDATA.cached("settings", _stored)
+    stored = _settings()
     value = stored[key] if key in stored else DEFAULTS.get(key)
     return copy.deepcopy(value) if isinstance(value, dict | list) else value
 
@@ -51,10 +61,10 @@ def set_setting(key: str, value: Any) -> None:
         row.value = value
         row.updated_at = utcnow()
     # Until this transaction commits, this request reads the settings from the database, its own
-    # change included (the kept copy is older), and forgets the value it read earlier.
+    # change included (the kept copy is older), and forgets what it read earlier.
     REFDATA.note_change(db.session)
     if has_app_context():
-        g.pop(f"setting_{key}", None)
+        g.pop("stored_settings", None)
 
 
 def all_rules() -> dict[str, Rule]:
