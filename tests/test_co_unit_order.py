@@ -17,8 +17,9 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
+from tracker.list_page import list_page
 from tracker.models import ExtensionRequest, Item, Origin, Stage, Unit, UnitKind, User, item_co_unit, local_today
-from tracker.queries import ItemFilters, apply_filters, list_page, urgency_order, visible_items
+from tracker.queries import ItemFilters, apply_filters, urgency_order, visible_items
 from tracker.services import OperationError, corrections
 from tracker.services import items as ops
 from tracker.services.closure import reopen_item

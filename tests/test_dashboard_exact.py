@@ -18,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.dashboard.classes import answer_class_rows
-from tracker.dashboard.stats import COUNTED, ListLinks, Scope, month_list, monthly_flow, unit_rows
+from tracker.dashboard.months import month_list, monthly_flow
+from tracker.dashboard.stats import COUNTED, ListLinks, Scope, unit_rows
 from tracker.extensions import db
 from tracker.lights import light_for
 from tracker.models import (

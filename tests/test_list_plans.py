@@ -1,6 +1,6 @@
 """The unit lists, the capped count and the dashboard's plans (issue 16).
 
-``queries.list_page`` reads a unit's items as two arms cut at the page's end; these tests
+``list_page.list_page`` reads a unit's items as two arms cut at the page's end; these tests
 prove it returns exactly what the plain ``id IN (lead ∪ co-unit)`` query returns, in the
 same order, page after page, and that SQLite walks ``ix_item_lead_urgency`` without a sort
 once statistics exist (``PRAGMA optimize``/``ANALYZE`` after seeding).
@@ -15,8 +15,9 @@ from tests.conftest import login_as
 from tracker import queries
 from tracker.database import analyze
 from tracker.extensions import db
+from tracker.list_page import list_page
 from tracker.models import Item, User, local_today
-from tracker.queries import ItemFilters, apply_filters, list_page, urgency_order, visible_items
+from tracker.queries import ItemFilters, apply_filters, urgency_order, visible_items
 from tracker.services.versioned import FIGURES
 from tracker.visibility import unit_item_arms
 

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from bench.seed import seed_items
 from tracker.extensions import db
+from tracker.list_page import list_page
 from tracker.models import Item, Stage, User, local_today
-from tracker.queries import ItemFilters, list_page
+from tracker.queries import ItemFilters
 from tracker.text_filter import _contains, text_filter
 
 from .helpers import make_item

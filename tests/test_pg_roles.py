@@ -108,8 +108,9 @@ def test_without_the_right_to_create_pg_trgm_the_migration_goes_on_without_its_i
         assert _trigram_indexes() == set()
         from tests.helpers import make_item
         from tracker.demo import load_demo
+        from tracker.list_page import list_page
         from tracker.models import User, local_today
-        from tracker.queries import ItemFilters, list_page
+        from tracker.queries import ItemFilters
         load_demo()
         item = make_item()
         db.session.commit()

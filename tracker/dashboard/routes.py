@@ -14,7 +14,8 @@ from ..queries import BASES, LIGHTS, ItemFilters
 from ..services.calendar import yellow_workdays
 from . import bp
 from .classes import answer_class_rows
-from .stats import ListLinks, RowFigures, Scope, monthly_flow, unit_rows
+from .months import monthly_flow
+from .stats import ListLinks, RowFigures, Scope, unit_rows
 
 
 def _scope_from_args(years: list[int], committees: list) -> Scope:

@@ -10,11 +10,12 @@ from flask_login import current_user, login_required
 from ..choices import activity_filter_choices, activity_years, organ_choices, parent_choices
 from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
+from ..list_page import list_page
 from ..list_rows import list_rows
 from ..models import Attachment, Origin, Stage, local_today
 from ..params import is_number
 from ..permissions import staff_required
-from ..queries import PHASES, ItemFilters, get_item, list_page
+from ..queries import PHASES, ItemFilters, get_item
 from ..reports.routes import load_report
 from ..services import OperationError, check_version
 from ..services import items as ops

@@ -23,6 +23,7 @@ from flask import url_for
 
 from ..extensions import db
 from ..lights import commitment_due_soon_clause, commitment_overdue_clause, light_clause, overdue_clause
+from ..list_page import First
 from ..models import (
     AuditEntry,
     Commitment,
@@ -50,7 +51,6 @@ from ..models import (
     utcnow,
 )
 from ..models.base import LOCAL_TZ
-from ..queries import First
 from ..services.calendar import yellow_workdays
 from ..services.commitments import DUE_SOON_DAYS
 from ..services.followup import calendar_gaps
@@ -354,7 +354,7 @@ def _attention(stage, item_id, returned: list[int]) -> tuple:
 
 def attention_first() -> First:
     """What a unit must act on first — 待签收, then returned reports — for
-    ``queries.list_page(first=…)``: the rows to lead the list, in that order. The returned
+    ``list_page.list_page(first=…)``: the rows to lead the list, in that order. The returned
     items are looked up first (``returned_now_ids``), so each list arm reads its 待签收 items
     in list order and those few ids by index: the lead arm through ``ix_item_lead_stage``,
     the co-unit arm by the same rule on its rows' stage copies through

@@ -111,7 +111,7 @@ class Item(db.Model):
         # "not withdrawn" test are answered from the index, and the overdue count never visits
         # the table (migration 0022).
         sa.Index("ix_item_urgency", "urgency", "deadline", "id", "stage"),
-        # A unit's lead items in the same order (我的事项, the unit filter: queries.list_page).
+        # A unit's lead items in the same order (我的事项, the unit filter: list_page.list_page).
         sa.Index("ix_item_lead_urgency", "lead_unit_id", "urgency", "deadline", "id"),
     )
 

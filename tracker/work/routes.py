@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..items.routes import page_arg
 from ..lights import commitment_light
+from ..list_page import list_page
 from ..list_rows import list_rows
 from ..main.todos import attention_first
 from ..models import (
@@ -23,7 +24,7 @@ from ..models import (
     local_today,
 )
 from ..permissions import roles_required
-from ..queries import ItemFilters, list_page
+from ..queries import ItemFilters
 from ..services.commitments import DUE_SOON_DAYS, due_soon_for_unit
 from ..services.declared_dates import current_declarations, needs_declaration
 from . import bp
