@@ -52,7 +52,8 @@ class Result:
             self.statuses[status] += 1
             self.by_kind[kind] += 1
             self.latencies.append(seconds)
-            if status >= 500 and len(self.errors) < 20:
+            # Anything but a page or a redirect is named, so a failed run says which request.
+            if status not in (200, 303) and len(self.errors) < 20:
                 self.errors.append(f"{status} {path} at {time.monotonic():.1f}")
 
     @property
