@@ -8,14 +8,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from bench.seed import seed_items
 from tests.conftest import login_as
 from tracker.extensions import db
 from tracker.lights import light_for, silent_for
+from tracker.list_items import load_list_items
 from tracker.list_rows import list_rows
 from tracker.models import Item, local_today
-from tracker.queries import with_list_loads
 
 
 def test_each_row_shows_its_own_items_cells(app, demo):
@@ -24,9 +25,11 @@ def test_each_row_shows_its_own_items_cells(app, demo):
         seed_items(120, rng_seed=5, open_evaluations=2, long_timeline=5, progress=None)
         db.session.commit()
     with app.test_request_context():
-        items = db.session.scalars(with_list_loads(sa.select(Item)).order_by(Item.id)).unique().all()
         # Some deadlines moved, so "原 …" shows on some rows and not on others with the same deadline.
-        items[0].original_deadline = (items[0].deadline or today) - timedelta(days=3)
+        first = db.session.scalar(sa.select(Item).order_by(Item.id).limit(1))
+        first.original_deadline = (first.deadline or today) - timedelta(days=3)
+        db.session.flush()
+        items = load_list_items(sa.select(Item.id), (Item.id,))
         macros = app.jinja_env.get_template("_macros.html").module
         rows = list_rows(items, today)
         assert len(rows) == len(items) > 100
@@ -35,13 +38,33 @@ def test_each_row_shows_its_own_items_cells(app, demo):
         for row, item in zip(rows, items, strict=True):
             assert row.item is item and row.id == item.id
             assert row.url == f"/items/{item.id}"
-            assert (row.code, row.title, row.activity) == (item.code, item.title, item.activity.title)
+            assert (row.code, row.title, row.activity) == (item.code, item.title, item.activity_title)
             assert row.stage == macros.stage_tag(item)
             assert row.units == macros.units(item)
             assert row.deadline == macros.deadline(item)
             assert row.light == macros.light_tag(light_for(item, today))
             assert row.silent == silent_for(item, today)
         db.session.rollback()
+
+
+def test_a_list_item_reads_what_the_item_says(app, demo):
+    """``ListItem`` (plain columns) and the ORM ``Item`` agree on everything a row shows, the
+    co-units in the unit list's order."""
+    with app.app_context():
+        seed_items(120, rng_seed=7, open_evaluations=2, long_timeline=5, progress=None)
+        db.session.commit()
+        listed = load_list_items(sa.select(Item.id), (Item.id,))
+        items = db.session.scalars(sa.select(Item).options(selectinload(Item.co_units), selectinload(Item.activity),
+                                                           selectinload(Item.lead_unit)).order_by(Item.id)).all()
+        assert len(listed) == len(items) > 100 and any(i.co_units for i in items)
+        for row, item in zip(listed, items, strict=True):
+            assert (row.id, row.code, row.title, row.activity_title, row.stage, row.closure_kind, row.status_label,
+                    row.deadline, row.original_deadline, row.round, row.supervised, row.last_activity_on) == (
+                item.id, item.code, item.title, item.activity.title, item.stage, item.closure_kind, item.status_label,
+                item.deadline, item.original_deadline, item.round, item.supervised, item.last_activity_on)
+            assert (row.lead_unit.name if row.lead_unit else None) == (item.lead_unit.name if item.lead_unit else None)
+            assert [u.name for u in row.co_units] == [u.name for u in sorted(item.co_units,
+                                                                               key=lambda u: (u.sort_order, u.id))]
 
 
 def test_list_links_open_the_item(app, demo):

@@ -17,6 +17,22 @@ class Choice(NamedTuple):
     name: str
 
 
+class UnitRef(NamedTuple):
+    """A unit as lists and tables name it (``name``) and order it (``sort_order``)."""
+    name: str
+    sort_order: int
+    id: int
+
+
+def unit_refs() -> dict[int, UnitRef]:
+    """Every unit by id, for the rows of lists and the dashboard's per-unit tables: kept
+    per process until a unit changes (``services.refdata``), so a page names its units
+    without loading them."""
+    return refdata.cached("unit_refs", lambda: {
+        u.id: UnitRef(u.name, u.sort_order, u.id)
+        for u in db.session.execute(sa.select(Unit.id, Unit.name, Unit.sort_order))})
+
+
 def organ_choices(active_only: bool = True) -> list[Choice]:
     """一府一委两院 units for selects (交办, 被询问单位, filters); kept per process until a
     unit changes (``services.refdata``)."""

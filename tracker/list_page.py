@@ -14,6 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from .extensions import db
+from .list_items import load_list_items
 from .models import Item
 from .queries import (
     ItemFilters,
@@ -24,7 +25,6 @@ from .queries import (
     capped_count,
     capped_count_of_arms,
     urgency_order,
-    with_list_loads,
 )
 from .visibility import CO_UNIT_ORDER, unit_item_arms, unit_scope, visible_items
 
@@ -32,7 +32,7 @@ from .visibility import CO_UNIT_ORDER, unit_item_arms, unit_scope, visible_items
 def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
               first: First | None = None) -> Page:
     """The urgency-ordered item list every list page shows: ``visible_items`` for ``user``,
-    ``filters`` applied, one page of ``with_list_loads`` rows.
+    ``filters`` applied, one page of rows (``list_items.ListItem``).
 
     A unit's items (a unit user's own, or staff filtering by unit) are read as two arms —
     the items the unit leads, through ``ix_item_lead_urgency`` in urgency order, and its
@@ -66,7 +66,7 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
             lead, co = unit_item_arms(stmt, unit_id)
     end = page * per_page
     # The page's ids first, sorted as narrow rows (often straight from an index), then the
-    # page's 50 items with their eager loads: sorting the joined wide rows of every match
+    # page's 50 rows' columns: sorting the joined wide rows of every match
     # (the overdue list: ~12k at 100k items) cost more than the rest of the page.
     # (arm, its order): the co-unit arm sorts by its row's copies of the same keys (its index).
     arms = ((stmt, order),) if unit_id is None else ((lead, order), (co, CO_UNIT_ORDER))
@@ -74,9 +74,8 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
         return _page_with_first(arms, first, order, page, per_page, total, exact)
     ids = sa.union_all(*(sa.select(_ids(arm, by, end).c.id) for arm, by in arms)) if len(arms) > 1 \
         else sa.select(_ids(stmt, order, end).c.id)
-    items = db.session.scalars(with_list_loads(sa.select(Item).where(Item.id.in_(ids)))
-                               .order_by(*order).limit(per_page).offset(end - per_page)).unique().all()
-    return Page(items=list(items), total=total, page=page, per_page=per_page, exact=exact)
+    items = load_list_items(ids, order, limit=per_page, offset=end - per_page)
+    return Page(items=items, total=total, page=page, per_page=per_page, exact=exact)
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,8 +127,7 @@ def _page_with_first(arms, first: First, order, page: int, per_page: int, total:
     shown = set(leading)
     rest = [i for i in ordered(arms, (), end + len(leading)) if i not in shown]
     page_ids = (leading + rest)[end - per_page:end]
-    loaded = {i.id: i for i in db.session.scalars(with_list_loads(sa.select(Item).where(Item.id.in_(page_ids))))
-              .unique()}
+    loaded = {i.id: i for i in load_list_items(page_ids)}
     return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, page=page, per_page=per_page,
                 exact=exact)
 

@@ -17,12 +17,12 @@ from flask import current_app, url_for
 from markupsafe import Markup
 
 from .lights import Light, light_for, silent_for
-from .models import Item
+from .list_items import ListItem
 
 
 @dataclass(slots=True, frozen=True)
 class Row:
-    item: Item  # for the cells only one page shows (我的事项's 牵头/协办, the days overdue)
+    item: ListItem  # for the cells only one page shows (我的事项's 牵头/协办, the days overdue)
     url: str
     code: str
     title: str
@@ -43,8 +43,8 @@ def item_url_prefix() -> str:
     return url_for("items.detail", item_id=0).removesuffix("0")
 
 
-def list_rows(items: Iterable[Item], today: date, lights: dict[int, Light] | None = None) -> list[Row]:
-    """The rows of a page of items (eager loads as ``queries.with_list_loads``)."""
+def list_rows(items: Iterable[ListItem], today: date, lights: dict[int, Light] | None = None) -> list[Row]:
+    """The rows of a page of items (``list_items``)."""
     macros = current_app.jinja_env.get_template("_macros.html").module
     prefix = item_url_prefix()
     memo: dict[tuple, Markup] = {}
@@ -59,7 +59,7 @@ def list_rows(items: Iterable[Item], today: date, lights: dict[int, Light] | Non
     for item in items:
         light = lights[item.id] if lights is not None else light_for(item, today)
         rows.append(Row(
-            item=item, url=f"{prefix}{item.id}", code=item.code, title=item.title, activity=item.activity.title,
+            item=item, url=f"{prefix}{item.id}", code=item.code, title=item.title, activity=item.activity_title,
             units=once(("units", item.lead_unit_id, *(u.id for u in item.co_units)), lambda i=item: macros.units(i)),
             deadline=once(("deadline", item.deadline, item.original_deadline), lambda i=item: macros.deadline(i)),
             stage=once(("stage", item.stage, item.closure_kind), lambda i=item: macros.stage_tag(i)),

@@ -2,20 +2,21 @@
 and the choice lists and per-activity counts several pages show.
 
 Every list uses the same three steps: ``visibility.visible_items`` (who may see what),
-``apply_filters`` (what the user asked for) and ``with_list_loads`` (a fixed number of
-queries per page, whatever the data size).
+``apply_filters`` (what the user asked for) and ``list_items`` (a page's rows as plain
+columns: a fixed number of queries per page, whatever the data size).
 """
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
 from .lights import LIGHTS, green_from, light_clause, overdue_clause, silent_clause
@@ -237,22 +238,6 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     return stmt
 
 
-# Long texts no list row shows: not read for the 50 rows of a page (an answer or a
-# withdrawal reason can run to pages). Reading one from a list's item raises, so a row that
-# starts to need it is caught by the tests, not by 50 lazy loads.
-_NOT_IN_LISTS = (Item.answer, Item.commitments, Item.withdrawn_reason, Item.answer_class_reason)
-
-
-def with_list_loads(stmt: sa.Select) -> sa.Select:
-    """What a list row shows (``list_rows``): the activity's title and the units. Not the
-    parent item — no list shows a sub-point's number — whose self-join doubled the width of
-    the 50 rows loaded (issue 16); ``Item.parent`` stays ``lazy="raise"`` to keep it so.
-    The activities come by a second ``IN`` query: joined, PostgreSQL hashed the whole
-    activity table to find the page's few."""
-    return stmt.options(selectinload(Item.activity), joinedload(Item.lead_unit), selectinload(Item.co_units),
-                        *(defer(column, raiseload=True) for column in _NOT_IN_LISTS))
-
-
 def urgency_order(today: date | None = None):
     """Items running against a deadline first, earliest deadline first, which puts red
     before yellow before green; then everything else. Matches ``ix_item_urgency``.
@@ -324,16 +309,21 @@ def _page_number(requested: int, counted: int, exact: bool, per_page: int) -> in
     return max(1, min(requested, last if exact else last + 1))
 
 
-def paginate(stmt: sa.Select, page: int, per_page: int, *, rows: bool = False) -> Page:
+def paginate(stmt: sa.Select, page: int, per_page: int, *, rows: bool = False,
+             load: Callable[[sa.Select], list] | None = None) -> Page:
     """One page of ``stmt`` with a capped count; ``rows``: the page holds whole rows (a
-    statement of several entities) instead of the first entity of each."""
+    statement of several entities) instead of the first entity of each; ``load``: reads the
+    page's window itself (``list_items.read_list_items``)."""
     cap = _cap_for(page, per_page)
     counted = capped_count(stmt, cap)
     exact = counted < cap
     total = counted if exact else cap - 1
     page = _page_number(page, total, exact, per_page)
     window = stmt.limit(per_page).offset((page - 1) * per_page)
-    items = (db.session.execute(window) if rows else db.session.scalars(window)).unique().all()
+    if load is not None:
+        items = load(window)
+    else:
+        items = (db.session.execute(window) if rows else db.session.scalars(window)).unique().all()
     return Page(items=list(items), total=total, page=page, per_page=per_page, exact=exact)
 
 

@@ -13,8 +13,9 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from ..choices import unit_refs
 from ..models import AnswerClass, Item
-from .stats import Scope, _count, figures_of, scoped, unit_names
+from .stats import Scope, _count, figures_of, scoped
 
 
 @dataclass
@@ -46,16 +47,16 @@ def _statement(committee: bool) -> sa.Select:
 
 def answer_class_rows(scope: Scope, today: date) -> tuple[list[ClassRow], ClassRow]:
     """Rows per lead unit with at least one item (ordered like the unit list) and 合计."""
-    units = unit_names()
+    units = unit_refs()
     rows, total = [], ClassRow(None, "合计")
     committee = bool(scope.committee_id)
     for result in figures_of(f"answer_classes:{committee}", _statement(committee), scope.params(today)):
         lead = result["lead_unit_id"]
         unit = units.get(lead)
-        row = ClassRow(lead, unit[0] if unit else "（未交办）",
+        row = ClassRow(lead, unit.name if unit else "（未交办）",
                        counts={c: int(result[f"c_{c.value}"]) for c in AnswerClass},
                        unclassed=int(result["unclassed"]))
         total.add(row)
         rows.append(row)  # 未交办 too (last), so the rows add up to 合计
-    rows.sort(key=lambda r: (0, units[r.unit_id][1], r.name) if r.unit_id in units else (1, 0, r.name))
+    rows.sort(key=lambda r: (0, units[r.unit_id].sort_order, r.name) if r.unit_id in units else (1, 0, r.name))
     return rows, total

@@ -47,9 +47,10 @@ import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup, escape
 
+from ..choices import unit_refs
 from ..extensions import db
 from ..lights import LIGHTS, green_from, light_clause
-from ..models import Evaluation, Item, Stage, Unit, Verdict, VerdictGrade
+from ..models import Evaluation, Item, Stage, Verdict, VerdictGrade
 from ..queries import (
     EVALUATION_BASES,
     VERDICT_BASES,
@@ -61,7 +62,7 @@ from ..queries import (
     meeting_between,
     not_withdrawn,
 )
-from ..services.versioned import FIGURES, REFDATA
+from ..services.versioned import FIGURES
 from ..tally import Grade
 
 # Bases counted per unit (all item-level figures); "satisfied" doubles as the item view of
@@ -144,13 +145,6 @@ def figures_of(name: str, stmt: sa.Select, params: dict) -> tuple:
     def run() -> tuple:
         return tuple(dict(row) for row in db.session.execute(stmt, params).mappings())
     return FIGURES.cached((name, tuple(sorted(params.items()))), run)
-
-
-def unit_names() -> dict[int, tuple[str, int]]:
-    """id -> (name, sort order) of every unit, for the dashboard's two per-unit tables: kept
-    per process until a unit changes (``services.versioned``), read once for both."""
-    return REFDATA.cached("dashboard_units", lambda: {
-        u.id: (u.name, u.sort_order) for u in db.session.execute(sa.select(Unit.id, Unit.name, Unit.sort_order))})
 
 
 @dataclass
@@ -337,9 +331,9 @@ def _unit_rows_statement(dialect: str, committee: bool) -> sa.Select:
 def unit_rows(scope: Scope, today: date) -> tuple[list[Row], Row]:
     """Rows per lead unit (ordered like the unit list) and the total over all items."""
     stmt = _unit_rows_statement(db.session.get_bind().dialect.name, bool(scope.committee_id))
-    units = unit_names()
-    names = {uid: name for uid, (name, _) in units.items()}
-    order = {uid: (sort_order, name) for uid, (name, sort_order) in units.items()}
+    units = unit_refs()
+    names = {uid: unit.name for uid, unit in units.items()}
+    order = {uid: (unit.sort_order, unit.name) for uid, unit in units.items()}
     rows, total = [], Row(None, "合计")
     for result in figures_of(f"unit_rows:{bool(scope.committee_id)}", stmt, scope.params(today)):
         lead = result["lead_unit_id"]

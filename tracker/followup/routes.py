@@ -9,6 +9,7 @@ from ..extensions import db
 from ..items.actions import perform
 from ..items.routes import page_arg
 from ..lights import light_clause
+from ..list_items import read_list_items
 from ..list_rows import list_rows
 from ..models import (
     AuditAction,
@@ -29,7 +30,6 @@ from ..queries import (
     ItemFilters,
     apply_filters,
     paginate,
-    with_list_loads,
 )
 from ..services import followup as ops
 from ..services.handbacks import pending_handbacks
@@ -72,7 +72,8 @@ def _deadline_list(mode: str):
         .group_by(Unit.id, Unit.name, Unit.sort_order).order_by(count.desc(), Unit.sort_order)).all()
     unit_id = _unit_arg()
     stmt = apply_filters(sa.select(Item).where(clause), ItemFilters(unit_id=unit_id), today)
-    page = paginate(with_list_loads(stmt).order_by(Item.deadline, Item.id), page_arg(), current_app.config["PAGE_SIZE"])
+    page = paginate(stmt.order_by(Item.deadline, Item.id), page_arg(), current_app.config["PAGE_SIZE"],
+                    load=read_list_items)
     return render_template("followup/list.html", mode=mode, title=LIST_TITLES[mode], page=page, by_unit=by_unit,
                            unit_id=unit_id, today=today, rows=list_rows(page.items, today),
                            args={"unit": unit_id} if unit_id else {})
@@ -95,9 +96,9 @@ def due_soon():
 def supervised():
     """The 主任会议 list: open items flagged 挂牌督办, with why they were flagged."""
     today = local_today()
-    stmt = with_list_loads(sa.select(Item).where(Item.supervised.is_(True), Item.stage != Stage.CLOSED)) \
+    stmt = sa.select(Item).where(Item.supervised.is_(True), Item.stage != Stage.CLOSED) \
         .order_by(Item.deadline.is_(None), Item.deadline, Item.id)
-    page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"])
+    page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"], load=read_list_items)
     reasons: dict[int, AuditEntry] = {}
     if page.items:
         for entry in db.session.scalars(sa.select(AuditEntry).where(

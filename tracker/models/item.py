@@ -97,6 +97,17 @@ item_co_unit = sa.Table(
 )
 
 
+def title_of(question: str) -> str:
+    """An item's short title in lists and letters: its question, spaces folded, cut at 40."""
+    text = " ".join(question.split())
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def code_of(activity_id: int, seq: int) -> str:
+    """An item's code: its activity and its place in it."""
+    return f"{activity_id}-{seq}"
+
+
 class Item(db.Model):
     __tablename__ = "item"
     __table_args__ = (
@@ -178,12 +189,11 @@ class Item(db.Model):
 
     @property
     def title(self) -> str:
-        text = " ".join(self.question.split())
-        return text if len(text) <= 40 else text[:40] + "…"
+        return title_of(self.question)
 
     @property
     def code(self) -> str:
-        return f"{self.activity_id}-{self.seq}"
+        return code_of(self.activity_id, self.seq)
 
     @property
     def number(self) -> str:
