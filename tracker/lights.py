@@ -9,6 +9,7 @@ two agree on every stage and every day around the cut-offs.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -106,6 +107,33 @@ def silent_clause(today: date, since: date | None = None):
     """Items that are silent today (the twin of :func:`is_silent`)."""
     since = since or silent_since(today)
     return sa.and_(Item.stage.in_(SILENT_STAGES), Item.last_activity_on.is_not(None), Item.last_activity_on <= since)
+
+
+@dataclass(frozen=True, slots=True)
+class DayLights:
+    """Both lights of one day with their cut-off dates worked out once — the dates the SQL
+    twins compare with (``green_from``, ``silent_since``) — so a page of 50 rows compares
+    dates per row instead of reading the settings and counting working days per row.
+    ``tests/test_lights_day.py`` proves it answers as ``light_of`` and ``is_silent`` do."""
+
+    today: date
+    green_starts: date
+    silent_since: date
+
+    def light(self, stage: Stage, deadline: date | None) -> Light:
+        if not deadline_runs(stage) or deadline is None:
+            return Light.NONE
+        if deadline < self.today:
+            return Light.RED
+        return Light.YELLOW if deadline < self.green_starts else Light.GREEN
+
+    def silent(self, stage: Stage, last_activity_on: date | None) -> bool:
+        return stage in SILENT_STAGES and last_activity_on is not None and last_activity_on <= self.silent_since
+
+
+def day_lights(today: date | None = None) -> DayLights:
+    today = today or local_today()
+    return DayLights(today, green_from(today), silent_since(today))
 
 
 def silent_ids(items, today: date | None = None) -> set[int]:

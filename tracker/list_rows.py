@@ -16,7 +16,7 @@ from datetime import date
 from flask import current_app, url_for
 from markupsafe import Markup
 
-from .lights import Light, light_for, silent_for
+from .lights import Light, day_lights
 from .list_items import ListItem
 
 
@@ -56,13 +56,14 @@ def list_rows(items: Iterable[ListItem], today: date, lights: dict[int, Light] |
         return found
 
     rows = []
+    day = day_lights(today)
     for item in items:
-        light = lights[item.id] if lights is not None else light_for(item, today)
+        light = lights[item.id] if lights is not None else day.light(item.stage, item.deadline)
         rows.append(Row(
             item=item, url=f"{prefix}{item.id}", code=item.code, title=item.title, activity=item.activity_title,
             units=once(("units", item.lead_unit_id, *(u.id for u in item.co_units)), lambda i=item: macros.units(i)),
             deadline=once(("deadline", item.deadline, item.original_deadline), lambda i=item: macros.deadline(i)),
             stage=once(("stage", item.stage, item.closure_kind), lambda i=item: macros.stage_tag(i)),
             light=once(("light", light), lambda light=light: macros.light_tag(light)),
-            silent=silent_for(item, today)))
+            silent=day.silent(item.stage, item.last_activity_on)))
     return rows
