@@ -119,10 +119,12 @@ def closed_evaluation():
     return Evaluation.status == EvaluationStatus.CLOSED
 
 
+_LATER_VERDICT = sa.orm.aliased(Verdict, name="later_verdict")  # made once: see ``main.todos._REPORT``
+
+
 def latest_verdict():
     """The verdict of the round most recently graded (``Verdict`` is the item's latest)."""
-    later = sa.orm.aliased(Verdict)
-    return ~sa.exists().where(later.item_id == Verdict.item_id, later.round > Verdict.round)
+    return ~sa.exists().where(_LATER_VERDICT.item_id == Verdict.item_id, _LATER_VERDICT.round > Verdict.round)
 
 
 def _closed_evaluation(*conditions):
