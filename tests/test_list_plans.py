@@ -261,3 +261,41 @@ def test_the_overdue_count_is_answered_from_the_urgency_index(app, seeded):
                 plan = "\n".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
                 assert "COVERING INDEX ix_item_urgency" in plan, plan
             assert conn.scalar(count) > 0  # the seed has overdue items: the plan counted something
+
+
+def test_a_units_lead_count_is_read_once(app, seeded, monkeypatch):
+    """``capped_count_of_arms`` tests the lead arm's count against the cap and returns it:
+    written twice in the CASE, both databases read the unit's first 1,001 rows twice
+    (PostgreSQL 100k: 1.89 → 1.13 ms). The derived table reads it once; the co-unit arm is
+    still not read when the lead arm alone reaches the cap."""
+    monkeypatch.setattr(queries, "COUNT_CAP", 5)
+    today = local_today()
+    with app.app_context():
+        unit_id = db.session.scalar(sa.select(User.unit_id).where(User.username == "unit_edu"))
+        lead, co = unit_item_arms(apply_filters(sa.select(Item), ItemFilters(), today), unit_id)
+        assert queries.capped_count_of_arms(lead, co, 6) == 6  # the seed gives the unit more than 6
+        lead_only = queries.capped_count_of_arms(lead.where(sa.false()), co, 10_000)
+        assert lead_only == db.session.scalar(sa.select(sa.func.count()).select_from(co.subquery()))
+        compiled = None  # the statement as the list sends it, with its parameters
+
+        def grab(_conn, _cursor, statement, params, _context, _many):
+            nonlocal compiled
+            compiled = (statement, params)
+        sa.event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            queries.capped_count_of_arms(lead, co, 6)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", grab)
+        statement, params = compiled
+        db.session.commit()  # CLI-style sessions take the write lock: release it for the plan's connection
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                plan = "\n".join(conn.exec_driver_sql(f"EXPLAIN (ANALYZE) {statement}", params).scalars())
+                ran = [line for line in plan.splitlines() if "never executed" not in line]
+                executed = [line for line in ran if "ix_item_lead_stage" in line]
+                co_read = [line for line in ran if " on item_co_unit" in line]
+                assert len(executed) == 1 and not co_read, plan
+            else:
+                plan = "\n".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params))
+                assert plan.count("ix_item_lead_stage") == 1, plan

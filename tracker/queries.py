@@ -301,9 +301,11 @@ def capped_count_of_arms(lead: sa.Select, co: sa.Select, cap: int) -> int:
     """Both arms' capped counts in one statement; the co-unit arm is counted only when the
     lead arm alone stays under the cap (both databases evaluate CASE branches lazily), so
     a big unit's page skips it — on PostgreSQL that count was a hash join over every item."""
-    lead_count = _capped_count_expr(lead, cap)
-    return db.session.scalar(sa.select(sa.case((lead_count >= cap, lead_count),
-                                               else_=lead_count + _capped_count_expr(co, cap)))) or 0
+    # The lead count is read once, in a derived table that OFFSET 0 keeps PostgreSQL from
+    # folding back into the CASE (written twice there, it read the unit's first 1,001 rows twice).
+    lead_count = sa.select(_capped_count_expr(lead, cap).label("n")).offset(0).subquery()
+    return db.session.scalar(sa.select(sa.case((lead_count.c.n >= cap, lead_count.c.n),
+                                               else_=lead_count.c.n + _capped_count_expr(co, cap)))) or 0
 
 
 def _page_number(requested: int, counted: int, exact: bool, per_page: int) -> int:
