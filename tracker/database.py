@@ -17,8 +17,12 @@ migrations and bulk seeding, on both databases.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -110,3 +114,18 @@ def after_bulk_load(engine: Engine) -> None:
     else:
         with engine.begin() as connection:
             analyze(connection)
+
+
+def in_ids(dialect: str) -> Callable[[sa.ColumnElement], sa.ColumnElement]:
+    """``column IN :ids`` for a statement built once and run with ``{"ids": [...]}``.
+
+    On PostgreSQL the ids go as ONE array parameter (``= ANY(:ids)``): an expanding ``IN``
+    binds each id apart, and rendering, casting and planning 50–500 placeholders cost more
+    than the lookup (the export: ~40 % of its CPU; a list page's co-unit lookup: 0.5 ms of
+    planning for 0.1 ms of work). SQLite keeps the expanding ``IN``: cheaper there, and its
+    one-parameter form (``json_each``) misleads its planner."""
+    if dialect == "postgresql":
+        array = sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Integer)))
+        return lambda column: column == array
+    listed = sa.bindparam("ids", expanding=True)
+    return lambda column: column.in_(listed)

@@ -14,6 +14,7 @@ macros ask of an ``Item`` (``stage``, ``deadline``, ``lead_unit.name``, ``co_uni
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from .choices import UnitRef, unit_refs
+from .database import in_ids
 from .extensions import db
 from .models import Activity, Item, Stage, item_co_unit
 from .models.closure import ClosureKind, status_label
@@ -71,6 +73,12 @@ def list_columns(stmt: sa.Select) -> sa.Select:
         Activity, Activity.id == Item.activity_id)
 
 
+@functools.cache
+def _co_units_statement(dialect: str) -> sa.Select:
+    """The page's co-unit rows, its ids as one parameter (``database.in_ids``)."""
+    return sa.select(item_co_unit.c.item_id, item_co_unit.c.unit_id).where(in_ids(dialect)(item_co_unit.c.item_id))
+
+
 def list_items(rows: Sequence[sa.Row]) -> list[ListItem]:
     """The rows of a ``list_columns`` statement as ``ListItem``s, in their order, with their
     co-units (one statement for the page)."""
@@ -78,9 +86,8 @@ def list_items(rows: Sequence[sa.Row]) -> list[ListItem]:
         return []
     units = unit_refs()
     co: dict[int, list[UnitRef]] = {}
-    for item_id, unit_id in db.session.execute(
-            sa.select(item_co_unit.c.item_id, item_co_unit.c.unit_id)
-            .where(item_co_unit.c.item_id.in_([row[0] for row in rows]))):
+    for item_id, unit_id in db.session.execute(_co_units_statement(db.session.get_bind().dialect.name),
+                                               {"ids": [row[0] for row in rows]}):
         co.setdefault(item_id, []).append(units[unit_id])
     return [ListItem(*row, units.get(row[5]),
                      tuple(sorted(co.get(row[0], ()), key=lambda u: (u.sort_order, u.id)))) for row in rows]
