@@ -316,6 +316,8 @@ def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, f
     context |= {"verdicts": verdicts, "closures": closures, "lookbacks": lookbacks,
                 "lookback_months": lookback_months()[item.activity.kind] if Action.SCHEDULE_LOOKBACK in allowed
                 else None}
-    context.update(default_forms(allowed, item))
+    # The decision forms show only beside a pending request: not built without one.
+    waiting = {Action.DECIDE_EXTENSION: pending_extension, Action.DECIDE_HANDBACK: context["pending_handback"]}
+    context.update(default_forms({a for a in allowed if waiting.get(a, True)}, item))
     context.update(overrides)
     return render_template("items/detail.html", **context), status
