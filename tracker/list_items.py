@@ -25,8 +25,8 @@ from .choices import UnitRef, unit_refs
 from .database import in_ids
 from .extensions import db
 from .models import Activity, Item, Stage, item_co_unit
-from .models.closure import ClosureKind, status_label
-from .models.item import code_of, title_of
+from .models.closure import ClosureKind
+from .models.item import ItemLabels
 
 # The columns a list row needs, in ``ListItem``'s order after ``co_units``' fields.
 COLUMNS = (Item.id, Item.activity_id, Item.seq, Item.question, Activity.title, Item.lead_unit_id,
@@ -35,7 +35,7 @@ COLUMNS = (Item.id, Item.activity_id, Item.seq, Item.question, Activity.title, I
 
 
 @dataclass(slots=True, frozen=True, eq=False)
-class ListItem:
+class ListItem(ItemLabels):
     """One item of a list page (see the module's docstring)."""
 
     id: int
@@ -53,18 +53,6 @@ class ListItem:
     last_activity_on: date | None
     lead_unit: UnitRef | None
     co_units: tuple[UnitRef, ...]
-
-    @property
-    def title(self) -> str:
-        return title_of(self.question)
-
-    @property
-    def code(self) -> str:
-        return code_of(self.activity_id, self.seq)
-
-    @property
-    def status_label(self) -> str:
-        return status_label(self.stage, self.closure_kind)
 
 
 def list_columns(stmt: sa.Select) -> sa.Select:

@@ -97,18 +97,30 @@ item_co_unit = sa.Table(
 )
 
 
-def title_of(question: str) -> str:
-    """An item's short title in lists and letters: its question, spaces folded, cut at 40."""
-    text = " ".join(question.split())
-    return text if len(text) <= 40 else text[:40] + "…"
+class ItemLabels:
+    """The labels an item carries wherever it is shown — its short title, its code, its
+    status — defined once for the ORM ``Item`` and the list row (``list_items.ListItem``)."""
+
+    __slots__ = ()
+
+    @property
+    def title(self) -> str:
+        """The question, spaces folded, cut at 40 characters."""
+        text = " ".join(self.question.split())
+        return text if len(text) <= 40 else text[:40] + "…"
+
+    @property
+    def code(self) -> str:
+        """The activity and the item's place in it."""
+        return f"{self.activity_id}-{self.seq}"
+
+    @property
+    def status_label(self) -> str:
+        """The stage, or for a closed item how it was closed (办结（已落实）, 终止跟踪（未落实）…)."""
+        return status_label(self.stage, self.closure_kind)
 
 
-def code_of(activity_id: int, seq: int) -> str:
-    """An item's code: its activity and its place in it."""
-    return f"{activity_id}-{seq}"
-
-
-class Item(db.Model):
+class Item(ItemLabels, db.Model):
     __tablename__ = "item"
     __table_args__ = (
         sa.UniqueConstraint("activity_id", "seq"),
@@ -188,14 +200,6 @@ class Item(db.Model):
         return stage
 
     @property
-    def title(self) -> str:
-        return title_of(self.question)
-
-    @property
-    def code(self) -> str:
-        return code_of(self.activity_id, self.seq)
-
-    @property
     def number(self) -> str:
         """The document's numbering ("二-（一）" for a sub-point when its parent is loaded),
         or the entry order when the document has none."""
@@ -221,11 +225,6 @@ class Item(db.Model):
         once a report is in, its 答 is that report."""
         return self.origin is Origin.OPINION and (self.round > 1 or self.stage in (
             Stage.REPORTED, Stage.ACCEPTED, Stage.EVALUATING, Stage.CLOSED))
-
-    @property
-    def status_label(self) -> str:
-        """The stage, or for a closed item how it was closed (办结（已落实）, 终止跟踪（未落实）…)."""
-        return status_label(self.stage, self.closure_kind)
 
     @property
     def withdrawn(self) -> bool:
