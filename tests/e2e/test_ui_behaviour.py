@@ -153,3 +153,22 @@ def test_signed_in_name_is_readable_on_the_header(person, width):
     expect(staff.page.locator(".user-menu summary")).to_contain_text("李秀兰")
     ratio = contrast(staff.page, ".user-menu summary", ".site-header")
     assert ratio >= 4.5, f"name on header contrast {ratio:.2f}:1 is below WCAG AA 4.5:1"
+
+
+def test_earlier_items_appear_beside_the_form_without_replacing_it(person):
+    """Typing a question and pausing loads "此前可能提出过同一问题" into its slot in the entry
+    form. The slot inherited the form's ``hx-target="this"`` and ``hx-swap="outerHTML"``, so
+    the suggestions replaced the whole form — everything typed was gone and the save button
+    with it (CI met it when the page was slow enough for the lookup to land before the click)."""
+    staff = person("staff")
+    page = staff.page
+    create_inquiry(page, "关于城区学校大班额问题的专题询问（浏览器）")
+    form = page.locator("#item-form")
+    form.get_by_label("询问人").fill("赵委员")
+    form.get_by_label("询问问题 / 审议意见内容").fill("城区小学大班额问题何时能够全部消除？")
+    expect(page.locator("#similar-items")).to_contain_text("此前可能提出过同一问题")  # a person pauses here
+    expect(form.get_by_label("询问人")).to_have_value("赵委员")
+    expect(form.get_by_label("询问问题 / 审议意见内容")).to_have_value("城区小学大班额问题何时能够全部消除？")
+    expect(page.locator("#item-form #similar-items")).to_have_count(1)
+    form.get_by_role("button", name="保存并继续录入").click()
+    expect(flash(page)).to_contain_text("已录入询问问题 1")
