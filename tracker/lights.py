@@ -136,10 +136,6 @@ def day_lights(today: date | None = None) -> DayLights:
     return DayLights(today, green_from(today), silent_since(today))
 
 
-def silent_ids(items, today: date | None = None) -> set[int]:
-    """Ids of the silent items among a page of items, for the 无进展 marker."""
-    today = today or local_today()
-    return {item.id for item in items if silent_for(item, today)}
 # -- commitments (承诺): the same rule, on the confirmed date -------------------------------
 
 def commitment_light(status: CommitmentStatus, due_on: date | None, today: date | None = None) -> Light:

@@ -75,19 +75,16 @@ def list_items(rows: Sequence[sa.Row]) -> list[ListItem]:
     units = unit_refs()
     co: dict[int, list[UnitRef]] = {}
     for item_id, unit_id in db.session.execute(_co_units_statement(db.session.get_bind().dialect.name),
-                                               {"ids": [row[0] for row in rows]}):
+                                               {"ids": [row.id for row in rows]}):
         co.setdefault(item_id, []).append(units[unit_id])
-    return [ListItem(*row, units.get(row[5]),
-                     tuple(sorted(co.get(row[0], ()), key=lambda u: (u.sort_order, u.id)))) for row in rows]
+    return [ListItem(*row, units.get(row.lead_unit_id),
+                     tuple(sorted(co.get(row.id, ()), key=lambda u: (u.sort_order, u.id)))) for row in rows]
 
 
 def load_list_items(ids: sa.Select | Sequence[int], order=(), limit: int | None = None,
                     offset: int = 0) -> list[ListItem]:
     """The items whose ids ``ids`` gives (a statement or a list), in ``order``, as list rows."""
-    stmt = list_columns(sa.select(Item).where(Item.id.in_(ids))).order_by(*order)
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    return list_items(db.session.execute(stmt).all())
+    return read_list_items(sa.select(Item).where(Item.id.in_(ids)).order_by(*order).limit(limit).offset(offset or None))
 
 
 def read_list_items(stmt: sa.Select) -> list[ListItem]:

@@ -16,7 +16,7 @@ from datetime import date
 from flask import current_app, url_for
 from markupsafe import Markup
 
-from .lights import Light, day_lights
+from .lights import day_lights
 from .list_items import ListItem
 
 
@@ -43,7 +43,7 @@ def item_url_prefix() -> str:
     return url_for("items.detail", item_id=0).removesuffix("0")
 
 
-def list_rows(items: Iterable[ListItem], today: date, lights: dict[int, Light] | None = None) -> list[Row]:
+def list_rows(items: Iterable[ListItem], today: date) -> list[Row]:
     """The rows of a page of items (``list_items``)."""
     macros = current_app.jinja_env.get_template("_macros.html").module
     prefix = item_url_prefix()
@@ -58,7 +58,7 @@ def list_rows(items: Iterable[ListItem], today: date, lights: dict[int, Light] |
     rows = []
     day = day_lights(today)
     for item in items:
-        light = lights[item.id] if lights is not None else day.light(item.stage, item.deadline)
+        light = day.light(item.stage, item.deadline)
         rows.append(Row(
             item=item, url=f"{prefix}{item.id}", code=item.code, title=item.title, activity=item.activity_title,
             units=once(("units", item.lead_unit_id, *(u.id for u in item.co_units)), lambda i=item: macros.units(i)),

@@ -25,9 +25,10 @@ def mark_activity(item: Item, today: date | None = None) -> None:
     the families' bulk hook does not see it, as a flush of this one column would not.
     """
     today = today or local_today()
-    if item.id is None or item.last_activity_on == today:
-        if item.last_activity_on != today:
-            item.last_activity_on = today
+    if item.last_activity_on == today:
+        return
+    if item.id is None:  # not yet stored: nobody else can be writing it
+        item.last_activity_on = today
         return
     db.session.connection().execute(
         sa.update(Item.__table__).where(Item.__table__.c.id == item.id).values(last_activity_on=today))
