@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tracker.extensions import db
 from tracker.models import ActivityKind, AuditEntry, EvaluationMode, Item, Origin, Unit, User, local_today
+from tracker.services import activities as activity_ops
 from tracker.services import evaluations as ev
 from tracker.services import items as ops
 from tracker.tally import Grade
@@ -25,7 +26,7 @@ def unit(name: str) -> Unit:
 
 
 def make_activity(title="关于义务教育优质均衡发展情况的专题询问", kind=ActivityKind.INQUIRY, rule="zhenhai"):
-    return ops.create_activity(ops.ActivityData(
+    return activity_ops.create_activity(activity_ops.ActivityData(
         kind=kind, title=title, meeting_session=25, meeting_date=local_today() - timedelta(days=10),
         report_title="区人民政府关于义务教育优质均衡发展情况的报告", target_organ="区人民政府",
         lead_committee_id=unit("社会建设工作委员会").id, evaluation_rule_key=rule), user("staff"))

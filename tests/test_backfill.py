@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.ledger.export import item_number
 from tracker.models import Activity, ActivityKind, AuditAction, AuditEntry, EntryKind, Item, ProgressEntry, Stage
 from tracker.services import OperationError
+from tracker.services import activities as activity_ops
 from tracker.services import items as ops
 from tracker.services.backfill import PastFacts, backfill_item
 from tracker.services.deadlines import assign_deadline
@@ -27,7 +28,7 @@ from .test_ledger_import import HEADERS, counts, problems, upload, xlsx
 def _old_opinion(app) -> tuple[int, int]:
     """A 2018 审议意见 with one point, entered today."""
     with app.test_request_context():
-        activity = ops.create_activity(ops.ActivityData(
+        activity = activity_ops.create_activity(activity_ops.ActivityData(
             kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于养老服务工作情况的报告", meeting_session=None,
             meeting_date=date(2018, 4, 20), report_title=None, target_organ="区人民政府", lead_committee_id=None,
             evaluation_rule_key="zhenhai", conveyed_on=date(2018, 5, 4)), user("staff"))

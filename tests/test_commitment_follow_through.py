@@ -88,6 +88,7 @@ def test_followed_after_closure_rule_matches_open_commitments_for(app_ctx, demo)
 
 
 def test_public_item_page_shows_confirmed_dates_and_status_only_when_published(app, demo):
+    from tracker.services import activities as activity_ops
     from tracker.services import items as ops
 
     from .helpers import make_activity, user
@@ -101,7 +102,7 @@ def test_public_item_page_shows_confirmed_dates_and_status_only_when_published(a
         _promise(item, "上月应完成的食堂改造", due=today - timedelta(days=20))
         _promise(hidden, "未公布事项的承诺", due=today + timedelta(days=60))
         staff = user("staff")
-        ops.set_activity_published(activity, True, staff)
+        activity_ops.set_activity_published(activity, True, staff)
         ops.set_item_published(item, True, staff)
         db.session.commit()
         item_id, hidden_id = item.id, hidden.id

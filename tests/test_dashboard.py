@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tracker.extensions import db
 from tracker.models import ActivityKind, EvaluationMode, local_today
+from tracker.services import activities as activity_ops
 from tracker.services import evaluations as ev
 from tracker.services import items as ops
 from tracker.tally import Grade
@@ -22,7 +23,7 @@ YEAR = 2024
 
 
 def activity(title, meeting_date, committee="社会建设工作委员会"):
-    return ops.create_activity(ops.ActivityData(
+    return activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.REPORT_REVIEW, title=title, meeting_session=20, meeting_date=meeting_date,
         report_title=None, target_organ="区人民政府", lead_committee_id=unit(committee).id,
         evaluation_rule_key="zhenhai"), user("staff"))

@@ -41,6 +41,7 @@ from tracker.models import (
 )
 from tracker.models.base import LOCAL_TZ
 from tracker.services import OperationError, commitments, corrections
+from tracker.services import activities as activity_ops
 from tracker.services import closure as closing
 from tracker.services import evaluations as ev
 from tracker.services import items as ops
@@ -55,7 +56,7 @@ UNITS = {"区教育局": "unit_edu", "区卫生健康局": "unit_health", "区�
 
 
 def _activity(title: str, meeting: date, committee: str):
-    return ops.create_activity(ops.ActivityData(
+    return activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.REPORT_REVIEW, title=title, meeting_session=20, meeting_date=meeting, report_title=None,
         target_organ="区人民政府", lead_committee_id=unit(committee).id, evaluation_rule_key="zhenhai"), user("staff"))
 

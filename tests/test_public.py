@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from tracker.extensions import db
 from tracker.models import AuditEntry, EntryKind, Item, local_today
+from tracker.services import activities as activity_ops
 from tracker.services import items as ops
 
 from .conftest import login_as
@@ -36,7 +37,7 @@ def public_data(app, demo):
         in_hidden = make_item(hidden, "rectifying")
         in_hidden.question = "未公布活动中的问题"
         in_hidden.deadline = local_today() - timedelta(days=5)
-        ops.set_activity_published(shown, True, staff)
+        activity_ops.set_activity_published(shown, True, staff)
         for item in (closed, overdue, busy, in_hidden):
             ops.set_item_published(item, True, staff)
         db.session.commit()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from tracker.extensions import db
 from tracker.models import ActivityKind, AuditAction, AuditEntry, Item, Origin
+from tracker.services import activities as activity_ops
 from tracker.services import items as ops
 
 from .conftest import Client, login_as
@@ -25,7 +26,7 @@ OTHER_PROBLEMS = ["基层医疗机构药品短缺问题如何解决？", "老旧
 
 
 def _activity(year: int, title: str):
-    return ops.create_activity(ops.ActivityData(
+    return activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.INQUIRY, title=title, meeting_session=year - 2000, meeting_date=date(year, 6, 20),
         report_title=None, target_organ="区人民政府", lead_committee_id=unit("社会建设工作委员会").id,
         evaluation_rule_key="zhenhai"), user("staff"))
@@ -156,7 +157,7 @@ def test_public_page_says_since_when_among_published_items(app, years):
     with app.app_context():
         for year in (2023, 2024, 2025):
             item = db.session.get(Item, years[year])
-            ops.set_activity_published(db.session.get(Activity, item.activity_id), True, user("staff"))
+            activity_ops.set_activity_published(db.session.get(Activity, item.activity_id), True, user("staff"))
             ops.set_item_published(item, True, user("staff"))
         db.session.commit()
     anonymous = Client(app)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tracker.extensions import db
 from tracker.models import Attachment, SearchEntry
+from tracker.services import activities as activity_ops
 from tracker.services import items as ops
 
 from .conftest import Client, login_as
@@ -93,7 +94,7 @@ def test_public_finds_only_published_material(app, world):
     with app.app_context():
         activity = db.session.get(Activity, world["activity"])
         edu = db.session.get(Item, world["edu_id"])
-        ops.set_activity_published(activity, True, staff("staff"))
+        activity_ops.set_activity_published(activity, True, staff("staff"))
         ops.set_item_published(edu, True, staff("staff"))
         ops.accept_report(edu, staff("staff"))
         db.session.commit()
@@ -105,7 +106,7 @@ def test_public_finds_only_published_material(app, world):
     assert world["health"] not in codes(found(anonymous, "药品", "/public/search"))  # not published
     # Unpublishing the activity hides everything in it.
     with app.app_context():
-        ops.set_activity_published(db.session.get(Activity, world["activity"]), False, staff("staff"))
+        activity_ops.set_activity_published(db.session.get(Activity, world["activity"]), False, staff("staff"))
         db.session.commit()
     assert not codes(found(anonymous, "医保", "/public/search"))
 

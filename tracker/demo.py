@@ -100,6 +100,7 @@ def load_demo_items(today=None) -> None:
     import sqlalchemy as sa
 
     from .models import ActivityKind, EvaluationMode, Origin, local_today
+    from .services import activities as activity_ops
     from .services import corrections
     from .services import evaluations as ev
     from .services import items as ops
@@ -115,12 +116,12 @@ def load_demo_items(today=None) -> None:
     for _asker, _unit, _question, name, post, _answer, _promise in INQUIRY_QUESTIONS:
         if name and {"name": name, "post": post} not in officials:
             officials.append({"name": name, "post": post})
-    inquiry = ops.create_activity(ops.ActivityData(
+    inquiry = activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.INQUIRY, title="关于义务教育和基层医疗服务情况的专题询问", meeting_session=25,
         meeting_date=today - timedelta(days=120), report_title="区人民政府关于义务教育优质均衡发展情况的报告",
         target_organ="区人民政府", lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai",
         meeting_term=17, officials=officials), staff)
-    review = ops.create_activity(ops.ActivityData(
+    review = activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于生态环境保护工作情况的报告", meeting_session=27,
         meeting_date=today - timedelta(days=20), report_title="区人民政府关于生态环境保护工作情况的报告",
         target_organ="区人民政府", lead_committee_id=unit_id["城乡建设环境保护工作委员会"],
@@ -214,7 +215,7 @@ def load_demo_items(today=None) -> None:
     _demo_accountability(items, today, edu, health)
     # 向社会公布: the inquiry and its items, so the public section has something to show
     # (including the overdue item on the 逾期未办结 list).
-    ops.set_activity_published(inquiry, True, staff)
+    activity_ops.set_activity_published(inquiry, True, staff)
     for item in items[:7]:
         ops.set_item_published(item, True, staff)
     from .demo_closure import load_closure_demo
@@ -250,13 +251,14 @@ def _demo_document(today, staff, health, unit_id) -> None:
     from .demo_document import LINE_CLASSES, LINES, PRIMARY_CARE_OPINION
     from .models import ActivityKind, LineStatus
     from .paste import split_opinion
+    from .services import activities as activity_ops
     from .services import documents as docs
     from .services import items as ops
     from .services import reports
     from .workdays import add_months
 
     meeting = today - timedelta(days=75)
-    activity = ops.create_activity(ops.ActivityData(
+    activity = activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于基层医疗卫生服务体系建设情况的报告",
         meeting_session=29, meeting_term=17, meeting_date=meeting, adopted_on=meeting + timedelta(days=7),
         conveyed_on=meeting + timedelta(days=10), document_number=f"X人常办〔{meeting.year}〕12号",
@@ -280,7 +282,7 @@ def _demo_document(today, staff, health, unit_id) -> None:
         lines, [], health, keep_from=first)
     reports.accept_report(second, "总体同意。请区卫生健康局于明年6月底前书面报告急救站点布局调整和医共体建设进展。",
                           staff)
-    ops.set_activity_published(activity, True, staff)
+    activity_ops.set_activity_published(activity, True, staff)
     ops.set_items_published(activity, True, staff)
 
 
@@ -299,10 +301,11 @@ def _demo_sitting(today, staff, edu, health, unit_id) -> None:
     from datetime import timedelta
 
     from .models import ActivityKind, EvaluationMode, Origin
+    from .services import activities as activity_ops
     from .services import counting, sittings
     from .services import items as ops
 
-    activity = ops.create_activity(ops.ActivityData(
+    activity = activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于养老服务体系建设情况的报告", meeting_session=24,
         meeting_date=today - timedelta(days=150), report_title="区人民政府关于养老服务体系建设情况的报告",
         target_organ="区人民政府", lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai"),

@@ -15,6 +15,7 @@ from .models import (
     User,
     VerdictGrade,
 )
+from .services import activities as activity_ops
 from .services import evaluations as ev
 from .services import items as ops
 from .services.closure import ClosureInput, VerdictInput, close_item
@@ -33,7 +34,7 @@ OPINIONS = [
 
 def load_closure_demo(today: date, staff: User, edu: User, health: User, reviewers: list[User],
                       unit_id: dict[str, int]) -> None:
-    activity = ops.create_activity(ops.ActivityData(
+    activity = activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于民生实事项目推进情况的报告", meeting_session=22,
         meeting_date=today - timedelta(days=200), report_title="区人民政府关于民生实事项目推进情况的报告",
         target_organ="区人民政府", lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai"),
@@ -70,6 +71,6 @@ def load_closure_demo(today: date, staff: User, edu: User, health: User, reviewe
     ops.accept_report(superseded, staff, VerdictInput(VerdictGrade.NONE, "区级平台未建设"))
     close_item(superseded, ClosureInput(ClosureKind.TERMINATED, "市级统一监管平台已上线，本条不再单独跟踪",
                                         TerminationCause.SUPERSEDED), staff, today)
-    ops.set_activity_published(activity, True, staff)
+    activity_ops.set_activity_published(activity, True, staff)
     for item in items:
         ops.set_item_published(item, True, staff)

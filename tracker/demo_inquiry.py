@@ -30,12 +30,12 @@ def load_demo_inquiry(today: date, staff, unit_id: dict[str, int]) -> None:
     from .models import ActivityKind
     from .paste import find_promises, guess_unit, parse_inquiry
     from .paste.commitments import commitment_line
-    from .services import items as ops
+    from .services import activities as activity_ops
     from .services.calendar import get_calendar
     from .services.documents import ExchangeRow, save_inquiry_exchanges
 
     meeting = today - timedelta(days=45)
-    activity = ops.create_activity(ops.ActivityData(
+    activity = activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.INQUIRY, title="关于学校食堂和校园周边安全情况的专题询问", meeting_session=30,
         meeting_term=17, meeting_date=meeting, report_title=None, target_organ="区人民政府",
         lead_committee_id=unit_id["社会建设工作委员会"], evaluation_rule_key="zhenhai", scored_on_spot=True), staff)
@@ -57,10 +57,11 @@ def load_demo_inquiry(today: date, staff, unit_id: dict[str, int]) -> None:
 def load_demo_backfill(staff, unit_id: dict[str, int]) -> None:
     """A 2018 审议意见 entered in 补录: its real 交办, 签收, 受理 and 办结 dates."""
     from .models import ActivityKind, Origin
+    from .services import activities as activity_ops
     from .services import items as ops
     from .services.backfill import PastFacts, backfill_item
 
-    activity = ops.create_activity(ops.ActivityData(
+    activity = activity_ops.create_activity(activity_ops.ActivityData(
         kind=ActivityKind.REPORT_REVIEW, title="审议区人民政府关于农村饮水安全工作情况的报告",
         meeting_session=12, meeting_term=16, meeting_date=date(2018, 6, 26),
         report_title="区人民政府关于农村饮水安全工作情况的报告",

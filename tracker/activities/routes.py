@@ -13,6 +13,7 @@ from ..params import is_number
 from ..permissions import staff_required
 from ..queries import activity_rows, basis_clause
 from ..services import OperationError, check_version
+from ..services import activities as activity_ops
 from ..services import items as ops
 from ..services.search import link_to_earlier_id
 from ..services.settings import available_rules, get_setting, rule_name
@@ -38,8 +39,8 @@ def _text(field) -> str | None:
     return (field.data or "").strip() or None
 
 
-def _activity_data(form: ActivityForm) -> ops.ActivityData:
-    return ops.ActivityData(kind=ActivityKind(form.kind.data), title=form.title.data.strip(),
+def _activity_data(form: ActivityForm) -> activity_ops.ActivityData:
+    return activity_ops.ActivityData(kind=ActivityKind(form.kind.data), title=form.title.data.strip(),
                             meeting_session=form.meeting_session.data, meeting_date=form.meeting_date.data,
                             report_title=_text(form.report_title),
                             target_organ=form.target_organ.data, lead_committee_id=form.lead_committee_id.data or None,
@@ -47,7 +48,7 @@ def _activity_data(form: ActivityForm) -> ops.ActivityData:
                             meeting_end_date=form.meeting_end_date.data, document_number=_text(form.document_number),
                             adopted_on=form.adopted_on.data, conveyed_on=form.conveyed_on.data,
                             document_deadline=form.document_deadline.data, preamble=_text(form.preamble),
-                            officials=ops.parse_officials(form.officials.data),
+                            officials=activity_ops.parse_officials(form.officials.data),
                             scored_on_spot=bool(form.scored_on_spot.data))
 
 
@@ -74,7 +75,7 @@ def new():
             form.lead_committee_id.data = current_user.unit_id
     if form.validate_on_submit():
         try:
-            activity = ops.create_activity(_activity_data(form), current_user)
+            activity = activity_ops.create_activity(_activity_data(form), current_user)
         except OperationError as error:
             flash(error.message, "error")
         else:
@@ -93,11 +94,11 @@ def edit(activity_id: int):
     if request.method == "GET":
         form.kind.data = activity.kind.value
         form.lead_committee_id.data = activity.lead_committee_id or 0
-        form.officials.data = ops.officials_text(activity.officials)
+        form.officials.data = activity_ops.officials_text(activity.officials)
     if form.validate_on_submit():
         try:
             check_version(activity, form.version.data)
-            ops.update_activity(activity, _activity_data(form), current_user)
+            activity_ops.update_activity(activity, _activity_data(form), current_user)
         except OperationError as error:
             flash(error.message, "error")
         else:
@@ -184,7 +185,7 @@ def publish(activity_id: int):
     published = request.form.get("published") == "1"
     with_items = published and request.form.get("with_items") == "1"
     try:
-        ops.set_activity_published(activity, published, current_user)
+        activity_ops.set_activity_published(activity, published, current_user)
         changed = ops.set_items_published(activity, True, current_user) if with_items else 0
         db.session.commit()
     except (OperationError, InvalidTransition) as error:

@@ -18,6 +18,7 @@ from ..documents.xlsx import LedgerFileError, read_sheet
 from ..extensions import db
 from ..limits import ANSWER_TEXT, COMMITMENT_TEXT, ITEM_TEXT, PERSON_NAME, PERSON_POST, REPORT_TEXT, TITLE
 from ..models import TARGET_ORGANS, Activity, ActivityKind, Origin, Unit, UnitKind, User
+from ..services import activities as activity_ops
 from ..services import items as ops
 from ..services.backfill import PastFacts, facts_problems
 from ..services.settings import get_setting
@@ -98,7 +99,7 @@ class PlannedRow:
 @dataclass
 class NewActivity:
     row: int  # the first row that names it
-    data: ops.ActivityData
+    data: activity_ops.ActivityData
 
 
 @dataclass
@@ -282,7 +283,7 @@ class _RowChecker:
         session = cell("session", cells.session_number)  # may stay empty: never invented
         if kind is None or target not in TARGET_ORGANS:
             return
-        data = ops.ActivityData(kind=kind, title=key[0], meeting_session=session, meeting_date=key[1],
+        data = activity_ops.ActivityData(kind=kind, title=key[0], meeting_session=session, meeting_date=key[1],
                                 report_title=None, target_organ=target, lead_committee_id=self._committee(),
                                 evaluation_rule_key=get_setting("default_rule_key"))
         first = self.plan.new.setdefault(key, NewActivity(number, data))
