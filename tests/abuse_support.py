@@ -157,10 +157,10 @@ def module_app(template_db: str, folder):
 
     from tracker import create_app
 
-    from .conftest import PG_URL, _truncate_all, make_config
+    from .conftest import PG_URL, _empty_all, make_config
     if PG_URL:
         app = create_app(make_config(template_db))
-        _truncate_all(app)
+        _empty_all(app)
         return app
     target = folder / "shared.db"
     shutil.copyfile(template_db, target)

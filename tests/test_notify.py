@@ -132,9 +132,9 @@ def smtp_server():
 
 def _fresh(app):
     """Apps built here bypass the ``app`` fixture, so empty PostgreSQL ourselves."""
-    from .conftest import PG_URL, _truncate_all
+    from .conftest import PG_URL, _empty_all
     if PG_URL:
-        _truncate_all(app)
+        _empty_all(app)
     return app
 
 
