@@ -63,6 +63,8 @@ def test_one_report_for_three_points_returned_then_accepted(app, demo):
     assert _stages(app, ids) == [Stage.RECTIFYING] * 3
     page = unit.get(f"/items/{ids[0]}").get_data(as_text=True)
     assert "报告已被退回" in page and "未说明经费来源，请补充。" in page
+    # Only whoever may report again is told to (and only for them is the entry read).
+    assert "报告已被退回，请修改后重新报送" not in staff.get(f"/items/{ids[0]}").get_data(as_text=True)
     with app.app_context():
         notice = db.session.scalar(sa.select(Notification).where(Notification.kind == "return"))
         assert "未说明经费来源" in notice.text  # the reason is in the notification itself

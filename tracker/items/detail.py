@@ -174,10 +174,11 @@ def earlier_progress(item_id: int, round_number: int, before_id: int | None) -> 
     return list(db.session.scalars(_with_entry_parts(stmt.order_by(ProgressEntry.id))).unique())
 
 
-def _returned_entry(item: Item) -> ProgressEntry | None:
+def _returned_entry(item: Item, allowed: set[Action]) -> ProgressEntry | None:
     """The current round's newest returned report entry, whose reason stays on top of the
-    unit's page until it reports again — read apart, since the page may not hold it."""
-    if item.stage is not Stage.RECTIFYING:
+    page of whoever may report again until they do — read apart, since the page may not
+    hold it; not read for anyone else (staff, reviewers), who are not shown it."""
+    if item.stage is not Stage.RECTIFYING or Action.SUBMIT_REPORT not in allowed:
         return None
     return db.session.scalar(
         sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id, ProgressEntry.round == item.round,
@@ -293,7 +294,7 @@ def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, f
     light = light_for(item, today)
     closed_evaluations = [e for e in evaluations if not e.is_open]
     # A returned report's reason stays on top of the unit's page until it reports again.
-    returned = _returned_entry(item)
+    returned = _returned_entry(item, allowed)
     context = {
         "returned": returned, "item": item, "activity": item.activity,
         "rounds": dict(sorted(rounds.items(), reverse=True)),
