@@ -7,7 +7,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import render_template
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..commitments.panel import commitment_panel
 from ..extensions import db
@@ -137,8 +137,11 @@ PROGRESS_RECENT = 10
 
 
 def _with_entry_parts(stmt):
+    """An entry's unit, author, report and files, in the entries' own statement (a round's
+    page holds at most ``PROGRESS_RECENT`` entries: joining their few files costs less
+    than a second statement)."""
     return stmt.options(joinedload(ProgressEntry.unit), joinedload(ProgressEntry.author),
-                        selectinload(ProgressEntry.attachments), joinedload(ProgressEntry.report))
+                        joinedload(ProgressEntry.attachments), joinedload(ProgressEntry.report))
 
 
 def recent_progress(item_id: int) -> tuple[list[ProgressEntry], dict[int, int]]:

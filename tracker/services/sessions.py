@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import AuditAction, User, UserSession, utcnow
 from .audit import record
+from .versioned import remember_versions, version_columns
 
 
 def token_hash(token: str) -> str:
@@ -43,10 +44,13 @@ def user_with_session(user_id: int, token: str | None) -> tuple[User | None, Use
     statement: every request needs both (the login loader, then ``security.check_session``),
     and a second round trip per page is measurable on PostgreSQL (issue 16)."""
     theirs = UserSession.token_hash == token_hash(token) if _usable(token) else sa.false()
-    row = db.session.execute(sa.select(User, UserSession)
+    row = db.session.execute(sa.select(User, UserSession, *version_columns())
                              .outerjoin(UserSession, sa.and_(UserSession.user_id == User.id, theirs))
                              .where(User.id == user_id).options(joinedload(User.unit))).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    if row is None:
+        return None, None
+    remember_versions(row[2:])  # the kept data's versions ride along: no statement of their own
+    return row[0], row[1]
 
 
 def expiry_reason(record: UserSession, now: datetime, idle: timedelta, lifetime: timedelta) -> str | None:
