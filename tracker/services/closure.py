@@ -200,8 +200,13 @@ def reopen_item(item: Item, reason: str | None, actor: User, today: date | None 
     return deadline
 
 
+# Built once (the item page reads them on every view), the item as a parameter.
+_VERDICTS = sa.select(Verdict).where(Verdict.item_id == sa.bindparam("item_id"))
+_CLOSURES = sa.select(Closure).where(Closure.item_id == sa.bindparam("item_id"))
+
+
 def item_history(item_id: int) -> tuple[dict[int, Verdict], dict[int, Closure]]:
     """Every round's verdict and closure, for the item and public pages."""
-    verdicts = {v.round: v for v in db.session.scalars(sa.select(Verdict).where(Verdict.item_id == item_id))}
-    closures = {c.round: c for c in db.session.scalars(sa.select(Closure).where(Closure.item_id == item_id))}
+    verdicts = {v.round: v for v in db.session.scalars(_VERDICTS, {"item_id": item_id})}
+    closures = {c.round: c for c in db.session.scalars(_CLOSURES, {"item_id": item_id})}
     return verdicts, closures

@@ -248,10 +248,13 @@ def get_commitment(item: Item, commitment_id: int) -> Commitment | None:
     return commitment if commitment is not None and commitment.item_id == item.id else None
 
 
+_COMMITMENTS = (sa.select(Commitment).where(Commitment.item_id == sa.bindparam("item_id"))
+                .options(joinedload(Commitment.unit), joinedload(Commitment.confirmed_by))
+                .order_by(Commitment.id))  # built once (the item page reads it on every view)
+
+
 def item_commitments(item_id: int) -> list[Commitment]:
-    return list(db.session.scalars(sa.select(Commitment).where(Commitment.item_id == item_id)
-                                   .options(joinedload(Commitment.unit), joinedload(Commitment.confirmed_by))
-                                   .order_by(Commitment.id)))
+    return list(db.session.scalars(_COMMITMENTS, {"item_id": item_id}))
 
 
 def open_commitments_for(item_ids: list[int]) -> dict[int, int]:

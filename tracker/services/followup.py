@@ -78,9 +78,13 @@ def unsupervise_item(item: Item, reason: str | None, actor: User) -> None:
            item_id=item.id, actor=actor)
 
 
+# The item page's per-item reads are built once, with the item as a parameter: building
+# and keying a statement costs ~0.1 ms of Python each time, a dozen times per page.
+_NOTICES = sa.select(Notice).where(Notice.item_id == sa.bindparam("item_id")).order_by(Notice.id.desc())
+
+
 def item_notices(item_id: int) -> list[Notice]:
-    return list(db.session.scalars(sa.select(Notice).where(Notice.item_id == item_id)
-                                   .order_by(Notice.id.desc())).all())
+    return list(db.session.scalars(_NOTICES, {"item_id": item_id}))
 
 
 # -- calendar overrides -----------------------------------------------------------

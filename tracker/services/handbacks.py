@@ -133,9 +133,11 @@ def pending_handbacks() -> list[tuple[HandbackRequest, Item]]:
     return [(row[0], row[1]) for row in rows]
 
 
+_HANDBACKS = (sa.select(HandbackRequest).where(HandbackRequest.item_id == sa.bindparam("item_id"))
+              .options(sa.orm.joinedload(HandbackRequest.unit), sa.orm.joinedload(HandbackRequest.suggested_unit),
+                       sa.orm.joinedload(HandbackRequest.new_unit))
+              .order_by(HandbackRequest.id))  # built once (the item page reads it on every view)
+
+
 def item_handbacks(item_id: int) -> list[HandbackRequest]:
-    return list(db.session.scalars(
-        sa.select(HandbackRequest).where(HandbackRequest.item_id == item_id)
-        .options(sa.orm.joinedload(HandbackRequest.unit), sa.orm.joinedload(HandbackRequest.suggested_unit),
-                 sa.orm.joinedload(HandbackRequest.new_unit))
-        .order_by(HandbackRequest.id)).all())
+    return list(db.session.scalars(_HANDBACKS, {"item_id": item_id}))

@@ -168,8 +168,11 @@ def record_finding(lookback: Lookback, item: Item, finding: LookbackFinding | No
     return lookback
 
 
+_LOOKBACKS = sa.select(Lookback).where(Lookback.item_id == sa.bindparam("item_id")).order_by(Lookback.id)
+
+
 def item_lookbacks(item_id: int) -> list[Lookback]:
-    return list(db.session.scalars(sa.select(Lookback).where(Lookback.item_id == item_id).order_by(Lookback.id)))
+    return list(db.session.scalars(_LOOKBACKS, {"item_id": item_id}))  # built once: read on every item view
 
 
 def lookback_list(state: str, today: date, page: int = 1, per_page: int = 50):
