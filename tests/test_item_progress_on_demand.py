@@ -92,3 +92,32 @@ def test_other_units_get_404(app, long_item):
     assert login_as(app, "staff").get(f"/items/{item_id}/progress").status_code == 405
     assert login_as(app, "staff").get("/items/999999/progress/earlier?round=1",
                                       headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_records_an_item_does_not_have_are_not_read_and_one_it_gains_is_shown(app, long_item):
+    """The item page asks once which of its rarer records exist (notices, 退办, declared dates,
+    commitments, verdicts, closures, look-backs) and reads only those: none are read for an
+    item with none, and a 督办 notice posted later is read and shown on the next view."""
+    from bench.querycount import counting
+    item_id = long_item["id"]
+    staff = login_as(app, "staff")
+    staff.get(f"/items/{item_id}")
+    with app.app_context():
+        engine = db.engine
+    with counting(engine) as statements:
+        assert staff.get(f"/items/{item_id}").status_code == 200
+    tables = ("notice", "handback_request", "declared_date", "commitment", "verdict", "closure", "lookback")
+    flat = [" ".join(s.split()) for s in statements]
+    assert any("FROM item_co_unit" in s for s in flat)  # the statements are read as one line each
+    read = [t for t in tables if any(s.startswith(f"SELECT {t}.id") for s in flat)]  # the probe is SELECT EXISTS
+    assert read == [], read
+    from datetime import timedelta
+
+    from tracker.models import local_today
+    reply_by = (local_today() + timedelta(days=7)).isoformat()
+    assert staff.post(f"/items/{item_id}/notice", {"kind": "supervise", "text": "请说明进度滞后原因",
+                                                   "reply_by": reply_by}).status_code == 303
+    with counting(engine) as statements:
+        page = staff.get(f"/items/{item_id}").get_data(as_text=True)
+    assert "请说明进度滞后原因" in page
+    assert any(s.lstrip().startswith("SELECT notice.id") for s in statements)

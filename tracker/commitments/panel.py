@@ -20,8 +20,9 @@ def owner_choices(item: Item) -> list[tuple[int, str]]:
     return [(0, "（牵头单位）")] + [(u.id, u.name) for u in units]
 
 
-def commitment_panel(item: Item, allowed: set[Action]) -> dict:
-    commitments = item_commitments(item.id)
+def commitment_panel(item: Item, allowed: set[Action], any_commitments: bool = True) -> dict:
+    """``any_commitments``: False when the caller knows the item has none (nothing is read)."""
+    commitments = item_commitments(item.id) if any_commitments else []
     evidence: dict[int, list[ProgressEntry]] = defaultdict(list)
     if commitments:
         for entry in db.session.scalars(
