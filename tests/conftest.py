@@ -7,6 +7,7 @@ template, which is much faster than migrating per test.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -134,7 +135,7 @@ def _template_db(tmp_path_factory):
 
 # A full TRUNCATE every this many tests on a worker; DELETE in between (see ``_empty_all``).
 TRUNCATE_EVERY = 100
-_emptied = [0]
+_emptied = itertools.count()
 
 
 def _empty_all(app) -> None:
@@ -148,10 +149,9 @@ def _empty_all(app) -> None:
     skips ordinary triggers, foreign-key checks included). The application's role cannot
     set it, and the production triggers stay as they are."""
     tables = [t.name for t in db.metadata.sorted_tables]
-    _emptied[0] += 1
     with app.app_context():
         db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        if _emptied[0] % TRUNCATE_EVERY == 1:
+        if next(_emptied) % TRUNCATE_EVERY == 0:
             db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:

@@ -5,14 +5,16 @@ no-JavaScript link gives the page with all of them; other units get 404."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from bench.querycount import counting
 from bench.seed import seed_items
 from tests.conftest import login_as
 from tracker.extensions import db
-from tracker.models import Item, ProgressEntry, User, item_co_unit
+from tracker.models import Item, ProgressEntry, User, item_co_unit, local_today
 
 PROGRESS_RECENT = 10  # tracker.items.detail.PROGRESS_RECENT (checked below; importing it here is circular)
 ENTRY = re.compile(r'<article id="entry-(\d+)">')
@@ -98,7 +100,6 @@ def test_records_an_item_does_not_have_are_not_read_and_one_it_gains_is_shown(ap
     """The item page asks once which of its rarer records exist (notices, 退办, declared dates,
     commitments, verdicts, closures, look-backs) and reads only those: none are read for an
     item with none, and a 督办 notice posted later is read and shown on the next view."""
-    from bench.querycount import counting
     item_id = long_item["id"]
     staff = login_as(app, "staff")
     staff.get(f"/items/{item_id}")
@@ -111,9 +112,6 @@ def test_records_an_item_does_not_have_are_not_read_and_one_it_gains_is_shown(ap
     assert any("FROM item_co_unit" in s for s in flat)  # the statements are read as one line each
     read = [t for t in tables if any(s.startswith(f"SELECT {t}.id") for s in flat)]  # the probe is SELECT EXISTS
     assert read == [], read
-    from datetime import timedelta
-
-    from tracker.models import local_today
     reply_by = (local_today() + timedelta(days=7)).isoformat()
     assert staff.post(f"/items/{item_id}/notice", {"kind": "supervise", "text": "请说明进度滞后原因",
                                                    "reply_by": reply_by}).status_code == 303

@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from bench.querycount import counting
 from tests.conftest import login_as, make_config
 from tracker import create_app
 from tracker.extensions import db
@@ -155,7 +156,6 @@ def test_a_signed_in_page_reads_the_versions_with_the_user_and_still_sees_anothe
         app, demo, database_uri):
     """The kept data's versions ride in the signed-in user's statement (one round trip fewer
     per page); a change on another node is still seen by the very next request."""
-    from bench.querycount import counting
     staff = login_as(app, "staff")
     staff.get("/dashboard")
     with app.app_context():

@@ -40,16 +40,17 @@ def _text(field) -> str | None:
 
 
 def _activity_data(form: ActivityForm) -> activity_ops.ActivityData:
-    return activity_ops.ActivityData(kind=ActivityKind(form.kind.data), title=form.title.data.strip(),
-                            meeting_session=form.meeting_session.data, meeting_date=form.meeting_date.data,
-                            report_title=_text(form.report_title),
-                            target_organ=form.target_organ.data, lead_committee_id=form.lead_committee_id.data or None,
-                            evaluation_rule_key=form.evaluation_rule_key.data, meeting_term=form.meeting_term.data,
-                            meeting_end_date=form.meeting_end_date.data, document_number=_text(form.document_number),
-                            adopted_on=form.adopted_on.data, conveyed_on=form.conveyed_on.data,
-                            document_deadline=form.document_deadline.data, preamble=_text(form.preamble),
-                            officials=activity_ops.parse_officials(form.officials.data),
-                            scored_on_spot=bool(form.scored_on_spot.data))
+    return activity_ops.ActivityData(
+        kind=ActivityKind(form.kind.data), title=form.title.data.strip(),
+        meeting_session=form.meeting_session.data, meeting_date=form.meeting_date.data,
+        report_title=_text(form.report_title),
+        target_organ=form.target_organ.data, lead_committee_id=form.lead_committee_id.data or None,
+        evaluation_rule_key=form.evaluation_rule_key.data, meeting_term=form.meeting_term.data,
+        meeting_end_date=form.meeting_end_date.data, document_number=_text(form.document_number),
+        adopted_on=form.adopted_on.data, conveyed_on=form.conveyed_on.data,
+        document_deadline=form.document_deadline.data, preamble=_text(form.preamble),
+        officials=activity_ops.parse_officials(form.officials.data),
+        scored_on_spot=bool(form.scored_on_spot.data))
 
 
 @bp.route("/activities")

@@ -284,8 +284,8 @@ class _RowChecker:
         if kind is None or target not in TARGET_ORGANS:
             return
         data = activity_ops.ActivityData(kind=kind, title=key[0], meeting_session=session, meeting_date=key[1],
-                                report_title=None, target_organ=target, lead_committee_id=self._committee(),
-                                evaluation_rule_key=get_setting("default_rule_key"))
+                                         report_title=None, target_organ=target, lead_committee_id=self._committee(),
+                                         evaluation_rule_key=get_setting("default_rule_key"))
         first = self.plan.new.setdefault(key, NewActivity(number, data))
         for attr, label in (("meeting_session", "session"), ("kind", "kind"), ("target_organ", "target")):
             if getattr(first.data, attr) != getattr(data, attr) and (kind_text or label != "kind"):

@@ -78,8 +78,7 @@ def unsupervise_item(item: Item, reason: str | None, actor: User) -> None:
            item_id=item.id, actor=actor)
 
 
-# The item page's per-item reads are built once, with the item as a parameter: building
-# and keying a statement costs ~0.1 ms of Python each time, a dozen times per page.
+# Built once, the item as a parameter (why: ``items.detail``, above ``_EVALUATIONS``).
 _NOTICES = sa.select(Notice).where(Notice.item_id == sa.bindparam("item_id")).order_by(Notice.id.desc())
 
 
