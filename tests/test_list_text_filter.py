@@ -43,7 +43,11 @@ def _expected(q: str) -> set[int]:
             if q.lower() in question.lower() or (answer is not None and q.lower() in answer.lower())}
 
 
-def test_text_filter_equals_a_python_substring_test(app, seeded):
+@pytest.mark.parametrize("frequent", [10 ** 6, 1])
+def test_text_filter_equals_a_python_substring_test(app, seeded, monkeypatch, frequent):
+    """Looked up in the trigram index or (every text "frequent") tested row by row."""
+    from tracker import text_filter
+    monkeypatch.setattr(text_filter, "FREQUENT", frequent)
     rng = random.Random(7)
     with app.app_context():
         latin = make_item(stage="answered")
@@ -132,12 +136,16 @@ def test_a_bulk_load_leaves_the_text_index_whole_and_kept(app, demo):
             db.session.execute(sa.text("INSERT INTO item_text(item_text, rank) VALUES ('integrity-check', 1)"))
 
 
-def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, monkeypatch):
+@pytest.mark.parametrize("frequent", [False, True])
+def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, monkeypatch, frequent):
     """A text matching more items than the list counts is matched while the list order is
-    walked (``text_filter(common=True)``): page after page, the same rows in the same order
-    as the plain sorted query."""
-    from tracker import queries
+    walked (``text_filter(common=True)``; ``frequent``: tested on each row read, the trigram
+    index left alone): page after page, the same rows in the same order as the plain sorted
+    query."""
+    from tracker import queries, text_filter
     monkeypatch.setattr(queries, "COUNT_CAP", 5)
+    monkeypatch.setattr(queries, "TEXT_COUNT_CAP", 5)
+    monkeypatch.setattr(text_filter, "FREQUENT", 20 if frequent else 10 ** 6)
     with app.app_context():
         staff = _staff()
         today = local_today()
@@ -154,6 +162,7 @@ def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, mo
             assert not page.exact or number == 1 or page.total == len(ordered)
             seen += [i.id for i in page.items]
         assert seen == ordered
+        assert text_filter.frequent_text(common) is (frequent and db.engine.dialect.name == "sqlite")
 
 
 def _common_text() -> str:

@@ -26,6 +26,7 @@ from .queries import (
     capped_count_of_arms,
     urgency_order,
 )
+from .text_filter import frequent_text
 from .visibility import CO_UNIT_ORDER, unit_item_arms, unit_scope, visible_items
 
 
@@ -47,7 +48,8 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
         unit_id, filters = filters.unit_id, replace(filters, unit_id=None)
     # A unit user's visibility is exactly its unit's two arms below.
     base = sa.select(Item) if own_unit else visible_items(user)
-    stmt = apply_filters(base, filters, today)
+    frequent = bool(filters.q) and frequent_text(filters.q)
+    stmt = apply_filters(base, filters, today, frequent_text=frequent)
     order = urgency_order(today)
     cap = _cap_for(page, per_page, text=bool(filters.q))
     if unit_id is None:
@@ -60,7 +62,7 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     page = _page_number(page, total, exact, per_page)
     if total == 0:  # nothing matches: the page's statements would only read it all again (a search not found)
         return Page(items=[], total=0, page=1, per_page=per_page, exact=True)
-    if filters.q and not exact:  # a common text: walk the list order, testing each item against the matches
+    if filters.q and not exact and not frequent:  # common: walk the list order, testing each item against the matches
         stmt = apply_filters(base, filters, today, common_text=True)
         if unit_id is not None:
             lead, co = unit_item_arms(stmt, unit_id)

@@ -201,9 +201,9 @@ def led_by_committee(committee_id):
 
 
 def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = None, *,
-                  common_text: bool = False) -> sa.Select:
+                  common_text: bool = False, frequent_text: bool = False) -> sa.Select:
     """``stmt`` narrowed to ``filters``; ``common_text``: the text matches more items than a
-    list counts (``text_filter``)."""
+    list counts, ``frequent_text``: far more (``text_filter``)."""
     today = today or local_today()
     if filters.stage in PHASES:
         stmt = stmt.where(Item.stage.in_(PHASES[filters.stage]))
@@ -236,7 +236,7 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     if filters.closed_in:  # 办结 in that month: 终止跟踪 closes an item without it being done
         stmt = stmt.where(_in_month(Item.closed_at, filters.closed_in), _done())
     if filters.q:
-        stmt = stmt.where(text_filter(filters.q, common=common_text))
+        stmt = stmt.where(text_filter(filters.q, common=common_text, frequent=frequent_text))
     return stmt
 
 
