@@ -7,16 +7,19 @@ once statistics exist (``PRAGMA optimize``/``ANALYZE`` after seeding).
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
+import tracker.list_page as lists
 from bench.seed import seed_items
 from tests.conftest import login_as
 from tracker import queries
 from tracker.database import analyze
 from tracker.extensions import db
 from tracker.list_page import list_page
-from tracker.models import Item, User, local_today
+from tracker.models import Activity, Item, Role, Unit, User, local_today
 from tracker.queries import ItemFilters, apply_filters, urgency_order, visible_items
 from tracker.services.versioned import FIGURES
 from tracker.visibility import unit_item_arms
@@ -56,6 +59,41 @@ def test_unit_pages_equal_the_plain_query(app, seeded, args):
                 assert page.exact and page.total == len(expected)
                 seen += [item.id for item in page.items]
             assert seen == expected
+
+
+def test_a_kept_statement_serves_other_values_exactly(app, seeded):
+    """``list_page`` keeps its statements per filter shape and runs them with each request's
+    values: another unit (a unit user's own list, and staff filtering by unit), activity,
+    year, month, committee or day — one shape after another, every page equals the plain
+    query built with those values, and the statement was built once per shape."""
+    lists._kept.clear()
+    with app.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        units = list(db.session.scalars(sa.select(Item.lead_unit_id).where(Item.lead_unit_id.is_not(None))
+                                        .group_by(Item.lead_unit_id).order_by(sa.func.count().desc()).limit(3)))
+        activities = list(db.session.scalars(sa.select(Activity.id).order_by(Activity.id.desc()).limit(3)))
+        years = sorted({d.year for d in db.session.scalars(sa.select(Activity.meeting_date))})[-3:]
+        committees = list(db.session.scalars(sa.select(Unit.id).order_by(Unit.id).limit(2)))
+        months = [m.strftime("%Y-%m") for m in db.session.scalars(
+            sa.select(Item.assigned_at).where(Item.assigned_at.is_not(None)).order_by(Item.assigned_at.desc())
+            .limit(400))][::150]
+        shapes = [[{"unit": u} for u in units], [{"unit": u, "stage": "改"} for u in units],
+                  [{"activity": a} for a in activities], [{"year": y, "stage": "办结"} for y in years],
+                  [{"lead": u, "light": "yellow"} for u in units], [{"lead": u, "light": "red"} for u in units],
+                  [{"overdue": "1", "unit": u} for u in units], [{"assigned_in": m} for m in months],
+                  [{"committee": c, "basis": "due"} for c in committees]]
+        for values in shapes:
+            for n, args in enumerate(values):
+                for today in (local_today(), local_today() + timedelta(days=40 * n)):
+                    filters = ItemFilters.from_args({k: str(v) for k, v in args.items()})
+                    expected = _expected(staff, filters, today)
+                    page = list_page(staff, filters, 1, 2000, today)
+                    assert [i.id for i in page.items] == expected, (args, today)
+        for unit_id in units:  # a unit user's own list: the unit is a parameter too
+            unit_user = User(username=f"u{unit_id}", display_name="x", role=Role.UNIT, unit_id=unit_id, active=True)
+            expected = _expected(unit_user, ItemFilters(), local_today())
+            assert [i.id for i in list_page(unit_user, ItemFilters(), 1, 2000, local_today()).items] == expected
+    assert len(lists._kept) == len(shapes)  # a unit's own list is staff's unit filter: one statement
 
 
 def test_my_items_with_attention_first_equals_the_plain_sorted_query(app, seeded):
@@ -264,7 +302,7 @@ def test_the_overdue_count_is_answered_from_the_urgency_index(app, seeded):
 
 
 def test_a_units_lead_count_is_read_once(app, seeded, monkeypatch):
-    """``capped_count_of_arms`` tests the lead arm's count against the cap and returns it:
+    """``capped_count_of_arms_statement`` tests the lead arm's count against the cap and returns it:
     written twice in the CASE, both databases read the unit's first 1,001 rows twice
     (PostgreSQL 100k: 1.89 → 1.13 ms). The derived table reads it once; the co-unit arm is
     still not read when the lead arm alone reaches the cap."""
@@ -273,8 +311,11 @@ def test_a_units_lead_count_is_read_once(app, seeded, monkeypatch):
     with app.app_context():
         unit_id = db.session.scalar(sa.select(User.unit_id).where(User.username == "unit_edu"))
         lead, co = unit_item_arms(apply_filters(sa.select(Item), ItemFilters(), today), unit_id)
-        assert queries.capped_count_of_arms(lead, co, 6) == 6  # the seed gives the unit more than 6
-        lead_only = queries.capped_count_of_arms(lead.where(sa.false()), co, 10_000)
+        def capped_count(lead, co, cap):
+            return db.session.scalar(queries.capped_count_of_arms_statement(lead, co, cap))
+
+        assert capped_count(lead, co, 6) == 6  # the seed gives the unit more than 6
+        lead_only = capped_count(lead.where(sa.false()), co, 10_000)
         assert lead_only == db.session.scalar(sa.select(sa.func.count()).select_from(co.subquery()))
         compiled = None  # the statement as the list sends it, with its parameters
 
@@ -283,7 +324,7 @@ def test_a_units_lead_count_is_read_once(app, seeded, monkeypatch):
             compiled = (statement, params)
         sa.event.listen(db.engine, "before_cursor_execute", grab)
         try:
-            queries.capped_count_of_arms(lead, co, 6)
+            capped_count(lead, co, 6)
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", grab)
         statement, params = compiled

@@ -112,7 +112,7 @@ def silent_for(item: Item, today: date | None = None) -> bool:
 
 def silent_clause(today: date, since: date | None = None):
     """Items that are silent today (the twin of :func:`is_silent`)."""
-    since = since or silent_since(today)
+    since = since if since is not None else silent_since(today)  # may be a bound parameter
     return sa.and_(Item.stage.in_(SILENT_STAGES), Item.last_activity_on.is_not(None), Item.last_activity_on <= since)
 
 

@@ -8,26 +8,36 @@ and loading are ``queries``'.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
 
 from .extensions import db
-from .list_items import load_list_items
+from .list_items import list_columns, list_items, load_list_items
 from .models import Item
 from .queries import (
     ItemFilters,
     Page,
     _cap_for,
+    _capped_count_expr,
     _page_number,
     apply_filters,
-    capped_count,
-    capped_count_of_arms,
+    capped_count_of_arms_statement,
+    filter_params,
+    filter_shape,
     urgency_order,
 )
 from .text_filter import frequent_text
 from .visibility import CO_UNIT_ORDER, unit_item_arms, unit_scope, visible_items
+
+# Statements kept per process, per filter shape (``queries.filter_shape``): building one
+# (~40 clause objects, and SQLAlchemy walking them for its cache key) cost more than running
+# it — 0.8 of a unit list's 2.2 ms in Python at 100k items (issue 16: lists at 0.8x the
+# realistic floor's throughput). A kept statement holds no value of its own that a request
+# could see: every value is a named bound parameter given at each run (``_Statements.params``).
+KEPT_SHAPES = 256
+_kept: dict[tuple, _Statements] = {}
 
 
 def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
@@ -46,38 +56,73 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     own_unit = unit_id = unit_scope(user)
     if unit_id is None and filters.unit_id:
         unit_id, filters = filters.unit_id, replace(filters, unit_id=None)
-    # A unit user's visibility is exactly its unit's two arms below.
-    base = sa.select(Item) if own_unit else visible_items(user)
+    # A unit user's visibility is exactly its unit's two arms below; staff see every item.
+    plain = bool(own_unit or user.is_staff)
     frequent = bool(filters.q) and frequent_text(filters.q)
-    stmt = apply_filters(base, filters, today, frequent_text=frequent)
-    order = urgency_order(today)
+    shape = filter_shape(filters)
+    key = None if shape is None or not plain or (first is not None and first.shape is None) else \
+        (db.session.get_bind().dialect.name, shape, unit_id is not None, first.shape if first else None)
+
+    def build(common_text: bool = False) -> _Statements:
+        base = sa.select(Item) if plain else visible_items(user)
+        return _Statements(apply_filters(base, filters, today, common_text=common_text, frequent_text=frequent),
+                           unit_id, first)
+
+    kept = _kept.get(key) if key is not None else None
+    if kept is None:
+        kept = build()
+        if key is not None:
+            if len(_kept) >= KEPT_SHAPES:
+                _kept.clear()
+            _kept[key] = kept
+    params = filter_params(filters, today) | ({"arm_unit": unit_id} if unit_id is not None else {}) | \
+        (first.params if first is not None else {})
     cap = _cap_for(page, per_page, text=bool(filters.q))
-    if unit_id is None:
-        counted = capped_count(stmt, cap)
-    else:
-        lead, co = unit_item_arms(stmt, unit_id)
-        counted = capped_count_of_arms(lead, co, cap)
+    counted = db.session.scalar(kept.count, params | {"cap": cap}) or 0
     exact = counted < cap
     total = counted if exact else cap - 1
     page = _page_number(page, total, exact, per_page)
     if total == 0:  # nothing matches: the page's statements would only read it all again (a search not found)
         return Page(items=[], total=0, page=1, per_page=per_page, exact=True)
     if filters.q and not exact and not frequent:  # common: walk the list order, testing each item against the matches
-        stmt = apply_filters(base, filters, today, common_text=True)
-        if unit_id is not None:
-            lead, co = unit_item_arms(stmt, unit_id)
+        kept = build(common_text=True)
     end = page * per_page
-    # The page's ids first, sorted as narrow rows (often straight from an index), then the
-    # page's 50 rows' columns: sorting the joined wide rows of every match
-    # (the overdue list: ~12k at 100k items) cost more than the rest of the page.
-    # (arm, its order): the co-unit arm sorts by its row's copies of the same keys (its index).
-    arms = ((stmt, order),) if unit_id is None else ((lead, order), (co, CO_UNIT_ORDER))
+    params |= {"end": end, "per_page": per_page, "offset": end - per_page}
     if first is not None:
-        return _page_with_first(arms, first, order, page, per_page, total, exact)
-    ids = sa.union_all(*(sa.select(_ids(arm, by, end).c.id) for arm, by in arms)) if len(arms) > 1 \
-        else sa.select(_ids(stmt, order, end).c.id)
-    items = load_list_items(ids, order, limit=per_page, offset=end - per_page)
+        return _page_with_first(kept, params, page, per_page, total, exact)
+    items = list_items(db.session.execute(kept.page, params).all())
     return Page(items=items, total=total, page=page, per_page=per_page, exact=exact)
+
+
+class _Statements:
+    """A list's statements for one filter shape, every value a bound parameter: ``count``
+    (capped at ``cap``), and either ``page`` (the rows of the page ending at ``end``) or,
+    with ``first``, ``leading`` and ``rest`` (ids) for ``_page_with_first``.
+
+    The page's ids are read first, sorted as narrow rows (often straight from an index),
+    then the page's 50 rows' columns: sorting the joined wide rows of every match (the
+    overdue list: ~12k at 100k items) cost more than the rest of the page. A unit's items
+    are two arms (``visibility.unit_item_arms``), each with its own order — the co-unit arm
+    sorts by its row's copies of the same keys (its index) — cut at ``end`` and merged."""
+
+    def __init__(self, stmt: sa.Select, unit_id: int | None, first: First | None) -> None:
+        cap, end = sa.bindparam("cap", type_=sa.Integer()), sa.bindparam("end", type_=sa.Integer())
+        order = urgency_order()
+        if unit_id is None:
+            arms = ((stmt, order),)
+            self.count = sa.select(_capped_count_expr(stmt, cap))
+        else:
+            lead, co = unit_item_arms(stmt, sa.bindparam("arm_unit", type_=sa.Integer()))
+            arms = ((lead, order), (co, CO_UNIT_ORDER))
+            self.count = capped_count_of_arms_statement(lead, co, cap)
+        if first is not None:
+            self.leading, self.rest = _first_statements(arms, first, order)
+            return
+        ids = sa.union_all(*(sa.select(_ids(arm, by, end).c.id) for arm, by in arms)) if len(arms) > 1 \
+            else sa.select(_ids(stmt, order, end).c.id)
+        self.page = list_columns(sa.select(Item).where(Item.id.in_(ids)).order_by(*order)
+                                 .limit(sa.bindparam("per_page", type_=sa.Integer()))
+                                 .offset(sa.bindparam("offset", type_=sa.Integer())))
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,10 +131,16 @@ class First:
     the first part's rows first (a row matching several belongs to the first), each part's
     rows in the list order. ``co_unit``: the same parts written on the co-unit row's copies
     (``item_co_unit.stage``, ``item_id``), for the co-unit arm: it then walks its own index
-    instead of probing each item."""
+    instead of probing each item.
+
+    ``shape`` and ``params``: as ``queries.filter_shape`` and ``filter_params`` for the
+    parts, whose values are bound parameters named in ``params`` — the list then keeps its
+    statements; None (the default) builds them per request."""
 
     parts: tuple[sa.ColumnElement, ...]
     co_unit: tuple[sa.ColumnElement, ...] | None = None
+    shape: tuple | None = None
+    params: dict = field(default_factory=dict)
 
     @property
     def clause(self) -> sa.ColumnElement:
@@ -102,10 +153,23 @@ class First:
         return sa.case(*((part, n) for n, part in enumerate(self.parts)), else_=len(self.parts))
 
 
-def _page_with_first(arms, first: First, order, page: int, per_page: int, total: int, exact: bool) -> Page:
+def _first_statements(arms, first: First, order) -> tuple[sa.Select, sa.Select]:
+    """The ids leading the list and the ids of the urgency walk (see ``_page_with_first``)."""
+    def ordered(selects, lead_key, limit):
+        union = sa.union_all(*(sa.select(_ids(s, by, limit).c.id) for s, by in selects))
+        return sa.select(Item.id).where(Item.id.in_(union)).order_by(*lead_key, *order).limit(limit)
+
+    def parts_of(by):
+        return first.co_unit if by is CO_UNIT_ORDER and first.co_unit is not None else first.parts
+
+    end = sa.bindparam("end", type_=sa.Integer())
+    leading = ordered([(arm.where(part), by) for arm, by in arms for part in parts_of(by)], (first.key,), end)
+    return leading, ordered(arms, (), sa.bindparam("rest_end", type_=sa.Integer()))
+
+
+def _page_with_first(kept: _Statements, params: dict, page: int, per_page: int, total: int, exact: bool) -> Page:
     """One page when the rows matching ``first`` lead the list (see ``list_page``): the first
-    ``end`` of those, then the first ``end`` of the urgency walk without them. ``arms``:
-    (statement, its own order) pairs; the merged ids are sorted by ``order``.
+    ``end`` of those, then the first ``end`` of the urgency walk without them.
 
     Each arm reads each part apart, in its own order, and stops after ``end`` rows: a part's
     first ``end`` hold every row of it that the page's leading ``end`` can show (those of an
@@ -115,25 +179,16 @@ def _page_with_first(arms, first: First, order, page: int, per_page: int, total:
     unit has; before, the co-unit arm read all of a unit's urgency-0 co-unit rows (~3,500 at
     1M items) and tested each item, and an OR or a sort key over the parts made both
     databases read and sort every 待签收 row."""
-    end = page * per_page
-
-    def ordered(selects, lead_key, limit):
-        union = sa.union_all(*(sa.select(_ids(s, by, limit).c.id) for s, by in selects))
-        return list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(union))
-                                       .order_by(*lead_key, *order).limit(limit)))
-
-    def parts_of(by):
-        return first.co_unit if by is CO_UNIT_ORDER and first.co_unit is not None else first.parts
-
-    leading = ordered([(arm.where(part), by) for arm, by in arms for part in parts_of(by)], (first.key,), end)
+    end = params["end"]
+    leading = list(db.session.scalars(kept.leading, params))
     shown = set(leading)
-    rest = [i for i in ordered(arms, (), end + len(leading)) if i not in shown]
+    rest = [i for i in db.session.scalars(kept.rest, params | {"rest_end": end + len(leading)}) if i not in shown]
     page_ids = (leading + rest)[end - per_page:end]
     loaded = {i.id: i for i in load_list_items(page_ids)}
     return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, page=page, per_page=per_page,
                 exact=exact)
 
 
-def _ids(stmt: sa.Select, order, end: int):
+def _ids(stmt: sa.Select, order, end):
     """The first ``end`` ids of ``stmt`` in ``order``, as a subquery."""
     return stmt.with_only_columns(Item.id, maintain_column_froms=True).order_by(*order).limit(end).subquery()

@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
-from .lights import LIGHTS, green_from, light_clause, overdue_clause, silent_clause
+from .lights import LIGHTS, Light, green_from, light_clause, overdue_clause, silent_clause, silent_since
 from .models import (
     Activity,
     ClosureKind,
@@ -178,11 +178,6 @@ def local_month_range(month: str) -> tuple[datetime, datetime]:
     return start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
 
 
-def _in_month(column, month: str):
-    start, end = local_month_range(month)
-    return sa.and_(column >= start, column < end)
-
-
 # The scope clauses, apart so the dashboard can build its statements once with bound
 # parameters in place of the values (``dashboard.stats``); the list applies them here.
 
@@ -200,11 +195,52 @@ def led_by_committee(committee_id):
     return Item.activity_id.in_(sa.select(Activity.id).where(Activity.lead_committee_id == committee_id))
 
 
+def filter_shape(filters: ItemFilters) -> tuple | None:
+    """All that an ``apply_filters`` statement depends on besides ``filter_params``' values:
+    which filters are set, and the value of those with a closed set of values (stage, basis,
+    light). Equal shapes give the same statement, so a list can keep it (``list_page``).
+    None for a text search: its statement follows the text itself (``text_filter``)."""
+    if filters.q:
+        return None
+    return (filters.stage, bool(filters.unit_id), bool(filters.activity_id), bool(filters.year), filters.overdue,
+            filters.supervised, filters.silent, bool(filters.lead_unit_id), bool(filters.committee_id),
+            filters.basis, filters.light, bool(filters.assigned_in), bool(filters.closed_in))
+
+
+def filter_params(filters: ItemFilters, today: date) -> dict:
+    """The values ``apply_filters`` puts into its statement, by the names of its bound
+    parameters: the filters' own values and the day's cut-offs (``lights``)."""
+    params: dict = {"today": today}
+    if filters.unit_id:
+        params["f_unit"] = filters.unit_id
+    if filters.activity_id:
+        params["f_activity"] = filters.activity_id
+    if filters.year:
+        params["f_year_start"], params["f_year_end"] = date(filters.year, 1, 1), date(filters.year + 1, 1, 1)
+    if filters.silent:
+        params["f_silent_since"] = silent_since(today)
+    if filters.lead_unit_id:
+        params["f_lead"] = filters.lead_unit_id
+    if filters.committee_id:
+        params["f_committee"] = filters.committee_id
+    if filters.light and filters.light != Light.RED:
+        params["f_green_from"] = green_from(today)
+    if filters.assigned_in:
+        params["f_assigned_from"], params["f_assigned_to"] = local_month_range(filters.assigned_in)
+    if filters.closed_in:
+        params["f_closed_from"], params["f_closed_to"] = local_month_range(filters.closed_in)
+    return params
+
+
 def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = None, *,
                   common_text: bool = False, frequent_text: bool = False) -> sa.Select:
     """``stmt`` narrowed to ``filters``; ``common_text``: the text matches more items than a
-    list counts, ``frequent_text``: far more (``text_filter``)."""
-    today = today or local_today()
+    list counts, ``frequent_text``: far more (``text_filter``).
+
+    Every value goes in as a bound parameter named as ``filter_params`` names it (and holding
+    its value), so one statement serves every value of a ``filter_shape``: ``list_page``
+    keeps it and runs it with another request's ``filter_params``."""
+    p = {name: sa.bindparam(name, value) for name, value in filter_params(filters, today or local_today()).items()}
     if filters.stage in PHASES:
         stmt = stmt.where(Item.stage.in_(PHASES[filters.stage]))
     elif filters.stage:
@@ -212,29 +248,29 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     else:  # 作废 items are out of every list and figure unless asked for by their stage
         stmt = stmt.where(not_withdrawn())
     if filters.unit_id:
-        stmt = stmt.where(Item.id.in_(unit_item_ids(filters.unit_id)))
+        stmt = stmt.where(Item.id.in_(unit_item_ids(p["f_unit"])))
     if filters.activity_id:
-        stmt = stmt.where(Item.activity_id == filters.activity_id)
+        stmt = stmt.where(Item.activity_id == p["f_activity"])
     if filters.year:
-        stmt = stmt.where(meeting_between(date(filters.year, 1, 1), date(filters.year + 1, 1, 1)))
+        stmt = stmt.where(meeting_between(p["f_year_start"], p["f_year_end"]))
     if filters.overdue:
-        stmt = stmt.where(overdue_clause(today))
+        stmt = stmt.where(overdue_clause(p["today"]))
     if filters.supervised:
         stmt = stmt.where(Item.supervised.is_(True))
     if filters.silent:
-        stmt = stmt.where(silent_clause(today))
+        stmt = stmt.where(silent_clause(p["today"], p["f_silent_since"]))
     if filters.lead_unit_id:
-        stmt = stmt.where(Item.lead_unit_id == filters.lead_unit_id)
+        stmt = stmt.where(Item.lead_unit_id == p["f_lead"])
     if filters.committee_id:
-        stmt = stmt.where(led_by_committee(filters.committee_id))
+        stmt = stmt.where(led_by_committee(p["f_committee"]))
     if filters.basis:
-        stmt = stmt.where(basis_clause(filters.basis, today))
+        stmt = stmt.where(basis_clause(filters.basis, p["today"]))
     if filters.light:
-        stmt = stmt.where(light_clause(filters.light, today, green_from(today)))
+        stmt = stmt.where(light_clause(filters.light, p["today"], p.get("f_green_from")))
     if filters.assigned_in:
-        stmt = stmt.where(_in_month(Item.assigned_at, filters.assigned_in))
+        stmt = stmt.where(Item.assigned_at >= p["f_assigned_from"], Item.assigned_at < p["f_assigned_to"])
     if filters.closed_in:  # 办结 in that month: 终止跟踪 closes an item without it being done
-        stmt = stmt.where(_in_month(Item.closed_at, filters.closed_in), _done())
+        stmt = stmt.where(Item.closed_at >= p["f_closed_from"], Item.closed_at < p["f_closed_to"], _done())
     if filters.q:
         stmt = stmt.where(text_filter(filters.q, common=common_text, frequent=frequent_text))
     return stmt
@@ -297,15 +333,15 @@ def capped_count(stmt: sa.Select, cap: int) -> int:
     return db.session.scalar(sa.select(_capped_count_expr(stmt, cap))) or 0
 
 
-def capped_count_of_arms(lead: sa.Select, co: sa.Select, cap: int) -> int:
+def capped_count_of_arms_statement(lead: sa.Select, co: sa.Select, cap) -> sa.Select:
     """Both arms' capped counts in one statement; the co-unit arm is counted only when the
     lead arm alone stays under the cap (both databases evaluate CASE branches lazily), so
     a big unit's page skips it — on PostgreSQL that count was a hash join over every item."""
     # The lead count is read once, in a derived table that OFFSET 0 keeps PostgreSQL from
     # folding back into the CASE (written twice there, it read the unit's first 1,001 rows twice).
     lead_count = sa.select(_capped_count_expr(lead, cap).label("n")).offset(0).subquery()
-    return db.session.scalar(sa.select(sa.case((lead_count.c.n >= cap, lead_count.c.n),
-                                               else_=lead_count.c.n + _capped_count_expr(co, cap)))) or 0
+    return sa.select(sa.case((lead_count.c.n >= cap, lead_count.c.n),
+                             else_=lead_count.c.n + _capped_count_expr(co, cap)))
 
 
 def _page_number(requested: int, counted: int, exact: bool, per_page: int) -> int:

@@ -351,8 +351,9 @@ def returned_now_ids() -> list[int]:
 
 def _attention(stage, item_id, returned: list[int]) -> tuple:
     """The rule of ``attention_first`` over a stage and an item id column — the item's own or
-    its co-unit rows' copies: 待签收, then the returned items."""
-    return (stage == Stage.ASSIGNED, *((item_id.in_(returned),) if returned else ()))
+    its co-unit rows' copies: 待签收, then the returned items (a bound parameter ``returned``)."""
+    ids = sa.bindparam("returned", returned, expanding=True)
+    return (stage == Stage.ASSIGNED, *((item_id.in_(ids),) if returned else ()))
 
 
 def attention_first() -> First:
@@ -365,4 +366,5 @@ def attention_first() -> First:
     rows of a unit to test each item's stage before)."""
     returned = returned_now_ids()
     return First(_attention(Item.stage, Item.id, returned),
-                 co_unit=_attention(item_co_unit.c.stage, item_co_unit.c.item_id, returned))
+                 co_unit=_attention(item_co_unit.c.stage, item_co_unit.c.item_id, returned),
+                 shape=("attention", bool(returned)), params={"returned": returned} if returned else {})
