@@ -224,9 +224,9 @@ def test_my_items_equal_the_plain_query(tangled, returned, args):
         filters = ItemFilters.from_args(args)
         stmt = apply_filters(visible_items(unit_user), filters, today).order_by(
             sa.case((first.clause, first.key), else_=2), *urgency_order(today))
-        expected = list(db.session.scalars(stmt.with_only_columns(Item.id)))
+        expected = list(db.session.scalars(stmt.with_only_columns(Item.id), first.params))
         leading = set(db.session.scalars(apply_filters(visible_items(unit_user), filters, today)
-                                         .where(first.clause).with_only_columns(Item.id)))
+                                         .where(first.clause).with_only_columns(Item.id), first.params))
         co_only = set(db.session.scalars(sa.select(item_co_unit.c.item_id).join(Item).where(
             item_co_unit.c.unit_id == unit_user.unit_id,
             sa.or_(Item.lead_unit_id != unit_user.unit_id, Item.lead_unit_id.is_(None)))))

@@ -106,9 +106,10 @@ def test_my_items_with_attention_first_equals_the_plain_sorted_query(app, seeded
         first = attention_first()
         clause, key = first.clause, first.key
         stmt = visible_items(unit_user).order_by(sa.case((clause, key), else_=2), *urgency_order(today))
-        expected = list(db.session.scalars(stmt.with_only_columns(Item.id)))
+        expected = list(db.session.scalars(stmt.with_only_columns(Item.id), first.params))
         assert len(expected) > 14
-        leading = set(db.session.scalars(visible_items(unit_user).where(clause).with_only_columns(Item.id)))
+        leading = set(db.session.scalars(visible_items(unit_user).where(clause).with_only_columns(Item.id),
+                                         first.params))
         assert leading and expected[:len(leading)] and set(expected[:len(leading)]) == leading
         seen = []
         for number in range(1, len(expected) // 7 + 2):

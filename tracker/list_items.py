@@ -81,10 +81,17 @@ def list_items(rows: Sequence[sa.Row]) -> list[ListItem]:
                      tuple(sorted(co.get(row.id, ()), key=lambda u: (u.sort_order, u.id)))) for row in rows]
 
 
-def load_list_items(ids: sa.Select | Sequence[int], order=(), limit: int | None = None,
-                    offset: int = 0) -> list[ListItem]:
-    """The items whose ids ``ids`` gives (a statement or a list), in ``order``, as list rows."""
-    return read_list_items(sa.select(Item).where(Item.id.in_(ids)).order_by(*order).limit(limit).offset(offset or None))
+@functools.cache
+def _by_ids_statement(dialect: str) -> sa.Select:
+    """A page's rows by their ids, the ids as one parameter (``database.in_ids``)."""
+    return list_columns(sa.select(Item).where(in_ids(dialect)(Item.id)))
+
+
+def list_items_by_id(ids: Sequence[int]) -> list[ListItem]:
+    """The items of ``ids`` as list rows, in that order (an id not found is left out)."""
+    rows = {row.id: row for row in db.session.execute(_by_ids_statement(db.session.get_bind().dialect.name),
+                                                       {"ids": list(ids)})}
+    return list_items([rows[i] for i in ids if i in rows])
 
 
 def read_list_items(stmt: sa.Select) -> list[ListItem]:

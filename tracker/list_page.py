@@ -14,7 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from .extensions import db
-from .list_items import list_columns, list_items, load_list_items
+from .list_items import list_columns, list_items, list_items_by_id
 from .models import Item
 from .queries import (
     ItemFilters,
@@ -183,10 +183,8 @@ def _page_with_first(kept: _Statements, params: dict, page: int, per_page: int, 
     leading = list(db.session.scalars(kept.leading, params))
     shown = set(leading)
     rest = [i for i in db.session.scalars(kept.rest, params | {"rest_end": end + len(leading)}) if i not in shown]
-    page_ids = (leading + rest)[end - per_page:end]
-    loaded = {i.id: i for i in load_list_items(page_ids)}
-    return Page(items=[loaded[i] for i in page_ids if i in loaded], total=total, page=page, per_page=per_page,
-                exact=exact)
+    return Page(items=list_items_by_id((leading + rest)[end - per_page:end]), total=total, page=page,
+                per_page=per_page, exact=exact)
 
 
 def _ids(stmt: sa.Select, order, end):

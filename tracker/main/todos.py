@@ -14,8 +14,9 @@ Another feature adds its line with one call::
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -344,16 +345,19 @@ def returned_now_ids() -> list[int]:
     As a correlated EXISTS under an OR (``attention_first``) the same rule made PostgreSQL
     scan every progress entry per list arm and SQLite test every item of the unit:
     33 → 1,737 ms for 我的事项 from 10k to 1M items (issue 16)."""
-    return list(db.session.scalars(
-        sa.select(_REPORT.item_id).distinct().join(Item, Item.id == _REPORT.item_id)
-        .where(*_returned_in_round(_REPORT), Item.stage == Stage.RECTIFYING)))
+    return list(db.session.scalars(_returned_now_statement()))
 
 
-def _attention(stage, item_id, returned: list[int]) -> tuple:
+@functools.cache
+def _returned_now_statement() -> sa.Select:
+    return (sa.select(_REPORT.item_id).distinct().join(Item, Item.id == _REPORT.item_id)
+            .where(*_returned_in_round(_REPORT), Item.stage == Stage.RECTIFYING))
+
+
+def _attention(stage, item_id, returned: bool) -> tuple:
     """The rule of ``attention_first`` over a stage and an item id column — the item's own or
-    its co-unit rows' copies: 待签收, then the returned items (a bound parameter ``returned``)."""
-    ids = sa.bindparam("returned", returned, expanding=True)
-    return (stage == Stage.ASSIGNED, *((item_id.in_(ids),) if returned else ()))
+    its co-unit rows' copies: 待签收, then (``returned``) the ids of the parameter ``returned``."""
+    return (stage == Stage.ASSIGNED, *((item_id.in_(sa.bindparam("returned", expanding=True)),) if returned else ()))
 
 
 def attention_first() -> First:
@@ -365,6 +369,12 @@ def attention_first() -> First:
     ``ix_item_co_unit_stage`` (我的事项 at 1M items: it read all ~3,500 urgency-0 co-unit
     rows of a unit to test each item's stage before)."""
     returned = returned_now_ids()
+    return replace(_attention_first(bool(returned)), params={"returned": returned} if returned else {})
+
+
+@functools.cache
+def _attention_first(returned: bool) -> First:
+    """``attention_first``'s clauses, built once with and once without returned items."""
     return First(_attention(Item.stage, Item.id, returned),
                  co_unit=_attention(item_co_unit.c.stage, item_co_unit.c.item_id, returned),
-                 shape=("attention", bool(returned)), params={"returned": returned} if returned else {})
+                 shape=("attention", returned))
