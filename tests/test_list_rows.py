@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.lights import light_for, silent_for
 from tracker.list_items import list_items_by_id
 from tracker.list_rows import list_rows
-from tracker.models import Item, local_today
+from tracker.models import Item, Unit, local_today
 
 
 def test_each_row_shows_its_own_items_cells(app, demo):
@@ -78,3 +78,22 @@ def test_list_links_open_the_item(app, demo):
                                   .order_by(Item.urgency, Item.deadline, Item.id))
     assert first is not None and f'href="/items/{first}"' in page
     assert client.get(f"/items/{first}").status_code == 200
+
+
+def test_kept_cells_follow_a_renamed_unit(app, demo):
+    """Row cells are kept by the process, keyed by what they show: after a unit is renamed
+    the lists name it anew (in co-unit cells too), never with the kept old name."""
+    with app.app_context():
+        seed_items(40, rng_seed=5, open_evaluations=1, long_timeline=5, progress=None)
+        db.session.commit()
+        lead_id = db.session.scalar(sa.select(Item.lead_unit_id).where(Item.stage != "withdrawn")
+                                    .order_by(Item.urgency, Item.deadline, Item.id))
+    client = login_as(app, "staff")
+    before = client.get("/items").get_data(as_text=True)
+    with app.app_context():
+        unit = db.session.get(Unit, lead_id)
+        old, unit.name = unit.name, "区改名后的单位"
+        db.session.commit()
+    after = client.get("/items").get_data(as_text=True)
+    assert old in before and "区改名后的单位" not in before
+    assert "区改名后的单位" in after and old not in after

@@ -4,8 +4,9 @@ Every item list (事项台账, 我的事项, the overdue and due-soon lists, 挂
 of its 50 rows through four macro calls, a ``url_for`` and a few dozen template attribute
 lookups; at 100k items that was a third of a list page's time, more than its SQL (issue 16).
 The markup still lives once, in ``_macros.html``: here each macro is called once per
-*distinct* value on the page — a dozen stages, five lights, a few unit sets — and its
-output reused, and the item link is one URL prefix plus the id.
+*distinct* value — a dozen stages, five lights, a few unit sets, the deadlines — and its
+output kept by the process (a cell is a pure function of those values: the units by name,
+so a renamed unit is a new key), and the item link is one URL prefix plus the id.
 """
 from __future__ import annotations
 
@@ -43,16 +44,22 @@ def item_url_prefix() -> str:
     return url_for("items.detail", item_id=0).removesuffix("0")
 
 
+KEPT_CELLS = 4096
+_cells: dict[tuple, Markup] = {}
+
+
 def list_rows(items: Iterable[ListItem], today: date) -> list[Row]:
     """The rows of a page of items (``list_items``)."""
     macros = current_app.jinja_env.get_template("_macros.html").module
     prefix = item_url_prefix()
-    memo: dict[tuple, Markup] = {}
 
     def once(key: tuple, render) -> Markup:
-        found = memo.get(key)
+        key = (macros, *key)  # a reloaded template (debug) is a new module: its own cells
+        found = _cells.get(key)
         if found is None:
-            found = memo[key] = render()
+            if len(_cells) >= KEPT_CELLS:
+                _cells.clear()
+            found = _cells[key] = render()
         return found
 
     rows = []
@@ -61,7 +68,7 @@ def list_rows(items: Iterable[ListItem], today: date) -> list[Row]:
         light = day.light(item.stage, item.deadline)
         rows.append(Row(
             item=item, url=f"{prefix}{item.id}", code=item.code, title=item.title, activity=item.activity_title,
-            units=once(("units", item.lead_unit_id, *(u.id for u in item.co_units)), lambda i=item: macros.units(i)),
+            units=once(("units", item.lead_unit, item.co_units), lambda i=item: macros.units(i)),
             deadline=once(("deadline", item.deadline, item.original_deadline), lambda i=item: macros.deadline(i)),
             stage=once(("stage", item.stage, item.closure_kind), lambda i=item: macros.stage_tag(i)),
             light=once(("light", light), lambda light=light: macros.light_tag(light)),
