@@ -4,6 +4,7 @@ the passing of a day each show on the very next request, and a database without 
 row keeps nothing (``services.versioned``)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -26,9 +27,9 @@ def _figures(app, today: date | None = None):
         return unit_rows(Scope(year), today)[1]
 
 
-def _version(app) -> str | None:
+def _version(app, key: str = FIGURES.key) -> str | None:
     with app.app_context():
-        return db.session.scalar(sa.select(Setting.value).where(Setting.key == FIGURES.key))
+        return db.session.scalar(sa.select(Setting.value).where(Setting.key == key))
 
 
 def test_a_change_on_another_node_shows_on_the_next_request(app, demo, database_uri):
@@ -111,16 +112,51 @@ def test_the_version_is_written_at_commit_and_only_for_counted_attributes(app, d
     with app.app_context():
         item = make_item(stage="rectifying")
         db.session.commit()
-        item_id = item.id
-    before = _version(app)
+        item_id, part = item.id, f"figures_unit:{item.lead_unit_id}"
+        item.deadline += timedelta(days=1)  # a counted attribute: the unit's part gets its row
+        db.session.commit()
+    before, family = _version(app, part), _version(app)
+    assert before is not None
     with app.app_context():
         item = db.session.get(Item, item_id)
         item.last_activity_on = local_today() - timedelta(days=30)
         db.session.commit()
-    assert _version(app) == before
+    assert _version(app, part) == before
     with app.app_context():
         db.session.get(Item, item_id).stage = Stage.CLOSED
         db.session.flush()
-        assert db.session.scalar(sa.select(Setting.value).where(Setting.key == FIGURES.key)) == before
+        assert db.session.scalar(sa.select(Setting.value).where(Setting.key == part)) == before
         db.session.commit()
-    assert _version(app) != before
+    assert _version(app, part) != before
+    assert _version(app) == family  # one unit's change: only its part is renewed
+
+
+def test_one_units_change_recounts_that_unit_only(app, demo):
+    """Figures are kept per lead unit (``versioned.Partitions``): after a change to one
+    unit's item the next view reads that unit's items again — every aggregate restricted to
+    one lead unit — and the figures show the change; an activity's change renews them all."""
+    with app.app_context():
+        edu = make_item(stage="rectifying")
+        make_item(stage="rectifying", unit_name="区卫生健康局")
+        db.session.commit()
+        edu_id = edu.id
+    assert _figures(app).stages[Stage.RECTIFYING.value] == 2
+    with app.app_context():
+        db.session.get(Item, edu_id).stage = Stage.CLOSED
+        db.session.commit()
+    executed = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
+    after = _figures(app)
+    assert after.stages[Stage.RECTIFYING.value] == 1 and after.stages[Stage.CLOSED.value] == 1
+    aggregates = [s for s in executed if "GROUP BY" in s.upper()]
+    assert aggregates and all(len(re.findall(r"lead_unit_id IN \(([^)]*)\)", s)) >= 1 for s in aggregates)
+    assert all(part.count(",") == 0 for s in aggregates for part in re.findall(r"lead_unit_id IN \(([^)]*)\)", s))
+    executed.clear()
+    with app.app_context():
+        activity = db.session.scalar(sa.select(Activity).order_by(Activity.id.desc()).limit(1))
+        activity.title += "（修订）"
+        db.session.commit()
+    _figures(app)
+    aggregates = [s for s in executed if "GROUP BY" in s.upper()]
+    assert aggregates and not any("lead_unit_id IN (" in s for s in aggregates)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, partial
 
 import sqlalchemy as sa
 
 from ..choices import unit_refs
 from ..models import AnswerClass, Item
-from .stats import Scope, _count, figures_of, scoped
+from .stats import ALL_UNITS, Scope, _count, figures_of, scoped
 
 
 @dataclass
@@ -39,10 +39,10 @@ class ClassRow:
 
 
 @cache
-def _statement(committee: bool) -> sa.Select:
+def _statement(committee: bool, units: str = ALL_UNITS) -> sa.Select:
     columns = [Item.lead_unit_id] + [_count(Item.answer_class == c).label(f"c_{c.value}") for c in AnswerClass]
     columns.append(_count(Item.answer_class.is_(None)).label("unclassed"))
-    return scoped(sa.select(*columns).select_from(Item), committee).group_by(Item.lead_unit_id)
+    return scoped(sa.select(*columns).select_from(Item), committee, units).group_by(Item.lead_unit_id)
 
 
 def answer_class_rows(scope: Scope, today: date) -> tuple[list[ClassRow], ClassRow]:
@@ -50,7 +50,7 @@ def answer_class_rows(scope: Scope, today: date) -> tuple[list[ClassRow], ClassR
     units = unit_refs()
     rows, total = [], ClassRow(None, "合计")
     committee = bool(scope.committee_id)
-    for result in figures_of(f"answer_classes:{committee}", _statement(committee), scope.params(today)):
+    for result in figures_of(f"answer_classes:{committee}", partial(_statement, committee), scope.params(today)):
         lead = result["lead_unit_id"]
         unit = units.get(lead)
         row = ClassRow(lead, unit.name if unit else "（未交办）",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
+from functools import cache, partial
 
 import sqlalchemy as sa
 
 from ..models import Item
 from ..queries import basis_clause, local_month_range
-from .stats import Figure, ListLinks, Scope, figures_of, scoped
+from .stats import ALL_UNITS, Figure, ListLinks, Scope, figures_of, scoped
 
 
 def month_list(year: int, today: date) -> list[str]:
@@ -18,8 +18,8 @@ def month_list(year: int, today: date) -> list[str]:
 
 
 @cache
-def _months_statement(months: int, committee: bool) -> sa.Select:
-    """(交办 month, 办结 month, items) rows: each scope item's months as indexes into
+def _months_statement(months: int, committee: bool, units: str = ALL_UNITS) -> sa.Select:
+    """(lead unit, 交办 month, 办结 month, items) rows: each scope item's months as indexes into
     ``months`` consecutive months bounded by ``m0`` … ``m{months}`` (None outside them).
 
     A ladder of CASE branches finds a time's month in one pass and the database groups by
@@ -32,10 +32,11 @@ def _months_statement(months: int, committee: bool) -> sa.Select:
         return sa.case(*steps, else_=sa.null())
 
     done_at = sa.case((basis_clause("closed", None), Item.closed_at), else_=sa.null())  # 终止跟踪 is not 办结
-    per_item = scoped(sa.select(month_of(Item.assigned_at).label("opened"), month_of(done_at).label("closed"))
-                      .select_from(Item), committee).subquery("months")
-    return sa.select(per_item.c.opened, per_item.c.closed, sa.func.count().label("items")).group_by(per_item.c.opened,
-                                                                                     per_item.c.closed)
+    per_item = scoped(sa.select(Item.lead_unit_id, month_of(Item.assigned_at).label("opened"),
+                                month_of(done_at).label("closed")).select_from(Item),
+                      committee, units).subquery("months")
+    return sa.select(per_item.c.lead_unit_id, per_item.c.opened, per_item.c.closed, sa.func.count().label("items")) \
+        .group_by(per_item.c.lead_unit_id, per_item.c.opened, per_item.c.closed)
 
 
 def monthly_flow(scope: Scope, links: ListLinks, today: date) -> tuple[list[str], list[Figure], list[Figure]]:
@@ -46,8 +47,8 @@ def monthly_flow(scope: Scope, links: ListLinks, today: date) -> tuple[list[str]
     for i, month in enumerate(months):
         params[f"m{i}"], params[f"m{i + 1}"] = local_month_range(month)
     opened, closed = [0] * len(months), [0] * len(months)
-    stmt = _months_statement(len(months), bool(scope.committee_id))
-    for row in figures_of(f"months:{len(months)}:{bool(scope.committee_id)}", stmt, params):
+    statement = partial(_months_statement, len(months), bool(scope.committee_id))
+    for row in figures_of(f"months:{len(months)}:{bool(scope.committee_id)}", statement, params):
         opened_in, closed_in, count = row["opened"], row["closed"], row["items"]
         if opened_in is not None:
             opened[opened_in] += count

@@ -38,9 +38,10 @@ the months, plus the unit and year look-ups; the number never grows with the dat
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -101,11 +102,19 @@ class Scope:
         return params
 
 
-def scoped(stmt: sa.Select, committee: bool) -> sa.Select:
+# Which lead units' items a statement reads (``figures_of``): all, or the units of the
+# parameter ``units`` (and, with ``UNITS_AND_NONE``, the items not yet assigned).
+ALL_UNITS, SOME_UNITS, UNITS_AND_NONE = "all", "some", "some+none"
+
+
+def scoped(stmt: sa.Select, committee: bool, units: str = ALL_UNITS) -> sa.Select:
     """``stmt`` narrowed to a scope through bound parameters (``Scope.params``): the clauses
     ``queries.apply_filters`` applies for ``Scope.filters()``, so every figure's link lists
-    the items it counts."""
+    the items it counts; ``units``: to some lead units' items (``figures_of``)."""
     stmt = stmt.where(not_withdrawn(), meeting_between(YEAR_START, YEAR_END))
+    if units != ALL_UNITS:
+        some = Item.lead_unit_id.in_(sa.bindparam("units", expanding=True))
+        stmt = stmt.where(sa.or_(some, Item.lead_unit_id.is_(None)) if units == UNITS_AND_NONE else some)
     return stmt.where(led_by_committee(COMMITTEE)) if committee else stmt
 
 
@@ -133,18 +142,33 @@ def _narrow_query(narrow: tuple) -> str:
     return "&" + urlencode(args) if args else ""
 
 
-def figures_of(name: str, stmt: sa.Select, params: dict) -> tuple:
-    """The result rows of one of the dashboard's aggregate statements, kept per process until
-    an item, evaluation, verdict or activity changes anywhere (``services.versioned``).
+def figures_of(name: str, statement: Callable[[str], sa.Select], params: dict) -> list[dict]:
+    """The result rows of one of the dashboard's aggregate statements (``statement(units)``,
+    grouped by a ``lead_unit_id`` column), kept per process and per lead unit until that
+    unit's items, evaluations or verdicts change, or any activity (``services.versioned``:
+    ``FIGURES`` and its ``Partitions``).
 
     The aggregates read every item of the year: their cost grows with the data (issue 16),
-    while the rows they count change a few times an hour. Counts maintained per unit could
-    not follow the lights and the overdue figures, which change with the day and not with
-    the rows; kept results can: the day, the light boundary and the scope are in the key
-    (``params``), so a kept result is exactly what the statement would return now."""
-    def run() -> tuple:
-        return tuple(dict(row) for row in db.session.execute(stmt, params).mappings())
-    return FIGURES.cached((name, tuple(sorted(params.items()))), run)
+    while the rows they count change a few times an hour, a unit at a time. Counts maintained
+    per unit could not follow the lights and the overdue figures, which change with the day
+    and not with the rows; kept results can: the day, the light boundary and the scope are in
+    the key (``params``), so a kept result is exactly what the statement would return now.
+    After one unit's change only that unit's items are read again."""
+    parts: list = [None, *unit_refs()]
+
+    def build(stale: list | None) -> dict:
+        if stale is None:
+            rows = db.session.execute(statement(ALL_UNITS), params).mappings()
+        else:
+            units = [u for u in stale if u is not None]
+            rows = db.session.execute(statement(UNITS_AND_NONE if None in stale else SOME_UNITS),
+                                      params | {"units": units}).mappings()
+        built: dict = {part: [] for part in (parts if stale is None else stale)}
+        for row in rows:
+            built.setdefault(row["lead_unit_id"], []).append(dict(row))
+        return built
+    kept = FIGURES.cached_partitions((name, tuple(sorted(params.items()))), parts, build)
+    return [row for rows in kept.values() for row in rows]
 
 
 @dataclass
@@ -283,7 +307,7 @@ def _days(end, start, dialect: str):
 
 
 @cache
-def _unit_rows_statement(dialect: str, committee: bool) -> sa.Select:
+def _unit_rows_statement(dialect: str, committee: bool, units: str = ALL_UNITS) -> sa.Select:
     """Every item figure per lead unit, in one GROUP BY over the scope's items.
 
     The bases about evaluations and verdicts are counted from two joins, not one EXISTS per
@@ -293,7 +317,7 @@ def _unit_rows_statement(dialect: str, committee: bool) -> sa.Select:
     every closed evaluation of every year), and each item's latest verdict (one row at
     most). Their conditions are ``queries.EVALUATION_BASES`` and ``VERDICT_BASES``, the
     ones the list's EXISTS filters use."""
-    items_in_scope = scoped(sa.select(Item.id), committee)
+    items_in_scope = scoped(sa.select(Item.id), committee, units)
     evals = (sa.select(Evaluation.item_id, sa.func.count().label("n"),
                        _count(Evaluation.result == Grade.SATISFIED).label("satisfied_n"),
                        *(_count(sa.and_(sa.true(), *conditions)).label(name)
@@ -325,17 +349,18 @@ def _unit_rows_statement(dialect: str, committee: bool) -> sa.Select:
     joined = (sa.orm.outerjoin(Item, evals, evals.c.item_id == Item.id)
               .outerjoin(Verdict, sa.and_(Verdict.item_id == Item.id, latest_verdict())))
     stmt = sa.select(*columns).select_from(joined)
-    return scoped(stmt, committee).group_by(lead)
+    return scoped(stmt, committee, units).group_by(lead)
 
 
 def unit_rows(scope: Scope, today: date) -> tuple[list[Row], Row]:
     """Rows per lead unit (ordered like the unit list) and the total over all items."""
-    stmt = _unit_rows_statement(db.session.get_bind().dialect.name, bool(scope.committee_id))
+    dialect, committee = db.session.get_bind().dialect.name, bool(scope.committee_id)
     units = unit_refs()
     names = {uid: unit.name for uid, unit in units.items()}
     order = {uid: (unit.sort_order, unit.name) for uid, unit in units.items()}
     rows, total = [], Row(None, "合计")
-    for result in figures_of(f"unit_rows:{bool(scope.committee_id)}", stmt, scope.params(today)):
+    for result in figures_of(f"unit_rows:{committee}", partial(_unit_rows_statement, dialect, committee),
+                             scope.params(today)):
         lead = result["lead_unit_id"]
         row = Row(lead, names.get(lead, "（未交办）"), total=result["total"],
                   counts={name: int(result[f"b_{name}"]) for name in COUNTED},

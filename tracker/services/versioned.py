@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Activity, CalendarOverride, Evaluation, Item, Setting, Unit, Verdict, utcnow
+from ..params import is_number
 
 FAMILIES: list[Versioned] = []
 
@@ -32,12 +33,14 @@ class Versioned:
     """One family of kept data: its version row ``key`` follows changes to ``watched``."""
 
     def __init__(self, key: str, watched: tuple[type, ...], max_entries: int = 256,
-                 columns: dict[type, frozenset[str]] | None = None):
+                 columns: dict[type, frozenset[str]] | None = None, partitions: Partitions | None = None):
         """``columns``: for these classes, a changed row counts only when one of the named
         attributes changed (an item's last-activity date is not a dashboard figure, and a
-        unit posting progress should not make the dashboard recompute)."""
+        unit posting progress should not make the dashboard recompute). ``partitions``: the
+        family's data is kept in parts with versions of their own (``Partitions``)."""
         self.key, self.watched, self.max_entries = key, watched, max_entries
         self.columns = columns or {}
+        self.partitions = partitions
         self._flag = f"{key}_changed"
         FAMILIES.append(self)
 
@@ -80,19 +83,50 @@ class Versioned:
         store[name] = (version, value)
         return value
 
-    def touched(self, new_or_deleted, dirty) -> bool:
-        if any(isinstance(obj, self.watched) for obj in new_or_deleted):
-            return True
+    def cached_partitions(self, name: Hashable, parts: list[Hashable],
+                          build: Callable[[list[Hashable] | None], dict[Hashable, Any]]) -> dict[Hashable, Any]:
+        """Each of ``parts``' values, reused by this process while the family's version and
+        the part's own (``Partitions``) stay the same. ``build(stale)`` computes the parts
+        ``stale`` names, or every part (``None``), and returns {part: value} for at least those."""
+        if not has_app_context() or self.partitions is None:
+            return build(None)
+        version, part_versions = self.current_version(), self.partitions.current()
+        if version is None or part_versions is None:
+            return build(None)
+        store: dict = current_app.extensions.setdefault(self.key, {})
+        found, stale = {}, []
+        for part in parts:
+            hit = store.get((name, part))
+            if hit is not None and hit[0] == (version, part_versions.get(part)):
+                found[part] = hit[1]
+            else:
+                stale.append(part)
+        if not stale:
+            return found
+        built = build(None if len(stale) == len(parts) else stale)
+        if len(store) + len(built) > self.max_entries:
+            store.clear()
+        for part, value in built.items():
+            store[(name, part)] = ((version, part_versions.get(part)), value)
+        return found | built
+
+    def changed_objects(self, new_or_deleted, dirty) -> list:
+        """The watched objects of a flush whose change counts (``columns``)."""
+        changed = [obj for obj in new_or_deleted if isinstance(obj, self.watched)]
         for obj in dirty:
             if not isinstance(obj, self.watched):
                 continue
             names = self.columns.get(type(obj))
             if names is None:
-                return True
+                changed.append(obj)
+                continue
             attrs = sa.inspect(obj).attrs
             if any(attrs[name].history.has_changes() for name in names):
-                return True
-        return False
+                changed.append(obj)
+        return changed
+
+    def touched(self, new_or_deleted, dirty) -> bool:
+        return bool(self.changed_objects(new_or_deleted, dirty))
 
     def note_change(self, session: Session) -> None:
         """Bump at this transaction's commit (``_bump_at_commit``); until then this request
@@ -100,6 +134,75 @@ class Versioned:
         session.info[self._flag] = True
         if has_app_context():
             g.setdefault("data_versions", {})[self.key] = None
+
+
+class Partitions:
+    """Versions per part of a family's data: the dashboard's figures per lead unit.
+
+    A change that can be placed in parts — an item (its lead unit before and after), an
+    evaluation or a verdict (its item's lead unit) — gives only those parts a new version,
+    one ``setting`` row each (``<prefix><unit id>``, ``<prefix>none`` for items not yet
+    assigned), at commit like the family's own row; any other watched change (an activity
+    moves a whole year's items) or an ORM bulk statement renews the family, so every part.
+    A dashboard view after one unit's change then recounts that unit's items only (1M items:
+    its first view after a change took 190 ms recounting the year's 46k items).
+
+    ``item_of``: for a watched class other than the one ``unit_of`` reads, how to find the
+    item id whose unit it belongs to."""
+
+    def __init__(self, prefix: str, unit_of: type, unit_column: str, item_of: dict[type, str]):
+        self.prefix, self.unit_of, self.unit_column, self.item_of = prefix, unit_of, unit_column, item_of
+        self._units, self._pending = f"{prefix}units", f"{prefix}pending"
+
+    def note(self, session: Session, changed: list) -> bool:
+        """Collect the parts ``changed`` touches for the commit; False when one of them
+        cannot be placed (the caller renews the whole family)."""
+        units = session.info.setdefault(self._units, set())
+        pending = session.info.setdefault(self._pending, [])
+        for obj in changed:
+            if isinstance(obj, self.unit_of):
+                history = sa.inspect(obj).attrs[self.unit_column].history
+                units.update([getattr(obj, self.unit_column), *history.deleted])
+            elif type(obj) in self.item_of:
+                pending.append(obj)  # its item id is known after the flush
+            else:
+                return False
+        if has_app_context():
+            g.setdefault("data_versions", {})[self.prefix] = None  # this request keeps no part
+        return True
+
+    def bump_noted(self, session: Session) -> None:
+        """At commit: new versions for the parts noted in this transaction."""
+        units = session.info.pop(self._units, set())
+        pending = session.info.pop(self._pending, [])
+        item_ids = {getattr(obj, self.item_of[type(obj)]) for obj in pending} - {None}
+        if item_ids:
+            column = getattr(self.unit_of, self.unit_column)
+            units.update(session.scalars(sa.select(column).where(self.unit_of.id.in_(item_ids))))
+        conn = session.connection()
+        table = Setting.__table__
+        for unit in sorted(units, key=lambda u: (u is None, u or 0)):
+            key, token = f"{self.prefix}{'none' if unit is None else unit}", uuid4().hex
+            if conn.execute(table.update().where(table.c.key == key)
+                            .values(value=token, updated_at=utcnow())).rowcount == 0:
+                conn.execute(table.insert().values(key=key, value=token, updated_at=utcnow()))
+
+    def forget(self, session: Session) -> None:
+        session.info.pop(self._units, None)
+        session.info.pop(self._pending, None)
+
+    def current(self) -> dict | None:
+        """Every part's committed version ({unit id or None: token}), read once per request;
+        None when this request changed parts itself (it keeps nothing)."""
+        versions = g.setdefault("data_versions", {})
+        if self.prefix not in versions:
+            rows = db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.startswith(self.prefix)))
+            parts = {}
+            for key, value in rows:
+                unit = key[len(self.prefix):]
+                parts[None if unit == "none" else int(unit) if is_number(unit) else unit] = value
+            versions[self.prefix] = parts
+        return versions[self.prefix]
 
 
 def version_columns() -> list[sa.ScalarSelect]:
@@ -127,7 +230,8 @@ def remember_versions(values) -> None:
 def _note_changes(session: Session, _context, _instances) -> None:
     new_or_deleted = [*session.new, *session.deleted]
     for family in FAMILIES:
-        if family.touched(new_or_deleted, session.dirty):
+        changed = family.changed_objects(new_or_deleted, session.dirty)
+        if changed and not (family.partitions is not None and family.partitions.note(session, changed)):
             family.note_change(session)
 
 
@@ -148,6 +252,10 @@ def _bump_at_commit(session: Session) -> None:
     for family in FAMILIES:
         if session.info.pop(family._flag, False):
             family.bump(session.connection())
+            if family.partitions is not None:  # the family's new version renews every part
+                family.partitions.forget(session)
+        elif family.partitions is not None:
+            family.partitions.bump_noted(session)
 
 
 @sa.event.listens_for(Session, "after_soft_rollback")
@@ -157,6 +265,8 @@ def _forget_on_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         for family in FAMILIES:
             session.info.pop(family._flag, None)
+            if family.partitions is not None:
+                family.partitions.forget(session)
 
 
 # The families, defined beside the session hooks so that every process that writes (app
@@ -170,5 +280,8 @@ REFDATA = Versioned("refdata_version", (Unit, Activity, CalendarOverride, Settin
 FIGURE_ITEM_ATTRIBUTES = frozenset({
     "activity_id", "lead_unit_id", "stage", "round", "urgency", "deadline", "assigned_at", "acknowledged_at",
     "closed_at", "closed_on_time", "closure_kind", "answer_class"})
-FIGURES = Versioned("figures_version", (Item, Evaluation, Verdict, Activity),
-                    columns={Item: FIGURE_ITEM_ATTRIBUTES})
+# Kept per lead unit (``dashboard.stats.figures_of``): about 40 parts per statement and scope.
+FIGURES = Versioned("figures_version", (Item, Evaluation, Verdict, Activity), max_entries=4096,
+                    columns={Item: FIGURE_ITEM_ATTRIBUTES},
+                    partitions=Partitions("figures_unit:", Item, "lead_unit_id",
+                                          {Evaluation: "item_id", Verdict: "item_id"}))
