@@ -34,8 +34,9 @@ from .visibility import CO_UNIT_ORDER, unit_item_arms, unit_scope, visible_items
 # Statements kept per process, per filter shape (``queries.filter_shape``): building one
 # (~40 clause objects, and SQLAlchemy walking them for its cache key) cost more than running
 # it — 0.8 of a unit list's 2.2 ms in Python at 100k items (issue 16: lists at 0.8x the
-# realistic floor's throughput). A kept statement holds no value of its own that a request
-# could see: every value is a named bound parameter given at each run (``_Statements.params``).
+# realistic floor's throughput). A kept statement is run with every value of the request
+# as a named bound parameter (``queries.filter_params`` and the page's own below), so no
+# value of the request that built it is seen by another.
 KEPT_SHAPES = 256
 _kept: dict[tuple, _Statements] = {}
 

@@ -10,7 +10,8 @@ it was built under the same token; a rolled-back change rolls its token back too
 the row (a fresh or truncated database) nothing is kept.
 
 Two families use it: reference data (``services.refdata``: units, activities, the
-calendar, the settings) and the dashboard's figures (``dashboard.stats``: items, evaluations, verdicts).
+calendar, the settings) and the dashboard's figures (``dashboard.stats``: items, evaluations, verdicts),
+kept per lead unit with a version row per unit besides the family's own (``Partitions``).
 """
 from __future__ import annotations
 
@@ -196,7 +197,8 @@ class Partitions:
         None when this request changed parts itself (it keeps nothing)."""
         versions = g.setdefault("data_versions", {})
         if self.prefix not in versions:
-            rows = db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.startswith(self.prefix)))
+            rows = db.session.execute(sa.select(Setting.key, Setting.value)
+                                      .where(Setting.key.startswith(self.prefix, autoescape=True)))
             parts = {}
             for key, value in rows:
                 unit = key[len(self.prefix):]
