@@ -190,7 +190,7 @@ def test_dashboard_statements_use_indexes_after_analyze(app, demo):
     app.extensions.pop(FIGURES.key, None)  # the kept figures: this view computes them again
     plans = _plans(app, lambda: client.get("/dashboard"))
     joined = "\n".join(plans)
-    assert "SEARCH item USING INDEX ix_item_activity_id" in joined
+    assert "SEARCH item USING INDEX ix_item_activity_" in joined  # _id or _lead (a year's items by activity)
     for plan in plans:
         for line in plan.splitlines():
             assert not (line.startswith("SCAN item") and "INDEX" not in line), plan

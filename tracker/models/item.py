@@ -136,9 +136,10 @@ class Item(ItemLabels, db.Model):
         sa.Index("ix_item_urgency", "urgency", "deadline", "id", "stage"),
         # A unit's lead items in the same order (我的事项, the unit filter: list_page.list_page).
         sa.Index("ix_item_lead_urgency", "lead_unit_id", "urgency", "deadline", "id"),
-        # A unit's items of a year's activities: the dashboard recounts one unit's figures
-        # after a change to its items (``dashboard.stats.figures_of``, migration 0023).
-        sa.Index("ix_item_lead_activity", "lead_unit_id", "activity_id"),
+        # An activity's items, and of those a unit's: the dashboard recounts one unit's
+        # figures of a year after a change to its items (``dashboard.stats.figures_of``,
+        # migration 0023).
+        sa.Index("ix_item_activity_lead", "activity_id", "lead_unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
