@@ -177,18 +177,30 @@ def measure(port: int, user: str | None, path: str, *, clients: int, max_request
             "statuses": {str(k): v for k, v in statuses.items()}}
 
 
+BESIDE = 0.4  # the floor measured beside each page runs for this share of a page's seconds
+
+
 def bench_size(url: str, n: int, args) -> dict:
     meta = seeded(url, n, args.reseed)
     pages = pages_for(url, meta)
     queries = count_queries(url, pages)
     result = {"items": n, "seed": meta, "pages": {}}
+    floor_user, floor_path = pages["floor_real"]
     with Server(url, app="bench.floor:app") as server:
         for name, (user, path) in pages.items():
+            # The realistic floor again, right before the page, in short bursts: this machine's
+            # speed drifts by a third within minutes, so a page is compared with a floor
+            # measured beside it (``report``: "beside"), not only with the one at the start.
+            beside = None if name.startswith("floor") else {
+                "one_client": measure(server.port, floor_user, floor_path, clients=1, max_requests=args.requests,
+                                      seconds=args.seconds * BESIDE),
+                f"c{args.concurrency}": measure(server.port, floor_user, floor_path, clients=args.concurrency,
+                                                max_requests=args.requests, seconds=args.seconds * BESIDE)}
             one = measure(server.port, user, path, clients=1, max_requests=args.requests, seconds=args.seconds)
             many = measure(server.port, user, path, clients=args.concurrency, max_requests=args.requests,
                            seconds=args.seconds)
             result["pages"][name] = {"path": path, "user": user, "queries": queries.get(name),
-                                     "one_client": one, f"c{args.concurrency}": many,
+                                     "one_client": one, f"c{args.concurrency}": many, "floor_beside": beside,
                                      "loadavg": [round(v, 2) for v in os.getloadavg()],
                                      "python_loop_s": cpu_yardstick(1_000_000)}
             print(f"  {n:>6} {name:<12} p50 {one['p50_ms']:7.1f} ms  p95 {one['p95_ms']:7.1f} ms  "
