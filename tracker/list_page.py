@@ -14,6 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from .extensions import db
+from .kept import Kept
 from .list_items import list_columns, list_items, list_items_by_id
 from .models import Item
 from .queries import (
@@ -37,8 +38,7 @@ from .visibility import CO_UNIT_ORDER, unit_item_arms, unit_scope, visible_items
 # realistic floor's throughput). A kept statement is run with every value of the request
 # as a named bound parameter (``queries.filter_params`` and the page's own below), so no
 # value of the request that built it is seen by another.
-KEPT_SHAPES = 256
-_kept: dict[tuple, _Statements] = {}
+_kept: Kept[_Statements] = Kept(256)
 
 
 def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
@@ -60,23 +60,20 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     # A unit user's visibility is exactly its unit's two arms below; staff see every item.
     plain = bool(own_unit or user.is_staff)
     frequent = bool(filters.q) and frequent_text(filters.q)
-    shape = filter_shape(filters)
-    key = None if shape is None or not plain or (first is not None and first.shape is None) else \
-        (db.session.get_bind().dialect.name, shape, unit_id is not None, first.shape if first else None)
+    values = filter_params(filters, today)
+    shape = filter_shape(filters, values)
 
     def build(common_text: bool = False) -> _Statements:
         base = sa.select(Item) if plain else visible_items(user)
         return _Statements(apply_filters(base, filters, today, common_text=common_text, frequent_text=frequent),
                            unit_id, first)
 
-    kept = _kept.get(key) if key is not None else None
-    if kept is None:
+    if shape is None or not plain or (first is not None and first.shape is None):
         kept = build()
-        if key is not None:
-            if len(_kept) >= KEPT_SHAPES:
-                _kept.clear()
-            _kept[key] = kept
-    params = filter_params(filters, today) | ({"arm_unit": unit_id} if unit_id is not None else {}) | \
+    else:
+        kept = _kept.get((db.session.get_bind().dialect.name, shape, unit_id is not None,
+                          first.shape if first else None), build)
+    params = values | ({"arm_unit": unit_id} if unit_id is not None else {}) | \
         (first.params if first is not None else {})
     cap = _cap_for(page, per_page, text=bool(filters.q))
     counted = db.session.scalar(kept.count, params | {"cap": cap}) or 0

@@ -17,6 +17,7 @@ from datetime import date
 from flask import current_app, url_for
 from markupsafe import Markup
 
+from .kept import Kept
 from .lights import day_lights
 from .list_items import ListItem
 
@@ -44,8 +45,7 @@ def item_url_prefix() -> str:
     return url_for("items.detail", item_id=0).removesuffix("0")
 
 
-KEPT_CELLS = 4096
-_cells: dict[tuple, Markup] = {}
+_cells: Kept[Markup] = Kept(4096)
 
 
 def list_rows(items: Iterable[ListItem], today: date) -> list[Row]:
@@ -54,13 +54,7 @@ def list_rows(items: Iterable[ListItem], today: date) -> list[Row]:
     prefix = item_url_prefix()
 
     def once(key: tuple, render) -> Markup:
-        key = (macros, *key)  # a reloaded template (debug) is a new module: its own cells
-        found = _cells.get(key)
-        if found is None:
-            if len(_cells) >= KEPT_CELLS:
-                _cells.clear()
-            found = _cells[key] = render()
-        return found
+        return _cells.get((macros, *key), render)  # a reloaded template (debug) is a new module: its own cells
 
     rows = []
     day = day_lights(today)

@@ -195,16 +195,15 @@ def led_by_committee(committee_id):
     return Item.activity_id.in_(sa.select(Activity.id).where(Activity.lead_committee_id == committee_id))
 
 
-def filter_shape(filters: ItemFilters) -> tuple | None:
-    """All that an ``apply_filters`` statement depends on besides ``filter_params``' values:
-    which filters are set, and the value of those with a closed set of values (stage, basis,
+def filter_shape(filters: ItemFilters, params: dict) -> tuple | None:
+    """All that an ``apply_filters`` statement depends on besides the values of ``params``
+    (its ``filter_params``, whose names say which valued filters are set): the filters
+    without a value of their own, and those with a closed set of values (stage, basis,
     light). Equal shapes give the same statement, so a list can keep it (``list_page``).
     None for a text search: its statement follows the text itself (``text_filter``)."""
     if filters.q:
         return None
-    return (filters.stage, bool(filters.unit_id), bool(filters.activity_id), bool(filters.year), filters.overdue,
-            filters.supervised, filters.silent, bool(filters.lead_unit_id), bool(filters.committee_id),
-            filters.basis, filters.light, bool(filters.assigned_in), bool(filters.closed_in))
+    return (filters.stage, filters.overdue, filters.supervised, filters.basis, filters.light, *params)
 
 
 def filter_params(filters: ItemFilters, today: date) -> dict:

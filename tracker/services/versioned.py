@@ -126,9 +126,6 @@ class Versioned:
                 changed.append(obj)
         return changed
 
-    def touched(self, new_or_deleted, dirty) -> bool:
-        return bool(self.changed_objects(new_or_deleted, dirty))
-
     def note_change(self, session: Session) -> None:
         """Bump at this transaction's commit (``_bump_at_commit``); until then this request
         sees its own change, so it keeps nothing."""
@@ -176,6 +173,8 @@ class Partitions:
         """At commit: new versions for the parts noted in this transaction."""
         units = session.info.pop(self._units, set())
         pending = session.info.pop(self._pending, [])
+        if not units and not pending:  # every commit comes here: most change no figure
+            return
         item_ids = {getattr(obj, self.item_of[type(obj)]) for obj in pending} - {None}
         if item_ids:
             column = getattr(self.unit_of, self.unit_column)
