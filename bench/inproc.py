@@ -4,7 +4,7 @@ On a shared machine gunicorn latencies swing with the load; the fastest of many
 in-process renders of one page is the steadier figure for "what does this page cost in
 Python", and ``--profile`` shows where that time goes (cProfile, sorted by own time).
 
-Usage: ``python -m bench.inproc URL [--pages item,list_all,my,dashboard,dashboard_cold,dashboard_one_unit] [--runs 30]
+Usage: ``python -m bench.inproc URL [--pages item,list_all,my,dashboard,dashboard_cold,…] [--runs 30]
 [--profile item] [--json FILE]``. Prints ``uptime`` with the numbers: they mean nothing
 without it. ``--json`` also writes the figures for ``bench.scaling``.
 """
@@ -19,6 +19,7 @@ import os
 import pstats
 import statistics
 import time
+from functools import partial
 
 from .querycount import logged_in
 from .run import pages_for
@@ -42,6 +43,26 @@ def _busiest_unit(url: str) -> int:
     return unit
 
 
+def _busiest_activity_units(url: str) -> set[int]:
+    """The lead units of this year's activity with the most items: the parts an activity's
+    move to another year or committee renews (``services.versioned.Partitions``)."""
+    import sqlalchemy as sa
+
+    from tracker.models import local_today
+    today = local_today()
+    engine = sa.create_engine(_sqlalchemy_url(url))
+    with engine.connect() as conn:
+        activity = conn.scalar(sa.text(
+            "SELECT item.activity_id FROM item JOIN activity ON activity.id = item.activity_id "
+            "WHERE activity.meeting_date >= :start AND activity.meeting_date < :end "
+            "GROUP BY item.activity_id ORDER BY COUNT(*) DESC LIMIT 1"),
+            {"start": today.replace(month=1, day=1), "end": today.replace(year=today.year + 1, month=1, day=1)})
+        units = set(conn.scalars(sa.text("SELECT DISTINCT lead_unit_id FROM item WHERE activity_id = :a"),
+                                 {"a": activity}))
+    engine.dispose()
+    return units
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
@@ -63,16 +84,20 @@ def main() -> None:
     # The dashboard as the first view after a change computes it (``dashboard.stats.figures_of``):
     # after an activity's change every kept figure is dropped before each request; after a
     # change to one unit's items, that unit's (the busiest's) kept figures.
-    pages["dashboard_cold"] = pages["dashboard_one_unit"] = pages["dashboard"]
+    # After an activity's move to another year or committee, the lead units of its items.
+    pages["dashboard_cold"] = pages["dashboard_one_unit"] = pages["dashboard_activity"] = pages["dashboard"]
     from tracker.services.versioned import FIGURES
 
-    busiest = _busiest_unit(args.url)
-
-    def forget_unit(unit_id=busiest):
+    def forget_units(units):
         store = app.extensions.get(FIGURES.key, {})
-        for key in [k for k in store if k[1] == unit_id]:
+        for key in [k for k in store if k[1] in units]:
             del store[key]
-    forget = {"dashboard_cold": lambda: app.extensions.pop(FIGURES.key, None), "dashboard_one_unit": forget_unit}
+    wanted = args.pages.split(",")
+    forget = {"dashboard_cold": lambda: app.extensions.pop(FIGURES.key, None)}
+    if "dashboard_one_unit" in wanted:
+        forget["dashboard_one_unit"] = partial(forget_units, {_busiest_unit(args.url)})
+    if "dashboard_activity" in wanted:
+        forget["dashboard_activity"] = partial(forget_units, _busiest_activity_units(args.url))
     clients: dict = {}
     gc.collect()
     gc.freeze()  # as in production (gunicorn.conf.py): no full collections of the app's objects

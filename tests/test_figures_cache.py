@@ -134,7 +134,7 @@ def test_the_version_is_written_at_commit_and_only_for_counted_attributes(app, d
 def test_one_units_change_recounts_that_unit_only(app, demo):
     """Figures are kept per lead unit (``versioned.Partitions``): after a change to one
     unit's item the next view reads that unit's items again — every aggregate restricted to
-    one lead unit — and the figures show the change; an activity's change renews them all."""
+    one lead unit — and the figures show the change."""
     with app.app_context():
         edu = make_item(stage="rectifying")
         make_item(stage="rectifying", unit_name="区卫生健康局")
@@ -152,11 +152,72 @@ def test_one_units_change_recounts_that_unit_only(app, demo):
     aggregates = [s for s in executed if "GROUP BY" in s.upper()]
     assert aggregates and all(len(re.findall(r"lead_unit_id IN \(([^)]*)\)", s)) >= 1 for s in aggregates)
     assert all(part.count(",") == 0 for s in aggregates for part in re.findall(r"lead_unit_id IN \(([^)]*)\)", s))
-    executed.clear()
+
+
+def _units_recounted(executed: list) -> set[int] | None:
+    """The lead units the aggregates among ``executed`` ((statement, execution context)) were
+    restricted to — the values of their expanded ``units`` parameter; None: all units."""
+    aggregates = [context for statement, context in executed if "GROUP BY" in statement.upper()]
+    assert aggregates
+    found = [{v for p in context.compiled_parameters for k, v in p.items() if k.startswith("units")}
+             for context in aggregates]
+    if not all(found):
+        return None
+    return set().union(*found)
+
+
+def test_an_activitys_move_recounts_the_units_of_its_items_only(app, demo):
+    """An activity counts in the figures by its year and its lead committee only: a new
+    title changes no figure and recounts nothing; a new meeting date moves its items to
+    another year, and the next view recounts the lead units of its items — not the others —
+    in both years (``versioned.Partitions``: ``Activity`` via ``Item.activity_id``)."""
+    from tests.helpers import make_activity, unit
     with app.app_context():
-        activity = db.session.scalar(sa.select(Activity).order_by(Activity.id.desc()).limit(1))
-        activity.title += "（修订）"
+        moved, stays = make_activity(), make_activity()
+        make_item(moved, stage="rectifying")
+        make_item(moved, stage="assigned", unit_name="区卫生健康局")
+        make_item(stays, stage="assigned", unit_name="区民政局")  # 民政局 has no account to sign
         db.session.commit()
-    _figures(app)
-    aggregates = [s for s in executed if "GROUP BY" in s.upper()]
-    assert aggregates and not any("lead_unit_id IN (" in s for s in aggregates)
+        moved_id, year = moved.id, moved.meeting_date.year
+        expected = {unit("区教育局").id, unit("区卫生健康局").id}
+    this_year = _figures(app)
+    with app.app_context(), app.test_request_context():
+        unit_rows(Scope(year - 1), local_today())  # kept for last year too
+    executed = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: executed.append((a[2], a[4])))
+        db.session.get(Activity, moved_id).title += "（修订）"
+        db.session.commit()
+    executed.clear()
+    assert _figures(app).stages == this_year.stages
+    assert not [s for s, _ in executed if "GROUP BY" in s.upper()]  # nothing recounted
+    with app.app_context():
+        activity = db.session.get(Activity, moved_id)
+        activity.meeting_date = activity.meeting_date.replace(year=year - 1)
+        db.session.commit()
+    executed.clear()
+    after = _figures(app)
+    assert _units_recounted(executed) == expected
+    assert after.stages[Stage.RECTIFYING.value] == this_year.stages[Stage.RECTIFYING.value] - 1
+    assert after.stages[Stage.ASSIGNED.value] == this_year.stages[Stage.ASSIGNED.value] - 1
+    executed.clear()
+    with app.app_context(), app.test_request_context():
+        last_year = unit_rows(Scope(year - 1), local_today())[1]
+    assert _units_recounted(executed) == expected
+    assert last_year.stages[Stage.RECTIFYING.value] >= 1 and last_year.stages[Stage.ASSIGNED.value] >= 1
+
+
+def test_a_deleted_activity_renews_every_unit(app, demo):
+    """A deleted activity's items are gone by the commit, so their units cannot be looked
+    up: the whole family is renewed instead (``Partitions.deletes_rows``)."""
+    from tests.helpers import make_activity
+    with app.app_context():
+        make_item(stage="assigned")
+        empty = make_activity()
+        db.session.commit()
+        empty_id = empty.id
+    before = _version(app)
+    with app.app_context():
+        db.session.delete(db.session.get(Activity, empty_id))
+        db.session.commit()
+    assert _version(app) != before

@@ -145,8 +145,8 @@ def _narrow_query(narrow: tuple) -> str:
 def figures_of(name: str, statement: Callable[[str], sa.Select], params: dict) -> list[dict]:
     """The result rows of one of the dashboard's aggregate statements (``statement(units)``,
     grouped by a ``lead_unit_id`` column), kept per process and per lead unit until that
-    unit's items, evaluations or verdicts change, or any activity (``services.versioned``:
-    ``FIGURES`` and its ``Partitions``).
+    unit's items, evaluations or verdicts change, or the year or lead committee of an
+    activity it has items in (``services.versioned``: ``FIGURES`` and its ``Partitions``).
 
     The aggregates read every item of the year: their cost grows with the data (issue 16),
     while the rows they count change a few times an hour, a unit at a time. Counts maintained

@@ -42,6 +42,8 @@ class Versioned:
         self.key, self.watched, self.max_entries = key, watched, max_entries
         self.columns = columns or {}
         self.partitions = partitions
+        if partitions is not None:
+            partitions.family = self
         self._flag = f"{key}_changed"
         FAMILIES.append(self)
 
@@ -138,18 +140,26 @@ class Partitions:
     """Versions per part of a family's data: the dashboard's figures per lead unit.
 
     A change that can be placed in parts — an item (its lead unit before and after), an
-    evaluation or a verdict (its item's lead unit) — gives only those parts a new version,
-    one ``setting`` row each (``<prefix><unit id>``, ``<prefix>none`` for items not yet
-    assigned), at commit like the family's own row; any other watched change (an activity
-    moves a whole year's items) or an ORM bulk statement renews the family, so every part.
-    A dashboard view after one unit's change then recounts that unit's items only (1M items:
-    its first view after a change took 190 ms recounting the year's 46k items).
+    evaluation or a verdict (its item's lead unit), an activity's meeting date or lead
+    committee (the lead units of its items) — gives only those parts a new version, one
+    ``setting`` row each (``<prefix><unit id>``, ``<prefix>none`` for items not yet
+    assigned), at commit like the family's own row; any other watched change (a deleted
+    activity: its items are gone by the commit, so their units cannot be looked up) or an ORM
+    bulk statement renews the family, so every part. A dashboard view after one unit's change
+    then recounts that unit's items only (1M items: its first view after a change took 190 ms
+    recounting the year's 46k items).
 
-    ``item_of``: for a watched class other than the one ``unit_of`` reads, how to find the
-    item id whose unit it belongs to."""
+    ``via``: for a watched class other than ``unit_of``, the ``unit_of`` rows it counts in —
+    those whose ``column`` equals the object's attribute ``attribute`` (an evaluation's item:
+    ``Item.id == evaluation.item_id``; an activity's items: ``Item.activity_id ==
+    activity.id``), looked up at commit. ``deletes_rows``: classes whose deletion takes those
+    rows along."""
 
-    def __init__(self, prefix: str, unit_of: type, unit_column: str, item_of: dict[type, str]):
-        self.prefix, self.unit_of, self.unit_column, self.item_of = prefix, unit_of, unit_column, item_of
+    def __init__(self, prefix: str, unit_of: type, unit_column: str,
+                 via: dict[type, tuple[sa.ColumnElement, str]], deletes_rows: frozenset[type] = frozenset()):
+        self.prefix, self.unit_of, self.unit_column, self.via = prefix, unit_of, unit_column, via
+        self.deletes_rows = deletes_rows
+        self.family: Versioned | None = None  # set by the family that keeps its data in these parts
         self._units, self._pending = f"{prefix}units", f"{prefix}pending"
 
     def note(self, session: Session, changed: list) -> bool:
@@ -161,8 +171,8 @@ class Partitions:
             if isinstance(obj, self.unit_of):
                 history = sa.inspect(obj).attrs[self.unit_column].history
                 units.update([getattr(obj, self.unit_column), *history.deleted])
-            elif type(obj) in self.item_of:
-                pending.append(obj)  # its item id is known after the flush
+            elif type(obj) in self.via and not (type(obj) in self.deletes_rows and obj in session.deleted):
+                pending.append(obj)  # a new object's id is known after the flush
             else:
                 return False
         if has_app_context():
@@ -175,17 +185,28 @@ class Partitions:
         pending = session.info.pop(self._pending, [])
         if not units and not pending:  # every commit comes here: most change no figure
             return
-        item_ids = {getattr(obj, self.item_of[type(obj)]) for obj in pending} - {None}
-        if item_ids:
-            column = getattr(self.unit_of, self.unit_column)
-            units.update(session.scalars(sa.select(column).where(self.unit_of.id.in_(item_ids))))
+        wanted: dict[sa.ColumnElement, set] = {}
+        for obj in pending:
+            column, attribute = self.via[type(obj)]
+            wanted.setdefault(column, set()).add(getattr(obj, attribute))
+        unit_column = getattr(self.unit_of, self.unit_column)
+        for column, values in wanted.items():
+            if values - {None}:
+                units.update(session.scalars(sa.select(unit_column).distinct().where(column.in_(values - {None}))))
         conn = session.connection()
         table = Setting.__table__
+        new_part = False
         for unit in sorted(units, key=lambda u: (u is None, u or 0)):
             key, token = f"{self.prefix}{'none' if unit is None else unit}", uuid4().hex
             if conn.execute(table.update().where(table.c.key == key)
                             .values(value=token, updated_at=utcnow())).rowcount == 0:
                 conn.execute(table.insert().values(key=key, value=token, updated_at=utcnow()))
+                new_part = True
+        # Parts are kept only under the family's version: a database that has none yet (a new
+        # one: its first activities and items are all placed in parts) gets it with its first
+        # part, else nothing would ever be kept there.
+        if new_part and conn.scalar(sa.select(table.c.value).where(table.c.key == self.family.key)) is None:
+            self.family.bump(conn)
 
     def forget(self, session: Session) -> None:
         session.info.pop(self._units, None)
@@ -282,7 +303,11 @@ FIGURE_ITEM_ATTRIBUTES = frozenset({
     "activity_id", "lead_unit_id", "stage", "round", "urgency", "deadline", "assigned_at", "acknowledged_at",
     "closed_at", "closed_on_time", "closure_kind", "answer_class"})
 # Kept per lead unit (``dashboard.stats.figures_of``): about 40 parts per statement and scope.
+# An activity counts by its scope only: the year of its meeting and its lead committee.
+FIGURE_ACTIVITY_ATTRIBUTES = frozenset({"meeting_date", "lead_committee_id"})
 FIGURES = Versioned("figures_version", (Item, Evaluation, Verdict, Activity), max_entries=4096,
-                    columns={Item: FIGURE_ITEM_ATTRIBUTES},
+                    columns={Item: FIGURE_ITEM_ATTRIBUTES, Activity: FIGURE_ACTIVITY_ATTRIBUTES},
                     partitions=Partitions("figures_unit:", Item, "lead_unit_id",
-                                          {Evaluation: "item_id", Verdict: "item_id"}))
+                                          {Evaluation: (Item.id, "item_id"), Verdict: (Item.id, "item_id"),
+                                           Activity: (Item.activity_id, "id")},
+                                          deletes_rows=frozenset({Activity})))
