@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from tracker.extensions import db
-from tracker.lights import day_lights, is_silent, light_of
+from tracker.lights import day_lights, is_overdue, is_silent, light_of
 from tracker.models import CalendarOverride, Stage
 from tracker.services.settings import set_setting
 from tracker.workdays import Light
@@ -23,9 +23,11 @@ def _agree(today: date) -> int:
             other = today + timedelta(days=offset)
             assert day.light(stage, other) is light_of(stage, other, today), (stage, today, other)
             assert day.silent(stage, other) is is_silent(stage, other, today), (stage, today, other)
+            assert is_overdue(stage, other, today) is (light_of(stage, other, today) is Light.RED)
             checked += 1
         assert day.light(stage, None) is light_of(stage, None, today)
         assert day.silent(stage, None) is is_silent(stage, None, today)
+        assert is_overdue(stage, None, today) is False
     return checked
 
 

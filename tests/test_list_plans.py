@@ -96,6 +96,44 @@ def test_a_kept_statement_serves_other_values_exactly(app, seeded):
     assert len(lists._kept) == len(shapes)  # a unit's own list is staff's unit filter: one statement
 
 
+def test_a_kept_search_statement_serves_every_text_of_its_shape(app, seeded):
+    """A text search keeps its statements too (``text_filter``: the text is a bound
+    parameter, the statement depends on ``text_shape`` only): texts of one shape one after
+    another — with and without a unit, short and long, Chinese and Latin, with LIKE's own
+    characters — each list is exactly the items whose question or answer contains the
+    text (a Python test), in the list's order, and each shape was built once."""
+    lists._kept.clear()
+    with app.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        rows = db.session.execute(sa.select(Item.id, Item.question, Item.answer, Item.lead_unit_id, Item.stage)).all()
+        questions = sorted({r.question for r in rows})
+        unit_id = db.session.scalar(sa.select(Item.lead_unit_id).where(Item.lead_unit_id.is_not(None))
+                                    .group_by(Item.lead_unit_id).order_by(sa.func.count().desc()).limit(1))
+        texts = [[q[i:i + 2] for q in questions[:3] for i in (0, 3)],  # short: no trigram index
+                 [q[i:i + 4] for q in questions[-3:] for i in (1, 5)],  # long: the trigram index
+                 ["ab", "Zz", "X_"],  # cased, short (ILIKE); "_" is a plain character
+                 ["ABCD", "zq%y", "a\\b"]]  # cased, long
+        for group in texts:
+            for args in ({}, {"unit": unit_id}):
+                before = len(lists._kept)
+                for text in group:
+                    filters = ItemFilters.from_args({"q": text, **{k: str(v) for k, v in args.items()}})
+                    page = list_page(staff, filters, 1, 2000, local_today())
+                    assert [i.id for i in page.items] == _expected(staff, filters, local_today()), text
+                    wanted = text.lower()
+                    found = {r.id for r in rows if r.stage.value != "withdrawn"
+                             and (wanted in r.question.lower() or wanted in (r.answer or "").lower())
+                             and (not args or r.id in _unit_items(unit_id))}
+                    assert {i.id for i in page.items} == found, text
+                assert len(lists._kept) - before <= 2  # one shape: its statements (and the "common" ones)
+
+
+def _unit_items(unit_id: int) -> set[int]:
+    from tracker.models import item_co_unit
+    return set(db.session.scalars(sa.select(Item.id).where(Item.lead_unit_id == unit_id))) | set(
+        db.session.scalars(sa.select(item_co_unit.c.item_id).where(item_co_unit.c.unit_id == unit_id)))
+
+
 def test_my_items_with_attention_first_equals_the_plain_sorted_query(app, seeded):
     """我的事项 puts 待签收 and returned reports first (``first=``): page after page the rows
     are exactly the plain query sorted by that key and then urgency — none lost, none twice."""

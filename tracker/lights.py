@@ -35,6 +35,12 @@ def light_of(stage: Stage, deadline: date | None, today: date | None = None) -> 
                          calendar=get_calendar())
 
 
+def is_overdue(stage: Stage, deadline: date | None, today: date) -> bool:
+    """Red — ``light_of(...) is Light.RED`` — without the working-day count the yellow light
+    needs: the deadline runs and has passed (the twin of ``overdue_clause``)."""
+    return deadline_runs(stage) and deadline is not None and deadline < today
+
+
 def light_for(item: Item, today: date | None = None) -> Light:
     return light_of(item.stage, item.deadline, today)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 
 import sqlalchemy as sa
 
@@ -68,11 +69,9 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
         return _Statements(apply_filters(base, filters, today, common_text=common_text, frequent_text=frequent),
                            unit_id, first)
 
-    if shape is None or not plain or (first is not None and first.shape is None):
-        kept = build()
-    else:
-        kept = _kept.get((db.session.get_bind().dialect.name, shape, unit_id is not None,
-                          first.shape if first else None), build)
+    keep = plain and (first is None or first.shape is not None)
+    key = (db.session.get_bind().dialect.name, shape, frequent, unit_id is not None, first.shape if first else None)
+    kept = _kept.get(key, build) if keep else build()
     params = values | ({"arm_unit": unit_id} if unit_id is not None else {}) | \
         (first.params if first is not None else {})
     cap = _cap_for(page, per_page, text=bool(filters.q))
@@ -83,7 +82,7 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     if total == 0:  # nothing matches: the page's statements would only read it all again (a search not found)
         return Page(items=[], total=0, page=1, per_page=per_page, exact=True)
     if filters.q and not exact and not frequent:  # common: walk the list order, testing each item against the matches
-        kept = build(common_text=True)
+        kept = _kept.get((*key, "common"), partial(build, True)) if keep else build(True)
     end = page * per_page
     params |= {"end": end, "per_page": per_page, "offset": end - per_page}
     if first is not None:

@@ -37,7 +37,7 @@ from .visibility import can_view, unit_item_ids, visible_items
 
 __all__ = ["LIGHTS", "overdue_clause", "visible_items"]  # re-exported for the list pages
 from .params import is_number
-from .text_filter import text_filter
+from .text_filter import text_filter, text_params, text_shape
 
 PHASES = {"问": [Stage.ASKED], "答": [Stage.ANSWERED],
           "改": [Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED, Stage.ACCEPTED],
@@ -195,15 +195,14 @@ def led_by_committee(committee_id):
     return Item.activity_id.in_(sa.select(Activity.id).where(Activity.lead_committee_id == committee_id))
 
 
-def filter_shape(filters: ItemFilters, params: dict) -> tuple | None:
+def filter_shape(filters: ItemFilters, params: dict) -> tuple:
     """All that an ``apply_filters`` statement depends on besides the values of ``params``
     (its ``filter_params``, whose names say which valued filters are set): the filters
     without a value of their own, and those with a closed set of values (stage, basis,
-    light). Equal shapes give the same statement, so a list can keep it (``list_page``).
-    None for a text search: its statement follows the text itself (``text_filter``)."""
-    if filters.q:
-        return None
-    return (filters.stage, filters.overdue, filters.supervised, filters.basis, filters.light, *params)
+    light), and a text's ``text_shape``. Equal shapes give the same statement, so a list can
+    keep it (``list_page``)."""
+    return (filters.stage, filters.overdue, filters.supervised, filters.basis, filters.light,
+            text_shape(filters.q) if filters.q else None, *params)
 
 
 def filter_params(filters: ItemFilters, today: date) -> dict:
@@ -228,6 +227,8 @@ def filter_params(filters: ItemFilters, today: date) -> dict:
         params["f_assigned_from"], params["f_assigned_to"] = local_month_range(filters.assigned_in)
     if filters.closed_in:
         params["f_closed_from"], params["f_closed_to"] = local_month_range(filters.closed_in)
+    if filters.q:
+        params |= text_params(filters.q)
     return params
 
 

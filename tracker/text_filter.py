@@ -36,17 +36,42 @@ def frequent_text(text: str) -> bool:
 
 
 def _match(text: str):
-    """SQLite's trigram index asked for ``text`` as one phrase: its trigrams in a row, a
-    substring test with ``%`` and ``_`` as plain characters."""
-    return sa.text("item_text MATCH :phrase").bindparams(phrase='"' + text.replace('"', '""') + '"')
+    """SQLite's trigram index asked for ``text`` as one phrase (``phrase``)."""
+    return sa.text("item_text MATCH :phrase").bindparams(phrase=phrase(text))
+
+
+def phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase: its trigrams in a row, a substring test with ``%`` and
+    ``_`` as plain characters."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def like_pattern(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere, its ``%``, ``_`` and ``\\`` escaped."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def text_shape(text: str) -> tuple[bool, bool]:
+    """All that ``text_filter``'s clause depends on besides its parameters (``text_params``):
+    whether the text is long enough for a trigram index and whether it has cased letters."""
+    return len(text) >= TRIGRAM, text.lower() != text.upper()
+
+
+def text_params(text: str) -> dict[str, str]:
+    """The values of ``text_filter``'s bound parameters, by their names."""
+    return {"f_text_like": like_pattern(text), "f_text_phrase": phrase(text)}
 
 
 def text_filter(text: str, common: bool = False, frequent: bool = False):
     """Items whose question or answer contains ``text``, ignoring case.
 
     Texts of three characters or more are looked up in a trigram index (migration 0019):
-    on SQLite the FTS5 trigram table (``_match``); on PostgreSQL the
-    pg_trgm indexes, which the planner uses for the LIKE below. Shorter texts read the table.
+    on SQLite the FTS5 trigram table; on PostgreSQL the pg_trgm indexes, which the planner
+    uses for the LIKE below. Shorter texts read the table.
+
+    The text goes in as the bound parameters ``text_params`` names, and the clause depends
+    on ``text_shape(text)`` and the flags only, so a list keeps its statement for every text
+    of one shape (``list_page``; ``tests/test_list_plans.py``).
 
     ``common``: the text is known to match more items than a list counts. SQLite would
     still start from the matches and sort them all for one page (83k at 1M items: 200 ms);
@@ -54,18 +79,19 @@ def text_filter(text: str, common: bool = False, frequent: bool = False):
     through its index, which reaches a page after a few hundred items.
 
     ``frequent`` (``frequent_text``): each row read is tested itself, without the index."""
-    if len(text) >= TRIGRAM and not frequent and db.session.get_bind().dialect.name == "sqlite":
-        matches = sa.select(ITEM_TEXT.c.rowid).where(_match(text))
+    trigram, cased = text_shape(text)
+    values = text_params(text)
+    if trigram and not frequent and db.session.get_bind().dialect.name == "sqlite":
+        matches = sa.select(ITEM_TEXT.c.rowid).where(
+            sa.text("item_text MATCH :f_text_phrase").bindparams(f_text_phrase=values["f_text_phrase"]))
         return (Item.id + 0).in_(matches) if common else Item.id.in_(matches)
-    return sa.or_(_contains(Item.question, text), _contains(Item.answer, text))
+    pattern = sa.bindparam("f_text_like", values["f_text_like"], type_=sa.String())
+    return sa.or_(_contains(Item.question, pattern, cased), _contains(Item.answer, pattern, cased))
 
 
-def _contains(column, text: str):
-    """``column`` contains ``text``, ignoring case. A text with no cased letter (Chinese,
-    digits) is matched with LIKE, which gives the same rows without lower-casing every row
-    read: PostgreSQL's ILIKE lower-cases each UTF-8 value and SQLAlchemy's ILIKE on SQLite
-    is ``lower(x) LIKE lower(y)``; a not-found search reads every item (issue 16)."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    if text.lower() == text.upper():
-        return column.like(pattern, escape="\\")
-    return column.ilike(pattern, escape="\\")
+def _contains(column, pattern, cased: bool):
+    """``column`` matches the LIKE ``pattern``, ignoring case. A text with no cased letter
+    (Chinese, digits) is matched with LIKE, which gives the same rows without lower-casing
+    every row read: PostgreSQL's ILIKE lower-cases each UTF-8 value and SQLAlchemy's ILIKE on
+    SQLite is ``lower(x) LIKE lower(y)``; a not-found search reads every item (issue 16)."""
+    return column.ilike(pattern, escape="\\") if cased else column.like(pattern, escape="\\")

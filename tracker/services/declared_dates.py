@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from ..database import in_ids
 from ..extensions import db
-from ..lights import light_for
+from ..lights import is_overdue
 from ..limits import REASON_TEXT
 from ..models import (
     AuditAction,
@@ -38,7 +38,7 @@ from .audit import record
 
 
 def _overdue(item: Item, today: date) -> bool:
-    return light_for(item, today).overdue
+    return is_overdue(item.stage, item.deadline, today)
 
 
 def declare_expected_date(item: Item, expected_on: date | None, reason: str, actor: User,
