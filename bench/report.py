@@ -7,11 +7,12 @@ largest size ≤ 1.3 × its cost at the 10k size (or the smallest measured); que
 equal at every size. Each page is compared with both floors: the true floor (raw SQL, a
 precompiled bare template) and the realistic floor (login, full layout, 50 ORM rows).
 
-The realistic floor is measured at the start of each size and again right before each page
-("beside"): the machines here change speed by a third within minutes, so the throughput
-target and the growth target are checked against the floor beside the page — throughput
-÷ the floor's throughput, and the growth of (page p50 ÷ floor p50) — with the plain
-figures printed next to them.
+The realistic floor is measured at the start of each size and again beside each page, in
+turns with it (``run.measure_beside``: six rounds of a floor burst and a page burst): the
+machines here change speed by a third within minutes, so the throughput target and the
+growth target are checked against the floor beside the page — throughput ÷ the floor's
+throughput, and the growth of (page p50 ÷ floor p50) — with the plain figures printed next
+to them.
 """
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ def write_report(run: dict) -> str:
              "columns. Numbers from a busy or slowed machine are pessimistic.",
              "Latency at 1 client; throughput at 1 and "
              f"{run['concurrency']} clients. Ratios (at {run['concurrency']} clients): page req/s ÷ true floor req/s, "
-             "÷ realistic floor req/s (measured at the start of the size), and ÷ the realistic floor measured right "
-             "before the page (\"beside\").", "",
+             "÷ realistic floor req/s (measured at the start of the size), and ÷ the realistic floor measured in "
+             "turns with the page, six rounds each (\"beside\").", "",
              f"| items | page | queries | p50 ms | p95 ms | p99 ms | req/s (1) | req/s ({run['concurrency']}) "
              "| tput × floor | tput × real floor | tput × floor beside | HTML KB | load | CPU s |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -81,7 +82,7 @@ def write_report(run: dict) -> str:
 
 
 def _beside(page: dict, start: dict) -> dict:
-    """The realistic floor measured right before ``page`` (older runs: the one at the start)."""
+    """The realistic floor measured beside ``page``, in turns with it (older runs: the one at the start)."""
     return page.get("floor_beside") or start
 
 

@@ -143,41 +143,85 @@ def count_queries(url: str, pages: dict) -> dict[str, int | None]:
     return counts
 
 
-def measure(port: int, user: str | None, path: str, *, clients: int, max_requests: int, seconds: float) -> dict:
+def _sessions(port: int, user: str | None, path: str, clients: int) -> list[Client]:
+    """``clients`` signed-in sessions, each having asked for ``path`` a few times (templates
+    compiled, connections open)."""
     sessions = [Client(port) for _ in range(clients)]
     for session in sessions:
         if user:
             session.login(user)
-        for _ in range(5):  # warm up: templates compiled, connections open
+        for _ in range(5):
             session.get(path)
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    size_kb = round(len(sessions[0].get(path).body.encode()) / 1024, 1)
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def run(session: Client) -> None:
-        for _ in range(max_requests):
-            if time.monotonic() >= deadline:
-                break
-            response = session.request("GET", path)
-            with lock:
-                latencies.append(response.seconds * 1000)
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-    started = time.monotonic()
-    threads = [threading.Thread(target=run, args=(s,)) for s in sessions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    return {"requests": len(latencies), "req_per_s": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
-            "p99_ms": round(percentile(latencies, 99), 2), "html_kb": size_kb,
-            "statuses": {str(k): v for k, v in statuses.items()}}
+    return sessions
 
 
-BESIDE = 0.4  # the floor measured beside each page runs for this share of a page's seconds
+class _Tally:
+    """Requests of one page over one or more bursts: latencies, statuses, time under load."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.elapsed = 0.0
+        self.size_kb = 0.0
+
+    def burst(self, sessions: list[Client], path: str, requests: int, seconds: float) -> None:
+        """Each session sends up to ``requests`` requests (fewer if ``seconds`` pass first)."""
+        lock = threading.Lock()
+        deadline = time.monotonic() + seconds
+
+        def run(session: Client) -> None:
+            for _ in range(requests):
+                if time.monotonic() >= deadline:
+                    break
+                response = session.request("GET", path)
+                with lock:
+                    self.latencies.append(response.seconds * 1000)
+                    self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
+        started = time.monotonic()
+        threads = [threading.Thread(target=run, args=(s,)) for s in sessions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.elapsed += time.monotonic() - started
+
+    def result(self) -> dict:
+        return {"requests": len(self.latencies), "req_per_s": round(len(self.latencies) / self.elapsed, 1),
+                "p50_ms": round(percentile(self.latencies, 50), 2), "p95_ms": round(percentile(self.latencies, 95), 2),
+                "p99_ms": round(percentile(self.latencies, 99), 2), "html_kb": self.size_kb,
+                "statuses": {str(k): v for k, v in self.statuses.items()}}
+
+
+def measure(port: int, user: str | None, path: str, *, clients: int, max_requests: int, seconds: float) -> dict:
+    """One page alone: ``clients`` sessions, up to ``max_requests`` each within ``seconds``."""
+    sessions = _sessions(port, user, path, clients)
+    tally = _Tally()
+    tally.size_kb = round(len(sessions[0].get(path).body.encode()) / 1024, 1)
+    tally.burst(sessions, path, max_requests, seconds)
+    return tally.result()
+
+
+# The realistic floor beside a page is measured in turns with it, ROUNDS times: the floor's
+# bursts and the page's meet the same speed of the machine, which drifts by a third within
+# minutes here; a floor measured once before the page (two seconds) did not cancel that.
+ROUNDS = 6
+BESIDE = 0.5  # the floor's share of requests beside each page's
+
+
+def measure_beside(port: int, floor: tuple[str | None, str], page: tuple[str | None, str], *, clients: int,
+                   max_requests: int, seconds: float) -> tuple[dict, dict]:
+    """The page and the realistic floor, each at ``clients`` sessions, in ``ROUNDS`` turns:
+    a floor burst, then a page burst; the page sends up to ``max_requests`` per session in
+    all (within ``seconds``), the floor ``BESIDE`` times that. Returns (page, floor)."""
+    page_sessions, floor_sessions = _sessions(port, *page, clients), _sessions(port, *floor, clients)
+    tallies = _Tally(), _Tally()
+    tallies[0].size_kb = round(len(page_sessions[0].get(page[1]).body.encode()) / 1024, 1)
+    tallies[1].size_kb = round(len(floor_sessions[0].get(floor[1]).body.encode()) / 1024, 1)
+    per_round = max(1, max_requests // ROUNDS)
+    for _ in range(ROUNDS):
+        tallies[1].burst(floor_sessions, floor[1], max(1, int(per_round * BESIDE)), seconds * BESIDE / ROUNDS)
+        tallies[0].burst(page_sessions, page[1], per_round, seconds / ROUNDS)
+    return tallies[0].result(), tallies[1].result()
 
 
 def bench_size(url: str, n: int, args) -> dict:
@@ -185,20 +229,21 @@ def bench_size(url: str, n: int, args) -> dict:
     pages = pages_for(url, meta)
     queries = count_queries(url, pages)
     result = {"items": n, "seed": meta, "pages": {}}
-    floor_user, floor_path = pages["floor_real"]
+    floor_page = pages["floor_real"]
     with Server(url, app="bench.floor:app") as server:
         for name, (user, path) in pages.items():
-            # The realistic floor again, right before the page, in short bursts: this machine's
-            # speed drifts by a third within minutes, so a page is compared with a floor
-            # measured beside it (``report``: "beside"), not only with the one at the start.
-            beside = None if name.startswith("floor") else {
-                "one_client": measure(server.port, floor_user, floor_path, clients=1, max_requests=args.requests,
-                                      seconds=args.seconds * BESIDE),
-                f"c{args.concurrency}": measure(server.port, floor_user, floor_path, clients=args.concurrency,
-                                                max_requests=args.requests, seconds=args.seconds * BESIDE)}
-            one = measure(server.port, user, path, clients=1, max_requests=args.requests, seconds=args.seconds)
-            many = measure(server.port, user, path, clients=args.concurrency, max_requests=args.requests,
-                           seconds=args.seconds)
+            if name.startswith("floor"):
+                one = measure(server.port, user, path, clients=1, max_requests=args.requests, seconds=args.seconds)
+                many = measure(server.port, user, path, clients=args.concurrency, max_requests=args.requests,
+                               seconds=args.seconds)
+                beside = None
+            else:
+                # The realistic floor beside the page, in turns with it (``measure_beside``).
+                one, floor_one = measure_beside(server.port, floor_page, (user, path), clients=1,
+                                                max_requests=args.requests, seconds=args.seconds)
+                many, floor_many = measure_beside(server.port, floor_page, (user, path), clients=args.concurrency,
+                                                  max_requests=args.requests, seconds=args.seconds)
+                beside = {"one_client": floor_one, f"c{args.concurrency}": floor_many}
             result["pages"][name] = {"path": path, "user": user, "queries": queries.get(name),
                                      "one_client": one, f"c{args.concurrency}": many, "floor_beside": beside,
                                      "loadavg": [round(v, 2) for v in os.getloadavg()],

@@ -1,5 +1,5 @@
 """``make bench``'s verdicts (``bench.report``): throughput and growth are judged against the
-realistic floor measured right before each page, so a machine that slows down between the
+realistic floor measured beside each page (in turns with it), so a machine that slows down between the
 start of a size and a page (the VMs here drift by a third within minutes) neither fails nor
 passes a page by itself; the plain figures are printed beside them."""
 from __future__ import annotations

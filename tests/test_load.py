@@ -40,3 +40,16 @@ def test_mixed_load_keeps_every_acknowledged_write(load_db):
     assert check["unacked_stored"] == 0, check  # and nothing stored that was refused
     assert check["counter_mismatches"] == 0, check
     assert check["integrity_check"] in ("ok", "n/a"), check
+
+
+def test_the_bench_measures_the_floor_in_turns_with_each_page(load_db):
+    """``make bench`` judges a page against the realistic floor measured in turns with it
+    (``bench.run.measure_beside``): both are served, signed in, all 200, in the shares the
+    bench states (``ROUNDS`` rounds; the floor ``BESIDE`` of the page's requests)."""
+    from bench.run import BESIDE, ROUNDS, measure_beside
+    with Server(load_db, app="bench.floor:app") as server:
+        page, floor = measure_beside(server.port, ("staff", "/_bench/floor-real"), ("staff", "/items"),
+                                     clients=2, max_requests=12, seconds=60)
+    assert page["statuses"] == {"200": ROUNDS * 2 * 2} and page["requests"] == ROUNDS * 2 * 2
+    assert floor["statuses"] == {"200": ROUNDS * int(2 * BESIDE) * 2}
+    assert page["html_kb"] > floor["html_kb"] > 1 and page["req_per_s"] > 0 and floor["p95_ms"] >= floor["p50_ms"]
