@@ -163,6 +163,11 @@ def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, mo
             seen += [i.id for i in page.items]
         assert seen == ordered
         assert text_filter.frequent_text(common) is (frequent and db.engine.dialect.name == "sqlite")
+        # The answer picks a plan only, so it is kept: asked again, no statement runs.
+        executed = []
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
+        assert text_filter.frequent_text(common) is (frequent and db.engine.dialect.name == "sqlite")
+        assert executed == []
 
 
 def _common_text() -> str:
