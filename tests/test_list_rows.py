@@ -14,7 +14,7 @@ from bench.seed import seed_items
 from tests.conftest import login_as
 from tracker.extensions import db
 from tracker.lights import light_for, silent_for
-from tracker.list_items import list_items_by_id
+from tracker.list_items import read_list_items
 from tracker.list_rows import list_rows
 from tracker.models import Item, Unit, local_today
 
@@ -29,7 +29,7 @@ def test_each_row_shows_its_own_items_cells(app, demo):
         first = db.session.scalar(sa.select(Item).order_by(Item.id).limit(1))
         first.original_deadline = (first.deadline or today) - timedelta(days=3)
         db.session.flush()
-        items = list_items_by_id(db.session.scalars(sa.select(Item.id).order_by(Item.id)).all())
+        items = read_list_items(sa.select(Item).order_by(Item.id))
         macros = app.jinja_env.get_template("_macros.html").module
         rows = list_rows(items, today)
         assert len(rows) == len(items) > 100
@@ -53,7 +53,7 @@ def test_a_list_item_reads_what_the_item_says(app, demo):
     with app.app_context():
         seed_items(120, rng_seed=7, open_evaluations=2, long_timeline=5, progress=None)
         db.session.commit()
-        listed = list_items_by_id(db.session.scalars(sa.select(Item.id).order_by(Item.id)).all())
+        listed = read_list_items(sa.select(Item).order_by(Item.id))
         items = db.session.scalars(sa.select(Item).options(selectinload(Item.co_units), selectinload(Item.activity),
                                                            selectinload(Item.lead_unit)).order_by(Item.id)).all()
         assert len(listed) == len(items) > 100 and any(i.co_units for i in items)

@@ -5,8 +5,8 @@ lights. Loading 50 ``Item`` objects with their activity, lead unit and co-units 
 ~5× reading the same columns (9.2 against 1.8 ms at 100k items on SQLite, most of it the
 ORM building objects and running two ``selectin`` loads), and it was the largest part of
 every list page (issue 16: the lists must reach 0.8× the realistic floor's throughput).
-So a list reads its page's columns in one statement, its co-units in a second, and names
-the units from the per-process unit table (``choices.unit_refs``).
+So a list reads its page's columns, its co-units' ids among them (``CO_UNIT_IDS``), in one
+statement and names the units from the per-process unit table (``choices.unit_refs``).
 
 ``ListItem`` answers the same attribute names the list templates, the lights and the
 macros ask of an ``Item`` (``stage``, ``deadline``, ``lead_unit.name``, ``co_units``,
@@ -14,7 +14,6 @@ macros ask of an ``Item`` (``stage``, ``deadline``, ``lead_unit.name``, ``co_uni
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +21,6 @@ from datetime import date
 import sqlalchemy as sa
 
 from .choices import UnitRef, unit_refs
-from .database import in_ids
 from .extensions import db
 from .models import Activity, Item, Stage, item_co_unit
 from .models.closure import ClosureKind
@@ -32,6 +30,10 @@ from .models.item import ItemLabels
 COLUMNS = (Item.id, Item.activity_id, Item.seq, Item.question, Activity.title, Item.lead_unit_id,
            Item.deadline, Item.original_deadline, Item.stage, Item.closure_kind, Item.round, Item.supervised,
            Item.last_activity_on)
+# The item's co-units as one text column ("3,12"), so the page's rows and their co-units are
+# one statement: a second one cost a database round trip on every list (issue 16).
+CO_UNIT_IDS = (sa.select(sa.func.aggregate_strings(sa.cast(item_co_unit.c.unit_id, sa.String()), ","))
+               .where(item_co_unit.c.item_id == Item.id).correlate(Item).scalar_subquery().label("co_unit_ids"))
 
 
 @dataclass(slots=True, frozen=True, eq=False)
@@ -57,41 +59,23 @@ class ListItem(ItemLabels):
 
 def list_columns(stmt: sa.Select) -> sa.Select:
     """``stmt`` (a select of ``Item``, filtered and ordered) reading a row's columns instead."""
-    return stmt.with_only_columns(*COLUMNS, maintain_column_froms=True).join(
+    return stmt.with_only_columns(*COLUMNS, CO_UNIT_IDS, maintain_column_froms=True).join(
         Activity, Activity.id == Item.activity_id)
 
 
-@functools.cache
-def _co_units_statement(dialect: str) -> sa.Select:
-    """The page's co-unit rows, its ids as one parameter (``database.in_ids``)."""
-    return sa.select(item_co_unit.c.item_id, item_co_unit.c.unit_id).where(in_ids(dialect)(item_co_unit.c.item_id))
-
-
 def list_items(rows: Sequence[sa.Row]) -> list[ListItem]:
-    """The rows of a ``list_columns`` statement as ``ListItem``s, in their order, with their
-    co-units (one statement for the page)."""
+    """The rows of a ``list_columns`` statement as ``ListItem``s, in their order."""
     if not rows:
         return []
     units = unit_refs()
-    co: dict[int, list[UnitRef]] = {}
-    for item_id, unit_id in db.session.execute(_co_units_statement(db.session.get_bind().dialect.name),
-                                               {"ids": [row.id for row in rows]}):
-        co.setdefault(item_id, []).append(units[unit_id])
-    return [ListItem(*row, units.get(row.lead_unit_id),
-                     tuple(sorted(co.get(row.id, ()), key=lambda u: (u.sort_order, u.id)))) for row in rows]
+    return [ListItem(*row[:-1], units.get(row.lead_unit_id), _co_units(row.co_unit_ids, units)) for row in rows]
 
 
-@functools.cache
-def _by_ids_statement(dialect: str) -> sa.Select:
-    """A page's rows by their ids, the ids as one parameter (``database.in_ids``)."""
-    return list_columns(sa.select(Item).where(in_ids(dialect)(Item.id)))
-
-
-def list_items_by_id(ids: Sequence[int]) -> list[ListItem]:
-    """The items of ``ids`` as list rows, in that order (an id not found is left out)."""
-    rows = {row.id: row for row in db.session.execute(_by_ids_statement(db.session.get_bind().dialect.name),
-                                                       {"ids": list(ids)})}
-    return list_items([rows[i] for i in ids if i in rows])
+def _co_units(ids: str | None, units: dict[int, UnitRef]) -> tuple[UnitRef, ...]:
+    """The units of a ``CO_UNIT_IDS`` text, in the units' order."""
+    if not ids:
+        return ()
+    return tuple(sorted((units[int(i)] for i in ids.split(",")), key=lambda u: (u.sort_order, u.id)))
 
 
 def read_list_items(stmt: sa.Select) -> list[ListItem]:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from .extensions import db
 from .kept import Kept
-from .list_items import list_columns, list_items, list_items_by_id
+from .list_items import list_columns, list_items
 from .models import Item
 from .queries import (
     ItemFilters,
@@ -93,8 +93,8 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
 
 class _Statements:
     """A list's statements for one filter shape, every value a bound parameter: ``count``
-    (capped at ``cap``), and either ``page`` (the rows of the page ending at ``end``) or,
-    with ``first``, ``leading`` and ``rest`` (ids) for ``_page_with_first``.
+    (capped at ``cap``), and ``page`` — or, with ``first``, ``first_page`` — the rows of the
+    page ending at ``end``.
 
     The page's ids are read first, sorted as narrow rows (often straight from an index),
     then the page's 50 rows' columns: sorting the joined wide rows of every match (the
@@ -113,7 +113,7 @@ class _Statements:
             arms = ((lead, order), (co, CO_UNIT_ORDER))
             self.count = capped_count_of_arms_statement(lead, co, cap)
         if first is not None:
-            self.leading, self.rest = _first_statements(arms, first, order)
+            self.first_page = _first_statement(arms, first, order)
             return
         ids = sa.union_all(*(sa.select(_ids(arm, by, end).c.id) for arm, by in arms)) if len(arms) > 1 \
             else sa.select(_ids(stmt, order, end).c.id)
@@ -150,23 +150,36 @@ class First:
         return sa.case(*((part, n) for n, part in enumerate(self.parts)), else_=len(self.parts))
 
 
-def _first_statements(arms, first: First, order) -> tuple[sa.Select, sa.Select]:
-    """The ids leading the list and the ids of the urgency walk (see ``_page_with_first``)."""
-    def ordered(selects, lead_key, limit):
+def _first_statement(arms, first: First, order) -> sa.Select:
+    """The page's rows when ``first``'s rows lead the list, in one statement (see
+    ``_page_with_first``): the first ``end`` leading ids, then the first ``2 × end`` ids of
+    the urgency walk less those, each numbered in its order; the page is the slice of that
+    sequence ending at ``end``, read with its columns."""
+    def ordered(selects, lead_key, limit, part: int):
         union = sa.union_all(*(sa.select(_ids(s, by, limit).c.id) for s, by in selects))
-        return sa.select(Item.id).where(Item.id.in_(union)).order_by(*lead_key, *order).limit(limit)
+        position = sa.func.row_number().over(order_by=(*lead_key, *order))
+        return sa.select(sa.literal(part).label("part"), Item.id.label("id"), position.label("position")) \
+            .where(Item.id.in_(union)).order_by(*lead_key, *order).limit(limit).subquery()
 
     def parts_of(by):
         return first.co_unit if by is CO_UNIT_ORDER and first.co_unit is not None else first.parts
 
     end = sa.bindparam("end", type_=sa.Integer())
-    leading = ordered([(arm.where(part), by) for arm, by in arms for part in parts_of(by)], (first.key,), end)
-    return leading, ordered(arms, (), sa.bindparam("rest_end", type_=sa.Integer()))
+    leading = ordered([(arm.where(part), by) for arm, by in arms for part in parts_of(by)], (first.key,), end, 0)
+    rest = ordered(arms, (), end * 2, 1)  # at most ``end`` of these lead, so ``end`` are left
+    both = sa.union_all(sa.select(leading.c.part, leading.c.id, leading.c.position),
+                        sa.select(rest.c.part, rest.c.id, rest.c.position)
+                        .where(rest.c.id.not_in(sa.select(leading.c.id)))).subquery()
+    return list_columns(sa.select(Item).join(both, both.c.id == Item.id)
+                        .order_by(both.c.part, both.c.position)
+                        .limit(sa.bindparam("per_page", type_=sa.Integer()))
+                        .offset(sa.bindparam("offset", type_=sa.Integer())))
 
 
 def _page_with_first(kept: _Statements, params: dict, page: int, per_page: int, total: int, exact: bool) -> Page:
     """One page when the rows matching ``first`` lead the list (see ``list_page``): the first
-    ``end`` of those, then the first ``end`` of the urgency walk without them.
+    ``end`` of those, then the urgency walk without them — one statement (``_first_statement``;
+    it was three round trips: the leading ids, the walk's, then the rows).
 
     Each arm reads each part apart, in its own order, and stops after ``end`` rows: a part's
     first ``end`` hold every row of it that the page's leading ``end`` can show (those of an
@@ -176,11 +189,7 @@ def _page_with_first(kept: _Statements, params: dict, page: int, per_page: int, 
     unit has; before, the co-unit arm read all of a unit's urgency-0 co-unit rows (~3,500 at
     1M items) and tested each item, and an OR or a sort key over the parts made both
     databases read and sort every 待签收 row."""
-    end = params["end"]
-    leading = list(db.session.scalars(kept.leading, params))
-    shown = set(leading)
-    rest = [i for i in db.session.scalars(kept.rest, params | {"rest_end": end + len(leading)}) if i not in shown]
-    return Page(items=list_items_by_id((leading + rest)[end - per_page:end]), total=total, page=page,
+    return Page(items=list_items(db.session.execute(kept.first_page, params).all()), total=total, page=page,
                 per_page=per_page, exact=exact)
 
 
