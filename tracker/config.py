@@ -94,6 +94,9 @@ def build_config(environ: Mapping[str, str]) -> type:
         SQLALCHEMY_DATABASE_URI=_database_url(r.text("DATABASE_URL")),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SQLITE_BUSY_TIMEOUT_MS=r.integer("SQLITE_BUSY_TIMEOUT_MS", 15000),
+        # Server-side prepared statements (psycopg's, after a statement's fifth run on a
+        # connection); off behind a pooler that cannot keep them (PgBouncer in transaction mode).
+        PG_PREPARED_STATEMENTS=r.boolean("PG_PREPARED_STATEMENTS", True),
         PROXY_COUNT=r.integer("PROXY_COUNT", 0),
         # The CSRF token lives as long as the session: a clerk who leaves a form open over
         # lunch must not lose the text on submit (Flask-WTF's default is one hour).

@@ -40,6 +40,9 @@ def _wants_write_lock() -> bool:
 
 
 def configure_engine(app: Flask, engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        _configure_postgresql(app, engine)
+        return
     if engine.dialect.name != "sqlite":
         return
     busy_ms = app.config["SQLITE_BUSY_TIMEOUT_MS"]
@@ -78,6 +81,62 @@ def configure_engine(app: Flask, engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+# -- PostgreSQL: prepared statements survive a request that only read ---------------------
+#
+# psycopg prepares a statement on the server after its fifth run on a connection, so parsing
+# and planning are skipped from then on (planning alone is 0.2 ms for the smallest statement
+# here and 2.4 ms for 我的事项's page). But it forgets every prepared statement at a
+# ROLLBACK (an object it prepared may be gone), and every request ended with one: the
+# session rolls back at the request's end, and a read-only request has nothing else to end
+# with. So no statement was ever prepared. A transaction that ran nothing but SELECTs is
+# ended with COMMIT instead — the same for the database — and keeps them. Anything that may
+# have written (an INSERT, UPDATE or DELETE, any statement not a SELECT, an ORM object still
+# pending) still rolls back unless the view committed it.
+
+READ_ONLY = frozenset({"SELECT"})
+
+
+def _configure_postgresql(app: Flask, engine: Engine) -> None:
+    if not app.config.get("PG_PREPARED_STATEMENTS", True):
+        @event.listens_for(engine, "connect")
+        def _no_prepared(dbapi_connection, _record):
+            dbapi_connection.prepare_threshold = None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.info["wrote"] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(conn, _cursor, statement, _parameters, context, _executemany):
+        if conn.info.get("wrote"):
+            return
+        first = statement.lstrip()[:6].upper()
+        if first.startswith("WITH"):  # a CTE before a SELECT, or before a write
+            writes = context is None or bool(context.isinsert or context.isupdate or context.isdelete)
+        else:
+            writes = first not in READ_ONLY
+        if writes:
+            conn.info["wrote"] = True
+
+    from .extensions import db
+
+    @app.teardown_request
+    def _end_read_only(exc):
+        if exc is not None or not db.session.registry.has():
+            return
+        session = db.session()
+        if not session.in_transaction() or session.new or session.dirty or session.deleted:
+            return
+        if not session.connection().info.get("wrote", True):
+            # Nothing changed, so nothing to expire: objects read stay as read, as after the
+            # rollback this replaces (the session is removed right after anyway).
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
 
 
 def _sqlite_optimize(dbapi_connection) -> None:

@@ -159,14 +159,15 @@ def _first_statement(arms, first: First, order) -> sa.Select:
         union = sa.union_all(*(sa.select(_ids(s, by, limit).c.id) for s, by in selects))
         position = sa.func.row_number().over(order_by=(*lead_key, *order))
         return sa.select(sa.literal(part).label("part"), Item.id.label("id"), position.label("position")) \
-            .where(Item.id.in_(union)).order_by(*lead_key, *order).limit(limit).subquery()
+            .where(Item.id.in_(union)).order_by(*lead_key, *order).limit(limit)
 
     def parts_of(by):
         return first.co_unit if by is CO_UNIT_ORDER and first.co_unit is not None else first.parts
 
     end = sa.bindparam("end", type_=sa.Integer())
-    leading = ordered([(arm.where(part), by) for arm, by in arms for part in parts_of(by)], (first.key,), end, 0)
-    rest = ordered(arms, (), end * 2, 1)  # at most ``end`` of these lead, so ``end`` are left
+    leading = ordered([(arm.where(part), by) for arm, by in arms for part in parts_of(by)], (first.key,), end,
+                      0).cte("leading")  # read once, though asked twice
+    rest = ordered(arms, (), end * 2, 1).subquery()  # at most ``end`` of these lead, so ``end`` are left
     both = sa.union_all(sa.select(leading.c.part, leading.c.id, leading.c.position),
                         sa.select(rest.c.part, rest.c.id, rest.c.position)
                         .where(rest.c.id.not_in(sa.select(leading.c.id)))).subquery()
