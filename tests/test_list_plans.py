@@ -198,7 +198,7 @@ def _plans(app, run) -> list[str]:
     with app.app_context():
         raw = db.session.connection().connection.dbapi_connection
         return ["\n".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
-                for sql, params in statements if sql.lstrip().upper().startswith("SELECT")]
+                for sql, params in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
 @pytest.mark.sqlite_only
