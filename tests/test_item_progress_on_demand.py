@@ -14,7 +14,7 @@ from bench.querycount import counting
 from bench.seed import seed_items
 from tests.conftest import login_as
 from tracker.extensions import db
-from tracker.models import Item, ProgressEntry, User, item_co_unit, local_today
+from tracker.models import Evaluation, ExtensionRequest, Item, ProgressEntry, User, item_co_unit, local_today
 
 PROGRESS_RECENT = 10  # tracker.items.detail.PROGRESS_RECENT (checked below; importing it here is circular)
 ENTRY = re.compile(r'<article id="entry-(\d+)">')
@@ -107,11 +107,24 @@ def test_records_an_item_does_not_have_are_not_read_and_one_it_gains_is_shown(ap
         engine = db.engine
     with counting(engine) as statements:
         assert staff.get(f"/items/{item_id}").status_code == 200
-    tables = ("notice", "handback_request", "declared_date", "commitment", "verdict", "closure", "lookback")
+    tables = ("notice", "handback_request", "declared_date", "commitment", "verdict", "closure", "lookback",
+              "evaluation", "extension_request")
     flat = [" ".join(s.split()) for s in statements]
     assert any("FROM item_co_unit" in s for s in flat)  # the statements are read as one line each
     read = [t for t in tables if any(s.startswith(f"SELECT {t}.id") for s in flat)]  # the probe is SELECT EXISTS
-    assert read == [], read
+    with app.app_context():
+        has = [t for t in tables if db.session.scalar(sa.text(f"SELECT count(*) FROM {t} WHERE item_id = :i"),  # noqa: S608
+                                                      {"i": item_id})]
+    assert read == has, (read, has)
+    with app.app_context():  # an item without evaluations or extensions: neither is read
+        bare = db.session.scalar(sa.select(Item.id).where(
+            ~sa.exists().where(Evaluation.item_id == Item.id),
+            ~sa.exists().where(ExtensionRequest.item_id == Item.id)).order_by(Item.id).limit(1))
+    assert bare is not None
+    with counting(engine) as statements:
+        assert staff.get(f"/items/{bare}").status_code == 200
+    flat = [" ".join(s.split()) for s in statements]
+    assert not [s for s in flat if s.startswith(("SELECT evaluation.id", "SELECT extension_request.id"))]
     reply_by = (local_today() + timedelta(days=7)).isoformat()
     assert staff.post(f"/items/{item_id}/notice", {"kind": "supervise", "text": "请说明进度滞后原因",
                                                    "reply_by": reply_by}).status_code == 303

@@ -209,7 +209,8 @@ def timeline_rows(entries: list[AuditEntry], viewer) -> list[tuple[AuditEntry, s
 # What most items never have: one statement says which of these the item has, and only
 # those are read (each read is a round trip, ~0.3 ms on PostgreSQL; seven for every view).
 _RECORDS = {"notices": Notice, "handbacks": HandbackRequest, "declared": DeclaredDate, "commitments": Commitment,
-            "verdicts": Verdict, "closures": Closure, "lookbacks": Lookback}
+            "verdicts": Verdict, "closures": Closure, "lookbacks": Lookback, "evaluations": Evaluation,
+            "extensions": ExtensionRequest}
 _PRESENT = sa.select(*(sa.exists().where(model.item_id == sa.bindparam("item_id")).label(name)
                        for name, model in _RECORDS.items()))
 
@@ -302,8 +303,9 @@ def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, f
         entries, hidden = all_progress(item.id), {}
     else:
         entries, hidden = recent_progress(item.id)
-    evaluations = db.session.scalars(_EVALUATIONS, {"item_id": item.id}).all()
-    extensions = db.session.scalars(_EXTENSIONS, {"item_id": item.id}).all()
+    present = records_present(item.id)  # each statement below is sent only for records the item has
+    evaluations = db.session.scalars(_EVALUATIONS, {"item_id": item.id}).all() if present["evaluations"] else []
+    extensions = db.session.scalars(_EXTENSIONS, {"item_id": item.id}).all() if present["extensions"] else []
     if full_timeline:
         timeline, timeline_more = earlier_timeline(item.id, None), False
     else:
@@ -321,7 +323,6 @@ def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, f
     current_eval = next((e for e in evaluations if e.round == item.round and e.is_open), None)
     pending_extension = next((r for r in extensions if r.status is ExtensionStatus.PENDING), None)
     allowed = {action for action in TRANSITIONS if can(current_user, item, action)}
-    present = records_present(item.id)
     today = local_today()
     light = light_for(item, today)
     closed_evaluations = [e for e in evaluations if not e.is_open]
