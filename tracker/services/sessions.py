@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import AuditAction, User, UserSession, utcnow
+from ..page_state import remember_state, state_columns
 from .audit import record
 from .versioned import remember_versions, version_columns
 
@@ -42,14 +43,18 @@ def find_session(token: str | None) -> UserSession | None:
 def user_with_session(user_id: int, token: str | None) -> tuple[User | None, UserSession | None]:
     """The signed-in user and the session record of ``token`` if it is that user's, in one
     statement: every request needs both (the login loader, then ``security.check_session``),
-    and a second round trip per page is measurable on PostgreSQL (issue 16)."""
+    and a second round trip per page is measurable on PostgreSQL (issue 16). The kept data's
+    versions and the layout's page state (``page_state``) come with them."""
     theirs = UserSession.token_hash == token_hash(token) if _usable(token) else sa.false()
-    row = db.session.execute(sa.select(User, UserSession, *version_columns())
+    versions = version_columns()
+    row = db.session.execute(sa.select(User, UserSession, *versions, *state_columns(User.id))
                              .outerjoin(UserSession, sa.and_(UserSession.user_id == User.id, theirs))
                              .where(User.id == user_id).options(joinedload(User.unit))).first()
     if row is None:
         return None, None
-    remember_versions(row[2:])  # the kept data's versions ride along: no statement of their own
+    # The kept data's versions and the layout's page state ride along: no statements of their own.
+    remember_versions(row[2:2 + len(versions)])
+    remember_state(*row[2 + len(versions):])
     return row[0], row[1]
 
 
