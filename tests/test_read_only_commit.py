@@ -97,3 +97,24 @@ def test_prepared_statements_can_be_turned_off(database_uri, app):
         assert db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements")) == 0
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_a_batch_of_ids_is_looked_up_not_scanned_under_a_generic_plan(app):
+    """Prepared statements may run generic plans (``database.in_ids``): there a batch of ids
+    given as one array must still be hashed or looked up, not compared element by element
+    with every row (``= ANY(:ids)`` did that: 25 ms a batch of the ledger export)."""
+    from sqlalchemy.dialects import postgresql
+
+    from tracker.database import in_ids
+    from tracker.models import Evaluation
+    stmt = sa.select(Evaluation.id).where(in_ids("postgresql")(Evaluation.item_id))
+    sql = str(stmt.compile(dialect=postgresql.dialect())).replace("%(ids)s::INTEGER[]", "$1")
+    with app.app_context():
+        conn = db.session.connection()
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        conn.exec_driver_sql(f"PREPARE probe_ids(int[]) AS {sql}")
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN EXECUTE probe_ids('{1,2,3}')"))
+        conn.exec_driver_sql("DEALLOCATE probe_ids")
+        db.session.rollback()
+    assert "ANY" not in plan, plan

