@@ -91,7 +91,9 @@ def pages_for(url: str, meta: dict) -> dict[str, tuple[str | None, str]]:
     with engine.connect() as conn:
         unit_id = conn.scalar(sa.text("SELECT unit_id FROM user_account WHERE username = 'unit_edu'"))
         activity_id = conn.scalar(sa.text("SELECT activity_id FROM item WHERE id = :i"), {"i": meta["long_item_id"]})
-        typical = conn.scalar(sa.text("SELECT MAX(id) FROM item WHERE stage = 'rectifying' AND id <> :i"),
+        # An item in its first round of 整改: the same records at every size (the page reads only the
+        # kinds of record an item has, so a second-round item, with an evaluation, costs two more).
+        typical = conn.scalar(sa.text("SELECT MAX(id) FROM item WHERE stage = 'rectifying' AND round = 1 AND id <> :i"),
                               {"i": meta["long_item_id"]})
         # A year and one of its activities with items in every phase: the "year + activity" list.
         busy = conn.execute(sa.text(
