@@ -95,9 +95,6 @@ def configure_engine(app: Flask, engine: Engine) -> None:
 # have written (an INSERT, UPDATE or DELETE, any statement not a SELECT, an ORM object still
 # pending) still rolls back unless the view committed it.
 
-READ_ONLY = frozenset({"SELECT"})
-
-
 def _configure_postgresql(app: Flask, engine: Engine) -> None:
     if not app.config.get("PG_PREPARED_STATEMENTS", True):
         @event.listens_for(engine, "connect")
@@ -116,7 +113,7 @@ def _configure_postgresql(app: Flask, engine: Engine) -> None:
         if first.startswith("WITH"):  # a CTE before a SELECT, or before a write
             writes = context is None or bool(context.isinsert or context.isupdate or context.isdelete)
         else:
-            writes = first not in READ_ONLY
+            writes = first != "SELECT"
         if writes:
             conn.info["wrote"] = True
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import Notification, ParkedForm
+from .services.versioned import bulk_written_class
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,6 @@ def _note_changes(session: Session, _context, _instances) -> None:
 @sa.event.listens_for(Session, "do_orm_execute")
 def _note_bulk(state) -> None:
     """``update(Notification)…`` (mark all read) / ``delete(ParkedForm)…`` bypass the flush."""
-    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
-            and issubclass(state.bind_mapper.class_, _WATCHED):
+    written = bulk_written_class(state)
+    if written is not None and issubclass(written, _WATCHED):
         _stale()

@@ -50,8 +50,9 @@ _frequent: Kept[bool] = Kept(1024)
 
 
 def _match(text: str):
-    """SQLite's trigram index asked for ``text`` as one phrase (``phrase``)."""
-    return sa.text("item_text MATCH :phrase").bindparams(phrase=phrase(text))
+    """SQLite's trigram index asked for ``text`` as one phrase, the bound parameter
+    ``f_text_phrase`` (``text_params``)."""
+    return sa.text("item_text MATCH :f_text_phrase").bindparams(f_text_phrase=phrase(text))
 
 
 def phrase(text: str) -> str:
@@ -94,12 +95,10 @@ def text_filter(text: str, common: bool = False, frequent: bool = False):
 
     ``frequent`` (``frequent_text``): each row read is tested itself, without the index."""
     trigram, cased = text_shape(text)
-    values = text_params(text)
     if trigram and not frequent and db.session.get_bind().dialect.name == "sqlite":
-        matches = sa.select(ITEM_TEXT.c.rowid).where(
-            sa.text("item_text MATCH :f_text_phrase").bindparams(f_text_phrase=values["f_text_phrase"]))
+        matches = sa.select(ITEM_TEXT.c.rowid).where(_match(text))
         return (Item.id + 0).in_(matches) if common else Item.id.in_(matches)
-    pattern = sa.bindparam("f_text_like", values["f_text_like"], type_=sa.String())
+    pattern = sa.bindparam("f_text_like", like_pattern(text), type_=sa.String())
     return sa.or_(_contains(Item.question, pattern, cased), _contains(Item.answer, pattern, cased))
 
 

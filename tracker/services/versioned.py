@@ -51,10 +51,7 @@ class Versioned:
         """Give the family a new version (in the caller's transaction)."""
         conn = connection if connection is not None else db.session.connection()
         token = uuid4().hex
-        table = Setting.__table__
-        updated = conn.execute(table.update().where(table.c.key == self.key).values(value=token, updated_at=utcnow()))
-        if updated.rowcount == 0:
-            conn.execute(table.insert().values(key=self.key, value=token, updated_at=utcnow()))
+        _write_version(conn, self.key, token)
         if has_app_context():
             g.setdefault("data_versions", {})[self.key] = None  # this request sees its own change: keep nothing
         return token
@@ -194,18 +191,13 @@ class Partitions:
             if values - {None}:
                 units.update(session.scalars(sa.select(unit_column).distinct().where(column.in_(values - {None}))))
         conn = session.connection()
-        table = Setting.__table__
         new_part = False
         for unit in sorted(units, key=lambda u: (u is None, u or 0)):
-            key, token = f"{self.prefix}{'none' if unit is None else unit}", uuid4().hex
-            if conn.execute(table.update().where(table.c.key == key)
-                            .values(value=token, updated_at=utcnow())).rowcount == 0:
-                conn.execute(table.insert().values(key=key, value=token, updated_at=utcnow()))
-                new_part = True
+            new_part |= _write_version(conn, f"{self.prefix}{'none' if unit is None else unit}", uuid4().hex)
         # Parts are kept only under the family's version: a database that has none yet (a new
         # one: its first activities and items are all placed in parts) gets it with its first
         # part, else nothing would ever be kept there.
-        if new_part and conn.scalar(sa.select(table.c.value).where(table.c.key == self.family.key)) is None:
+        if new_part and conn.scalar(sa.select(Setting.value).where(Setting.key == self.family.key)) is None:
             self.family.bump(conn)
 
     def forget(self, session: Session) -> None:
@@ -225,6 +217,23 @@ class Partitions:
                 parts[None if unit == "none" else int(unit) if is_number(unit) else unit] = value
             versions[self.prefix] = parts
         return versions[self.prefix]
+
+
+def _write_version(conn: sa.Connection, key: str, token: str) -> bool:
+    """Set the version row ``key`` to ``token``; True when the row had to be created."""
+    table = Setting.__table__
+    if conn.execute(table.update().where(table.c.key == key).values(value=token, updated_at=utcnow())).rowcount:
+        return False
+    conn.execute(table.insert().values(key=key, value=token, updated_at=utcnow()))
+    return True
+
+
+def bulk_written_class(state) -> type | None:
+    """The mapped class an ORM bulk ``insert()``/``update()``/``delete()`` run through the
+    session writes (``do_orm_execute``): such statements bypass the flush and its hooks."""
+    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None:
+        return state.bind_mapper.class_
+    return None
 
 
 def version_columns() -> list[sa.ScalarSelect]:
@@ -260,9 +269,10 @@ def _note_changes(session: Session, _context, _instances) -> None:
 @sa.event.listens_for(Session, "do_orm_execute")
 def _note_bulk(state) -> None:
     """``update(Item)…`` / ``delete(Activity)…`` through the session bypass the flush."""
-    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None:
+    written = bulk_written_class(state)
+    if written is not None:
         for family in FAMILIES:
-            if issubclass(state.bind_mapper.class_, family.watched):
+            if issubclass(written, family.watched):
                 family.note_change(state.session)
 
 
