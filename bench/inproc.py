@@ -4,7 +4,7 @@ On a shared machine gunicorn latencies swing with the load; the fastest of many
 in-process renders of one page is the steadier figure for "what does this page cost in
 Python", and ``--profile`` shows where that time goes (cProfile, sorted by own time).
 
-Usage: ``python -m bench.inproc URL [--pages item,list_all,my,dashboard,dashboard_cold,…] [--runs 30]
+Usage: ``python -m bench.inproc URL [--pages item,list_all,my,dashboard,dashboard_cold,dashboard_new_day,…] [--runs 30]
 [--profile item] [--json FILE]``. Prints ``uptime`` with the numbers: they mean nothing
 without it. ``--json`` also writes the figures for ``bench.scaling``.
 """
@@ -14,11 +14,13 @@ import argparse
 import cProfile
 import gc
 import io
+import itertools
 import json
 import os
 import pstats
 import statistics
 import time
+from datetime import timedelta
 from functools import partial
 
 from .querycount import logged_in
@@ -63,6 +65,17 @@ def _busiest_activity_units(url: str) -> set[int]:
     return units
 
 
+def _next_day():
+    """Each call moves the dashboard's today on by a day (from tomorrow)."""
+    from tracker.dashboard import routes
+    days = itertools.count(1)
+    real = routes.local_today
+
+    def advance():
+        routes.local_today = partial(lambda n: real() + timedelta(days=n), next(days))
+    return advance
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
@@ -85,7 +98,9 @@ def main() -> None:
     # after an activity's change every kept figure is dropped before each request; after a
     # change to one unit's items, that unit's (the busiest's) kept figures.
     # After an activity's move to another year or committee, the lead units of its items.
+    # On a new day (each run the next day: the lights change, no row does).
     pages["dashboard_cold"] = pages["dashboard_one_unit"] = pages["dashboard_activity"] = pages["dashboard"]
+    pages["dashboard_new_day"] = pages["dashboard"]
     from tracker.services.versioned import FIGURES
 
     def forget_units(units):
@@ -98,6 +113,8 @@ def main() -> None:
         forget["dashboard_one_unit"] = partial(forget_units, {_busiest_unit(args.url)})
     if "dashboard_activity" in wanted:
         forget["dashboard_activity"] = partial(forget_units, _busiest_activity_units(args.url))
+    if "dashboard_new_day" in wanted:
+        forget["dashboard_new_day"] = _next_day()
     clients: dict = {}
     gc.collect()
     gc.freeze()  # as in production (gunicorn.conf.py): no full collections of the app's objects

@@ -44,7 +44,7 @@ def test_dashboard_answer_classes_per_unit_match_hand_computed_figures(app, demo
         db.session.commit()
         from tracker.dashboard.classes import answer_class_rows
         from tracker.dashboard.stats import Scope
-        rows, total = answer_class_rows(Scope(activity.meeting_date.year), local_today())
+        rows, total = answer_class_rows(Scope(activity.meeting_date.year))
         year = activity.meeting_date.year
     figures = {r.name: ([r.counts[c] for c in AnswerClass], r.unclassed) for r in rows}
     assert figures == {"区教育局": ([1, 2, 0, 0], 1), "区卫生健康局": ([0, 0, 1, 1], 0),

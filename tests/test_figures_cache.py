@@ -1,7 +1,7 @@
 """The dashboard's aggregates are kept per process between changes (``dashboard.stats.figures_of``)
 and are never stale: a change on another node, an ORM bulk update, a rolled-back change and
-the passing of a day each show on the very next request, and a database without the version
-row keeps nothing (``services.versioned``)."""
+the passing of a day (counted from kept deadlines, no recount) each show on the very next
+request, and a database without the version row keeps nothing (``services.versioned``)."""
 from __future__ import annotations
 
 import re
@@ -82,16 +82,25 @@ def test_bulk_updates_and_rollbacks(app, demo):
     assert _figures(app).stages[Stage.CLOSED.value] == 1
 
 
-def test_the_day_is_part_of_the_key(app, demo):
-    """Nothing changes in the rows, but the deadline passes: the red light counts it."""
+def test_a_new_day_counts_its_lights_without_a_recount(app, demo):
+    """Nothing changes in the rows, but the deadline passes: the red light counts it (and
+    "due" with it) the next day, from the kept deadlines, with no aggregate run again."""
     with app.app_context():
         item = make_item(stage="assigned", deadline_days=3)
         db.session.commit()
         deadline = item.deadline
     today = local_today()
+    first = _figures(app, today)
+    assert (first.lights["red"], first.counts["due"]) == (0, 0)
+    executed = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
+    later = _figures(app, deadline + timedelta(days=1))
+    assert (later.lights["red"], later.lights["yellow"], later.counts["due"]) == (1, 0, 1)
+    on_the_day = _figures(app, deadline)
+    assert (on_the_day.lights["red"], on_the_day.lights["yellow"]) == (0, 1)
     assert _figures(app, today).lights["red"] == 0
-    assert _figures(app, deadline + timedelta(days=1)).lights["red"] == 1
-    assert _figures(app, today).lights["red"] == 0
+    assert [s for s in executed if "GROUP BY" in s.upper()] == []
 
 
 def test_without_the_version_row_nothing_is_kept(app, demo):

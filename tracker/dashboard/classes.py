@@ -3,19 +3,16 @@
 Scope is the dashboard's (the year's activities, optionally one 工作机构; 作废 items out).
 Per lead unit: how many items were classed A, B, C or D, how many are not classed yet,
 and each class's rate = items of that class ÷ items classed (unclassed items are not in
-the denominator: a rate of answers, not of all items). One GROUP BY query.
+the denominator: a rate of answers, not of all items). Counted in the pass that counts the
+unit's other figures (``stats._unit_rows_statement``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from functools import cache, partial
-
-import sqlalchemy as sa
 
 from ..choices import unit_refs
-from ..models import AnswerClass, Item
-from .stats import ALL_UNITS, Scope, _count, figures_of, scoped
+from ..models import AnswerClass
+from .stats import Scope, unit_figures
 
 
 @dataclass
@@ -38,19 +35,11 @@ class ClassRow:
         self.unclassed += other.unclassed
 
 
-@cache
-def _statement(committee: bool, units: str = ALL_UNITS) -> sa.Select:
-    columns = [Item.lead_unit_id] + [_count(Item.answer_class == c).label(f"c_{c.value}") for c in AnswerClass]
-    columns.append(_count(Item.answer_class.is_(None)).label("unclassed"))
-    return scoped(sa.select(*columns).select_from(Item), committee, units).group_by(Item.lead_unit_id)
-
-
-def answer_class_rows(scope: Scope, today: date) -> tuple[list[ClassRow], ClassRow]:
+def answer_class_rows(scope: Scope) -> tuple[list[ClassRow], ClassRow]:
     """Rows per lead unit with at least one item (ordered like the unit list) and 合计."""
     units = unit_refs()
     rows, total = [], ClassRow(None, "合计")
-    committee = bool(scope.committee_id)
-    for result in figures_of(f"answer_classes:{committee}", partial(_statement, committee), scope.params(today)):
+    for result in unit_figures(scope):
         lead = result["lead_unit_id"]
         unit = units.get(lead)
         row = ClassRow(lead, unit.name if unit else "（未交办）",

@@ -43,7 +43,7 @@ def monthly_flow(scope: Scope, links: ListLinks, today: date) -> tuple[list[str]
     """Items 交办 and 办结 per China-time month (``queries.local_month_range``, as the list's
     month filters), in one statement."""
     months = month_list(scope.year, today)
-    params = scope.params(today)
+    params = scope.params()
     for i, month in enumerate(months):
         params[f"m{i}"], params[f"m{i + 1}"] = local_month_range(month)
     opened, closed = [0] * len(months), [0] * len(months)

@@ -62,7 +62,7 @@ def index():
     return render_template("dashboard/index.html", scope=scope, years=years or [scope.year],
                            committees=committees, total=total, units=units, funnel=funnel, lights=lights,
                            stages=stages, months=months, opened=opened, closed=closed, charts=charts,
-                           answer_classes=answer_class_rows(scope, today),
+                           answer_classes=answer_class_rows(scope),
                            answer_class_list=list(AnswerClass), today=today, yellow_workdays=yellow_workdays())
 
 
