@@ -167,7 +167,12 @@ def _first_statement(arms, first: First, order) -> sa.Select:
     end = sa.bindparam("end", type_=sa.Integer())
     leading = ordered([(arm.where(part), by) for arm, by in arms for part in parts_of(by)], (first.key,), end,
                       0).cte("leading")  # read once, though asked twice
-    rest = ordered(arms, (), end * 2, 1).subquery()  # at most ``end`` of these lead, so ``end`` are left
+    # The walk's first ``end`` ids hold the ``end - L`` the page may need when the L leading
+    # rows are fewer than ``end`` (then they are all of them); with ``end`` leading rows the
+    # page is theirs and the walk reads nothing. (It read ``2 × end`` ids always: 200 rows
+    # and their items for 我的事项's first page of a unit with a page of 待签收.)
+    rest_limit = sa.select(sa.case((sa.func.count() < end, end), else_=0)).select_from(leading).scalar_subquery()
+    rest = ordered(arms, (), rest_limit, 1).subquery()
     both = sa.union_all(sa.select(leading.c.part, leading.c.id, leading.c.position),
                         sa.select(rest.c.part, rest.c.id, rest.c.position)
                         .where(rest.c.id.not_in(sa.select(leading.c.id)))).subquery()
