@@ -5,6 +5,7 @@ prove no row shows another row's cell, whatever mix of stages, co-units and dead
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from bench.seed import seed_items
 from tests.conftest import login_as
+from tests.helpers import make_activity, make_item
 from tracker.extensions import db
 from tracker.lights import light_for, silent_for
 from tracker.list_items import read_list_items
@@ -38,7 +40,7 @@ def test_each_row_shows_its_own_items_cells(app, demo):
         for row, item in zip(rows, items, strict=True):
             assert row.item is item and row.id == item.id
             assert row.url == f"/items/{item.id}"
-            assert (row.code, row.title, row.activity) == (item.code, item.title, item.activity_title)
+            assert (row.number, row.title, row.activity) == (item.number, item.title, item.activity_title)
             assert row.stage == macros.stage_tag(item)
             assert row.units == macros.units(item)
             assert row.deadline == macros.deadline(item)
@@ -58,13 +60,35 @@ def test_a_list_item_reads_what_the_item_says(app, demo):
                                                            selectinload(Item.lead_unit)).order_by(Item.id)).all()
         assert len(listed) == len(items) > 100 and any(i.co_units for i in items)
         for row, item in zip(listed, items, strict=True):
-            assert (row.id, row.code, row.title, row.activity_title, row.stage, row.closure_kind, row.status_label,
+            assert (row.id, row.number, row.title, row.activity_title, row.stage, row.closure_kind, row.status_label,
                     row.deadline, row.original_deadline, row.round, row.supervised, row.last_activity_on) == (
-                item.id, item.code, item.title, item.activity.title, item.stage, item.closure_kind, item.status_label,
+                item.id, item.number, item.title, item.activity.title, item.stage, item.closure_kind, item.status_label,
                 item.deadline, item.original_deadline, item.round, item.supervised, item.last_activity_on)
             assert (row.lead_unit.name if row.lead_unit else None) == (item.lead_unit.name if item.lead_unit else None)
             assert [u.name for u in row.co_units] == [u.name for u in sorted(item.co_units,
                                                                                key=lambda u: (u.sort_order, u.id))]
+
+
+def test_the_list_numbers_items_as_their_document_does(app, demo):
+    """编号 is the document's numbering — "二", a sub-point "二-（一）", the entry order where
+    the document numbers nothing — as the item page and the 台账 print it, never the
+    database's activity-seq."""
+    with app.app_context():
+        activity = make_activity()
+        point, sub, plain = (make_item(activity, stage="assigned") for _ in range(3))
+        point.ref, sub.ref, sub.parent_id = "二", "（一）", point.id
+        db.session.commit()
+        expected = {point.id: "二", sub.id: "二-（一）", plain.id: str(plain.seq)}
+        wrong = f"{activity.id}-{sub.seq}"  # the database's activity-seq
+        pages = db.session.scalars(sa.select(Item).where(Item.id.in_(expected)).options(selectinload(Item.parent)))
+        assert {i.id: i.number for i in pages} == expected  # as the item page numbers them
+        listed = read_list_items(sa.select(Item).where(Item.id.in_(expected)))
+        assert {i.id: i.number for i in listed} == expected
+    page = login_as(app, "staff").get("/items").get_data(as_text=True)
+    cells = dict(re.findall(r'<td data-label="编号" class="nowrap">([^<]*)</td>\s*<td data-label="事项"><a href="/items/(\d+)"',
+                            page))
+    assert {int(i): number for number, i in cells.items()} == expected
+    assert wrong not in cells
 
 
 def test_list_links_open_the_item(app, demo):

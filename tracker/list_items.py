@@ -1,10 +1,11 @@
 """A page of items as the lists show them, read as plain columns instead of ORM objects.
 
-A list row shows an item's code, title, activity, units, deadline, round, stage and two
-lights. Loading 50 ``Item`` objects with their activity, lead unit and co-units cost
-~5× reading the same columns (9.2 against 1.8 ms at 100k items on SQLite, most of it the
-ORM building objects and running two ``selectin`` loads), and it was the largest part of
-every list page (issue 16: the lists must reach 0.8× the realistic floor's throughput).
+A list row shows an item's number (the document's: ``models.item.document_number``),
+title, activity, units, deadline, round, stage and two lights. Loading 50 ``Item`` objects
+with their activity, lead unit and co-units cost ~5× reading the same columns (9.2 against
+1.8 ms at 100k items on SQLite, most of it the ORM building objects and running two
+``selectin`` loads), and it was the largest part of every list page (issue 16: the lists
+must reach 0.8× the realistic floor's throughput).
 So a list reads its page's columns, its co-units' ids among them (``CO_UNIT_IDS``), in one
 statement and names the units from the per-process unit table (``choices.unit_refs``).
 
@@ -24,12 +25,13 @@ from .choices import UnitRef, unit_refs
 from .extensions import db
 from .models import Activity, Item, Stage, item_co_unit
 from .models.closure import ClosureKind
-from .models.item import ItemLabels
+from .models.item import ItemLabels, document_number
 
+_PARENT = sa.orm.aliased(Item, name="parent_item")  # made once: see ``main.todos._REPORT``
 # The columns a list row needs, in ``ListItem``'s order after ``co_units``' fields.
 COLUMNS = (Item.id, Item.activity_id, Item.seq, Item.question, Activity.title, Item.lead_unit_id,
            Item.deadline, Item.original_deadline, Item.stage, Item.closure_kind, Item.round, Item.supervised,
-           Item.last_activity_on)
+           Item.last_activity_on, Item.ref, _PARENT.ref.label("parent_ref"), _PARENT.seq.label("parent_seq"))
 # The item's co-units as one text column ("3,12"), so the page's rows and their co-units are
 # one statement: a second one cost a database round trip on every list (issue 16).
 CO_UNIT_IDS = (sa.select(sa.func.aggregate_strings(sa.cast(item_co_unit.c.unit_id, sa.String()), ","))
@@ -53,14 +55,23 @@ class ListItem(ItemLabels):
     round: int
     supervised: bool
     last_activity_on: date | None
+    ref: str | None
+    parent_ref: str | None
+    parent_seq: int | None
     lead_unit: UnitRef | None
     co_units: tuple[UnitRef, ...]
+
+    @property
+    def number(self) -> str:
+        """The document's number, as ``Item.number`` and the 台账 print it."""
+        parent = self.parent_ref or (str(self.parent_seq) if self.parent_seq else None)
+        return document_number(self.ref, self.seq, parent)
 
 
 def list_columns(stmt: sa.Select) -> sa.Select:
     """``stmt`` (a select of ``Item``, filtered and ordered) reading a row's columns instead."""
     return stmt.with_only_columns(*COLUMNS, CO_UNIT_IDS, maintain_column_froms=True).join(
-        Activity, Activity.id == Item.activity_id)
+        Activity, Activity.id == Item.activity_id).outerjoin(_PARENT, _PARENT.id == Item.parent_id)
 
 
 def list_items(rows: Sequence[sa.Row]) -> list[ListItem]:

@@ -26,7 +26,7 @@ from .list_items import ListItem
 class Row:
     item: ListItem  # for the cells only one page shows (我的事项's 牵头/协办, the days overdue)
     url: str
-    code: str
+    number: str  # the document's (``ListItem.number``), shown under 编号
     title: str
     activity: str
     units: Markup
@@ -61,7 +61,7 @@ def list_rows(items: Iterable[ListItem], today: date) -> list[Row]:
     for item in items:
         light = day.light(item.stage, item.deadline)
         rows.append(Row(
-            item=item, url=f"{prefix}{item.id}", code=item.code, title=item.title, activity=item.activity_title,
+            item=item, url=f"{prefix}{item.id}", number=item.number, title=item.title, activity=item.activity_title,
             units=once(("units", item.lead_unit, item.co_units), lambda i=item: macros.units(i)),
             deadline=once(("deadline", item.deadline, item.original_deadline), lambda i=item: macros.deadline(i)),
             stage=once(("stage", item.stage, item.closure_kind), lambda i=item: macros.stage_tag(i)),

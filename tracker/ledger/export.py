@@ -51,6 +51,7 @@ from ..models import (
 )
 from ..models.base import to_local
 from ..models.closure import status_label
+from ..models.item import document_number
 from ..services.commitments import COMMITMENT_LINE_COLUMNS, commitment_lines_of
 from ..workdays import Light
 
@@ -143,10 +144,7 @@ def item_number(row) -> str:
 
 
 def _number(ref: str | None, seq: int, parent_ref: str | None, parent_seq: int | None) -> str:
-    own = ref or str(seq)
-    if parent_ref or parent_seq:
-        return f"{parent_ref or parent_seq}-{own}"
-    return own
+    return document_number(ref, seq, parent_ref or (str(parent_seq) if parent_seq else None))
 
 
 def ledger_ids(filtered: sa.Select, batch_size: int = BATCH_SIZE) -> Iterator[int]:

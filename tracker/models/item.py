@@ -97,6 +97,14 @@ item_co_unit = sa.Table(
 )
 
 
+def document_number(ref: str | None, seq: int, parent_number: str | None = None) -> str:
+    """An item's number as its document prints it: its own ("二", "（一）"), after its parent's
+    for a sub-point ("二-（一）"); the entry order when the document numbers nothing. The
+    台账, the lists and every page show this, never the database's activity-seq."""
+    own = ref or str(seq)
+    return f"{parent_number}-{own}" if parent_number else own
+
+
 class ItemLabels:
     """The labels an item carries wherever it is shown — its short title, its code, its
     status — defined once for the ORM ``Item`` and the list row (``list_items.ListItem``)."""
@@ -207,10 +215,10 @@ class Item(ItemLabels, db.Model):
     def number(self) -> str:
         """The document's numbering ("二-（一）" for a sub-point when its parent is loaded),
         or the entry order when the document has none."""
-        own = self.ref or str(self.seq)
+        parent = None
         if self.parent_id and "parent" not in sa.inspect(self).unloaded and self.parent is not None:
-            return f"{self.parent.number}-{own}"
-        return own
+            parent = self.parent.number
+        return document_number(self.ref, self.seq, parent)
 
     @property
     def heading(self) -> str:
