@@ -75,10 +75,11 @@ def test_the_list_numbers_items_as_their_document_does(app, demo):
     database's activity-seq."""
     with app.app_context():
         activity = make_activity()
-        point, sub, plain = (make_item(activity, stage="assigned") for _ in range(3))
+        point, sub, plain, under_plain = (make_item(activity, stage="assigned") for _ in range(4))
         point.ref, sub.ref, sub.parent_id = "二", "（一）", point.id
+        under_plain.ref, under_plain.parent_id = "1", plain.id  # a parent the document left unnumbered
         db.session.commit()
-        expected = {point.id: "二", sub.id: "二-（一）", plain.id: str(plain.seq)}
+        expected = {point.id: "二", sub.id: "二-（一）", plain.id: str(plain.seq), under_plain.id: f"{plain.seq}-1"}
         wrong = f"{activity.id}-{sub.seq}"  # the database's activity-seq
         pages = db.session.scalars(sa.select(Item).where(Item.id.in_(expected)).options(selectinload(Item.parent)))
         assert {i.id: i.number for i in pages} == expected  # as the item page numbers them
