@@ -86,8 +86,8 @@ def test_the_list_numbers_items_as_their_document_does(app, demo):
         listed = read_list_items(sa.select(Item).where(Item.id.in_(expected)))
         assert {i.id: i.number for i in listed} == expected
     page = login_as(app, "staff").get("/items").get_data(as_text=True)
-    cells = dict(re.findall(r'<td data-label="编号" class="nowrap">([^<]*)</td>\s*<td data-label="事项"><a href="/items/(\d+)"',
-                            page))
+    row = r'<td data-label="编号" class="nowrap">([^<]*)</td>\s*<td data-label="事项"><a href="/items/(\d+)"'
+    cells = dict(re.findall(row, page))
     assert {int(i): number for number, i in cells.items()} == expected
     assert wrong not in cells
 
