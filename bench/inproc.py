@@ -94,7 +94,7 @@ def main() -> None:
         from .floor import floor_bp
         app.register_blueprint(floor_bp)
     pages = pages_for(args.url, {"long_item_id": _long_item(args.url)})
-    # The dashboard as the first view after a change computes it (``dashboard.stats.figures_of``):
+    # The dashboard as the first view after a change computes it (``dashboard.scope.kept_parts``):
     # after an activity's change every kept figure is dropped before each request; after a
     # change to one unit's items, that unit's (the busiest's) kept figures.
     # After an activity's move to another year or committee, the lead units of its items.

@@ -193,9 +193,9 @@ def test_import_in_backfill_mode_enters_the_real_history(app, demo):
 
 def test_ledger_number_is_the_documents_numbering():
     class Row:
-        def __init__(self, ref, seq, parent_ref=None, parent_seq=None):
-            self.ref, self.seq, self.parent_ref, self.parent_seq, self.activity_id = ref, seq, parent_ref, parent_seq, 7
-    assert item_number(Row("（一）", 5, "二", 2)) == "二-（一）"
+        def __init__(self, ref, seq, parent_number=None):
+            self.ref, self.seq, self.parent_number, self.activity_id = ref, seq, parent_number, 7
+    assert item_number(Row("（一）", 5, "二")) == "二-（一）"
     assert item_number(Row("三", 8)) == "三"
     assert item_number(Row(None, 4)) == "4"  # no number in the document: the entry order, not "7-4"
 

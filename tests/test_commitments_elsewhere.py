@@ -43,7 +43,7 @@ def test_dashboard_answer_classes_per_unit_match_hand_computed_figures(app, demo
         withdrawn.answer_class = AnswerClass.A
         db.session.commit()
         from tracker.dashboard.classes import answer_class_rows
-        from tracker.dashboard.stats import Scope
+        from tracker.dashboard.scope import Scope
         rows, total = answer_class_rows(Scope(activity.meeting_date.year))
         year = activity.meeting_date.year
     figures = {r.name: ([r.counts[c] for c in AnswerClass], r.unclassed) for r in rows}

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from tracker.dashboard.classes import answer_class_rows
 from tracker.dashboard.months import month_list, monthly_flow
-from tracker.dashboard.stats import COUNTED, ListLinks, Scope, unit_rows
+from tracker.dashboard.scope import Scope
+from tracker.dashboard.stats import COUNTED, ListLinks, unit_rows
 from tracker.extensions import db
 from tracker.lights import light_for
 from tracker.models import (

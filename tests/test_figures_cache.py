@@ -1,4 +1,4 @@
-"""The dashboard's aggregates are kept per process between changes (``dashboard.stats.figures_of``)
+"""The dashboard's aggregates are kept per process between changes (``dashboard.scope.kept_parts``)
 and are never stale: a change on another node, an ORM bulk update, a rolled-back change and
 the passing of a day (counted from kept deadlines, no recount) each show on the very next
 request, and a database without the version row keeps nothing (``services.versioned``)."""
@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from tests.conftest import make_config
 from tests.helpers import make_item
 from tracker import create_app
-from tracker.dashboard.stats import Scope, unit_rows
+from tracker.dashboard.scope import Scope
+from tracker.dashboard.stats import unit_rows
 from tracker.extensions import db
 from tracker.models import Activity, Item, Setting, Stage, local_today
 from tracker.services.versioned import FIGURES

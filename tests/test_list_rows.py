@@ -15,6 +15,7 @@ from bench.seed import seed_items
 from tests.conftest import login_as
 from tests.helpers import make_activity, make_item
 from tracker.extensions import db
+from tracker.ledger.export import _ROWS, item_number
 from tracker.lights import light_for, silent_for
 from tracker.list_items import read_list_items
 from tracker.list_rows import list_rows
@@ -85,6 +86,8 @@ def test_the_list_numbers_items_as_their_document_does(app, demo):
         assert {i.id: i.number for i in pages} == expected  # as the item page numbers them
         listed = read_list_items(sa.select(Item).where(Item.id.in_(expected)))
         assert {i.id: i.number for i in listed} == expected
+        ledger = db.session.execute(_ROWS.where(Item.id.in_(expected))).all()  # the exported 台账's 序号
+        assert {row.id: item_number(row) for row in ledger} == expected
     page = login_as(app, "staff").get("/items").get_data(as_text=True)
     row = r'<td data-label="编号" class="nowrap">([^<]*)</td>\s*<td data-label="事项"><a href="/items/(\d+)"'
     cells = dict(re.findall(row, page))

@@ -25,17 +25,8 @@ from .choices import UnitRef, unit_refs
 from .extensions import db
 from .models import Activity, Item, Stage, item_co_unit
 from .models.closure import ClosureKind
-from .models.item import ItemLabels, document_number
+from .models.item import PARENT_NUMBER, ItemLabels, document_number
 
-_PARENT = sa.orm.aliased(Item, name="parent_item")  # made once: see ``main.todos._REPORT``
-# A sub-point's parent's own number ("二"; its entry order when it has none), looked up only
-# for the rows that have a parent: an outer join of the parent on every row cost the page's
-# statement a quarter more on PostgreSQL (0.69 → 0.86 ms), for rows most of which have none.
-PARENT_NUMBER = sa.case(
-    (Item.parent_id.is_not(None),
-     sa.select(sa.func.coalesce(sa.func.nullif(_PARENT.ref, ""), sa.cast(_PARENT.seq, sa.String())))
-     .where(_PARENT.id == Item.parent_id).correlate(Item).scalar_subquery()),
-    else_=sa.null()).label("parent_number")
 # The columns a list row needs, in ``ListItem``'s order after ``co_units``' fields.
 COLUMNS = (Item.id, Item.activity_id, Item.seq, Item.question, Activity.title, Item.lead_unit_id,
            Item.deadline, Item.original_deadline, Item.stage, Item.closure_kind, Item.round, Item.supervised,

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from ..choices import unit_refs
 from ..models import AnswerClass
-from .stats import Scope, unit_figures
+from .scope import Scope
+from .stats import unit_figures
 
 
 @dataclass

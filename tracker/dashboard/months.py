@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from ..models import Item
 from ..queries import basis_clause, local_month_range
-from .stats import ALL_UNITS, Figure, ListLinks, Scope, figures_of, scoped
+from .scope import ALL_UNITS, Scope, figures_of, scoped
+from .stats import Figure, ListLinks
 
 
 def month_list(year: int, today: date) -> list[str]:

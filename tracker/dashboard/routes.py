@@ -15,7 +15,8 @@ from ..services.calendar import yellow_workdays
 from . import bp
 from .classes import answer_class_rows
 from .months import monthly_flow
-from .stats import ListLinks, RowFigures, Scope, unit_rows
+from .scope import Scope
+from .stats import ListLinks, RowFigures, unit_rows
 
 
 def _scope_from_args(years: list[int], committees: list) -> Scope:

@@ -33,24 +33,18 @@ Definitions (each numerator and denominator is also a filter of the staff list, 
   from January of the year to December, or on to the current month (24 months at most).
 - Lights use the list's own light filter, equal to ``light_for`` on each item.
 
-The day: the lights and the overdue part of "due" change with the date while no row does.
-They are not counted by date in SQL but from a day-free histogram (``deadline_counts``: the
-running items per lead unit and deadline), so everything the statements return is kept
-across days and a new morning's first view runs no aggregate (320 ms at 1M items before).
+The day: the lights and the overdue part of "due" change with the date while no row does;
+they come from ``dashboard.deadlines``, so every result here is kept across days.
 
 Queries: one GROUP BY lead unit for every item figure (evaluation counts and 答复分类
 included), one for the months, one for the running items' deadlines, plus the unit and
-year look-ups; the number never grows with the data, and all three are kept (``figures_of``).
+year look-ups; the number never grows with the data, and all three are kept (``scope``).
 """
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache, partial
-from itertools import accumulate
-from operator import itemgetter
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -59,8 +53,8 @@ from markupsafe import Markup, escape
 
 from ..choices import unit_refs
 from ..extensions import db
-from ..lights import LIGHTS, day_lights
-from ..models import DEADLINE_STAGES, AnswerClass, Evaluation, Item, Stage, Verdict, VerdictGrade
+from ..lights import LIGHTS
+from ..models import AnswerClass, Evaluation, Item, Stage, Verdict, VerdictGrade
 from ..queries import (
     EVALUATION_BASES,
     VERDICT_BASES,
@@ -68,13 +62,11 @@ from ..queries import (
     basis_clause,
     closed_evaluation,
     latest_verdict,
-    led_by_committee,
-    meeting_between,
-    not_withdrawn,
 )
-from ..services.versioned import FIGURES
 from ..tally import Grade
 from ..workdays import Light
+from .deadlines import deadline_counts
+from .scope import ALL_UNITS, Scope, _count, figures_of, scoped
 
 # Bases counted per unit (all item-level figures); "satisfied" doubles as the item view of
 # the overall rate's numerator.
@@ -83,52 +75,8 @@ COUNTED = ("assigned", "acknowledged", "closed", "closed_on_time", "due", "evalu
            *(f"verdict_{g.value}" for g in VerdictGrade))
 # Bases that change with the day, so not counted by the kept statement: "due"
 # (``queries.BASES``: 办结 or 终止跟踪, or overdue) is the unit's closed-stage items plus its red
-# light, from ``deadline_counts`` (``Row.add_day``).
+# light, from ``deadlines.deadline_counts`` (``Row.add_day``).
 BY_DAY = ("due",)
-
-# The dashboard's statements are built once per process (``_unit_rows_statement``,
-# ``_months_statement``) with these bound parameters where the values go: building the
-# ~1,500 column expressions of the two big statements cost more than running them.
-YEAR_START = sa.bindparam("year_start", type_=sa.Date())
-YEAR_END = sa.bindparam("year_end", type_=sa.Date())
-COMMITTEE = sa.bindparam("committee_id", type_=sa.Integer())
-
-
-@dataclass
-class Scope:
-    year: int
-    committee_id: int | None = None
-
-    def filters(self, **extra) -> ItemFilters:
-        return ItemFilters(year=self.year, committee_id=self.committee_id, **extra)
-
-    def args(self, **extra) -> dict:
-        return self.filters(**extra).as_args()
-
-    def params(self) -> dict:
-        """Values of the bound parameters of the statements ``scoped`` builds: no day among
-        them (the module's docstring says why), so their kept results outlive the day."""
-        params = {"year_start": date(self.year, 1, 1), "year_end": date(self.year + 1, 1, 1)}
-        if self.committee_id:
-            params["committee_id"] = self.committee_id
-        return params
-
-
-# Which lead units' items a statement reads (``figures_of``): all, or the units of the
-# parameter ``units`` (and, with ``UNITS_AND_NONE``, the items not yet assigned).
-ALL_UNITS, SOME_UNITS, UNITS_AND_NONE = "all", "some", "some+none"
-
-
-def scoped(stmt: sa.Select, committee: bool, units: str = ALL_UNITS) -> sa.Select:
-    """``stmt`` narrowed to a scope through bound parameters (``Scope.params``): the clauses
-    ``queries.apply_filters`` applies for ``Scope.filters()``, so every figure's link lists
-    the items it counts; ``units``: to some lead units' items (``figures_of``)."""
-    stmt = stmt.where(not_withdrawn(), meeting_between(YEAR_START, YEAR_END))
-    if units != ALL_UNITS:
-        some = Item.lead_unit_id.in_(sa.bindparam("units", expanding=True))
-        stmt = stmt.where(sa.or_(some, Item.lead_unit_id.is_(None)) if units == UNITS_AND_NONE else some)
-    return stmt.where(led_by_committee(COMMITTEE)) if committee else stmt
-
 
 class ListLinks:
     """The staff-list href of each figure: the scope's filters plus the figure's own.
@@ -152,45 +100,6 @@ def _narrow_query(narrow: tuple) -> str:
     function of a few bounded values (units, bases, lights, stages, months), so kept."""
     args = ItemFilters(**dict(narrow)).as_args()
     return "&" + urlencode(args) if args else ""
-
-
-def _as_dicts(rows: list[sa.Row]) -> list[dict]:
-    return [row._asdict() for row in rows]
-
-
-def figures_of(name: str, statement: Callable[[str], sa.Select], params: dict,
-               fold: Callable[[list[sa.Row]], object] = _as_dicts) -> list:
-    """The result rows of one of the dashboard's aggregate statements (``statement(units)``,
-    grouped by a ``lead_unit_id`` column), kept per process and per lead unit until that
-    unit's items, evaluations or verdicts change, or the year or lead committee of an
-    activity it has items in (``services.versioned``: ``FIGURES`` and its ``Partitions``).
-    Each part's rows are kept as ``fold`` makes them (a list of dicts by default) and the
-    answer is the kept value of every part; by default, the kept rows of every part.
-
-    The aggregates read every item of the year: their cost grows with the data (issue 16),
-    while the rows they count change a few times an hour, a unit at a time. Counts maintained
-    per unit could not follow the lights and the overdue figures, which change with the day
-    and not with the rows; kept results can, since no statement counts by the day (the day's
-    figures come from ``deadline_counts``): the scope is in the key (``params``), so a kept
-    result is exactly what the statement would return now. After one unit's change only
-    that unit's items are read again."""
-    parts: list = [None, *unit_refs()]
-
-    def build(stale: list | None) -> dict:
-        if stale is None:
-            rows = db.session.execute(statement(ALL_UNITS), params)
-        else:
-            units = [u for u in stale if u is not None]
-            rows = db.session.execute(statement(UNITS_AND_NONE if None in stale else SOME_UNITS),
-                                      params | {"units": units})
-        grouped: dict = {part: [] for part in (parts if stale is None else stale)}
-        for row in rows:
-            grouped.setdefault(row.lead_unit_id, []).append(row)
-        return {part: fold(part_rows) for part, part_rows in grouped.items()}
-    kept = FIGURES.cached_partitions((name, tuple(sorted(params.items()))), parts, build)
-    if fold is _as_dicts:
-        return [row for rows in kept.values() for row in rows]
-    return list(kept.values())
 
 
 @dataclass
@@ -250,28 +159,6 @@ class Row:
         its "due" items, the closed-stage ones and the overdue (red) ones."""
         self.lights = lights
         self.counts["due"] = self.stages.get(Stage.CLOSED.value, 0) + lights[Light.RED.value]
-
-
-class Deadlines:
-    """One lead unit's running items (the stages whose deadline runs) by deadline, sorted,
-    with running totals: a day's lights are two binary searches, not a pass over rows."""
-
-    __slots__ = ("dates", "upto")
-
-    def __init__(self, rows: list[sa.Row]):
-        """``rows``: (lead unit, deadline, items) (``_deadlines_statement``: unsorted, so
-        PostgreSQL may group by hashing)."""
-        rows = sorted(rows, key=itemgetter(1))
-        self.dates = [r[1] for r in rows]
-        self.upto = [0, *accumulate(r[2] for r in rows)]
-
-    def before(self, day: date) -> int:
-        return self.upto[bisect_left(self.dates, day)]
-
-    def lights(self, today: date, green_starts: date) -> dict[str, int]:
-        """``lights.light_clause`` per light: red before today, yellow before the green cut-off."""
-        red, not_green = self.before(today), self.before(green_starts)
-        return {Light.RED.value: red, Light.YELLOW.value: not_green - red, Light.GREEN.value: self.upto[-1] - not_green}
 
 
 class RowFigures:
@@ -344,12 +231,6 @@ class RowFigures:
         return (r.days_sum / r.days_n if r.days_n else None), Figure(r.days_n, self.fig("closed").href)
 
 
-def _count(condition):
-    """Rows meeting ``condition``: ``count(*) FILTER (WHERE …)`` (SQLite ≥ 3.30, PostgreSQL),
-    cheaper than summing a CASE on both, and 0, never NULL, over no rows."""
-    return sa.func.count().filter(condition)
-
-
 def _days(end, start, dialect: str):
     if dialect == "postgresql":
         return sa.extract("epoch", end - start) / 86400.0
@@ -402,25 +283,6 @@ def _unit_rows_statement(dialect: str, committee: bool, units: str = ALL_UNITS) 
               .outerjoin(Verdict, sa.and_(Verdict.item_id == Item.id, latest_verdict())))
     stmt = sa.select(*columns).select_from(joined)
     return scoped(stmt, committee, units).group_by(lead)
-
-
-@cache
-def _deadlines_statement(committee: bool, units: str = ALL_UNITS) -> sa.Select:
-    """(lead unit, deadline, items) of the scope's items whose deadline runs
-    (``lights.deadline_runs``); no light's condition holds without a deadline."""
-    lead_deadline = (Item.lead_unit_id, Item.deadline)
-    stmt = sa.select(*lead_deadline, sa.func.count().label("items")) \
-        .where(Item.stage.in_(DEADLINE_STAGES), Item.deadline.is_not(None))
-    return scoped(stmt, committee, units).group_by(*lead_deadline)
-
-
-def deadline_counts(scope: Scope, today: date) -> dict[int | None, dict[str, int]]:
-    """Each lead unit's lights ``today`` (as ``lights.light_clause`` counts them), from the
-    kept day-free histogram of its running items' deadlines."""
-    day = day_lights(today)
-    kept = figures_of(f"deadlines:{bool(scope.committee_id)}", partial(_deadlines_statement, bool(scope.committee_id)),
-                      scope.params(), fold=lambda rows: (rows[0][0], Deadlines(rows)) if rows else None)
-    return {lead: deadlines.lights(day.today, day.green_starts) for lead, deadlines in filter(None, kept)}
 
 
 def unit_figures(scope: Scope) -> list[dict]:

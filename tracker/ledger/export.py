@@ -51,7 +51,7 @@ from ..models import (
 )
 from ..models.base import to_local
 from ..models.closure import status_label
-from ..models.item import document_number
+from ..models.item import PARENT_NUMBER, document_number
 from ..services.commitments import COMMITMENT_LINE_COLUMNS, commitment_lines_of
 from ..workdays import Light
 
@@ -119,11 +119,10 @@ LAYOUTS = {"full": (COLUMNS, "A3"), "print": (PRINT_COLUMNS, "A4")}
 _LIGHT_TEXT = {Light.GREEN: "绿（正常）", Light.YELLOW: "黄（临期）", Light.RED: "红（逾期）"}
 
 _Lead = aliased(Unit)
-_Parent = aliased(Item)
 # Enum columns are read as their stored text and turned into labels through ``_Labels``
 # (one conversion per distinct value, not one per row); the order is ``_ledger_row``'s unpacking.
 _ROW_COLUMNS = (
-    Item.id, Item.seq, Item.ref, _Parent.ref, _Parent.seq, sa.type_coerce(Item.origin, sa.String),
+    Item.id, Item.seq, Item.ref, PARENT_NUMBER, sa.type_coerce(Item.origin, sa.String),
     Item.question, Item.asker, Item.respondent_name, Item.respondent_post, Item.answer, Item.commitments,
     Item.original_deadline, Item.deadline, sa.type_coerce(Item.stage, sa.String), Item.round, Item.supervised,
     Item.assigned_at, Item.acknowledged_at, Item.closed_at, sa.type_coerce(Item.closure_kind, sa.String),
@@ -131,7 +130,7 @@ _ROW_COLUMNS = (
     sa.type_coerce(Activity.kind, sa.String), Activity.meeting_session, Activity.meeting_date, _Lead.name,
 )
 _ROWS = (sa.select(*_ROW_COLUMNS).join(Activity, Activity.id == Item.activity_id)
-         .outerjoin(_Lead, _Lead.id == Item.lead_unit_id).outerjoin(_Parent, _Parent.id == Item.parent_id)
+         .outerjoin(_Lead, _Lead.id == Item.lead_unit_id)
          .outerjoin(Closure, sa.and_(Closure.item_id == Item.id, Closure.round == Item.round,
                                      Item.closure_kind.is_not(None))))
 
@@ -140,11 +139,7 @@ def item_number(row) -> str:
     """序号: the document's own numbering ("二-（一）" for a sub-point), as ``Item.number``
     prints it on every page; the entry order only when the document has no number.
     Never the database's activity-seq: the 台账 goes out with the document's numbers."""
-    return _number(row.ref, row.seq, row.parent_ref, row.parent_seq)
-
-
-def _number(ref: str | None, seq: int, parent_ref: str | None, parent_seq: int | None) -> str:
-    return document_number(ref, seq, parent_ref or (str(parent_seq) if parent_seq else None))
+    return document_number(row.ref, row.seq, row.parent_number)
 
 
 def ledger_ids(filtered: sa.Select, batch_size: int = BATCH_SIZE) -> Iterator[int]:
@@ -227,7 +222,7 @@ _NO_ENTRIES: dict = {}
 
 def _ledger_row(row, labels: _Labels, co_units: list[str] | None, entries: dict, evaluation, signer: str | None,
                 promised: str | None) -> list:
-    (_, seq, ref, parent_ref, parent_seq, origin, question, asker, respondent_name, respondent_post, answer,
+    (_, seq, ref, parent_number, origin, question, asker, respondent_name, respondent_post, answer,
      commitments, original_deadline, deadline, stage, round_, supervised, assigned_at, acknowledged_at, closed_at,
      closure_kind, closure_cause, closure_reason, activity_title, activity_kind, meeting_session, meeting_date,
      lead_name) = row
@@ -259,7 +254,7 @@ def _ledger_row(row, labels: _Labels, co_units: list[str] | None, entries: dict,
         notes.append(f"测评：{evaluation_cells[0]}")
 
     return [
-        _number(ref, seq, parent_ref, parent_seq), activity_title, labels.activity_kind[activity_kind,],
+        document_number(ref, seq, parent_number), activity_title, labels.activity_kind[activity_kind,],
         f"第{meeting_session}次会议" if meeting_session else None, meeting_date, labels.origin[origin,],
         asker, question,
         respondent or None, answer, commitments, promised, lead_name, "、".join(co_units) if co_units else None,

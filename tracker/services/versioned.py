@@ -306,14 +306,14 @@ def _forget_on_rollback(session: Session, previous_transaction) -> None:
 REFDATA = Versioned("refdata_version", (Unit, Activity, CalendarOverride, Setting))
 # The dashboard's aggregates (``dashboard.stats``): what they count lives in these rows.
 # The kept results hold nothing of the day or the light settings (the day's lights are
-# worked out from kept deadlines per view: ``dashboard.stats.deadline_counts``).
+# worked out from kept deadlines per view: ``dashboard.deadlines.deadline_counts``).
 # An item counts by these attributes only (``dashboard.stats``: scope, lead unit, stage,
 # round, dates, lights, answer class); ``tests/test_dashboard_exact.py`` checks after every
 # few operations that no figure changed without one of them.
 FIGURE_ITEM_ATTRIBUTES = frozenset({
     "activity_id", "lead_unit_id", "stage", "round", "urgency", "deadline", "assigned_at", "acknowledged_at",
     "closed_at", "closed_on_time", "closure_kind", "answer_class"})
-# Kept per lead unit (``dashboard.stats.figures_of``): about 40 parts per statement and scope
+# Kept per lead unit (``dashboard.scope.kept_parts``): about 40 parts per statement and scope
 # (three statements: the unit figures, the months, the deadlines).
 # An activity counts by its scope only: the year of its meeting and its lead committee.
 FIGURE_ACTIVITY_ATTRIBUTES = frozenset({"meeting_date", "lead_committee_id"})
