@@ -21,11 +21,13 @@ LABELS = {"floor": "floor (raw SQL, 50 rows)", "floor_real": "realistic floor (l
           "list_overdue": "事项台账 (overdue)", "list_year_activity": "事项台账 (year + activity + stage)",
           "list_light": "事项台账 (red light)", "list_search2": "事项台账 search, 2 characters (found)",
           "list_search4": "事项台账 search, 4 characters (found)",
-          "list_search_none": "事项台账 search, not found", "my": "我的事项", "item": "item page (long timeline)",
+          "list_search_none": "事项台账 search, 4 characters, not found",
+          "list_search2_none": "事项台账 search, 2 characters, not found", "my": "我的事项",
+          "item": "item page (long timeline)",
           "item_typical": "item page (typical)", "evaluations": "满意度测评", "activity": "activity page",
           "dashboard": "dashboard"}
 LISTS = ("list", "list_all", "list_unit", "list_overdue", "list_year_activity", "list_light", "list_search2",
-         "list_search4", "list_search_none", "my")
+         "list_search4", "list_search_none", "list_search2_none", "my")
 LIST_P95_MS = 25.0
 PAGE_P95_MS = {"item": 30.0, "dashboard": 30.0}
 REAL_FLOOR_TPUT = 0.8

@@ -1,7 +1,8 @@
 """The list's text filter (``?q=``) finds every item whose question or answer contains the
 text, ignoring the case of Latin letters, on both databases — whether it is looked up in the
-trigram index (three characters or more; SQLite's FTS5 table, PostgreSQL's pg_trgm), or
-matched with LIKE (no cased letter: Chinese, digits) or ILIKE (``text_filter``)."""
+trigram index (three characters or more; SQLite's FTS5 table, PostgreSQL's pg_trgm), in the
+bigram lookup (two characters; migration 0024), or matched with LIKE (no cased letter:
+Chinese, digits) or ILIKE (``text_filter``)."""
 from __future__ import annotations
 
 import random
@@ -13,7 +14,7 @@ from bench.seed import seed_items
 from tracker.extensions import db
 from tracker.list_page import list_page
 from tracker.models import Item, Stage, User, local_today
-from tracker.queries import ItemFilters
+from tracker.queries import ItemFilters, urgency_order
 from tracker.text_filter import _contains, like_pattern, text_filter, text_shape
 
 from .helpers import make_item
@@ -52,10 +53,18 @@ def test_text_filter_equals_a_python_substring_test(app, seeded, monkeypatch, fr
     with app.app_context():
         latin = make_item(stage="answered")
         latin.question = "PM2.5 年均浓度与 Wi-Fi 覆盖率 100% 达标_情况"
+        # Two characters that end a text begin no trigram (SQLite's tail indexes find them).
+        tails = make_item(stage="answered")
+        tails.question, tails.answer = "夜间施工噪音", "已加装隔音屏，实现 Wi-Fi"
+        short = make_item()
+        short.question = "扰民"
+        accented = make_item()
+        accented.question = "Àb 测试"
         db.session.commit()
         staff = _staff()
         texts = [t for t in db.session.scalars(sa.select(Item.question)) if len(t) > 6]
-        queries = ["pm2.5", "PM2.5", "wi-fi", "WI-FI", "100%", "达标_情况", "_", "%", "2.5 年均", "无此词语"]
+        queries = ["pm2.5", "PM2.5", "wi-fi", "WI-FI", "100%", "达标_情况", "_", "%", "2.5 年均", "无此词语",
+                   "噪音", "施工", "fi", "FI", "-F", "扰民", "0%", "_情", "%达", "Àb", "ab", "b ", " 测"]
         for _ in range(25):  # substrings of real texts, Chinese with digits and punctuation
             text = rng.choice(texts)
             start = rng.randrange(len(text) - 4)
@@ -64,6 +73,8 @@ def test_text_filter_equals_a_python_substring_test(app, seeded, monkeypatch, fr
             assert _found(staff, q) == _expected(q), q
         assert latin.id in _found(staff, "pm2.5") and latin.id in _found(staff, "Wi-Fi")
         assert _found(staff, "达标_情况") == {latin.id} and _found(staff, "无此词语") == set()
+        assert _found(staff, "噪音") == {tails.id} and _found(staff, "扰民") == {short.id}
+        assert {tails.id, latin.id} <= _found(staff, "fI") and _found(staff, "Àb") == {accented.id}
 
 
 def test_like_without_cased_letters_ilike_with_them():
@@ -92,6 +103,39 @@ def test_a_search_that_finds_nothing_reads_a_trigram_index(app, seeded):
         assert "ix_item_question_trgm" in plan and "ix_item_answer_trgm" in plan, plan
 
 
+def _plan(conn, stmt) -> str:
+    compiled = stmt.compile(conn)
+    if conn.dialect.name == "sqlite":
+        return "\n".join(str(row[-1]) for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + compiled.string, tuple(compiled.params[k] for k in compiled.positiontup)))
+    return "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + compiled.string, compiled.params))
+
+
+@pytest.mark.parametrize("common", [False, True])
+def test_a_two_character_search_reads_the_bigram_lookup(app, seeded, common):
+    """Migration 0024: two characters are looked up, not tested on every item — SQLite's
+    trigram terms that begin with them and its tail indexes, PostgreSQL's bigram indexes.
+    On PostgreSQL the function those indexes hold is never computed on the list's rows
+    (``text_filter._fenced``): merged into a nested loop it was, 2.3 s at 100k items."""
+    with app.app_context():
+        conn = db.session.connection()
+        stmt = (sa.select(Item.id).where(Item.stage != Stage.WITHDRAWN, text_filter("噪音", common=common))
+                .order_by(*urgency_order()).limit(50))
+        if conn.dialect.name == "sqlite":
+            plan = _plan(conn, stmt)
+            assert "item_text VIRTUAL TABLE" in plan, plan
+            assert "ix_item_question_tail" in plan and "ix_item_answer_tail" in plan, plan
+            assert "SCAN text_match" not in plan, plan
+            return
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))  # 150 items: at 100k the planner picks them itself
+        plan = _plan(conn, stmt)
+        assert "ix_item_question_bigram" in plan and "ix_item_answer_bigram" in plan, plan
+        assert ("hashed SubPlan" if common else "InitPlan") in plan, plan
+        computed = [line for line in plan.splitlines() if "item_bigrams" in line
+                    and "Index Cond" not in line and "Recheck Cond" not in line]
+        assert computed == [], plan
+
+
 def test_the_index_follows_every_change_of_the_texts(app, demo):
     """SQLite's FTS5 table is kept by triggers: a changed question is found by its new text,
     not its old one; a deleted item is gone; an answer recorded later is found."""
@@ -105,6 +149,14 @@ def test_the_index_follows_every_change_of_the_texts(app, demo):
         db.session.commit()
         assert _found(staff, "大班额问题") == {other.id} and _found(staff, "停车难的") == {item.id}
         assert _found(staff, "新建两所学校") == {other.id}  # the answer
+        # Two characters: SQLite's trigram terms and tail indexes follow too.
+        assert _found(staff, "停车") == {item.id} and item.id in _found(staff, "解决")
+        item.question = "老城区停车"
+        db.session.commit()
+        assert _found(staff, "停车") == {item.id} and item.id not in _found(staff, "解决")
+        item.question = "老城区积水"
+        db.session.commit()
+        assert _found(staff, "停车") == set() and _found(staff, "积水") == {item.id}
         db.session.delete(db.session.get(Item, other.id))
         db.session.commit()
         assert _found(staff, "大班额问题") == set() == _found(staff, "新建两所学校")
@@ -136,12 +188,13 @@ def test_a_bulk_load_leaves_the_text_index_whole_and_kept(app, demo):
             db.session.execute(sa.text("INSERT INTO item_text(item_text, rank) VALUES ('integrity-check', 1)"))
 
 
+@pytest.mark.parametrize("length", [2, 3])
 @pytest.mark.parametrize("frequent", [False, True])
-def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, monkeypatch, frequent):
+def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, monkeypatch, frequent, length):
     """A text matching more items than the list counts is matched while the list order is
-    walked (``text_filter(common=True)``; ``frequent``: tested on each row read, the trigram
-    index left alone): page after page, the same rows in the same order as the plain sorted
-    query."""
+    walked (``text_filter(common=True)``; ``frequent``: tested on each row read, the index
+    left alone): page after page, the same rows in the same order as the plain sorted
+    query — three characters (trigrams) and two (bigrams)."""
     from tracker import queries, text_filter
     monkeypatch.setattr(queries, "COUNT_CAP", 5)
     monkeypatch.setattr(queries, "TEXT_COUNT_CAP", 5)
@@ -149,7 +202,7 @@ def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, mo
     with app.app_context():
         staff = _staff()
         today = local_today()
-        common = _common_text()
+        common = _common_text(length)
         expected_ids = _expected(common)
         assert len(expected_ids) > 20, common
         ordered = list(db.session.scalars(sa.select(Item.id).where(Item.id.in_(expected_ids))
@@ -162,18 +215,20 @@ def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, mo
             assert not page.exact or number == 1 or page.total == len(ordered)
             seen += [i.id for i in page.items]
         assert seen == ordered
-        assert text_filter.frequent_text(common) is (frequent and db.engine.dialect.name == "sqlite")
+        # PostgreSQL's planner weighs its trigram indexes itself; its bigram ones are asked.
+        asked = frequent and (db.engine.dialect.name == "sqlite" or length == 2)
+        assert text_filter.frequent_text(common) is asked
         # The answer picks a plan only, so it is kept: asked again, no statement runs.
         executed = []
         sa.event.listen(db.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
-        assert text_filter.frequent_text(common) is (frequent and db.engine.dialect.name == "sqlite")
+        assert text_filter.frequent_text(common) is asked
         assert executed == []
 
 
-def _common_text() -> str:
-    """The three characters found in the most items."""
+def _common_text(length: int = 3) -> str:
+    """The ``length`` characters found in the most items."""
     texts = [t for t in db.session.scalars(sa.select(Item.question)) if len(t) > 6]
-    return max((t[i:i + 3] for t in texts for i in range(len(t) - 3)), key=lambda q: len(_expected(q)))
+    return max({t[i:i + length] for t in texts for i in range(len(t) - length)}, key=lambda q: len(_expected(q)))
 
 
 def test_a_text_search_counts_to_its_own_cap(app, seeded, monkeypatch):

@@ -205,9 +205,10 @@ def filter_shape(filters: ItemFilters, params: dict) -> tuple:
             text_shape(filters.q) if filters.q else None, *params)
 
 
-def filter_params(filters: ItemFilters, today: date) -> dict:
+def filter_params(filters: ItemFilters, today: date, frequent_text: bool = False) -> dict:
     """The values ``apply_filters`` puts into its statement, by the names of its bound
-    parameters: the filters' own values and the day's cut-offs (``lights``)."""
+    parameters: the filters' own values and the day's cut-offs (``lights``); a text's as
+    ``text_filter`` needs them, ``frequent`` or not."""
     params: dict = {"today": today}
     if filters.unit_id:
         params["f_unit"] = filters.unit_id
@@ -228,7 +229,7 @@ def filter_params(filters: ItemFilters, today: date) -> dict:
     if filters.closed_in:
         params["f_closed_from"], params["f_closed_to"] = local_month_range(filters.closed_in)
     if filters.q:
-        params |= text_params(filters.q)
+        params |= text_params(filters.q, frequent_text)
     return params
 
 
@@ -240,7 +241,8 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     Every value goes in as a bound parameter named as ``filter_params`` names it (and holding
     its value), so one statement serves every value of a ``filter_shape``: ``list_page``
     keeps it and runs it with another request's ``filter_params``."""
-    p = {name: sa.bindparam(name, value) for name, value in filter_params(filters, today or local_today()).items()}
+    p = {name: sa.bindparam(name, value)
+         for name, value in filter_params(filters, today or local_today(), frequent_text).items()}
     if filters.stage in PHASES:
         stmt = stmt.where(Item.stage.in_(PHASES[filters.stage]))
     elif filters.stage:
@@ -272,7 +274,7 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     if filters.closed_in:  # 办结 in that month: 终止跟踪 closes an item without it being done
         stmt = stmt.where(Item.closed_at >= p["f_closed_from"], Item.closed_at < p["f_closed_to"], _done())
     if filters.q:
-        stmt = stmt.where(text_filter(filters.q, common=common_text, frequent=frequent_text))
+        stmt = stmt.where(text_filter(filters.q, p, common=common_text, frequent=frequent_text))
     return stmt
 
 

@@ -1,27 +1,53 @@
 """The lists' text filter (``?q=``): items whose question or answer contains a text.
 
 A substring test, not the word search of ``/search`` (issue 15): what a clerk types is
-found wherever it stands, Chinese or not. Texts of three characters or more are looked up
-in a trigram index (migration 0019, ``search.schema``); a search that finds nothing used to
-read every item (issue 16).
+found wherever it stands, Chinese or not. No text reads every item to find its matches:
+
+- three characters or more are looked up in a trigram index (migration 0019: SQLite's
+  FTS5 trigram table, PostgreSQL's pg_trgm indexes);
+- two characters — most Chinese words — in a bigram index (migration 0024): on PostgreSQL
+  GIN indexes of each text's two-character pieces (``item_bigrams``); on SQLite the
+  trigram table's terms that begin with the text, and an index of each text's last two
+  characters, where no trigram begins with them. A two-character search that found little
+  read every item: 45–130 ms at 100k items, ten times that at 1M (issue 16);
+- one character, or two with a cased letter outside ASCII (whose case the indexes and LIKE
+  fold differently), are tested on each row read.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from .extensions import db
 from .kept import Kept
 from .models import Item
 
 ITEM_TEXT = sa.table("item_text", sa.column("rowid", sa.Integer))  # SQLite's FTS5 trigram table (migration 0019)
-TRIGRAM = 3  # the shortest text a trigram index can look up
+# Its terms (the trigrams), one row each: an fts5vocab table (migration 0024).
+ITEM_TEXT_TERMS = sa.table("item_text_terms", sa.column("term", sa.String))
+TRIGRAM, BIGRAM = 3, 2  # the lengths the indexes look up
+TRIGRAMS, BIGRAMS, SCAN = "trigrams", "bigrams", "scan"  # how a text is looked up (``lookup``)
+LAST_CHAR = "\U0010ffff"
 # Trigram matches from which a text is "frequent" (``frequent_text``): reading that many
 # matches costs about what testing the rows a list walks to fill a page costs at 1M items.
 FREQUENT = 5000
 
 
+def lookup(text: str) -> str:
+    """How ``text`` is found: ``TRIGRAMS``, ``BIGRAMS`` or ``SCAN`` (every row read tested).
+
+    A two-character text with a cased letter outside ASCII is scanned: SQLite's FTS5 folds
+    such a letter's case and SQLite's LIKE does not, so the bigram lookup could find rows
+    the LIKE test would not (a three-character one already does: unchanged here)."""
+    if len(text) >= TRIGRAM:
+        return TRIGRAMS
+    if len(text) == BIGRAM and all(c.isascii() or c.lower() == c.upper() for c in text):
+        return BIGRAMS
+    return SCAN
+
+
 def frequent_text(text: str) -> bool:
-    """Whether SQLite's trigram index holds at least ``FREQUENT`` items containing ``text``.
+    """Whether at least ``FREQUENT`` items contain ``text``, as an index tells.
 
     A common text (``text_filter(common=True)``) is still read as the set of all its matches
     before the list's order is walked: SQLite builds that set whole, so a text in 8 % of the
@@ -29,7 +55,9 @@ def frequent_text(text: str) -> bool:
     matches one by one, so asking for the first ``FREQUENT`` stops early; a text that has
     them is tested on each row the list reads instead (``text_filter(frequent=True)``), and
     such a text fills a page within a few hundred rows. PostgreSQL's planner weighs its
-    trigram indexes itself: always False there.
+    trigram indexes itself (and the LIKE it tests on each row is the one they answer):
+    always False there for three characters or more. Its bigram indexes answer a function
+    of the text, which a row read would have to compute: two characters are asked.
 
     The answer picks a plan, not rows — both plans list the same items (``tests/
     test_list_text_filter.py``) — so it is kept per process: asking cost 0.7 ms of every
@@ -37,22 +65,17 @@ def frequent_text(text: str) -> bool:
     another filter, asks again. A text's number of matches moves slowly; a stale answer
     costs speed until the store is emptied, never a wrong list."""
     bind = db.session.get_bind()
-    if len(text) < TRIGRAM or bind.dialect.name != "sqlite":
+    kind, dialect = lookup(text), bind.dialect.name
+    if kind == SCAN or (dialect == "postgresql" and kind == TRIGRAMS) or dialect not in ("sqlite", "postgresql"):
         return False
 
     def ask() -> bool:
-        matches = sa.select(ITEM_TEXT.c.rowid).where(_match(text)).limit(FREQUENT).subquery()
+        matches = _indexed_matches(kind, dialect, text_params(text)).limit(FREQUENT).subquery()
         return db.session.scalar(sa.select(sa.func.count()).select_from(matches)) >= FREQUENT
     return _frequent.get((str(bind.url), FREQUENT, text), ask)
 
 
 _frequent: Kept[bool] = Kept(1024)
-
-
-def _match(text: str):
-    """SQLite's trigram index asked for ``text`` as one phrase, the bound parameter
-    ``f_text_phrase`` (``text_params``)."""
-    return sa.text("item_text MATCH :f_text_phrase").bindparams(f_text_phrase=phrase(text))
 
 
 def phrase(text: str) -> str:
@@ -61,32 +84,50 @@ def phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def bigram_phrase(text: str) -> str:
+    """An FTS5 query of SQLite's trigram table for the rows where the two characters
+    ``text`` are followed by another: any of its terms that begin with them (folded as the
+    tokenizer folds ASCII; ``lookup`` leaves other cased letters out). The text's own phrase
+    leads: too short to hold a trigram it matches nothing, and stands alone when no term does.
+    A text's last two characters begin no trigram: ``_indexed_matches`` finds those rows."""
+    folded = text.lower()
+    terms = db.session.scalars(sa.select(ITEM_TEXT_TERMS.c.term).where(
+        ITEM_TEXT_TERMS.c.term >= folded, ITEM_TEXT_TERMS.c.term <= folded + LAST_CHAR))
+    return " OR ".join([phrase(text), *(phrase(term) for term in terms if term.startswith(folded))])
+
+
 def like_pattern(text: str) -> str:
     """``text`` as a LIKE pattern matching it anywhere, its ``%``, ``_`` and ``\\`` escaped."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def text_shape(text: str) -> tuple[bool, bool]:
+def text_shape(text: str) -> tuple[str, bool]:
     """All that ``text_filter``'s clause depends on besides its parameters (``text_params``):
-    whether the text is long enough for a trigram index and whether it has cased letters."""
-    return len(text) >= TRIGRAM, text.lower() != text.upper()
+    how the text is looked up and whether it has cased letters."""
+    return lookup(text), text.lower() != text.upper()
 
 
-def text_params(text: str) -> dict[str, str]:
-    """The values of ``text_filter``'s bound parameters, by their names."""
-    return {"f_text_like": like_pattern(text), "f_text_phrase": phrase(text)}
+def text_params(text: str, frequent: bool = False) -> dict[str, str]:
+    """The values of ``text_filter``'s bound parameters, by their names. A two-character
+    text's FTS5 query on SQLite asks the index for its terms: not when the text is
+    ``frequent``, whose clause does not use it."""
+    params = {"f_text_like": like_pattern(text), "f_text_phrase": phrase(text), "f_text_gram": text}
+    if lookup(text) == BIGRAMS and not frequent and db.session.get_bind().dialect.name == "sqlite":
+        params["f_text_phrase"] = bigram_phrase(text)
+    return params
 
 
-def text_filter(text: str, common: bool = False, frequent: bool = False):
-    """Items whose question or answer contains ``text``, ignoring case.
+def text_filter(text: str, params: dict | None = None, common: bool = False, frequent: bool = False):
+    """Items whose question or answer contains ``text``, ignoring the case of ASCII letters.
 
-    Texts of three characters or more are looked up in a trigram index (migration 0019):
-    on SQLite the FTS5 trigram table; on PostgreSQL the pg_trgm indexes, which the planner
-    uses for the LIKE below. Shorter texts read the table.
+    Texts of two characters or more are looked up in an index (``lookup``,
+    ``_indexed_matches``); shorter texts, and ``frequent`` ones, are tested on each row read
+    with LIKE.
 
-    The text goes in as the bound parameters ``text_params`` names, and the clause depends
-    on ``text_shape(text)`` and the flags only, so a list keeps its statement for every text
-    of one shape (``list_page``; ``tests/test_list_plans.py``).
+    The text goes in as the bound parameters ``text_params`` names — ``params`` holds them
+    as ``sa.bindparam`` objects (``queries.apply_filters``), or they are made here — and the
+    clause depends on ``text_shape(text)`` and the flags only, so a list keeps its statement
+    for every text of one shape (``list_page``; ``tests/test_list_plans.py``).
 
     ``common``: the text is known to match more items than a list counts. SQLite would
     still start from the matches and sort them all for one page (83k at 1M items: 200 ms);
@@ -94,12 +135,74 @@ def text_filter(text: str, common: bool = False, frequent: bool = False):
     through its index, which reaches a page after a few hundred items.
 
     ``frequent`` (``frequent_text``): each row read is tested itself, without the index."""
-    trigram, cased = text_shape(text)
-    if trigram and not frequent and db.session.get_bind().dialect.name == "sqlite":
-        matches = sa.select(ITEM_TEXT.c.rowid).where(_match(text))
+    if params is None:
+        params = {name: sa.bindparam(name, value, type_=sa.String())
+                  for name, value in text_params(text, frequent).items()}
+    kind, cased = text_shape(text)
+    dialect = db.session.get_bind().dialect.name
+    if not frequent and (kind == BIGRAMS and dialect in ("sqlite", "postgresql")
+                         or kind == TRIGRAMS and dialect == "sqlite"):
+        matches = _indexed_matches(kind, dialect, params)
+        if dialect == "postgresql":
+            return _fenced(matches, common)
         return (Item.id + 0).in_(matches) if common else Item.id.in_(matches)
-    pattern = sa.bindparam("f_text_like", like_pattern(text), type_=sa.String())
+    pattern = params["f_text_like"]
     return sa.or_(_contains(Item.question, pattern, cased), _contains(Item.answer, pattern, cased))
+
+
+def _indexed_matches(kind: str, dialect: str, params: dict) -> sa.Select | sa.CompoundSelect:
+    """The ids of the items containing the text, from the indexes (``text_filter``).
+
+    A two-character text on PostgreSQL: the items whose texts' pieces (``item_bigrams``,
+    lower-cased) hold it lower-cased — exactly ILIKE's answer, and LIKE's for a text with no
+    cased letter. On SQLite: the FTS5 rows where it begins a trigram (``bigram_phrase``)
+    and the items whose question or answer ends with it, each through its index
+    (``ix_item_question_tail``, ``ix_item_answer_tail``: ``lower`` folds ASCII as LIKE does).
+    The subqueries read another alias of ``item``: the list's own row is not theirs."""
+    text = _param(params, "f_text_gram")
+    match = sa.select(ITEM_TEXT.c.rowid).where(sa.text("item_text MATCH :f_text_phrase").bindparams(
+        _param(params, "f_text_phrase")))
+    if kind == TRIGRAMS:
+        return match
+    other = sa.orm.aliased(Item, name="text_match")
+    if dialect == "postgresql":
+        gram = postgresql.array([sa.func.lower(text)])
+        return sa.select(other.id).where(sa.or_(_bigrams(other.question).contains(gram),
+                                                _bigrams(other.answer).contains(gram)))
+    return sa.union_all(match, *(sa.select(other.id).where(_tail(column) == sa.func.lower(text))
+                                 for column in (other.question, other.answer)))
+
+
+def _fenced(matches: sa.Select, common: bool):
+    """PostgreSQL's bigram matches, read through their indexes only and before the list's rows.
+
+    The bigram indexes answer a function of each text: a plan that tests rows against it
+    computes it on every row read (2.3 s at 100k items for a text found nowhere, where
+    PostgreSQL merged ``id IN (…)`` into a nested loop over the list's order). Neither
+    form here can be merged: ``id = ANY(ARRAY(…))`` reads the matches once and then their
+    rows by primary key (the count, and a page of a text found in fewer items than a list
+    counts); for a ``common`` text, ``(id + 0 IN (…)) IS TRUE`` hashes them once and tests
+    each row the list's order walks against the hash."""
+    if common:
+        return (Item.id + 0).in_(matches).self_group().is_(sa.true())
+    return Item.id == sa.any_(sa.func.array(matches.scalar_subquery()))
+
+
+def _param(params: dict, name: str):
+    value = params[name]
+    return value if isinstance(value, sa.BindParameter) else sa.bindparam(name, value, type_=sa.String())
+
+
+def _bigrams(column):
+    """``item_bigrams(column)``: the text's distinct two-character pieces, lower-cased — the
+    expression PostgreSQL's bigram indexes hold (migration 0024)."""
+    return sa.func.item_bigrams(column, type_=postgresql.ARRAY(sa.Text()))
+
+
+def _tail(column):
+    """The text's last two characters, lower-cased as SQLite's ``lower`` does (ASCII only) —
+    written as SQLite's tail indexes are (migration 0024), the ``-2`` a literal, not a parameter."""
+    return sa.func.lower(sa.func.substr(column, sa.literal_column("-2")))
 
 
 def _contains(column, pattern, cased: bool):

@@ -36,17 +36,22 @@ PG_GIN = f"CREATE INDEX {TSV_INDEX} ON search_entry USING gin ({TSV_COLUMN})"
 # pg_trgm GIN indexes on the item's texts (where the extension may be created), on SQLite
 # an FTS5 trigram table over the item's rows, kept in step by triggers.
 TRIGRAM_INDEXES = frozenset({"ix_item_question_trgm", "ix_item_answer_trgm"})
-ITEM_TEXT_TABLE = "item_text"
+ITEM_TEXT_TABLE = "item_text"  # and its terms, ``item_text_terms`` (fts5vocab, migration 0024)
+# Two-character texts (migration 0024): PostgreSQL's GIN indexes of ``item_bigrams``,
+# SQLite's indexes of each text's last two characters.
+BIGRAM_INDEXES = frozenset({"ix_item_question_bigram", "ix_item_answer_bigram",
+                            "ix_item_question_tail", "ix_item_answer_tail"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """For Alembic's model/database comparison: the FTS5 table (and its shadow tables),
-    the tsvector column and the trigram indexes are created by migrations, not by the models."""
+    the tsvector column and the trigram and bigram indexes are created by migrations, not by
+    the models."""
     if type_ == "table" and name and name.startswith((FTS_TABLE, ITEM_TEXT_TABLE)):
         return False
     if type_ == "column" and name == TSV_COLUMN and getattr(obj, "table", None) is not None \
             and obj.table.name == "search_entry":
         return False
-    if type_ == "index" and name in (TSV_INDEX, *TRIGRAM_INDEXES):
+    if type_ == "index" and name in (TSV_INDEX, *TRIGRAM_INDEXES, *BIGRAM_INDEXES):
         return False
     return True
