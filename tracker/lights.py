@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 
+from .database import likely
 from .models import DEADLINE_STAGES, Commitment, CommitmentStatus, Item, Stage, local_today
 from .services.calendar import get_calendar, silent_workdays, yellow_workdays
 from .workdays import Light, WorkCalendar, traffic_light
@@ -119,7 +120,10 @@ def silent_for(item: Item, today: date | None = None) -> bool:
 def silent_clause(today: date, since: date | None = None):
     """Items that are silent today (the twin of :func:`is_silent`)."""
     since = since if since is not None else silent_since(today)  # may be a bound parameter
-    return sa.and_(Item.stage.in_(SILENT_STAGES), Item.last_activity_on.is_not(None), Item.last_activity_on <= since)
+    # Most items' last activity is long past (every closed one): SQLite, guessing a quarter,
+    # read them all through ix_item_last_activity_on (46 ms at 100k items) (``database.likely``).
+    return sa.and_(Item.stage.in_(SILENT_STAGES), Item.last_activity_on.is_not(None),
+                   likely(Item.last_activity_on <= since, 0.9))
 
 
 @dataclass(frozen=True, slots=True)

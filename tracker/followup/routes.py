@@ -96,7 +96,7 @@ def due_soon():
 def supervised():
     """The 主任会议 list: open items flagged 挂牌督办, with why they were flagged."""
     today = local_today()
-    stmt = sa.select(Item).where(Item.supervised.is_(True), Item.stage != Stage.CLOSED) \
+    stmt = sa.select(Item).where(Item.supervised == sa.true(), Item.stage != Stage.CLOSED) \
         .order_by(Item.deadline.is_(None), Item.deadline, Item.id)
     page = paginate(stmt, page_arg(), current_app.config["PAGE_SIZE"], load=read_list_items)
     reasons: dict[int, AuditEntry] = {}
