@@ -83,7 +83,8 @@ ORDER = list(TABLES)  # foreign keys: parents first
 COLUMNS = {
     "activity": ("id", "kind", "title", "meeting_session", "meeting_date", "report_title", "target_organ",
                  "evaluation_rule_key", "published", "created_at", "created_by_id", "version"),
-    "item": ("id", "activity_id", "seq", "origin", "question", "asker", "asked_unit_id", "respondent_name",
+    "item": ("id", "activity_id", "meeting_year", "seq", "origin", "question", "asker", "asked_unit_id",
+             "respondent_name",
              "respondent_post", "answer", "commitments", "lead_unit_id", "stage", "round", "urgency", "deadline",
              "original_deadline", "assigned_at", "acknowledged_at", "closed_at", "closed_on_time",
              "last_activity_on", "supervised", "published", "created_at", "updated_at", "version"),
@@ -222,7 +223,8 @@ def new_item(ctx: Ctx, rng: random.Random, activity_id: int, seq: int, meeting: 
     deadline = meeting + timedelta(days=90 * rnd + rng.randint(-20, 40)) if assigned else None
     assigned_at = at(meeting, 3 * 1440) if assigned else None
     item = {
-        "id": ctx.new_id("item"), "activity_id": activity_id, "seq": seq, "origin": rng.choice(["question", "opinion"]),
+        "id": ctx.new_id("item"), "activity_id": activity_id, "meeting_year": meeting.year, "seq": seq,
+        "origin": rng.choice(["question", "opinion"]),
         "question": rng.choice(QUESTIONS).format(t=topic), "asker": rng.choice(["张委员", "李委员", "王代表"]),
         "asked_unit_id": lead, "respondent_name": "王局长" if stage != "asked" else None,
         "respondent_post": "局长" if stage != "asked" else None,

@@ -93,18 +93,10 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
 
 def _gathers(filters: ItemFilters) -> bool:
     """Whether a page's ids are read through the filters' own indexes and sorted
-    (``_Statements(gather=True)``) rather than by walking the list order and testing rows.
-
-    A month's 交办 or 办结 always: a few hundred items, which both databases walked ~90k
-    items to find. A year on PostgreSQL: a year's items are not spread evenly along the list
-    order — closed items sort by deadline, so this year's come after every earlier year's —
-    while PostgreSQL's planner assumes they are: it walked 83k of 100k items for the first 50
-    of a year's 办结 (58 ms; at 1M items 583 ms, and the year's whole list 177 ms). Read
-    through the year's activities and sorted: 9 and 30 ms (``bench/results/year-lists.md``).
-    SQLite's own plans for a year stay as fast (5–6 ms at 100k; walked, 7 ms gathered)."""
-    if filters.assigned_in or filters.closed_in:
-        return True
-    return bool(filters.year) and db.session.get_bind().dialect.name == "postgresql"
+    (``_Statements(gather=True)``) rather than by walking the list order and testing rows:
+    a month's 交办 or 办结 — a few hundred items, which both databases walked ~90k items to
+    find, betting a page comes early (a year walks ``ix_item_year_order`` instead)."""
+    return bool(filters.assigned_in or filters.closed_in)
 
 
 class _Statements:

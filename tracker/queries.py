@@ -187,7 +187,8 @@ def not_withdrawn():
 
 
 def meeting_between(start, end):
-    """Items of the activities whose meeting falls in [start, end): the year filter."""
+    """Items of the activities whose meeting falls in [start, end): the dashboard's year
+    (a list's year filter reads ``Item.meeting_year``, the database's copy of the same year)."""
     return Item.activity_id.in_(sa.select(Activity.id).where(Activity.meeting_date >= start,
                                                              Activity.meeting_date < end))
 
@@ -216,7 +217,7 @@ def filter_params(filters: ItemFilters, today: date, frequent_text: bool = False
     if filters.activity_id:
         params["f_activity"] = filters.activity_id
     if filters.year:
-        params["f_year_start"], params["f_year_end"] = date(filters.year, 1, 1), date(filters.year + 1, 1, 1)
+        params["f_year"] = filters.year
     if filters.silent:
         params["f_silent_since"] = silent_since(today)
     if filters.lead_unit_id:
@@ -255,7 +256,7 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     if filters.activity_id:
         stmt = stmt.where(Item.activity_id == p["f_activity"])
     if filters.year:
-        stmt = stmt.where(meeting_between(p["f_year_start"], p["f_year_end"]))
+        stmt = stmt.where(Item.meeting_year == p["f_year"])
     if filters.overdue:
         stmt = stmt.where(overdue_clause(p["today"]))
     if filters.supervised:

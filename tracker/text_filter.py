@@ -76,6 +76,8 @@ def frequent_text(text: str) -> bool:
 
 
 _frequent: Kept[bool] = Kept(1024)
+# The items a two-character text is looked up in, apart from the list's own row (``_indexed_matches``).
+_TEXT_MATCH = sa.orm.aliased(Item, name="text_match")
 
 
 def phrase(text: str) -> str:
@@ -164,7 +166,7 @@ def _indexed_matches(kind: str, dialect: str, params: dict) -> sa.Select | sa.Co
         _param(params, "f_text_phrase")))
     if kind == TRIGRAMS:
         return match
-    other = sa.orm.aliased(Item, name="text_match")
+    other = _TEXT_MATCH
     if dialect == "postgresql":
         gram = postgresql.array([sa.func.lower(text)])
         return sa.select(other.id).where(sa.or_(_bigrams(other.question).contains(gram),
