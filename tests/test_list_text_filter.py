@@ -64,7 +64,9 @@ def test_text_filter_equals_a_python_substring_test(app, seeded, monkeypatch, fr
         staff = _staff()
         texts = [t for t in db.session.scalars(sa.select(Item.question)) if len(t) > 6]
         queries = ["pm2.5", "PM2.5", "wi-fi", "WI-FI", "100%", "达标_情况", "_", "%", "2.5 年均", "无此词语",
-                   "噪音", "施工", "fi", "FI", "-F", "扰民", "0%", "_情", "%达", "Àb", "ab", "b ", " 测"]
+                   "噪音", "施工", "fi", "FI", "-F", "扰民", "0%", "_情", "%达", "Àb", "ab", "b ", " 测",
+                   # One character: last, first of the last two, the whole text, cased, not ASCII.
+                   "音", "噪", "扰", "民", "i", "I", "À", "%", "蛙"]
         for _ in range(25):  # substrings of real texts, Chinese with digits and punctuation
             text = rng.choice(texts)
             start = rng.randrange(len(text) - 4)
@@ -112,26 +114,31 @@ def _plan(conn, stmt) -> str:
 
 
 @pytest.mark.parametrize("common", [False, True])
-def test_a_two_character_search_reads_the_bigram_lookup(app, seeded, common):
-    """Migration 0024: two characters are looked up, not tested on every item — SQLite's
-    trigram terms that begin with them and its tail indexes, PostgreSQL's bigram indexes.
-    On PostgreSQL the function those indexes hold is never computed on the list's rows
-    (``text_filter._fenced``): merged into a nested loop it was, 2.3 s at 100k items."""
+@pytest.mark.parametrize("text", ["噪音", "噪"])
+def test_a_short_search_reads_an_index(app, seeded, common, text):
+    """Migrations 0024 and 0027: two characters and one are looked up, not tested on every
+    item — SQLite's trigram terms that begin with them and its indexes of each text's last
+    characters, PostgreSQL's bigram and character indexes. On PostgreSQL the function those
+    indexes hold is never computed on the list's rows (``text_filter._fenced``): merged into
+    a nested loop it was, 2.3 s at 100k items."""
     with app.app_context():
         conn = db.session.connection()
-        stmt = (sa.select(Item.id).where(Item.stage != Stage.WITHDRAWN, text_filter("噪音", common=common))
+        stmt = (sa.select(Item.id).where(Item.stage != Stage.WITHDRAWN, text_filter(text, common=common))
                 .order_by(*urgency_order()).limit(50))
         if conn.dialect.name == "sqlite":
             plan = _plan(conn, stmt)
             assert "item_text VIRTUAL TABLE" in plan, plan
             assert "ix_item_question_tail" in plan and "ix_item_answer_tail" in plan, plan
+            if len(text) == 1:
+                assert "ix_item_question_last" in plan and "ix_item_answer_last" in plan, plan
             assert "SCAN text_match" not in plan, plan
             return
         conn.execute(sa.text("SET LOCAL enable_seqscan = off"))  # 150 items: at 100k the planner picks them itself
         plan = _plan(conn, stmt)
-        assert "ix_item_question_bigram" in plan and "ix_item_answer_bigram" in plan, plan
+        pieces = "bigram" if len(text) == 2 else "chars"
+        assert f"ix_item_question_{pieces}" in plan and f"ix_item_answer_{pieces}" in plan, plan
         assert ("hashed SubPlan" if common else "InitPlan") in plan, plan
-        computed = [line for line in plan.splitlines() if "item_bigrams" in line
+        computed = [line for line in plan.splitlines() if ("item_bigrams" in line or "item_chars" in line)
                     and "Index Cond" not in line and "Recheck Cond" not in line]
         assert computed == [], plan
 

@@ -10,8 +10,11 @@ found wherever it stands, Chinese or not. No text reads every item to find its m
   trigram table's terms that begin with the text, and an index of each text's last two
   characters, where no trigram begins with them. A two-character search that found little
   read every item: 45–130 ms at 100k items, ten times that at 1M (issue 16);
-- one character, or two with a cased letter outside ASCII (whose case the indexes and LIKE
-  fold differently), are tested on each row read.
+- one character (migration 0027) in PostgreSQL's GIN indexes of each text's characters
+  (``item_chars``); on SQLite the trigram terms that begin with it, and indexes of each
+  text's last two characters;
+- one or two characters with a cased letter outside ASCII (whose case the indexes and LIKE
+  fold differently) are tested on each row read.
 """
 from __future__ import annotations
 
@@ -26,7 +29,9 @@ ITEM_TEXT = sa.table("item_text", sa.column("rowid", sa.Integer))  # SQLite's FT
 # Its terms (the trigrams), one row each: an fts5vocab table (migration 0024).
 ITEM_TEXT_TERMS = sa.table("item_text_terms", sa.column("term", sa.String))
 TRIGRAM, BIGRAM = 3, 2  # the lengths the indexes look up
-TRIGRAMS, BIGRAMS, SCAN = "trigrams", "bigrams", "scan"  # how a text is looked up (``lookup``)
+# How a text is looked up (``lookup``).
+TRIGRAMS, BIGRAMS, CHARS, SCAN = "trigrams", "bigrams", "chars", "scan"
+SHORT = (BIGRAMS, CHARS)  # looked up by what begins with them (SQLite), in the pieces of each text (PostgreSQL)
 LAST_CHAR = "\U0010ffff"
 # Trigram matches from which a text is "frequent" (``frequent_text``): reading that many
 # matches costs about what testing the rows a list walks to fill a page costs at 1M items.
@@ -34,16 +39,17 @@ FREQUENT = 5000
 
 
 def lookup(text: str) -> str:
-    """How ``text`` is found: ``TRIGRAMS``, ``BIGRAMS`` or ``SCAN`` (every row read tested).
+    """How ``text`` is found: ``TRIGRAMS``, ``BIGRAMS``, ``CHARS`` or ``SCAN`` (every row
+    read tested).
 
-    A two-character text with a cased letter outside ASCII is scanned: SQLite's FTS5 folds
-    such a letter's case and SQLite's LIKE does not, so the bigram lookup could find rows
-    the LIKE test would not (a three-character one already does: unchanged here)."""
+    A one- or two-character text with a cased letter outside ASCII is scanned: SQLite's FTS5
+    folds such a letter's case and SQLite's LIKE does not, so the lookup could find rows the
+    LIKE test would not (a three-character one already does: unchanged here)."""
     if len(text) >= TRIGRAM:
         return TRIGRAMS
-    if len(text) == BIGRAM and all(c.isascii() or c.lower() == c.upper() for c in text):
-        return BIGRAMS
-    return SCAN
+    if not text or not all(c.isascii() or c.lower() == c.upper() for c in text):
+        return SCAN
+    return BIGRAMS if len(text) == BIGRAM else CHARS
 
 
 def frequent_text(text: str) -> bool:
@@ -56,8 +62,8 @@ def frequent_text(text: str) -> bool:
     them is tested on each row the list reads instead (``text_filter(frequent=True)``), and
     such a text fills a page within a few hundred rows. PostgreSQL's planner weighs its
     trigram indexes itself (and the LIKE it tests on each row is the one they answer):
-    always False there for three characters or more. Its bigram indexes answer a function
-    of the text, which a row read would have to compute: two characters are asked.
+    always False there for three characters or more. Its bigram and character indexes answer
+    a function of the text, which a row read would have to compute: shorter texts are asked.
 
     The answer picks a plan, not rows — both plans list the same items (``tests/
     test_list_text_filter.py``) — so it is kept per process: asking cost 0.7 ms of every
@@ -86,12 +92,14 @@ def phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def bigram_phrase(text: str) -> str:
-    """An FTS5 query of SQLite's trigram table for the rows where the two characters
-    ``text`` are followed by another: any of its terms that begin with them (folded as the
-    tokenizer folds ASCII; ``lookup`` leaves other cased letters out). The text's own phrase
-    leads: too short to hold a trigram it matches nothing, and stands alone when no term does.
-    A text's last two characters begin no trigram: ``_indexed_matches`` finds those rows."""
+def prefix_phrase(text: str) -> str:
+    """An FTS5 query of SQLite's trigram table for the rows where the one or two characters
+    ``text`` begin a trigram: any of its terms that begin with them (folded as the tokenizer
+    folds ASCII; ``lookup`` leaves other cased letters out). The text's own phrase leads:
+    too short to hold a trigram it matches nothing, and stands alone when no term does.
+    A text's last two characters begin no trigram: ``_indexed_matches`` finds those rows.
+    (The vocabulary reads each term's rows to count them: a common character costs that
+    once per process, in ``frequent_text``, and is then tested row by row.)"""
     folded = text.lower()
     terms = db.session.scalars(sa.select(ITEM_TEXT_TERMS.c.term).where(
         ITEM_TEXT_TERMS.c.term >= folded, ITEM_TEXT_TERMS.c.term <= folded + LAST_CHAR))
@@ -111,20 +119,19 @@ def text_shape(text: str) -> tuple[str, bool]:
 
 def text_params(text: str, frequent: bool = False) -> dict[str, str]:
     """The values of ``text_filter``'s bound parameters, by their names. A two-character
-    text's FTS5 query on SQLite asks the index for its terms: not when the text is
+    (or one-) character text's FTS5 query on SQLite asks the index for its terms: not when the text is
     ``frequent``, whose clause does not use it."""
     params = {"f_text_like": like_pattern(text), "f_text_phrase": phrase(text), "f_text_gram": text}
-    if lookup(text) == BIGRAMS and not frequent and db.session.get_bind().dialect.name == "sqlite":
-        params["f_text_phrase"] = bigram_phrase(text)
+    if lookup(text) in SHORT and not frequent and db.session.get_bind().dialect.name == "sqlite":
+        params["f_text_phrase"] = prefix_phrase(text)
     return params
 
 
 def text_filter(text: str, params: dict | None = None, common: bool = False, frequent: bool = False):
     """Items whose question or answer contains ``text``, ignoring the case of ASCII letters.
 
-    Texts of two characters or more are looked up in an index (``lookup``,
-    ``_indexed_matches``); shorter texts, and ``frequent`` ones, are tested on each row read
-    with LIKE.
+    Texts are looked up in an index (``lookup``, ``_indexed_matches``) unless ``frequent``
+    or cased outside ASCII: those are tested on each row read with LIKE.
 
     The text goes in as the bound parameters ``text_params`` names — ``params`` holds them
     as ``sa.bindparam`` objects (``queries.apply_filters``), or they are made here — and the
@@ -142,7 +149,7 @@ def text_filter(text: str, params: dict | None = None, common: bool = False, fre
                   for name, value in text_params(text, frequent).items()}
     kind, cased = text_shape(text)
     dialect = db.session.get_bind().dialect.name
-    if not frequent and (kind == BIGRAMS and dialect in ("sqlite", "postgresql")
+    if not frequent and (kind in SHORT and dialect in ("sqlite", "postgresql")
                          or kind == TRIGRAMS and dialect == "sqlite"):
         matches = _indexed_matches(kind, dialect, params)
         if dialect == "postgresql":
@@ -155,30 +162,38 @@ def text_filter(text: str, params: dict | None = None, common: bool = False, fre
 def _indexed_matches(kind: str, dialect: str, params: dict) -> sa.Select | sa.CompoundSelect:
     """The ids of the items containing the text, from the indexes (``text_filter``).
 
-    A two-character text on PostgreSQL: the items whose texts' pieces (``item_bigrams``,
-    lower-cased) hold it lower-cased — exactly ILIKE's answer, and LIKE's for a text with no
-    cased letter. On SQLite: the FTS5 rows where it begins a trigram (``bigram_phrase``)
-    and the items whose question or answer ends with it, each through its index
-    (``ix_item_question_tail``, ``ix_item_answer_tail``: ``lower`` folds ASCII as LIKE does).
-    The subqueries read another alias of ``item``: the list's own row is not theirs."""
+    A two- or one-character text on PostgreSQL: the items whose texts' pieces
+    (``item_bigrams``, ``item_chars``; lower-cased) hold it lower-cased — exactly ILIKE's
+    answer, and LIKE's for a text with no cased letter. On SQLite: the FTS5 rows where it
+    begins a trigram (``prefix_phrase``) and the items where it is among the last two
+    characters of the question or the answer, each through its index (two characters: the
+    last two, ``ix_item_*_tail``; one: the first of the last two by range, or the last,
+    ``ix_item_*_last``; ``lower`` folds ASCII as LIKE does). The subqueries read another
+    alias of ``item``: the list's own row is not theirs."""
     text = _param(params, "f_text_gram")
     match = sa.select(ITEM_TEXT.c.rowid).where(sa.text("item_text MATCH :f_text_phrase").bindparams(
         _param(params, "f_text_phrase")))
     if kind == TRIGRAMS:
         return match
     other = _TEXT_MATCH
+    folded = sa.func.lower(text)
     if dialect == "postgresql":
-        gram = postgresql.array([sa.func.lower(text)])
-        return sa.select(other.id).where(sa.or_(_bigrams(other.question).contains(gram),
-                                                _bigrams(other.answer).contains(gram)))
-    return sa.union_all(match, *(sa.select(other.id).where(_tail(column) == sa.func.lower(text))
-                                 for column in (other.question, other.answer)))
+        gram = postgresql.array([folded])
+        return sa.select(other.id).where(sa.or_(_pieces(kind, other.question).contains(gram),
+                                                _pieces(kind, other.answer).contains(gram)))
+    if kind == BIGRAMS:
+        ends = [_tail(column) == folded for column in (other.question, other.answer)]
+    else:
+        ends = [clause for column in (other.question, other.answer) for clause in (
+            sa.and_(_tail(column) >= folded, _tail(column) <= folded + LAST_CHAR), _last(column) == folded)]
+    return sa.union_all(match, *(sa.select(other.id).where(end) for end in ends))
 
 
 def _fenced(matches: sa.Select, common: bool):
-    """PostgreSQL's bigram matches, read through their indexes only and before the list's rows.
+    """PostgreSQL's bigram or character matches, read through their indexes only and before
+    the list's rows.
 
-    The bigram indexes answer a function of each text: a plan that tests rows against it
+    Those indexes answer a function of each text: a plan that tests rows against it
     computes it on every row read (2.3 s at 100k items for a text found nowhere, where
     PostgreSQL merged ``id IN (…)`` into a nested loop over the list's order). Neither
     form here can be merged: ``id = ANY(ARRAY(…))`` reads the matches once and then their
@@ -195,16 +210,23 @@ def _param(params: dict, name: str):
     return value if isinstance(value, sa.BindParameter) else sa.bindparam(name, value, type_=sa.String())
 
 
-def _bigrams(column):
-    """``item_bigrams(column)``: the text's distinct two-character pieces, lower-cased — the
-    expression PostgreSQL's bigram indexes hold (migration 0024)."""
-    return sa.func.item_bigrams(column, type_=postgresql.ARRAY(sa.Text()))
+def _pieces(kind: str, column):
+    """``item_bigrams(column)`` or ``item_chars(column)``: the text's distinct two-character
+    pieces, or characters, lower-cased — the expressions PostgreSQL's GIN indexes hold
+    (migrations 0024 and 0027)."""
+    function = sa.func.item_bigrams if kind == BIGRAMS else sa.func.item_chars
+    return function(column, type_=postgresql.ARRAY(sa.Text()))
 
 
 def _tail(column):
     """The text's last two characters, lower-cased as SQLite's ``lower`` does (ASCII only) —
     written as SQLite's tail indexes are (migration 0024), the ``-2`` a literal, not a parameter."""
     return sa.func.lower(sa.func.substr(column, sa.literal_column("-2")))
+
+
+def _last(column):
+    """The text's last character, lower-cased, as SQLite's last-character indexes hold it (0027)."""
+    return sa.func.lower(sa.func.substr(column, sa.literal_column("-1")))
 
 
 def _contains(column, pattern, cased: bool):

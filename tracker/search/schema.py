@@ -38,9 +38,13 @@ PG_GIN = f"CREATE INDEX {TSV_INDEX} ON search_entry USING gin ({TSV_COLUMN})"
 TRIGRAM_INDEXES = frozenset({"ix_item_question_trgm", "ix_item_answer_trgm"})
 ITEM_TEXT_TABLE = "item_text"  # and its terms, ``item_text_terms`` (fts5vocab, migration 0024)
 # Two-character texts (migration 0024): PostgreSQL's GIN indexes of ``item_bigrams``,
-# SQLite's indexes of each text's last two characters.
+# SQLite's indexes of each text's last two characters; one character (0027): ``item_chars``,
+# the last character.
 BIGRAM_INDEXES = frozenset({"ix_item_question_bigram", "ix_item_answer_bigram",
-                            "ix_item_question_tail", "ix_item_answer_tail"})
+                            "ix_item_question_tail", "ix_item_answer_tail",
+                            # One character (migration 0027).
+                            "ix_item_question_chars", "ix_item_answer_chars",
+                            "ix_item_question_last", "ix_item_answer_last"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
