@@ -22,12 +22,14 @@ LABELS = {"floor": "floor (raw SQL, 50 rows)", "floor_real": "realistic floor (l
           "list_light": "事项台账 (red light)", "list_search2": "事项台账 search, 2 characters (found)",
           "list_search4": "事项台账 search, 4 characters (found)",
           "list_search_none": "事项台账 search, 4 characters, not found",
-          "list_search2_none": "事项台账 search, 2 characters, not found", "my": "我的事项",
+          "list_search2_none": "事项台账 search, 2 characters, not found",
+          "list_year_closed": "事项台账 (year + 办结: a dashboard link)", "list_month": "事项台账 (办结 in a month)",
+          "my": "我的事项",
           "item": "item page (long timeline)",
           "item_typical": "item page (typical)", "evaluations": "满意度测评", "activity": "activity page",
           "dashboard": "dashboard"}
 LISTS = ("list", "list_all", "list_unit", "list_overdue", "list_year_activity", "list_light", "list_search2",
-         "list_search4", "list_search_none", "list_search2_none", "my")
+         "list_search4", "list_search_none", "list_search2_none", "list_year_closed", "list_month", "my")
 LIST_P95_MS = 25.0
 PAGE_P95_MS = {"item": 30.0, "dashboard": 30.0}
 REAL_FLOOR_TPUT = 0.8

@@ -99,7 +99,10 @@ def pages_for(url: str, meta: dict) -> dict[str, tuple[str | None, str]]:
         busy = conn.execute(sa.text(
             "SELECT activity.id, activity.meeting_date FROM activity JOIN item ON item.activity_id = activity.id "
             "WHERE item.id = :i"), {"i": typical}).one()
+        # The latest month with items 办结: the dashboard's monthly flow links to it.
+        closed = conn.scalar(sa.text("SELECT MAX(closed_at) FROM item WHERE stage = 'closed'"))
     engine.dispose()
+    month = str(closed)[:7]
     year = busy[1].year if hasattr(busy[1], "year") else int(str(busy[1])[:4])
     return {
         "floor": (None, "/_bench/floor"),
@@ -115,6 +118,9 @@ def pages_for(url: str, meta: dict) -> dict[str, tuple[str | None, str]]:
         "list_search_none": ("staff", "/items?q=无此词语"),
         # Two characters found nowhere: every item was read before the bigram lookup (migration 0024).
         "list_search2_none": ("staff", "/items?q=噪音"),
+        # The dashboard's links: a year's 办结 (migration 0026), a month's 办结 (0025).
+        "list_year_closed": ("staff", f"/items?year={year}&basis=closed"),
+        "list_month": ("staff", f"/items?closed_in={month}"),
         "my": ("unit_edu", "/my"),
         "item": ("staff", f"/items/{meta['long_item_id']}"),
         "item_typical": ("staff", f"/items/{typical}"),

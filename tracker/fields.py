@@ -113,7 +113,7 @@ def _xml_safe(ch: str) -> bool:
     return code not in _NOT_XML and not 0xD800 <= code <= 0xDFFF
 
 
-def _strip_control(value):
+def strip_control(value):
     """Drop NUL and other C0 controls except tab/newline (PostgreSQL refuses NUL in text,
     and invisible controls in a 台账 only cause trouble later) and the code points XML
     cannot hold (see ``_xml_safe``)."""
@@ -146,7 +146,7 @@ class BaseForm(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = list(options.get("filters") or unbound_field.kwargs.get("filters") or [])
-            options["filters"] = [_strip_control, *filters]
+            options["filters"] = [strip_control, *filters]
             limits = [v for v in unbound_field.kwargs.get("validators") or [] if isinstance(v, TextLimit)]
             if limits and limits[0].counter:
                 render_kw = dict(unbound_field.kwargs.get("render_kw") or {})

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .database import likely
 from .extensions import db
+from .fields import strip_control
 from .lights import LIGHTS, Light, green_from, light_clause, overdue_clause, silent_clause, silent_since
 from .models import (
     Activity,
@@ -82,7 +83,10 @@ class ItemFilters:
         return cls(stage=stage, unit_id=as_int("unit"), activity_id=as_int("activity"), year=as_int("year"),
                    overdue=args.get("overdue") == "1", supervised=args.get("supervised") == "1",
                    silent=args.get("silent") == "1",
-                   q=args.get("q", "").strip()[:100], lead_unit_id=as_int("lead"), committee_id=as_int("committee"),
+                   # Typed texts lose their control characters as every form's do (``fields.strip_control``):
+                   # no stored text holds one, and PostgreSQL refuses NUL in a parameter.
+                   q=strip_control(args.get("q", "")).strip()[:100], lead_unit_id=as_int("lead"),
+                   committee_id=as_int("committee"),
                    basis=args.get("basis", "") if args.get("basis", "") in BASES else "",
                    light=args.get("light", "") if args.get("light", "") in LIGHTS else "",
                    assigned_in=month("assigned_in"), closed_in=month("closed_in"))
