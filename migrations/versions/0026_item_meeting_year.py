@@ -11,7 +11,8 @@ sets it when an item is inserted without it or moved to another activity, and an
 rewrites an activity's items when its meeting date changes — every writer (the ORM, bulk
 loads, a DBA's SQL) keeps it true, in the same transaction. ``ix_item_year_order
 (meeting_year, urgency, deadline, id, stage)`` gives a year's items in list order, and
-``ix_item_lead_year_order`` a unit's (the dashboard's per-unit figures link to them).
+``ix_item_lead_year_order`` a unit's (the dashboard's per-unit figures link to them),
+``ix_item_year_stage_order`` one stage's (a year's 办结 came after all its running items).
 
 Revision ID: 0026
 Revises: 0025
@@ -82,10 +83,13 @@ def upgrade():
                     unique=False)
     op.create_index('ix_item_lead_year_order', 'item', ['lead_unit_id', 'meeting_year', 'urgency', 'deadline', 'id'],
                     unique=False)
+    op.create_index('ix_item_year_stage_order', 'item', ['meeting_year', 'stage', 'urgency', 'deadline', 'id'],
+                    unique=False)
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
+    op.drop_index('ix_item_year_stage_order', table_name='item')
     op.drop_index('ix_item_lead_year_order', table_name='item')
     op.drop_index('ix_item_year_order', table_name='item')
     if dialect == "sqlite":

@@ -162,6 +162,9 @@ class Item(ItemLabels, db.Model):
         sa.Index("ix_item_year_order", "meeting_year", "urgency", "deadline", "id", "stage"),
         # A unit's items of a year in list order: the dashboard's per-unit figures link to them.
         sa.Index("ix_item_lead_year_order", "lead_unit_id", "meeting_year", "urgency", "deadline", "id"),
+        # A year's items of one stage in list order: a year's 办结 (the dashboard's most linked
+        # figure) would otherwise come after all of the year's running items.
+        sa.Index("ix_item_year_stage_order", "meeting_year", "stage", "urgency", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
