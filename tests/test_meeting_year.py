@@ -1,9 +1,9 @@
 """``item.meeting_year`` — the year an item counts in, kept by the database (migration 0026).
 
-The lists' year filter reads it (``ix_item_year_order``); the dashboard counts a year by its
-activities' meeting dates (``queries.meeting_between``). The triggers must keep the two the
-same whoever writes: the operations, a bulk insert without the column, an activity moved to
-another year, an item moved to another activity — on both databases."""
+The lists' year filter and the dashboard's scope read it (``ix_item_year_order``). The
+triggers must keep it the year of the item's activity's meeting whoever writes: the
+operations, a bulk insert without the column, an activity moved to another year, an item
+moved to another activity — on both databases."""
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tracker.extensions import db
 from tracker.list_page import list_page
 from tracker.models import Activity, Item, Stage, User, local_today
-from tracker.queries import ItemFilters, meeting_between
+from tracker.queries import ItemFilters
 from tracker.services import activities as activity_ops
 
 from .helpers import make_activity, make_item, user
@@ -21,15 +21,16 @@ from .helpers import make_activity, make_item, user
 
 def _years_agree() -> None:
     """Every item's kept year is its activity's meeting year, and each year's list is exactly
-    the dashboard's set of that year (the activities' meeting dates)."""
+    the items of that year's activities."""
     rows = db.session.execute(sa.select(Item.id, Item.meeting_year, Activity.meeting_date)
                               .join(Activity, Activity.id == Item.activity_id)).all()
     assert rows and all(r.meeting_year == r.meeting_date.year for r in rows), rows
     staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
     for year in {r.meeting_date.year for r in rows} | {1999}:
         listed = {i.id for i in list_page(staff, ItemFilters(year=year), 1, 2000, local_today()).items}
-        counted = set(db.session.scalars(sa.select(Item.id).where(
-            Item.stage != Stage.WITHDRAWN, meeting_between(date(year, 1, 1), date(year + 1, 1, 1)))))
+        counted = set(db.session.scalars(sa.select(Item.id).join(Activity, Activity.id == Item.activity_id).where(
+            Item.stage != Stage.WITHDRAWN, Activity.meeting_date >= date(year, 1, 1),
+            Activity.meeting_date < date(year + 1, 1, 1))))
         assert listed == counted, year
 
 

@@ -190,13 +190,6 @@ def not_withdrawn():
     return Item.stage != Stage.WITHDRAWN
 
 
-def meeting_between(start, end):
-    """Items of the activities whose meeting falls in [start, end): the dashboard's year
-    (a list's year filter reads ``Item.meeting_year``, the database's copy of the same year)."""
-    return Item.activity_id.in_(sa.select(Activity.id).where(Activity.meeting_date >= start,
-                                                             Activity.meeting_date < end))
-
-
 def led_by_committee(committee_id):
     return Item.activity_id.in_(sa.select(Activity.id).where(Activity.lead_committee_id == committee_id))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,14 +16,13 @@ import sqlalchemy as sa
 from ..choices import unit_refs
 from ..extensions import db
 from ..models import Item
-from ..queries import ItemFilters, led_by_committee, meeting_between, not_withdrawn
+from ..queries import ItemFilters, led_by_committee, not_withdrawn
 from ..services.versioned import FIGURES
 
 # The dashboard's statements are built once per process (``_unit_rows_statement``,
 # ``_months_statement``) with these bound parameters where the values go: building the
 # ~1,500 column expressions of the two big statements cost more than running them.
-YEAR_START = sa.bindparam("year_start", type_=sa.Date())
-YEAR_END = sa.bindparam("year_end", type_=sa.Date())
+YEAR = sa.bindparam("year", type_=sa.Integer())
 COMMITTEE = sa.bindparam("committee_id", type_=sa.Integer())
 
 
@@ -42,7 +40,7 @@ class Scope:
     def params(self) -> dict:
         """Values of the bound parameters of the statements ``scoped`` builds: no day among
         them (``dashboard.deadlines`` says why), so their kept results outlive the day."""
-        params = {"year_start": date(self.year, 1, 1), "year_end": date(self.year + 1, 1, 1)}
+        params: dict = {"year": self.year}
         if self.committee_id:
             params["committee_id"] = self.committee_id
         return params
@@ -57,7 +55,11 @@ def scoped(stmt: sa.Select, committee: bool, units: str = ALL_UNITS) -> sa.Selec
     """``stmt`` narrowed to a scope through bound parameters (``Scope.params``): the clauses
     ``queries.apply_filters`` applies for ``Scope.filters()``, so every figure's link lists
     the items it counts; ``units``: to some lead units' items (``figures_of``)."""
-    stmt = stmt.where(not_withdrawn(), meeting_between(YEAR_START, YEAR_END))
+    # The year each item counts in, kept on the item by the database (migration 0026) — the
+    # lists' year filter reads the same column, so a figure's link lists exactly its items.
+    # Read as the year's activities, a full recount at 1M items on PostgreSQL scanned the
+    # whole table (851 -> 363 ms through ix_item_year_order, same database, same time).
+    stmt = stmt.where(not_withdrawn(), Item.meeting_year == YEAR)
     if units != ALL_UNITS:
         some = Item.lead_unit_id.in_(sa.bindparam("units", expanding=True))
         stmt = stmt.where(sa.or_(some, Item.lead_unit_id.is_(None)) if units == UNITS_AND_NONE else some)
