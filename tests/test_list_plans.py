@@ -32,13 +32,18 @@ def _expected(user, filters, today):
     return list(db.session.scalars(stmt.with_only_columns(Item.id)))
 
 
-@pytest.fixture
-def seeded(app, demo):
+def seed_with_statistics(app) -> dict:
+    """400 seeded items and planner statistics (``seeded``, and ``test_drill_down_lists``)."""
     with app.app_context():
         meta = seed_items(400, rng_seed=3, open_evaluations=5, long_timeline=20, progress=None)
         analyze(db.session.connection())
         db.session.commit()
     return meta
+
+
+@pytest.fixture
+def seeded(app, demo):
+    return seed_with_statistics(app)
 
 
 @pytest.mark.parametrize("args", [{}, {"stage": "改"}, {"overdue": "1"}, {"stage": "办结", "year": "2024"}])
@@ -384,72 +389,3 @@ def test_a_units_lead_count_is_read_once(app, seeded, monkeypatch):
             else:
                 plan = "\n".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params))
                 assert plan.count("ix_item_lead_stage") == 1, plan
-
-
-def _drill_down_shapes() -> list[dict]:
-    """The dashboard's links (a year, a unit, a basis, a month) and the other lists that read
-    most of the table before migration 0025 (issue 16: each filter and pair of filters tried)."""
-    years = sorted({d.year for d in db.session.scalars(sa.select(Activity.meeting_date))})
-    unit = db.session.scalar(sa.select(Item.lead_unit_id).where(Item.lead_unit_id.is_not(None))
-                             .group_by(Item.lead_unit_id).order_by(sa.func.count().desc()).limit(1))
-    month = db.session.scalar(sa.select(Item.closed_at).where(Item.closed_at.is_not(None))
-                              .order_by(Item.closed_at.desc()).limit(1)).strftime("%Y-%m")
-    return [{"year": years[-1]}, {"year": years[0]}, {"year": years[-1], "basis": "closed"},
-            {"year": years[max(0, len(years) - 2)], "basis": "closed_on_time", "lead": unit},
-            {"year": years[-1], "light": "red"},
-            {"closed_in": month}, {"closed_in": month, "lead": unit}, {"assigned_in": month, "unit": unit},
-            {"stage": "办结"}, {"basis": "closed"}, {"basis": "terminated"}, {"silent": "1"},
-            {"supervised": "1"}, {"supervised": "1", "unit": unit}, {"year": years[-1], "unit": unit}]
-
-
-def test_drill_down_lists_page_through_the_plain_query(app, seeded):
-    """A month's, a year's (PostgreSQL: ``list_page._gathers``), one stage's, 督办 and 无进展
-    lists, read through their own indexes and sorted or walked: page after page (7 a page)
-    the rows of the plain sorted query, none lost, none twice."""
-    with app.app_context():
-        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
-        today = local_today()
-        for args in _drill_down_shapes():
-            filters = ItemFilters.from_args({k: str(v) for k, v in args.items()})
-            expected = _expected(staff, filters, today)
-            seen = []
-            for number in range(1, len(expected) // 7 + 2):
-                page = list_page(staff, filters, number, 7, today)
-                assert page.exact and page.total == len(expected), args
-                if page.page < number:  # past the last page the list shows the last one again
-                    break
-                seen += [item.id for item in page.items]
-            assert seen == expected, args
-
-
-@pytest.mark.sqlite_only
-def test_sqlite_reads_drill_down_lists_through_their_indexes(app, seeded):
-    """Migration 0025 and ``database.likely``: one stage walks ``ix_item_stage_order`` with no
-    sort; a month is read through its own index, even beside a unit whose 办结 items another
-    index holds (SQLite guesses a quarter of the table for each bound of a range); 无进展
-    does not read every old item through ``ix_item_last_activity_on``; 我的事项's returned
-    reports start from the returned entries."""
-    with app.app_context():
-        conn = db.session.connection()  # SQLite's planner; PostgreSQL's estimates ranges from histograms
-        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
-
-        def plan(args: dict) -> str:
-            stmt = apply_filters(visible_items(staff), ItemFilters.from_args(args), local_today())
-            compiled = stmt.with_only_columns(Item.id).order_by(*urgency_order()).limit(50).compile(
-                conn, compile_kwargs={"render_postcompile": True})
-            return " ".join(row[-1] for row in conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + compiled.string, tuple(compiled.params[k] for k in compiled.positiontup)))
-        closed = plan({"stage": "closed"})
-        assert "ix_item_stage_order" in closed and "TEMP B-TREE" not in closed, closed
-        unit = str(db.session.scalar(sa.select(Item.lead_unit_id).where(Item.lead_unit_id.is_not(None)).limit(1)))
-        assert "ix_item_closed_at" in plan({"closed_in": "2026-03", "lead": unit})
-        assert "ix_item_assigned_at" in plan({"assigned_in": "2026-03"})
-        assert "ix_item_last_activity_on" not in plan({"silent": "1"})
-        # 我的事项's returned reports: read from the few returned entries, not from every
-        # rectifying item through ix_item_stage_order (1M items: 7 ms).
-        from tracker.main.todos import _returned_now_statement
-        compiled = _returned_now_statement().compile(conn)
-        returned = " ".join(row[-1] for row in conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + compiled.string, tuple(compiled.params[k] for k in compiled.positiontup)))
-        assert "SEARCH returned_report USING INDEX ix_progress_entry_review" in returned and \
-            returned.index("returned_report") < returned.index("SEARCH item"), returned

@@ -25,7 +25,8 @@ from .choices import UnitRef, unit_refs
 from .extensions import db
 from .models import Activity, Item, Stage, item_co_unit
 from .models.closure import ClosureKind
-from .models.item import PARENT_NUMBER, ItemLabels, document_number
+from .models.item import ItemLabels, document_number
+from .models.numbering import PARENT_NUMBER
 
 # The columns a list row needs, in ``ListItem``'s order after ``co_units``' fields.
 COLUMNS = (Item.id, Item.activity_id, Item.seq, Item.question, Activity.title, Item.lead_unit_id,

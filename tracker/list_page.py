@@ -66,8 +66,8 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
 
     def build(common_text: bool = False) -> _Statements:
         base = sa.select(Item) if plain else visible_items(user)
-        return _Statements(apply_filters(base, filters, today, common_text=common_text, frequent_text=frequent),
-                           unit_id, first, gather=_gathers(filters))
+        return _Statements(apply_filters(base, filters, today, common_text=common_text, frequent_text=frequent,
+                                         values=values), unit_id, first, gather=_gathers(filters))
 
     keep = plain and (first is None or first.shape is not None)
     key = (db.session.get_bind().dialect.name, shape, frequent, unit_id is not None, first.shape if first else None)

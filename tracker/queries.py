@@ -83,10 +83,8 @@ class ItemFilters:
         return cls(stage=stage, unit_id=as_int("unit"), activity_id=as_int("activity"), year=as_int("year"),
                    overdue=args.get("overdue") == "1", supervised=args.get("supervised") == "1",
                    silent=args.get("silent") == "1",
-                   # Typed texts lose their control characters as every form's do (``fields.strip_control``):
-                   # no stored text holds one, and PostgreSQL refuses NUL in a parameter.
-                   q=strip_control(args.get("q", "")).strip()[:100], lead_unit_id=as_int("lead"),
-                   committee_id=as_int("committee"),
+                   q=strip_control(args.get("q", "")).strip()[:100],  # as every form drops them
+                   lead_unit_id=as_int("lead"), committee_id=as_int("committee"),
                    basis=args.get("basis", "") if args.get("basis", "") in BASES else "",
                    light=args.get("light", "") if args.get("light", "") in LIGHTS else "",
                    assigned_in=month("assigned_in"), closed_in=month("closed_in"))
@@ -233,15 +231,16 @@ def filter_params(filters: ItemFilters, today: date, frequent_text: bool = False
 
 
 def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = None, *,
-                  common_text: bool = False, frequent_text: bool = False) -> sa.Select:
+                  common_text: bool = False, frequent_text: bool = False, values: dict | None = None) -> sa.Select:
     """``stmt`` narrowed to ``filters``; ``common_text``: the text matches more items than a
     list counts, ``frequent_text``: far more (``text_filter``).
 
     Every value goes in as a bound parameter named as ``filter_params`` names it (and holding
     its value), so one statement serves every value of a ``filter_shape``: ``list_page``
-    keeps it and runs it with another request's ``filter_params``."""
-    p = {name: sa.bindparam(name, value)
-         for name, value in filter_params(filters, today or local_today(), frequent_text).items()}
+    keeps it and runs it with another request's ``filter_params`` (``values``, if worked out)."""
+    if values is None:
+        values = filter_params(filters, today or local_today(), frequent_text)
+    p = {name: sa.bindparam(name, value) for name, value in values.items()}
     if filters.stage in PHASES:
         stmt = stmt.where(Item.stage.in_(PHASES[filters.stage]))
     elif filters.stage:
@@ -278,8 +277,7 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
 
 
 def _in_month(column, start, end):
-    """``column`` in [start, end): a month, a few hundred items however many there are
-    (``database.likely``: SQLite guessed a unit's 办结 items, 10k at 100k, were fewer)."""
+    """``column`` in [start, end): a month, a few hundred items (``database.likely``)."""
     return sa.and_(likely(column >= start, 0.01), likely(column < end, 0.01))
 
 

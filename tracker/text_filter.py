@@ -133,8 +133,9 @@ def text_filter(text: str, params: dict | None = None, common: bool = False, fre
     Texts are looked up in an index (``lookup``, ``_indexed_matches``) unless ``frequent``
     or cased outside ASCII: those are tested on each row read with LIKE.
 
-    The text goes in as the bound parameters ``text_params`` names — ``params`` holds them
-    as ``sa.bindparam`` objects (``queries.apply_filters``), or they are made here — and the
+    The text goes in as the bound parameters ``text_params`` names — ``params`` holds their
+    values or ``sa.bindparam`` objects (``queries.apply_filters``); without it they are
+    made here (``_param``) — and the
     clause depends on ``text_shape(text)`` and the flags only, so a list keeps its statement
     for every text of one shape (``list_page``; ``tests/test_list_plans.py``).
 
@@ -144,9 +145,7 @@ def text_filter(text: str, params: dict | None = None, common: bool = False, fre
     through its index, which reaches a page after a few hundred items.
 
     ``frequent`` (``frequent_text``): each row read is tested itself, without the index."""
-    if params is None:
-        params = {name: sa.bindparam(name, value, type_=sa.String())
-                  for name, value in text_params(text, frequent).items()}
+    params = params if params is not None else text_params(text, frequent)
     kind, cased = text_shape(text)
     dialect = db.session.get_bind().dialect.name
     if not frequent and (kind in SHORT and dialect in ("sqlite", "postgresql")
@@ -155,7 +154,7 @@ def text_filter(text: str, params: dict | None = None, common: bool = False, fre
         if dialect == "postgresql":
             return _fenced(matches, common)
         return (Item.id + 0).in_(matches) if common else Item.id.in_(matches)
-    pattern = params["f_text_like"]
+    pattern = _param(params, "f_text_like")
     return sa.or_(_contains(Item.question, pattern, cased), _contains(Item.answer, pattern, cased))
 
 
@@ -206,6 +205,7 @@ def _fenced(matches: sa.Select, common: bool):
 
 
 def _param(params: dict, name: str):
+    """``params[name]`` as the bound parameter of that name (it may be one already)."""
     value = params[name]
     return value if isinstance(value, sa.BindParameter) else sa.bindparam(name, value, type_=sa.String())
 

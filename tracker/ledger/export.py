@@ -51,7 +51,8 @@ from ..models import (
 )
 from ..models.base import to_local
 from ..models.closure import status_label
-from ..models.item import PARENT_NUMBER, document_number
+from ..models.item import document_number
+from ..models.numbering import PARENT_NUMBER
 from ..services.commitments import COMMITMENT_LINE_COLUMNS, commitment_lines_of
 from ..workdays import Light
 

@@ -148,33 +148,24 @@ class Item(ItemLabels, db.Model):
         # figures of a year after a change to its items (``dashboard.scope.kept_parts``,
         # migration 0023).
         sa.Index("ix_item_activity_lead", "activity_id", "lead_unit_id"),
-        # One stage's items in list order: 办结 is most items, and the list of them (the
-        # dashboard's 办结 and 按期办结 links too) sorted them all (48 ms at 100k; migration 0025).
+        # The dashboard's drill-down lists, each in list order (migrations 0025, 0026 say why):
+        # one stage, a month's 交办/办结, 督办, 终止跟踪, a year, a unit's year, a year's stage.
         sa.Index("ix_item_stage_order", "stage", "urgency", "deadline", "id"),
-        # The dashboard's monthly flow links: the items 交办 or 办结 in a month (migration 0025).
         sa.Index("ix_item_assigned_at", "assigned_at"),
         sa.Index("ix_item_closed_at", "closed_at"),
-        # 挂牌督办 items in list order, and the few 终止跟踪 ones (migration 0025).
         sa.Index("ix_item_supervised_order", "supervised", "urgency", "deadline", "id"),
         sa.Index("ix_item_closure_kind", "closure_kind"),
-        # A year's items in list order (the dashboard's scope, so every figure's link), ``stage``
-        # last as in ix_item_urgency (migration 0026).
         sa.Index("ix_item_year_order", "meeting_year", "urgency", "deadline", "id", "stage"),
-        # A unit's items of a year in list order: the dashboard's per-unit figures link to them.
         sa.Index("ix_item_lead_year_order", "lead_unit_id", "meeting_year", "urgency", "deadline", "id"),
-        # A year's items of one stage in list order: a year's 办结 (the dashboard's most linked
-        # figure) would otherwise come after all of the year's running items.
         sa.Index("ix_item_year_stage_order", "meeting_year", "stage", "urgency", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id"), index=True)
     seq: Mapped[int]  # order within the activity (entry order); shown only when the document has no number
-    # The year of the activity's meeting: the year an item counts in (the lists' and the
-    # dashboard's year). A copy kept by the database itself — triggers on inserting an item,
-    # moving it to another activity and changing an activity's meeting date (migration 0026) —
-    # so a year's list walks ``ix_item_year_order``: read through its activities, a year's
-    # 办结 came after every earlier year's (1M items: 540 ms). Never written by the app.
+    # The year of the activity's meeting, the year an item counts in (lists and dashboard):
+    # a copy kept by database triggers (migration 0026), so a year is read through its own
+    # indexes in list order. Never written by the app.
     meeting_year: Mapped[int | None] = mapped_column(server_default=sa.FetchedValue(),
                                                      server_onupdate=sa.FetchedValue())
     # The document's own numbering of this point ("一", "（二）", "3"), and the point it belongs to.
@@ -272,19 +263,6 @@ class Item(ItemLabels, db.Model):
         if self.lead_unit_id:
             ids.add(self.lead_unit_id)
         return ids
-
-
-_PARENT = sa.orm.aliased(Item, name="parent_item")  # made once: see ``main.todos._REPORT``
-# ``document_number``'s ``parent_number`` for a row of ``item`` read as columns (the lists,
-# the 台账): the parent's own number ("二"; its entry order when it has none), looked up only
-# for rows that have a parent. An outer join of the parent on every row cost a list page's
-# statement a quarter more on PostgreSQL (0.69 → 0.86 ms, this 0.73), for rows most of which
-# have none.
-PARENT_NUMBER = sa.case(
-    (Item.parent_id.is_not(None),
-     sa.select(sa.func.coalesce(sa.func.nullif(_PARENT.ref, ""), sa.cast(_PARENT.seq, sa.String())))
-     .where(_PARENT.id == Item.parent_id).correlate(Item).scalar_subquery()),
-    else_=sa.null()).label("parent_number")
 
 
 class EntryKind(enum.StrEnum):
