@@ -61,7 +61,7 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     # A unit user's visibility is exactly its unit's two arms below; staff see every item.
     plain = bool(own_unit or user.is_staff)
     frequent = bool(filters.q) and frequent_text(filters.q)
-    values = filter_params(filters, today, frequent)
+    values = filter_params(filters, today)
     shape = filter_shape(filters, values)
 
     def build(common_text: bool = False) -> _Statements:

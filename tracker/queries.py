@@ -202,10 +202,10 @@ def filter_shape(filters: ItemFilters, params: dict) -> tuple:
             text_shape(filters.q) if filters.q else None, *params)
 
 
-def filter_params(filters: ItemFilters, today: date, frequent_text: bool = False) -> dict:
+def filter_params(filters: ItemFilters, today: date) -> dict:
     """The values ``apply_filters`` puts into its statement, by the names of its bound
     parameters: the filters' own values and the day's cut-offs (``lights``); a text's as
-    ``text_filter`` needs them, ``frequent`` or not."""
+    ``text_filter`` needs them."""
     params: dict = {"today": today}
     if filters.unit_id:
         params["f_unit"] = filters.unit_id
@@ -226,7 +226,7 @@ def filter_params(filters: ItemFilters, today: date, frequent_text: bool = False
     if filters.closed_in:
         params["f_closed_from"], params["f_closed_to"] = local_month_range(filters.closed_in)
     if filters.q:
-        params |= text_params(filters.q, frequent_text)
+        params |= text_params(filters.q)
     return params
 
 
@@ -239,7 +239,7 @@ def apply_filters(stmt: sa.Select, filters: ItemFilters, today: date | None = No
     its value), so one statement serves every value of a ``filter_shape``: ``list_page``
     keeps it and runs it with another request's ``filter_params`` (``values``, if worked out)."""
     if values is None:
-        values = filter_params(filters, today or local_today(), frequent_text)
+        values = filter_params(filters, today or local_today())
     p = {name: sa.bindparam(name, value) for name, value in values.items()}
     if filters.stage in PHASES:
         stmt = stmt.where(Item.stage.in_(PHASES[filters.stage]))

@@ -92,18 +92,27 @@ def phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def prefix_phrase(text: str) -> str:
+def prefix_phrase(phrase_param, text_param):
     """An FTS5 query of SQLite's trigram table for the rows where the one or two characters
-    ``text`` begin a trigram: any of its terms that begin with them (folded as the tokenizer
-    folds ASCII; ``lookup`` leaves other cased letters out). The text's own phrase leads:
-    too short to hold a trigram it matches nothing, and stands alone when no term does.
-    A text's last two characters begin no trigram: ``_indexed_matches`` finds those rows.
-    (The vocabulary reads each term's rows to count them: a common character costs that
-    once per process, in ``frequent_text``, and is then tested row by row.)"""
-    folded = text.lower()
-    terms = db.session.scalars(sa.select(ITEM_TEXT_TERMS.c.term).where(
-        ITEM_TEXT_TERMS.c.term >= folded, ITEM_TEXT_TERMS.c.term <= folded + LAST_CHAR))
-    return " OR ".join([phrase(text), *(phrase(term) for term in terms if term.startswith(folded))])
+    of ``text_param`` begin a trigram: its own phrase (``phrase_param``; too short to hold a
+    trigram it matches nothing, and stands alone when no term does) OR'ed with each of the
+    table's terms that begin with them (folded as the tokenizer folds ASCII; ``lookup``
+    leaves other cased letters out). A text's last two characters begin no trigram:
+    ``_indexed_matches`` finds those rows.
+
+    Written in SQL, so the terms are read by the statement that uses them: asked from Python
+    first, they made one statement more for a text found in fewer than ``FREQUENT`` items —
+    a page's number of statements then depended on the data (issue 16). (The vocabulary
+    reads each term's rows to count them: a common character costs that once per process,
+    in ``frequent_text``, and is then tested row by row.)"""
+    folded = sa.func.lower(text_param)
+    term = ITEM_TEXT_TERMS.c.term
+    quoted = sa.literal_column("' OR \"'", sa.String) + sa.func.replace(term, '"', '""', type_=sa.String) \
+        + sa.literal_column("'\"'", sa.String)
+    terms = sa.select(sa.func.group_concat(quoted, sa.literal_column("''"))).where(
+        term >= folded, term <= folded + LAST_CHAR,
+        sa.func.substr(term, 1, sa.func.length(folded)) == folded).scalar_subquery()
+    return phrase_param + sa.func.coalesce(terms, sa.literal_column("''"))
 
 
 def like_pattern(text: str) -> str:
@@ -117,14 +126,10 @@ def text_shape(text: str) -> tuple[str, bool]:
     return lookup(text), text.lower() != text.upper()
 
 
-def text_params(text: str, frequent: bool = False) -> dict[str, str]:
-    """The values of ``text_filter``'s bound parameters, by their names. A two-character
-    (or one-) character text's FTS5 query on SQLite asks the index for its terms: not when the text is
-    ``frequent``, whose clause does not use it."""
-    params = {"f_text_like": like_pattern(text), "f_text_phrase": phrase(text), "f_text_gram": text}
-    if lookup(text) in SHORT and not frequent and db.session.get_bind().dialect.name == "sqlite":
-        params["f_text_phrase"] = prefix_phrase(text)
-    return params
+def text_params(text: str) -> dict[str, str]:
+    """The values of ``text_filter``'s bound parameters, by their names: computed from the
+    text alone, without asking the database (``prefix_phrase``)."""
+    return {"f_text_like": like_pattern(text), "f_text_phrase": phrase(text), "f_text_gram": text}
 
 
 def text_filter(text: str, params: dict | None = None, common: bool = False, frequent: bool = False):
@@ -145,7 +150,7 @@ def text_filter(text: str, params: dict | None = None, common: bool = False, fre
     through its index, which reaches a page after a few hundred items.
 
     ``frequent`` (``frequent_text``): each row read is tested itself, without the index."""
-    params = params if params is not None else text_params(text, frequent)
+    params = params if params is not None else text_params(text)
     kind, cased = text_shape(text)
     dialect = db.session.get_bind().dialect.name
     if not frequent and (kind in SHORT and dialect in ("sqlite", "postgresql")
@@ -169,9 +174,10 @@ def _indexed_matches(kind: str, dialect: str, params: dict) -> sa.Select | sa.Co
     last two, ``ix_item_*_tail``; one: the first of the last two by range, or the last,
     ``ix_item_*_last``; ``lower`` folds ASCII as LIKE does). The subqueries read another
     alias of ``item``: the list's own row is not theirs."""
-    text = _param(params, "f_text_gram")
-    match = sa.select(ITEM_TEXT.c.rowid).where(sa.text("item_text MATCH :f_text_phrase").bindparams(
-        _param(params, "f_text_phrase")))
+    text, query = _param(params, "f_text_gram"), _param(params, "f_text_phrase")
+    if kind in SHORT:
+        query = prefix_phrase(query, text)
+    match = sa.select(ITEM_TEXT.c.rowid).where(sa.literal_column("item_text").op("MATCH")(query))
     if kind == TRIGRAMS:
         return match
     other = _TEXT_MATCH
