@@ -5,7 +5,7 @@ in-process renders of one page is the steadier figure for "what does this page c
 Python", and ``--profile`` shows where that time goes (cProfile, sorted by own time).
 
 Usage: ``python -m bench.inproc URL [--pages item,list_all,my,dashboard,dashboard_cold,dashboard_new_day,…] [--runs 30]
-[--profile item] [--json FILE]``. Prints ``uptime`` with the numbers: they mean nothing
+[--profile item] [--interleave] [--json FILE]``. Prints ``uptime`` with the numbers: they mean nothing
 without it. ``--json`` also writes the figures for ``bench.scaling``.
 """
 from __future__ import annotations
@@ -82,6 +82,7 @@ def main() -> None:
     parser.add_argument("--pages", default="item,item_typical,list_all,list,list_unit,my,dashboard")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--profile", default="")
+    parser.add_argument("--interleave", action="store_true", help="request the pages in turns, one each per round")
     parser.add_argument("--json", default="", help="write {page: {min_ms, median_ms, kb, path}} here")
     args = parser.parse_args()
 
@@ -120,31 +121,47 @@ def main() -> None:
     gc.freeze()  # as in production (gunicorn.conf.py): no full collections of the app's objects
     print(load())
     figures = {}
-    for name in args.pages.split(","):
+    names = args.pages.split(",")
+    sizes, times, cpu = {}, {name: [] for name in names}, {name: [] for name in names}
+
+    def get(name):
         user, path = pages[name]
         if user not in clients:
             clients[user] = logged_in(app, user)
-        client = clients[user]
-        response = client.get(path)
-        size = len(response.get_data())
-        times, cpu = [], []
-        for _ in range(args.runs):
-            forget.get(name, lambda: None)()
-            started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(path)
-            times.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-            assert response.status_code == 200, (path, response.status_code)
-        print(f"{name:14s} min {min(times):7.1f}  median {statistics.median(times):7.1f} ms  "
-              f"CPU min {min(cpu):6.1f} median {statistics.median(cpu):6.1f} ms  {size / 1024:6.1f} KB  {path}")
-        figures[name] = {"min_ms": round(min(times), 2), "median_ms": round(statistics.median(times), 2),
-                         "cpu_min_ms": round(min(cpu), 2), "cpu_median_ms": round(statistics.median(cpu), 2),
-                         "kb": round(size / 1024, 1), "path": path}
+        forget.get(name, lambda: None)()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        response = clients[user].get(path)
+        times[name].append((time.perf_counter() - started) * 1000)
+        cpu[name].append((time.process_time() - started_cpu) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+        sizes[name] = len(response.get_data())
+
+    for name in names:  # warm: the first view fills the caches a page keeps
+        get(name)
+        times[name].clear()
+        cpu[name].clear()
+    # --interleave: every page once per round, so a machine slowed for a while slows all alike
+    turns = [n for _ in range(args.runs) for n in names] if args.interleave else \
+        [n for n in names for _ in range(args.runs)]
+    for name in turns:
+        get(name)
+    floor = min(times["floor_real"]) if "floor_real" in times else None
+    for name in names:
+        path, size = pages[name][1], sizes[name]
+        ratio = f"  × real floor {floor / min(times[name]):.2f}" if floor else ""
+        print(f"{name:14s} min {min(times[name]):7.1f}  median {statistics.median(times[name]):7.1f} ms  "
+              f"CPU min {min(cpu[name]):6.1f} median {statistics.median(cpu[name]):6.1f} ms  "
+              f"{size / 1024:6.1f} KB{ratio}  {path}")
+        figures[name] = {"min_ms": round(min(times[name]), 2), "median_ms": round(statistics.median(times[name]), 2),
+                         "cpu_min_ms": round(min(cpu[name]), 2),
+                         "cpu_median_ms": round(statistics.median(cpu[name]), 2), "kb": round(size / 1024, 1),
+                         "path": path}
+    for name in names:
         if name in args.profile.split(","):
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(10):
-                client.get(path)
+                clients[pages[name][0]].get(pages[name][1])
             profiler.disable()
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)

@@ -79,10 +79,15 @@ def test_text_filter_equals_a_python_substring_test(app, seeded, monkeypatch, fr
         assert {tails.id, latin.id} <= _found(staff, "fI") and _found(staff, "Àb") == {accented.id}
 
 
-def test_like_without_cased_letters_ilike_with_them():
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_like_or_instr_without_cased_letters_ilike_with_them(dialect):
     def compiled(text):
-        return str(_contains(Item.question, like_pattern(text), text_shape(text)[1]).compile()).upper()
-    assert " LIKE " in compiled("老旧小区") and "ILIKE" not in compiled("老旧小区")
+        return str(_contains(Item.question, sa.literal(text), like_pattern(text), text_shape(text)[1],
+                             dialect).compile()).upper()
+    if dialect == "sqlite":
+        assert "INSTR(" in compiled("老旧小区") and "LIKE" not in compiled("老旧小区")
+    else:
+        assert " LIKE " in compiled("老旧小区") and "ILIKE" not in compiled("老旧小区")
     assert "ILIKE" in compiled("PM2.5") or "LOWER" in compiled("PM2.5")
 
 
@@ -307,3 +312,31 @@ def test_a_short_text_runs_as_many_statements_found_often_or_rarely(app, seeded,
             assert page.items and {i.id for i in page.items} <= _expected(common)
             counts[frequent] = _statements(lambda: list_page(staff, ItemFilters(q=common), 1, 20, today))
         assert counts[False] == counts[True], counts
+
+
+@pytest.mark.parametrize("length", [2, 4])
+def test_a_frequent_texts_count_is_exact_under_its_cap_and_capped_over_it(app, seeded, monkeypatch, length):
+    """A frequent text's count on SQLite first counts among the text's first trigram matches
+    (``list_page._Statements(probe=True)``): a lower bound that answers when it reaches the
+    cap. Under it — another filter keeps few of the matches — the rows are counted one by
+    one; a probe whose kept terms went stale (a term added since) only finds fewer."""
+    from tracker import queries, text_filter
+    monkeypatch.setattr(text_filter, "FREQUENT", 1)
+    with app.app_context():
+        staff, today = _staff(), local_today()
+        common = _common_text(length)
+        matching = _expected(common)
+        stages = {stage for (stage,) in db.session.execute(sa.select(Item.stage).where(Item.id.in_(matching)))}
+        rare = min(stages, key=lambda s: db.session.scalar(
+            sa.select(sa.func.count()).where(Item.id.in_(matching), Item.stage == s)))
+        in_rare = db.session.scalar(sa.select(sa.func.count()).where(Item.id.in_(matching), Item.stage == rare))
+        for cap in (len(matching) + 5, 3):
+            monkeypatch.setattr(queries, "TEXT_COUNT_CAP", cap)
+            for stale in (False, True):
+                if stale and db.engine.dialect.name == "sqlite":
+                    key = (str(db.engine.url), common)
+                    text_filter._probe._values[key] = '"无此词语"'  # the kept terms missed every match
+                page = list_page(staff, ItemFilters(q=common), 1, 2, today)
+                assert (page.total, page.exact) == ((len(matching), True) if cap > len(matching) else (cap, False))
+                page = list_page(staff, ItemFilters(q=common, stage=rare.value), 1, 2, today)
+                assert (page.total, page.exact) == ((in_rare, True) if cap > in_rare else (cap, False)), rare

@@ -86,6 +86,36 @@ _frequent: Kept[bool] = Kept(1024)
 _TEXT_MATCH = sa.orm.aliased(Item, name="text_match")
 
 
+def probe_phrase(text: str) -> str:
+    """The FTS5 query whose first matches a frequent text's count reads on SQLite
+    (``probe_matches``): the text's own phrase, or for one or two characters the phrase
+    OR'ed with the trigram terms beginning with it (``prefix_phrase``). Those terms are
+    read from the vocabulary, which reads each term's rows (0.3–0.8 ms at 100k items, ten
+    times that at 1M), so they are kept per process: the probe finds a lower bound of the
+    count, and a term added since only lowers it — the full count then runs, never a wrong
+    number."""
+    if lookup(text) == TRIGRAMS:
+        return phrase(text)
+
+    def ask() -> str:
+        return db.session.scalar(sa.select(prefix_phrase(
+            sa.literal(phrase(text), sa.String), sa.literal(text, sa.String))))
+    return _probe.get((str(db.session.get_bind().url), text), ask)
+
+
+_probe: Kept[str] = Kept(1024)
+
+
+def probe_matches(params: dict) -> sa.Subquery:
+    """The first ``probe_limit`` rows of SQLite's trigram table matching ``f_text_probe``
+    (``probe_phrase``), read in the table's order and stopping there — FTS5 gives a
+    phrase's matches one by one, so a text in 8 % of 100k items yields its first 800 in
+    0.2 ms where testing rows until 201 matched read ~2,500 of them (1.3 ms)."""
+    return sa.select(ITEM_TEXT.c.rowid.label("id")).where(
+        sa.literal_column("item_text").op("MATCH")(_param(params, "f_text_probe"))).limit(
+        sa.bindparam("probe_limit", type_=sa.Integer())).subquery("probe")
+
+
 def phrase(text: str) -> str:
     """``text`` as one FTS5 phrase: its trigrams in a row, a substring test with ``%`` and
     ``_`` as plain characters."""
@@ -159,8 +189,8 @@ def text_filter(text: str, params: dict | None = None, common: bool = False, fre
         if dialect == "postgresql":
             return _fenced(matches, common)
         return (Item.id + 0).in_(matches) if common else Item.id.in_(matches)
-    pattern = _param(params, "f_text_like")
-    return sa.or_(_contains(Item.question, pattern, cased), _contains(Item.answer, pattern, cased))
+    pattern, text = _param(params, "f_text_like"), _param(params, "f_text_gram")
+    return sa.or_(*(_contains(column, text, pattern, cased, dialect) for column in (Item.question, Item.answer)))
 
 
 def _indexed_matches(kind: str, dialect: str, params: dict) -> sa.Select | sa.CompoundSelect:
@@ -235,9 +265,16 @@ def _last(column):
     return sa.func.lower(sa.func.substr(column, sa.literal_column("-1")))
 
 
-def _contains(column, pattern, cased: bool):
-    """``column`` matches the LIKE ``pattern``, ignoring case. A text with no cased letter
-    (Chinese, digits) is matched with LIKE, which gives the same rows without lower-casing
-    every row read: PostgreSQL's ILIKE lower-cases each UTF-8 value and SQLAlchemy's ILIKE on
-    SQLite is ``lower(x) LIKE lower(y)``; a not-found search reads every item (issue 16)."""
-    return column.ilike(pattern, escape="\\") if cased else column.like(pattern, escape="\\")
+def _contains(column, text, pattern, cased: bool, dialect: str):
+    """``column`` holds ``text`` (matches the LIKE ``pattern``), ignoring case, tested on the
+    row. A text with no cased letter (Chinese, digits) needs no case folding: SQLite finds it
+    with ``instr`` — a byte search, 40 % cheaper per row than LIKE's character-by-character
+    match (a frequent text's count read ~2,500 rows: 1.49 -> 0.88 ms at 100k items) — and
+    PostgreSQL with LIKE, which its trigram indexes answer (ILIKE lower-cases each UTF-8
+    value; SQLAlchemy's ILIKE on SQLite is ``lower(x) LIKE lower(y)``). A cased text is
+    matched with ILIKE; a not-found search reads every item (issue 16)."""
+    if cased:
+        return column.ilike(pattern, escape="\\")
+    if dialect == "sqlite":
+        return sa.func.instr(column, text) > 0
+    return column.like(pattern, escape="\\")
