@@ -18,9 +18,20 @@ def _pages(app, long_item_id: int) -> dict[str, tuple[str, str]]:
     with app.app_context():
         unit_id = db.session.scalar(sa.text("SELECT unit_id FROM user_account WHERE username = 'unit_edu'"))
         activity_id = db.session.scalar(sa.text("SELECT activity_id FROM item WHERE id = :i"), {"i": long_item_id})
+        month, year = db.session.execute(sa.text(
+            "SELECT substr(CAST(closed_at AS VARCHAR(30)), 1, 7), meeting_year FROM item WHERE closed_at IS NOT NULL "
+            "ORDER BY id LIMIT 1")).one()
     pages = {
         "list": ("staff", f"/items?stage=改&unit={unit_id}&page=1"),
         "list_search": ("staff", "/items?q=整改&stage=办结"),
+        # Two characters: looked up (SQLite: the trigram terms read inside the statement)
+        # or, found often, tested row by row — the same statements either way.
+        "list_search2": ("staff", "/items?q=养老"),
+        # The dashboard's drill-down lists — a light, a month's 办结, a year's 办结 — for
+        # values the small data holds (a list that finds nothing skips its page statement).
+        "list_light": ("staff", "/items?light=green"),
+        "list_month": ("staff", f"/items?closed_in={month}"),
+        "list_year_closed": ("staff", f"/items?year={year}&basis=closed"),
         "my": ("unit_edu", "/my"),
         "item": ("staff", f"/items/{long_item_id}"),
         "item_as_unit": ("unit_edu", f"/items/{long_item_id}"),
@@ -43,6 +54,8 @@ def _measure(app, long_item_id: int) -> dict[str, int]:
             clients[user] = login_as(app, user)
         status, count = page_queries(app, clients[user].http, path)
         assert status == 200, (name, path, status)
+        if name.startswith("list"):  # each list finds rows at both sizes
+            assert "没有符合条件的事项" not in clients[user].http.get(path).get_data(as_text=True), name
         counts[name] = count
     return counts
 

@@ -1,13 +1,11 @@
 """The dashboard page: one year (and optionally one 工作机构), charts and per-unit table."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import render_template, request
 
-from ..choices import activity_years, committee_choices
+from ..choices import activity_years, committee_choices, unit_refs
 from ..documents.charts import LIGHT_FILLS, NARROW_WIDTH, bar_chart, funnel_chart, line_chart
-from ..extensions import db
-from ..models import AnswerClass, Stage, Unit, local_today
+from ..models import AnswerClass, Stage, local_today
 from ..params import is_number
 from ..permissions import staff_required
 from ..queries import BASES, LIGHTS, ItemFilters
@@ -73,10 +71,12 @@ def _month_label(month: str, year: int) -> str:
 
 
 def basis_description(filters: ItemFilters) -> str:
-    """The dashboard's narrow filters in words, shown above the list they produced."""
+    """The dashboard's narrow filters in words, shown above the list they produced. Units
+    are named from the process's kept ``unit_refs``: a statement of its own (for no unit at
+    all on a light's or a month's list) cost 0.3 ms of every such list (issue 16)."""
     parts = []
-    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(
-        Unit.id.in_([i for i in (filters.lead_unit_id, filters.committee_id) if i]))).all())
+    refs = unit_refs()
+    names = {i: refs[i].name for i in (filters.lead_unit_id, filters.committee_id) if i in refs}
     if filters.committee_id:
         parts.append(f"牵头工作机构：{names.get(filters.committee_id, '—')}")
     if filters.lead_unit_id:
