@@ -79,16 +79,27 @@ def test_text_filter_equals_a_python_substring_test(app, seeded, monkeypatch, fr
         assert {tails.id, latin.id} <= _found(staff, "fI") and _found(staff, "Àb") == {accented.id}
 
 
-@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
-def test_like_or_instr_without_cased_letters_ilike_with_them(dialect):
+@pytest.mark.parametrize("search", ["instr", "strpos", None])
+def test_a_byte_search_or_like_without_cased_letters_ilike_with_them(search):
     def compiled(text):
         return str(_contains(Item.question, sa.literal(text), like_pattern(text), text_shape(text)[1],
-                             dialect).compile()).upper()
-    if dialect == "sqlite":
-        assert "INSTR(" in compiled("老旧小区") and "LIKE" not in compiled("老旧小区")
+                             search).compile()).upper()
+    if search:
+        assert f"{search.upper()}(" in compiled("老旧小区") and "LIKE" not in compiled("老旧小区")
     else:
         assert " LIKE " in compiled("老旧小区") and "ILIKE" not in compiled("老旧小区")
     assert "ILIKE" in compiled("PM2.5") or "LOWER" in compiled("PM2.5")
+
+
+@pytest.mark.postgres_only
+def test_postgresql_keeps_like_for_its_trigram_indexes_only(app, seeded):
+    """A frequent two-character text on PostgreSQL is tested with strpos (no index answers
+    it); three characters or more keep LIKE, which pg_trgm answers for a rare text."""
+    with app.app_context():
+        short = str(text_filter("老旧", frequent=True).compile(db.engine)).upper()
+        long = str(text_filter("老旧小区", frequent=True).compile(db.engine)).upper()
+        assert "STRPOS(" in short and "LIKE" not in short
+        assert " LIKE " in long and "STRPOS" not in long
 
 
 def test_a_search_that_finds_nothing_reads_a_trigram_index(app, seeded):
