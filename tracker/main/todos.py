@@ -142,11 +142,18 @@ _REPORT = sa.orm.aliased(ProgressEntry, name="returned_report")
 def _returned_in_round(pe) -> tuple:
     """``pe`` is a report of the item's current round that staff returned: the one rule
     behind the correlated clause, the to-do rows and ``returned_now_ids``."""
+    return (*_of_current_round(pe), *_returned_report(pe))
+
+
+def _of_current_round(pe) -> tuple:
+    return pe.item_id == Item.id, pe.round == Item.round
+
+
+def _returned_report(pe) -> tuple:
     # A handful at any time: SQLite's statistics see four review states among millions of
     # entries, and once ix_item_stage_order covered the stage it read every rectifying item
     # instead (1M items: 0.1 -> 7 ms for 我的事项) (``database.likely``).
-    return (pe.item_id == Item.id, pe.round == Item.round, pe.kind == EntryKind.REPORT,
-            likely(pe.review_status == ReviewStatus.RETURNED, 0.001))
+    return pe.kind == EntryKind.REPORT, likely(pe.review_status == ReviewStatus.RETURNED, 0.001)
 
 
 def _returned_clause():
@@ -354,8 +361,13 @@ def returned_now_ids() -> list[int]:
 
 @functools.cache
 def _returned_now_statement() -> sa.Select:
-    return (sa.select(_REPORT.item_id).distinct().join(Item, Item.id == _REPORT.item_id)
-            .where(*_returned_in_round(_REPORT), Item.stage == Stage.RECTIFYING))
+    """The returned reports are the only table the statement reads from, their items asked
+    by primary key in a correlated EXISTS: written as a join, SQLite's planner could start
+    from the items instead, and did whenever its statistics (``PRAGMA optimize`` under an
+    analysis limit) put as few rows behind ``stage = rectifying`` as behind the returned
+    state — every rectifying item read, 537 ms at 1M items."""
+    in_round = sa.exists().where(*_of_current_round(_REPORT), Item.stage == Stage.RECTIFYING).correlate(_REPORT)
+    return sa.select(_REPORT.item_id).distinct().where(*_returned_report(_REPORT), in_round)
 
 
 def _attention(stage, item_id, returned: bool) -> tuple:
