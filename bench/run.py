@@ -24,7 +24,7 @@ from pathlib import Path
 from .loadlib import ROOT, Client, Server, percentile
 from .querycount import logged_in, page_queries
 from .report import write_report
-from .seed import _sqlalchemy_url, create_database
+from .seed import _sqlalchemy_url, create_database, migrate_to_head
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
@@ -39,6 +39,7 @@ def seeded(url: str, n: int, reseed: bool) -> dict:
     if not reseed and meta_path.exists() and _has_items(url, n):
         meta = json.loads(meta_path.read_text())
         if meta.get("seed_version") == SEED_VERSION:
+            migrate_to_head(url)
             return meta
     print(f"seeding {n} items into {url}")
     _ensure_pg_database(url)

@@ -174,6 +174,24 @@ def _fix_sequences() -> None:
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"))
 
 
+def migrate_to_head(url: str) -> None:
+    """An already seeded database brought to the current schema (``bench.run.seeded`` reuses
+    databases across runs): a migration added since (an index, a function's properties) is
+    measured instead of the schema the database was seeded with."""
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+
+    from tracker import create_app
+    from tracker.config import Config
+
+    config = type("SeedConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url), "ENV_NAME": "bench"})
+    app = create_app(config)
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        db.engine.dispose()
+
+
 def create_database(url: str, n_items: int, *, progress: Callable[[str], None] | None = _progress,
                     **kwargs) -> dict:
     """A fresh migrated database at ``url`` with the demo accounts and ``n_items`` items."""

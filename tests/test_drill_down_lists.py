@@ -101,9 +101,11 @@ def test_returned_reports_start_from_the_returned_entries_whatever_the_statistic
     from tracker.main.todos import _returned_now_statement
     with app.app_context():
         conn = db.session.connection()
-        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE idx IN ('ix_item_stage_order', 'ix_progress_entry_review')")
-        conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES ('item', 'ix_item_stage_order', '966042 1001 1001 18 1'), "
-                             "('progress_entry', 'ix_progress_entry_review', '6284220 1001 2')")
+        conn.exec_driver_sql(
+            "DELETE FROM sqlite_stat1 WHERE idx IN ('ix_item_stage_order', 'ix_progress_entry_review')")
+        conn.exec_driver_sql(
+            "INSERT INTO sqlite_stat1 VALUES ('item', 'ix_item_stage_order', '966042 1001 1001 18 1'), "
+            "('progress_entry', 'ix_progress_entry_review', '6284220 1001 2')")
         conn.exec_driver_sql("ANALYZE sqlite_schema")  # the planner reads the statistics again
         compiled = _returned_now_statement().compile(conn)
         plan = " ".join(row[-1] for row in conn.exec_driver_sql(

@@ -159,6 +159,27 @@ def test_a_short_search_reads_an_index(app, seeded, common, text):
         assert computed == [], plan
 
 
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("text", ["噪音", "噪"])
+@pytest.mark.parametrize("seqscan", ["on", "off"])
+def test_a_short_lookup_starts_no_parallel_workers(app, seeded, text, seqscan):
+    """Migration 0028: the bigram and character lookups are never split across parallel
+    workers — at 1M items the planner's guess of 10,000 matches for a text found nowhere
+    started two, ~6 ms to start them for 0.1 ms of work. Made as cheap as can be here, a
+    parallel plan is what the planner picks for a plain scan (the control)."""
+    from tracker.text_filter import _indexed_matches, lookup, text_params
+    with app.app_context():
+        conn = db.session.connection()
+        for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size",
+                        "min_parallel_index_scan_size"):
+            conn.execute(sa.text(f"SET LOCAL {setting} = 0"))
+        control = _plan(conn, sa.select(Item.id).where(Item.question.like("%噪%")))
+        assert "Gather" in control, control
+        conn.execute(sa.text(f"SET LOCAL enable_seqscan = {seqscan}"))  # off: through the GIN indexes
+        plan = _plan(conn, _indexed_matches(lookup(text), "postgresql", text_params(text)))
+        assert ("item_bigrams" in plan or "item_chars" in plan) and "Gather" not in plan, plan
+
+
 def test_the_index_follows_every_change_of_the_texts(app, demo):
     """SQLite's FTS5 table is kept by triggers: a changed question is found by its new text,
     not its old one; a deleted item is gone; an answer recorded later is found."""
