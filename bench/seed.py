@@ -25,6 +25,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -178,29 +179,30 @@ def migrate_to_head(url: str) -> None:
     """An already seeded database brought to the current schema (``bench.run.seeded`` reuses
     databases across runs): a migration added since (an index, a function's properties) is
     measured instead of the schema the database was seeded with."""
-    from pathlib import Path
-
     from flask_migrate import upgrade
 
+    with _bench_app(url).app_context():
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _bench_app(url: str):
+    """The app on ``url`` as the bench runs it (production configuration, the bench's name)."""
     from tracker import create_app
     from tracker.config import Config
 
-    config = type("SeedConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url), "ENV_NAME": "bench"})
-    app = create_app(config)
-    with app.app_context():
-        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-        db.engine.dispose()
+    return create_app(type("SeedConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url),
+                                                      "ENV_NAME": "bench"}))
 
 
 def create_database(url: str, n_items: int, *, progress: Callable[[str], None] | None = _progress,
                     **kwargs) -> dict:
     """A fresh migrated database at ``url`` with the demo accounts and ``n_items`` items."""
-    from pathlib import Path
-
     from flask_migrate import upgrade
 
-    from tracker import create_app
-    from tracker.config import Config
     from tracker.database import after_bulk_load
     from tracker.demo import load_demo
 
@@ -209,13 +211,11 @@ def create_database(url: str, n_items: int, *, progress: Callable[[str], None] |
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-    config = type("SeedConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url), "ENV_NAME": "bench"})
-    app = create_app(config)
-    with app.app_context():
+    with _bench_app(url).app_context():
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
-        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        upgrade(directory=MIGRATIONS)
         load_demo()  # production-strength password hashes: no rehash on the benchmark's logins
         db.session.commit()
         result = seed_items(n_items, progress=progress, bulk=True, **kwargs)
