@@ -60,11 +60,14 @@ def test_text_filter_equals_a_python_substring_test(app, seeded, monkeypatch, fr
         short.question = "扰民"
         accented = make_item()
         accented.question = "Àb 测试"
+        quoted = make_item()  # FTS5 phrases quote with '"': a typed one is a plain character
+        quoted.question = 'a"b 与"测评 it\'s'
         db.session.commit()
         staff = _staff()
         texts = [t for t in db.session.scalars(sa.select(Item.question)) if len(t) > 6]
         queries = ["pm2.5", "PM2.5", "wi-fi", "WI-FI", "100%", "达标_情况", "_", "%", "2.5 年均", "无此词语",
                    "噪音", "施工", "fi", "FI", "-F", "扰民", "0%", "_情", "%达", "Àb", "ab", "b ", " 测",
+                   '"', '"测', "'", 'a"b', '""',
                    # One character: last, first of the last two, the whole text, cased, not ASCII.
                    "音", "噪", "扰", "民", "i", "I", "À", "%", "蛙"]
         for _ in range(25):  # substrings of real texts, Chinese with digits and punctuation
@@ -77,6 +80,7 @@ def test_text_filter_equals_a_python_substring_test(app, seeded, monkeypatch, fr
         assert _found(staff, "达标_情况") == {latin.id} and _found(staff, "无此词语") == set()
         assert _found(staff, "噪音") == {tails.id} and _found(staff, "扰民") == {short.id}
         assert {tails.id, latin.id} <= _found(staff, "fI") and _found(staff, "Àb") == {accented.id}
+        assert _found(staff, '"测') == _found(staff, 'a"b') == _found(staff, "'") == {quoted.id}
 
 
 @pytest.mark.parametrize("search", ["instr", "strpos", None])
