@@ -57,6 +57,13 @@ def test_drill_down_lists_page_through_the_plain_query(app):
             assert seen == expected, args
 
 
+def _sqlite_plan(conn, stmt) -> str:
+    """SQLite's query plan of ``stmt``, its steps on one line."""
+    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
+    return " ".join(row[-1] for row in conn.exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + compiled.string, tuple(compiled.params[k] for k in compiled.positiontup)))
+
+
 @pytest.mark.sqlite_only
 @pytest.mark.usefixtures("seeded")
 def test_sqlite_reads_drill_down_lists_through_their_indexes(app):
@@ -71,10 +78,7 @@ def test_sqlite_reads_drill_down_lists_through_their_indexes(app):
 
         def plan(args: dict) -> str:
             stmt = apply_filters(visible_items(staff), ItemFilters.from_args(args), local_today())
-            compiled = stmt.with_only_columns(Item.id).order_by(*urgency_order()).limit(50).compile(
-                conn, compile_kwargs={"render_postcompile": True})
-            return " ".join(row[-1] for row in conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + compiled.string, tuple(compiled.params[k] for k in compiled.positiontup)))
+            return _sqlite_plan(conn, stmt.with_only_columns(Item.id).order_by(*urgency_order()).limit(50))
         closed = plan({"stage": "closed"})
         assert "ix_item_stage_order" in closed and "TEMP B-TREE" not in closed, closed
         unit = str(db.session.scalar(sa.select(Item.lead_unit_id).where(Item.lead_unit_id.is_not(None)).limit(1)))
@@ -84,9 +88,7 @@ def test_sqlite_reads_drill_down_lists_through_their_indexes(app):
         # 我的事项's returned reports: read from the few returned entries, not from every
         # rectifying item through ix_item_stage_order (1M items: 7 ms).
         from tracker.main.todos import _returned_now_statement
-        compiled = _returned_now_statement().compile(conn)
-        returned = " ".join(row[-1] for row in conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + compiled.string, tuple(compiled.params[k] for k in compiled.positiontup)))
+        returned = _sqlite_plan(conn, _returned_now_statement())
         assert "SEARCH returned_report USING INDEX ix_progress_entry_review" in returned and \
             returned.index("returned_report") < returned.index("SEARCH item"), returned
 
@@ -107,9 +109,7 @@ def test_returned_reports_start_from_the_returned_entries_whatever_the_statistic
             "INSERT INTO sqlite_stat1 VALUES ('item', 'ix_item_stage_order', '966042 1001 1001 18 1'), "
             "('progress_entry', 'ix_progress_entry_review', '6284220 1001 2')")
         conn.exec_driver_sql("ANALYZE sqlite_schema")  # the planner reads the statistics again
-        compiled = _returned_now_statement().compile(conn)
-        plan = " ".join(row[-1] for row in conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + compiled.string, tuple(compiled.params[k] for k in compiled.positiontup)))
+        plan = _sqlite_plan(conn, _returned_now_statement())
         assert plan.startswith("SEARCH returned_report USING INDEX ix_progress_entry_review"), plan
         assert "ix_item_stage_order" not in plan, plan
         db.session.rollback()

@@ -137,7 +137,7 @@ class _Statements:
             arms = ((stmt, walk),)
             count = _capped_count_expr(stmt, cap)
             if probe:
-                matches = probe_matches({"f_text_probe": sa.bindparam("f_text_probe", type_=sa.String())})
+                matches = probe_matches()
                 at_least = _capped_count_expr(stmt.join(matches, matches.c.id == Item.id), cap)
                 count = sa.case((at_least >= cap, cap), else_=count)
             self.count = sa.select(count)

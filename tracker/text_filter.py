@@ -107,14 +107,19 @@ def probe_phrase(text: str) -> str:
 _probe: Kept[str] = Kept(1024)
 
 
-def probe_matches(params: dict) -> sa.Subquery:
+def probe_matches() -> sa.Subquery:
     """The first ``probe_limit`` rows of SQLite's trigram table matching ``f_text_probe``
-    (``probe_phrase``), read in the table's order and stopping there — FTS5 gives a
-    phrase's matches one by one, so a text in 8 % of 100k items yields its first 800 in
-    0.2 ms where testing rows until 201 matched read ~2,500 of them (1.3 ms)."""
-    return sa.select(ITEM_TEXT.c.rowid.label("id")).where(
-        sa.literal_column("item_text").op("MATCH")(_param(params, "f_text_probe"))).limit(
+    (``probe_phrase``; both bound parameters), read in the table's order and stopping there —
+    FTS5 gives a phrase's matches one by one, so a text in 8 % of 100k items yields its first
+    800 in 0.2 ms where testing rows until 201 matched read ~2,500 of them (1.3 ms)."""
+    probe = _fts_matches(sa.bindparam("f_text_probe", type_=sa.String()))
+    return probe.with_only_columns(ITEM_TEXT.c.rowid.label("id")).limit(
         sa.bindparam("probe_limit", type_=sa.Integer())).subquery("probe")
+
+
+def _fts_matches(query) -> sa.Select:
+    """The rowids of SQLite's trigram table (migration 0019) matching the FTS5 ``query``."""
+    return sa.select(ITEM_TEXT.c.rowid).where(sa.literal_column("item_text").op("MATCH")(query))
 
 
 def phrase(text: str) -> str:
@@ -207,18 +212,16 @@ def _indexed_matches(kind: str, dialect: str, params: dict) -> sa.Select | sa.Co
     last two, ``ix_item_*_tail``; one: the first of the last two by range, or the last,
     ``ix_item_*_last``; ``lower`` folds ASCII as LIKE does). The subqueries read another
     alias of ``item``: the list's own row is not theirs."""
-    text, query = _param(params, "f_text_gram"), _param(params, "f_text_phrase")
-    if kind in SHORT:
-        query = prefix_phrase(query, text)
-    match = sa.select(ITEM_TEXT.c.rowid).where(sa.literal_column("item_text").op("MATCH")(query))
-    if kind == TRIGRAMS:
-        return match
-    other = _TEXT_MATCH
+    text, other = _param(params, "f_text_gram"), _TEXT_MATCH
     folded = sa.func.lower(text)
     if dialect == "postgresql":
         gram = postgresql.array([folded])
         return sa.select(other.id).where(sa.or_(_pieces(kind, other.question).contains(gram),
                                                 _pieces(kind, other.answer).contains(gram)))
+    query = _param(params, "f_text_phrase")
+    match = _fts_matches(prefix_phrase(query, text) if kind in SHORT else query)
+    if kind == TRIGRAMS:
+        return match
     if kind == BIGRAMS:
         ends = [_tail(column) == folded for column in (other.question, other.answer)]
     else:

@@ -42,7 +42,6 @@ ITEM_TEXT_TABLE = "item_text"  # and its terms, ``item_text_terms`` (fts5vocab, 
 # the last character.
 BIGRAM_INDEXES = frozenset({"ix_item_question_bigram", "ix_item_answer_bigram",
                             "ix_item_question_tail", "ix_item_answer_tail",
-                            # One character (migration 0027).
                             "ix_item_question_chars", "ix_item_answer_chars",
                             "ix_item_question_last", "ix_item_answer_last"})
 
