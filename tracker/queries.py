@@ -44,6 +44,8 @@ from .text_filter import text_filter, text_params, text_shape
 PHASES = {"问": [Stage.ASKED], "答": [Stage.ANSWERED],
           "改": [Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED, Stage.ACCEPTED],
           "评": [Stage.EVALUATING], "办结": [Stage.CLOSED]}
+# The stage filter's options, (value, label): the phases, then each stage indented under them.
+STAGE_CHOICES = (*((phase, phase) for phase in PHASES), *((stage.value, "　" + stage.label) for stage in Stage))
 
 
 @dataclass

@@ -12,10 +12,10 @@ from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
 from ..list_page import list_page
 from ..list_rows import list_rows
-from ..models import Attachment, Origin, Stage, local_today
+from ..models import Attachment, Origin, local_today
 from ..params import is_number
 from ..permissions import staff_required
-from ..queries import PHASES, ItemFilters, get_item
+from ..queries import STAGE_CHOICES, ItemFilters, get_item
 from ..reports.routes import load_report
 from ..services import OperationError, check_version
 from ..services import items as ops
@@ -35,7 +35,7 @@ def filter_choices(filters: ItemFilters) -> dict:
     kept per process until a unit or activity changes (``services.refdata``), so the form
     costs the same with 50 activities or 5,000 and nothing per request."""
     return {"units": organ_choices(active_only=False), "activities": activity_filter_choices(filters.activity_id),
-            "years": activity_years(), "phases": list(PHASES), "stages": list(Stage)}
+            "years": [(year, year) for year in activity_years()], "stage_choices": STAGE_CHOICES}
 
 
 @bp.route("/items")

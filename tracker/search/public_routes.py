@@ -24,7 +24,7 @@ def search_page():
     if wants_fragment():
         return render_template("search/_results.html", **context)
     year = sa.extract("year", Activity.meeting_date)
-    years = [int(y) for y in db.session.scalars(sa.select(year).where(Activity.published.is_(True)).distinct()
+    years = [(int(y), int(y)) for y in db.session.scalars(sa.select(year).where(Activity.published.is_(True)).distinct()
                                                 .order_by(year.desc()))]
     return render_template("search/public.html", **context, years=years)
 

@@ -2,14 +2,14 @@
 admin's dictionary. Views stay thin: load-or-404 → authorize → validate → operate → commit."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..choices import activity_years, organ_choices
 from ..extensions import db, wants_fragment
-from ..models import Activity, Item, SearchTerm, Stage, Unit, UnitKind
+from ..models import Item, SearchTerm
 from ..permissions import admin_required, staff_required
-from ..queries import PHASES, get_item
+from ..queries import STAGE_CHOICES, get_item
 from ..services import OperationError
 from ..services import search as ops
 from . import bp
@@ -23,11 +23,10 @@ from .sources import KINDS
 
 
 def filter_choices() -> dict:
-    year = sa.extract("year", Activity.meeting_date)
-    years = [int(y) for y in db.session.scalars(sa.select(year).distinct().order_by(year.desc()))]
-    units = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind != UnitKind.COMMITTEE)
-                               .order_by(Unit.sort_order, Unit.name)).all() if current_user.is_staff else []
-    return {"years": years, "units": units, "phases": list(PHASES), "stages": list(Stage), "kinds": KINDS}
+    """The search form's options: the list filter's, kept per process (``choices``)."""
+    units = organ_choices(active_only=False) if current_user.is_staff else []
+    return {"years": [(year, year) for year in activity_years()], "units": units, "stage_choices": STAGE_CHOICES,
+            "kinds": tuple(KINDS.items())}
 
 
 @bp.route("/search")
