@@ -38,8 +38,8 @@ def _drill_down_shapes() -> list[dict]:
 
 @pytest.mark.usefixtures("seeded")
 def test_drill_down_lists_page_through_the_plain_query(app):
-    """A month's, a year's (PostgreSQL: ``list_page._gathers``), one stage's, 督办 and 无进展
-    lists, read through their own indexes and sorted or walked: page after page (7 a page)
+    """A month's, a year's, one stage's, 督办 and 无进展 lists, read through their own
+    indexes: page after page (7 a page)
     the rows of the plain sorted query, none lost, none twice."""
     with app.app_context():
         staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
@@ -68,8 +68,8 @@ def _sqlite_plan(conn, stmt) -> str:
 @pytest.mark.usefixtures("seeded")
 def test_sqlite_reads_drill_down_lists_through_their_indexes(app):
     """Migration 0025 and ``database.likely``: one stage walks ``ix_item_stage_order`` with no
-    sort; a month is read through its own index, even beside a unit whose 办结 items another
-    index holds (SQLite guesses a quarter of the table for each bound of a range); 无进展
+    sort; a month walks its own index (0029), even beside a unit whose 办结 items another
+    index holds; 无进展
     does not read every old item through ``ix_item_last_activity_on``; 我的事项's returned
     reports start from the returned entries."""
     with app.app_context():
@@ -82,8 +82,12 @@ def test_sqlite_reads_drill_down_lists_through_their_indexes(app):
         closed = plan({"stage": "closed"})
         assert "ix_item_stage_order" in closed and "TEMP B-TREE" not in closed, closed
         unit = str(db.session.scalar(sa.select(Item.lead_unit_id).where(Item.lead_unit_id.is_not(None)).limit(1)))
-        assert "ix_item_closed_at" in plan({"closed_in": "2026-03", "lead": unit})
-        assert "ix_item_assigned_at" in plan({"assigned_in": "2026-03"})
+        # A month walks its own index in list order (migration 0029): no sort of the month.
+        for args, index in (({"closed_in": "2026-03"}, "ix_item_closed_month_order"),
+                            ({"closed_in": "2026-03", "lead": unit}, "ix_item_closed_month_order"),
+                            ({"assigned_in": "2026-03"}, "ix_item_assigned_month_order")):
+            month = plan(args)
+            assert index in month and "TEMP B-TREE" not in month, (args, month)
         assert "ix_item_last_activity_on" not in plan({"silent": "1"})
         # 我的事项's returned reports: read from the few returned entries, not from every
         # rectifying item through ix_item_stage_order (1M items: 7 ms).

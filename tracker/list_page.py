@@ -73,7 +73,7 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     def build(common_text: bool = False) -> _Statements:
         base = sa.select(Item) if plain else visible_items(user)
         return _Statements(apply_filters(base, filters, today, common_text=common_text, frequent_text=frequent,
-                                         values=values), unit_id, first, gather=_gathers(filters), probe=probe)
+                                         values=values), unit_id, first, probe=probe)
 
     keep = plain and (first is None or first.shape is not None)
     key = (dialect, shape, frequent, unit_id is not None, first.shape if first else None)
@@ -99,14 +99,6 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     return Page(items=items, total=total, page=page, per_page=per_page, exact=exact)
 
 
-def _gathers(filters: ItemFilters) -> bool:
-    """Whether a page's ids are read through the filters' own indexes and sorted
-    (``_Statements(gather=True)``) rather than by walking the list order and testing rows:
-    a month's 交办 or 办结 — a few hundred items, which both databases walked ~90k items to
-    find, betting a page comes early (a year walks ``ix_item_year_order`` instead)."""
-    return bool(filters.assigned_in or filters.closed_in)
-
-
 class _Statements:
     """A list's statements for one filter shape, every value a bound parameter: ``count``
     (capped at ``cap``), and ``page`` — or, with ``first``, ``first_page`` — the rows of the
@@ -118,23 +110,16 @@ class _Statements:
     are two arms (``visibility.unit_item_arms``), each with its own order — the co-unit arm
     sorts by its row's copies of the same keys (its index) — cut at ``end`` and merged."""
 
-    def __init__(self, stmt: sa.Select, unit_id: int | None, first: First | None, gather: bool = False,
-                 probe: bool = False) -> None:
-        """``gather``: the filters hold few items and have an index of their own (a month's
-        交办 or 办结): the ids are read through it and sorted, ``urgency + 0`` keeping the
-        databases from walking the list order instead — betting a page comes early, both
-        walked ~90k items for a month's 368 (SQLite 84 ms, PostgreSQL 69 ms at 100k).
-
-        ``probe``: a frequent text on SQLite (tested on each row read): the count first
+    def __init__(self, stmt: sa.Select, unit_id: int | None, first: First | None, probe: bool = False) -> None:
+        """``probe``: a frequent text on SQLite (tested on each row read): the count first
         counts the rows among the text's first ``PROBE_ROWS × cap`` trigram matches
         (``text_filter.probe_matches``) that pass every filter — a lower bound, read in
         ~0.2 ms; only when it stays under the cap are the rows counted one by one (1.3 ms
         for a text in 8 % of 100k items, more for a rare one among the other filters)."""
         cap, end = sa.bindparam("cap", type_=sa.Integer()), sa.bindparam("end", type_=sa.Integer())
         order = urgency_order()
-        walk = (Item.urgency + 0, Item.deadline, Item.id) if gather else order
         if unit_id is None:
-            arms = ((stmt, walk),)
+            arms = ((stmt, order),)
             count = _capped_count_expr(stmt, cap)
             if probe:
                 matches = probe_matches()
@@ -143,13 +128,13 @@ class _Statements:
             self.count = sa.select(count)
         else:
             lead, co = unit_item_arms(stmt, sa.bindparam("arm_unit", type_=sa.Integer()))
-            arms = ((lead, walk), (co, CO_UNIT_ORDER))
+            arms = ((lead, order), (co, CO_UNIT_ORDER))
             self.count = capped_count_of_arms_statement(lead, co, cap)
         if first is not None:
             self.first_page = _first_statement(arms, first, order)
             return
         ids = sa.union_all(*(sa.select(_ids(arm, by, end).c.id) for arm, by in arms)) if len(arms) > 1 \
-            else sa.select(_ids(stmt, walk, end).c.id)
+            else sa.select(_ids(stmt, order, end).c.id)
         self.page = list_columns(sa.select(Item).where(Item.id.in_(ids)).order_by(*order)
                                  .limit(sa.bindparam("per_page", type_=sa.Integer()))
                                  .offset(sa.bindparam("offset", type_=sa.Integer())))

@@ -6,12 +6,15 @@ China Standard Time; dates such as deadlines are local calendar dates.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# China Standard Time has been UTC+8 without daylight saving since 1991: the database's own
+# local months (``Item.assigned_month``, migration 0029) add this to the stored UTC time.
+LOCAL_UTC_OFFSET = timedelta(hours=8)
 
 
 def utcnow() -> datetime:
