@@ -117,3 +117,47 @@ def test_returned_reports_start_from_the_returned_entries_whatever_the_statistic
         assert plan.startswith("SEARCH returned_report USING INDEX ix_progress_entry_review"), plan
         assert "ix_item_stage_order" not in plan, plan
         db.session.rollback()
+
+
+# ``sqlite_stat1`` of ``item`` in the benchmark's 1M-item database after migration 0029
+# (ANALYZE under ``database.ANALYSIS_LIMIT``): every equality looks like ~1,000 rows.
+SAMPLED_1M_ITEM_STATS = {
+    "ix_item_activity_id": "1304670 20", "ix_item_activity_lead": "1231230 20 3",
+    "ix_item_answer_last": "1303434 1001", "ix_item_answer_tail": "1612608 1001",
+    "ix_item_assigned_month_order": "1736514 1001 667 15 1 1",
+    "ix_item_closed_month_order": "1038240 667 667 9 1 1 1", "ix_item_closure_kind": "1008678 1001",
+    "ix_item_last_activity_on": "2133800 49", "ix_item_lead_stage": "1484440 1001 667 667 3 1",
+    "ix_item_lead_urgency": "1762560 1001 1001 4 1", "ix_item_lead_year_order": "1677984 1001 501 334 5 1",
+    "ix_item_parent_id": "1008678 1001", "ix_item_question_last": "1053184 1001",
+    "ix_item_question_tail": "1016064 1001", "ix_item_stage": "881280 1001",
+    "ix_item_stage_deadline": "926370 1001 18", "ix_item_stage_order": "966042 1001 1001 18 1",
+    "ix_item_supervised_order": "1061592 1001 1001 3 1", "ix_item_urgency": "896874 1001 21 1 1",
+    "ix_item_year_order": "968136 1001 667 9 1 1", "ix_item_year_stage_order": "1083264 1001 501 501 5 1",
+    "sqlite_autoindex_item_1": "1263746 20 1",
+}
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.usefixtures("seeded")
+def test_a_month_walks_its_index_under_sampled_statistics(app):
+    """A 1M-item database's statistics, sampled under ``ANALYSIS_LIMIT`` after migration
+    0029, put ~1,000 rows behind ``stage = closed`` (really 845k) and ~670 behind a month:
+    SQLite walked every 办结 item through ``ix_item_stage_order`` for a month's 693
+    (1.9 s). ``queries._in_month`` tells it how rare a month is."""
+    with app.app_context():
+        conn = db.session.connection()
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'item'")
+        for index, stat in SAMPLED_1M_ITEM_STATS.items():
+            conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES ('item', ?, ?)", (index, stat))
+        conn.exec_driver_sql("ANALYZE sqlite_schema")
+        staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+        unit = str(db.session.scalar(sa.select(Item.lead_unit_id).where(Item.lead_unit_id.is_not(None)).limit(1)))
+        for args, index in (({"closed_in": "2026-03"}, "ix_item_closed_month_order"),
+                            ({"closed_in": "2026-03", "lead": unit}, "ix_item_closed_month_order"),
+                            ({"assigned_in": "2026-03"}, "ix_item_assigned_month_order")):
+            stmt = apply_filters(visible_items(staff), ItemFilters.from_args(args), local_today())
+            for query in (stmt.with_only_columns(Item.id).order_by(*urgency_order()).limit(50),
+                          sa.select(sa.func.count()).select_from(stmt.with_only_columns(Item.id).limit(1001).subquery())):
+                plan = _sqlite_plan(conn, query)
+                assert index in plan and "TEMP B-TREE" not in plan, (args, plan)
+        db.session.rollback()
