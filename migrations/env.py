@@ -110,6 +110,8 @@ def run_migrations_online():
                 **conf_args
             )
 
+            migration_context = context.get_context()
+            before = migration_context.get_current_heads()
             with context.begin_transaction():
                 context.run_migrations()
             # New indexes are worth nothing to SQLite's planner without statistics. In a
@@ -117,9 +119,12 @@ def run_migrations_online():
             # migrations' was already committed, and the one ANALYZE began inside that block
             # was rolled back when the connection closed (a table that batch mode copied
             # was left with no statistics at all).
-            from tracker.database import analyze
+            from tracker.database import analyze, vacuum_after_migrations
             analyze(connection)
+            changed = migration_context.get_current_heads() != before
             connection.commit()
+            if changed:
+                vacuum_after_migrations(connection)
         finally:
             if raw is not None:
                 broken = raw.execute("PRAGMA foreign_key_check").fetchall()

@@ -158,6 +158,18 @@ def analyze(connection: Connection) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
+def vacuum_after_migrations(connection: Connection) -> None:
+    """PostgreSQL: ``VACUUM`` once migrations have changed the schema. A migration that
+    rewrites a table — a stored generated column (0029), a column's type — leaves the
+    table's visibility map empty, and autovacuum does not come for a rewritten table with no
+    dead rows: every count the lists answer from an index alone read the table instead
+    (我的事项 at 100k items: 0.76 -> 0.53 x the realistic floor after 0029). ``VACUUM``
+    skips the pages already all-visible, so it costs little when nothing was rewritten. It
+    cannot run in a transaction: ``connection`` must have none open."""
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
+
+
 def after_bulk_load(engine: Engine) -> None:
     """What a database needs after a bulk load (the benchmark seed, a large import): planner
     statistics and, on PostgreSQL, a ``VACUUM`` — it sets the visibility map without which a

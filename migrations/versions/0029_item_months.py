@@ -19,7 +19,6 @@ Revises: 0028
 Create Date: 2026-12-02 18:10:00
 
 """
-import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
