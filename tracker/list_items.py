@@ -77,7 +77,8 @@ def list_items(rows: Sequence[sa.Row]) -> list[ListItem]:
     if not rows:
         return []
     units = unit_refs()
-    return [ListItem(*row[:-1], units.get(row.lead_unit_id), _co_units(row.co_unit_ids, units)) for row in rows]
+    width = len(COLUMNS)  # a list's page may carry a column of its own after these (``list_page``)
+    return [ListItem(*row[:width], units.get(row.lead_unit_id), _co_units(row.co_unit_ids, units)) for row in rows]
 
 
 def _co_units(ids: str | None, units: dict[int, UnitRef]) -> tuple[UnitRef, ...]:

@@ -83,7 +83,20 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     cap = _cap_for(page, per_page, text=bool(filters.q))
     if probe:
         params |= {"f_text_probe": probe_phrase(filters.q), "probe_limit": PROBE_ROWS * cap}
-    counted = db.session.scalar(kept.count, params | {"cap": cap}) or 0
+    params["cap"] = cap
+    # The count and the page in one statement — not for a text, whose count chooses the
+    # page's statement when the text is not frequent (``common`` below), and a text's
+    # statements stay as many whether it is frequent or not. A page past the end finds no
+    # rows: then the count alone says which page to show.
+    if not filters.q:
+        rows = db.session.execute(kept.counted_first_page if first is not None else kept.counted_page,
+                                  params | _window(page, per_page)).all()
+        if rows or page == 1:
+            counted = rows[0].list_total if rows else 0
+            exact = counted < cap
+            return Page(items=list_items(rows), total=counted if exact else cap - 1, page=page,
+                        per_page=per_page, exact=exact)
+    counted = db.session.scalar(kept.count, params) or 0
     exact = counted < cap
     total = counted if exact else cap - 1
     page = _page_number(page, total, exact, per_page)
@@ -91,18 +104,24 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
         return Page(items=[], total=0, page=1, per_page=per_page, exact=True)
     if filters.q and not exact and not frequent:  # common: walk the list order, testing each item against the matches
         kept = _kept.get((*key, "common"), partial(build, True)) if keep else build(True)
-    end = page * per_page
-    params |= {"end": end, "per_page": per_page, "offset": end - per_page}
+    params |= _window(page, per_page)
     if first is not None:
         return _page_with_first(kept, params, page, per_page, total, exact)
     items = list_items(db.session.execute(kept.page, params).all())
     return Page(items=items, total=total, page=page, per_page=per_page, exact=exact)
 
 
+def _window(page: int, per_page: int) -> dict:
+    """The page's bound parameters: the rows it shows end at ``end``."""
+    end = page * per_page
+    return {"end": end, "per_page": per_page, "offset": end - per_page}
+
+
 class _Statements:
     """A list's statements for one filter shape, every value a bound parameter: ``count``
     (capped at ``cap``), and ``page`` — or, with ``first``, ``first_page`` — the rows of the
-    page ending at ``end``.
+    page ending at ``end``; ``counted_page`` / ``counted_first_page``: the page's rows with
+    the count beside them (``list_total``), one round trip instead of two.
 
     The page's ids are read first, sorted as narrow rows (often straight from an index),
     then the page's 50 rows' columns: sorting the joined wide rows of every match (the
@@ -130,14 +149,17 @@ class _Statements:
             lead, co = unit_item_arms(stmt, sa.bindparam("arm_unit", type_=sa.Integer()))
             arms = ((lead, order), (co, CO_UNIT_ORDER))
             self.count = capped_count_of_arms_statement(lead, co, cap)
+        total = self.count.scalar_subquery().label("list_total")  # an uncorrelated subquery: run once
         if first is not None:
             self.first_page = _first_statement(arms, first, order)
+            self.counted_first_page = self.first_page.add_columns(total)
             return
         ids = sa.union_all(*(sa.select(_ids(arm, by, end).c.id) for arm, by in arms)) if len(arms) > 1 \
             else sa.select(_ids(stmt, order, end).c.id)
         self.page = list_columns(sa.select(Item).where(Item.id.in_(ids)).order_by(*order)
                                  .limit(sa.bindparam("per_page", type_=sa.Integer()))
                                  .offset(sa.bindparam("offset", type_=sa.Integer())))
+        self.counted_page = self.page.add_columns(total)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,111 @@
+"""A list's count and page in one statement (``list_page._Statements.counted_page``).
+
+The count rides beside the page's rows as an uncorrelated subquery: one round trip instead
+of two. These tests prove it says what the separate count said — exact under the cap,
+capped over it, zero for an empty list, for a unit's two arms and for 我的事项's leading
+rows — and that a page past the end, which finds no rows to carry the count, still shows
+the last page.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from tracker import queries
+from tracker.extensions import db
+from tracker.list_page import list_page
+from tracker.main.todos import attention_first
+from tracker.models import Item, User, local_today
+
+from .test_list_plans import _expected, seed_with_statistics
+
+
+@pytest.fixture
+def seeded(app, demo):
+    return seed_with_statistics(app)
+
+
+class _Statements:
+    """The statements run inside the block, as ``db.session`` sends them."""
+
+    def __enter__(self):
+        self.sent = []
+        event.listen(db.engine, "before_cursor_execute", self._record)
+        return self.sent
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK")):
+            self.sent.append(statement)
+
+
+def _user(name: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.username == name))
+
+
+def _unit() -> int:
+    return db.session.scalar(sa.select(Item.lead_unit_id).where(Item.lead_unit_id.is_not(None))
+                             .group_by(Item.lead_unit_id).order_by(sa.func.count().desc()).limit(1))
+
+
+@pytest.mark.usefixtures("seeded")
+def test_one_statement_gives_the_page_and_its_exact_count(app):
+    with app.app_context():
+        staff, today = _user("staff"), local_today()
+        list_page(staff, queries.ItemFilters(), 1, 7, today)  # the units' names, kept per process
+        for args in ({}, {"stage": "改"}, {"unit_id": _unit()}, {"overdue": True}, {"year": 1999}):
+            filters = queries.ItemFilters(**args)
+            expected = _expected(staff, filters, today)
+            with _Statements() as sent:
+                page = list_page(staff, filters, 1, 7, today)
+            assert len(sent) == 1, (args, sent)
+            assert page.exact and page.total == len(expected), args
+            assert [i.id for i in page.items] == expected[:7], args
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_page_past_the_end_shows_the_last_page(app):
+    with app.app_context():
+        staff, today = _user("staff"), local_today()
+        filters = queries.ItemFilters(stage="改")
+        expected = _expected(staff, filters, today)
+        list_page(staff, filters, 1, 7, today)  # the units' names, kept per process
+        last = math.ceil(len(expected) / 7)
+        with _Statements() as sent:
+            page = list_page(staff, filters, last + 5, 7, today)
+        assert len(sent) == 3, sent  # the empty page, then the count, then the last page
+        assert (page.page, page.total, page.exact) == (last, len(expected), True)
+        assert [i.id for i in page.items] == expected[(last - 1) * 7:]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_count_over_the_cap_says_more_than(app, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_CAP", 10)
+    with app.app_context():
+        staff, today = _user("staff"), local_today()
+        for args in ({}, {"unit_id": _unit()}):
+            filters = queries.ItemFilters(**args)
+            assert len(_expected(staff, filters, today)) > 11, args
+            page = list_page(staff, filters, 1, 7, today)
+            assert (page.total, page.exact) == (10, False), args  # "10+" (``Page.total_label``)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_my_items_count_beside_the_leading_rows(app):
+    """我的事项: the leading rows' statement (``counted_first_page``) carries the unit's count."""
+    with app.app_context():
+        unit_user = _user("unit_edu")
+        today = local_today()
+        mine = db.session.scalar(sa.select(sa.func.count()).select_from(
+            queries.visible_items(unit_user).where(queries.not_withdrawn()).subquery()))
+        list_page(unit_user, queries.ItemFilters(), 1, 7, today, first=attention_first())
+        with _Statements() as sent:
+            first = attention_first()
+            page = list_page(unit_user, queries.ItemFilters(), 1, 7, today, first=first)
+        assert page.exact and page.total == mine and len(page.items) == min(7, mine)
+        assert len(sent) == 2, sent  # the returned reports (``attention_first``), then the page with its count
