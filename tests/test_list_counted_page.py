@@ -2,9 +2,9 @@
 
 The count rides beside the page's rows as an uncorrelated subquery: one round trip instead
 of two. These tests prove it says what the separate count said — exact under the cap,
-capped over it, zero for an empty list, for a unit's two arms and for 我的事项's leading
-rows — and that a page past the end, which finds no rows to carry the count, still shows
-the last page.
+capped over it, zero for an empty list, for a unit's two arms — and that a page past the
+end, which finds no rows to carry the count, still shows the last page. 我的事项 (rows that
+lead the list) keeps its count apart.
 """
 from __future__ import annotations
 
@@ -96,8 +96,10 @@ def test_a_count_over_the_cap_says_more_than(app, monkeypatch):
 
 
 @pytest.mark.usefixtures("seeded")
-def test_my_items_count_beside_the_leading_rows(app):
-    """我的事项: the leading rows' statement (``counted_first_page``) carries the unit's count."""
+def test_my_items_counts_apart_from_the_leading_rows(app):
+    """我的事项 counts, then reads its leading rows: with the count beside them PostgreSQL
+    never found a generic plan good enough and planned the statement on every request
+    (1.3 ms; ``tests/test_list_generic_plans.py``)."""
     with app.app_context():
         unit_user = _user("unit_edu")
         today = local_today()
@@ -108,4 +110,4 @@ def test_my_items_count_beside_the_leading_rows(app):
             first = attention_first()
             page = list_page(unit_user, queries.ItemFilters(), 1, 7, today, first=first)
         assert page.exact and page.total == mine and len(page.items) == min(7, mine)
-        assert len(sent) == 2, sent  # the returned reports (``attention_first``), then the page with its count
+        assert len(sent) == 3, sent  # the returned reports (``attention_first``), the count, the page

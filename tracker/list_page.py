@@ -86,10 +86,12 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     params["cap"] = cap
     # The count and the page in one statement — not for a text, whose count chooses the
     # page's statement when the text is not frequent (``common`` below), and a text's
-    # statements stay as many whether it is frequent or not. A page past the end finds no
-    # rows: then the count alone says which page to show.
-    if not filters.q:
-        rows = db.session.execute(kept.counted_first_page if first is not None else kept.counted_page,
+    # statements stay as many whether it is frequent or not; not with leading rows (我的事项):
+    # with the count beside them PostgreSQL never settled on a generic plan and planned the
+    # statement on every request (1.3 ms, more than the round trip saved). A page past the
+    # end finds no rows: then the count alone says which page to show.
+    if not filters.q and first is None:
+        rows = db.session.execute(kept.counted_page,
                                   params | _window(page, per_page)).all()
         if rows or page == 1:
             counted = rows[0].list_total if rows else 0
@@ -111,6 +113,25 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     return Page(items=items, total=total, page=page, per_page=per_page, exact=exact)
 
 
+def _window_params(dialect: str) -> dict[str, sa.BindParameter]:
+    """The statements' row limits — ``cap`` (the count's), ``end`` (each arm's), ``per_page``
+    and ``offset`` (the page's) — and ``arm_unit``, the unit of a unit's two arms.
+
+    On PostgreSQL their values are written into the statement's text when it runs
+    (``literal_execute``). psycopg prepares a statement after its fifth run, and PostgreSQL
+    then plans it once (a generic plan) unless that plan's estimate is worse than the
+    custom plans' it made for the actual values. With a LIMIT as a parameter it assumes a
+    tenth of the rows, and with the unit as one the average unit, whose fewer rows make a
+    LIMIT look costlier to reach: the generic plan never won, and every request planned
+    the list's statements again (0.4-0.7 ms a statement, as much as running it). With the
+    numbers in the text, a first page's statements — one text per unit — get a generic plan
+    once per connection. SQLite plans a statement when it is prepared either way; its
+    plans are the ones ``tests/test_list_plans.py`` checks, with parameters."""
+    literal = dialect == "postgresql"
+    return {name: sa.bindparam(name, type_=sa.Integer(), literal_execute=literal)
+            for name in ("cap", "end", "per_page", "offset", "arm_unit")}
+
+
 def _window(page: int, per_page: int) -> dict:
     """The page's bound parameters: the rows it shows end at ``end``."""
     end = page * per_page
@@ -120,8 +141,8 @@ def _window(page: int, per_page: int) -> dict:
 class _Statements:
     """A list's statements for one filter shape, every value a bound parameter: ``count``
     (capped at ``cap``), and ``page`` — or, with ``first``, ``first_page`` — the rows of the
-    page ending at ``end``; ``counted_page`` / ``counted_first_page``: the page's rows with
-    the count beside them (``list_total``), one round trip instead of two.
+    page ending at ``end``; ``counted_page``: the page's rows with the count beside them
+    (``list_total``), one round trip instead of two.
 
     The page's ids are read first, sorted as narrow rows (often straight from an index),
     then the page's 50 rows' columns: sorting the joined wide rows of every match (the
@@ -135,7 +156,8 @@ class _Statements:
         (``text_filter.probe_matches``) that pass every filter — a lower bound, read in
         ~0.2 ms; only when it stays under the cap are the rows counted one by one (1.3 ms
         for a text in 8 % of 100k items, more for a rare one among the other filters)."""
-        cap, end = sa.bindparam("cap", type_=sa.Integer()), sa.bindparam("end", type_=sa.Integer())
+        window = _window_params(db.session.get_bind().dialect.name)
+        cap, end = window["cap"], window["end"]
         order = urgency_order()
         if unit_id is None:
             arms = ((stmt, order),)
@@ -146,20 +168,18 @@ class _Statements:
                 count = sa.case((at_least >= cap, cap), else_=count)
             self.count = sa.select(count)
         else:
-            lead, co = unit_item_arms(stmt, sa.bindparam("arm_unit", type_=sa.Integer()))
+            lead, co = unit_item_arms(stmt, window["arm_unit"])
             arms = ((lead, order), (co, CO_UNIT_ORDER))
             self.count = capped_count_of_arms_statement(lead, co, cap)
-        total = self.count.scalar_subquery().label("list_total")  # an uncorrelated subquery: run once
         if first is not None:
-            self.first_page = _first_statement(arms, first, order)
-            self.counted_first_page = self.first_page.add_columns(total)
+            self.first_page = _first_statement(arms, first, order, window)
             return
         ids = sa.union_all(*(sa.select(_ids(arm, by, end).c.id) for arm, by in arms)) if len(arms) > 1 \
             else sa.select(_ids(stmt, order, end).c.id)
         self.page = list_columns(sa.select(Item).where(Item.id.in_(ids)).order_by(*order)
-                                 .limit(sa.bindparam("per_page", type_=sa.Integer()))
-                                 .offset(sa.bindparam("offset", type_=sa.Integer())))
-        self.counted_page = self.page.add_columns(total)
+                                 .limit(window["per_page"]).offset(window["offset"]))
+        # The count beside the page: an uncorrelated subquery, run once.
+        self.counted_page = self.page.add_columns(self.count.scalar_subquery().label("list_total"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,7 +210,7 @@ class First:
         return sa.case(*((part, n) for n, part in enumerate(self.parts)), else_=len(self.parts))
 
 
-def _first_statement(arms, first: First, order) -> sa.Select:
+def _first_statement(arms, first: First, order, window: dict[str, sa.BindParameter]) -> sa.Select:
     """The page's rows when ``first``'s rows lead the list, in one statement (see
     ``_page_with_first``): the first ``end`` leading ids, then the first ``2 × end`` ids of
     the urgency walk less those, each numbered in its order; the page is the slice of that
@@ -204,7 +224,7 @@ def _first_statement(arms, first: First, order) -> sa.Select:
     def parts_of(by):
         return first.co_unit if by is CO_UNIT_ORDER and first.co_unit is not None else first.parts
 
-    end = sa.bindparam("end", type_=sa.Integer())
+    end = window["end"]
     leading = ordered([(arm.where(part), by) for arm, by in arms for part in parts_of(by)], (first.key,), end,
                       0).cte("leading")  # read once, though asked twice
     # The walk's first ``end`` ids hold the ``end - L`` the page may need when the L leading
@@ -218,8 +238,7 @@ def _first_statement(arms, first: First, order) -> sa.Select:
                         .where(rest.c.id.not_in(sa.select(leading.c.id)))).subquery()
     return list_columns(sa.select(Item).join(both, both.c.id == Item.id)
                         .order_by(both.c.part, both.c.position)
-                        .limit(sa.bindparam("per_page", type_=sa.Integer()))
-                        .offset(sa.bindparam("offset", type_=sa.Integer())))
+                        .limit(window["per_page"]).offset(window["offset"]))
 
 
 def _page_with_first(kept: _Statements, params: dict, page: int, per_page: int, total: int, exact: bool) -> Page:

@@ -18,7 +18,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from .database import likely
+from .database import constant, likely
 from .extensions import db
 from .fields import strip_control
 from .lights import LIGHTS, Light, green_from, light_clause, overdue_clause, silent_clause, silent_since
@@ -163,8 +163,9 @@ BASES = {
 
 
 def _done():
-    return sa.and_(Item.stage == Stage.CLOSED, sa.or_(Item.closure_kind.is_(None),
-                                                      Item.closure_kind != ClosureKind.TERMINATED))
+    """办结, not 终止跟踪 — its values written into the statement (``database.constant``)."""
+    return sa.and_(Item.stage == constant(Stage.CLOSED.value),
+                   sa.or_(Item.closure_kind.is_(None), Item.closure_kind != constant(ClosureKind.TERMINATED.value)))
 
 
 def _latest_verdict(*conditions):
@@ -192,7 +193,8 @@ def month_number(month: str) -> int:
 # parameters in place of the values (``dashboard.stats``); the list applies them here.
 
 def not_withdrawn():
-    return Item.stage != Stage.WITHDRAWN
+    """Every list's and figure's first test; 作废 written into the statement (``constant``)."""
+    return Item.stage != constant(Stage.WITHDRAWN.value)
 
 
 def led_by_committee(committee_id):
