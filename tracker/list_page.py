@@ -30,7 +30,7 @@ from .queries import (
     filter_shape,
     urgency_order,
 )
-from .text_filter import frequent_text, probe_matches, probe_phrase
+from .text_filter import frequent_text, looked_up, probe_matches, probe_phrase, text_shape
 from .visibility import CO_UNIT_ORDER, unit_item_arms, unit_scope, visible_items
 
 # Statements kept per process, per filter shape (``queries.filter_shape``): building one
@@ -84,13 +84,13 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     if probe:
         params |= {"f_text_probe": probe_phrase(filters.q), "probe_limit": PROBE_ROWS * cap}
     params["cap"] = cap
-    # The count and the page in one statement — not for a text, whose count chooses the
-    # page's statement when the text is not frequent (``common`` below), and a text's
-    # statements stay as many whether it is frequent or not; not with leading rows (我的事项):
-    # with the count beside them PostgreSQL never settled on a generic plan and planned the
-    # statement on every request (1.3 ms, more than the round trip saved). A page past the
-    # end finds no rows: then the count alone says which page to show.
-    if not filters.q and first is None:
+    # The count and the page in one statement — not for a text looked up in an index, whose
+    # count chooses the page's statement when the text is not frequent (``common`` below),
+    # and whose statements stay as many whether it is frequent or not; not with leading rows
+    # (我的事项): with the count beside them PostgreSQL never settled on a generic plan and
+    # planned the statement on every request (1.3 ms, more than the round trip saved). A
+    # page past the end finds no rows: then the count alone says which page to show.
+    if first is None and not (filters.q and looked_up(text_shape(filters.q)[0], dialect)):
         rows = db.session.execute(kept.counted_page,
                                   params | _window(page, per_page)).all()
         if rows or page == 1:

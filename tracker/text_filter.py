@@ -168,6 +168,14 @@ def text_params(text: str) -> dict[str, str]:
     return {"f_text_like": like_pattern(text), "f_text_phrase": phrase(text), "f_text_gram": text}
 
 
+def looked_up(kind: str, dialect: str) -> bool:
+    """Whether a text of ``kind`` (``lookup``) is found through an index on ``dialect``
+    unless it is frequent — then how often it is found picks the statement (``common``,
+    ``frequent``). Otherwise each row read is tested (PostgreSQL's trigram indexes answer
+    the LIKE itself): one statement whatever the text."""
+    return kind in SHORT and dialect in ("sqlite", "postgresql") or kind == TRIGRAMS and dialect == "sqlite"
+
+
 def text_filter(text: str, params: dict | None = None, common: bool = False, frequent: bool = False):
     """Items whose question or answer contains ``text``, ignoring the case of ASCII letters.
 
@@ -189,8 +197,7 @@ def text_filter(text: str, params: dict | None = None, common: bool = False, fre
     params = params if params is not None else text_params(text)
     kind, cased = text_shape(text)
     dialect = db.session.get_bind().dialect.name
-    if not frequent and (kind in SHORT and dialect in ("sqlite", "postgresql")
-                         or kind == TRIGRAMS and dialect == "sqlite"):
+    if not frequent and looked_up(kind, dialect):
         matches = _indexed_matches(kind, dialect, params)
         if dialect == "postgresql":
             return _fenced(matches, common)
