@@ -47,10 +47,14 @@ def upgrade():
     dialect = op.get_bind().dialect.name
     op.drop_index('ix_item_assigned_at', table_name='item')
     op.drop_index('ix_item_closed_at', table_name='item')
-    for name, source in MONTHS.items():
-        # Not op.add_column: a generated column's clause is the database's own dialect.
-        op.execute(f"ALTER TABLE item ADD COLUMN {name} INTEGER GENERATED ALWAYS AS "
-                   f"({EXPRESSION[dialect].format(column=source)}) {KEEP[dialect]}")
+    # Not op.add_column: a generated column's clause is the database's own dialect.
+    columns = [f"ADD COLUMN {name} INTEGER GENERATED ALWAYS AS ({EXPRESSION[dialect].format(column=source)}) "
+               f"{KEEP[dialect]}" for name, source in MONTHS.items()]
+    if dialect == "postgresql":  # a stored column rewrites the table and its indexes: once for both
+        op.execute(f"ALTER TABLE item {', '.join(columns)}")
+    else:  # SQLite adds one column a statement; a virtual one is only a schema change
+        for column in columns:
+            op.execute(f"ALTER TABLE item {column}")
     for name, columns in INDEXES.items():
         op.create_index(name, 'item', columns, unique=False)
 
