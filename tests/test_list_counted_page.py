@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from tracker import queries
+from tracker import paging, queries
 from tracker.extensions import db
 from tracker.list_page import list_page
 from tracker.main.todos import attention_first
@@ -85,7 +85,7 @@ def test_a_page_past_the_end_shows_the_last_page(app):
 
 @pytest.mark.usefixtures("seeded")
 def test_a_count_over_the_cap_says_more_than(app, monkeypatch):
-    monkeypatch.setattr(queries, "COUNT_CAP", 10)
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
     with app.app_context():
         staff, today = _user("staff"), local_today()
         for args in ({}, {"unit_id": _unit()}):

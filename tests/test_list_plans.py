@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import tracker.list_page as lists
 from bench.seed import seed_items
 from tests.conftest import login_as
-from tracker import queries
+from tracker import paging
 from tracker.database import analyze
 from tracker.extensions import db
 from tracker.list_page import list_page
@@ -163,7 +163,7 @@ def test_my_items_with_attention_first_equals_the_plain_sorted_query(app, seeded
 
 
 def test_count_is_capped_and_pagination_goes_on(app, seeded, monkeypatch):
-    monkeypatch.setattr(queries, "COUNT_CAP", 20)
+    monkeypatch.setattr(paging, "COUNT_CAP", 20)
     today = local_today()
     with app.app_context():
         staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
@@ -181,7 +181,7 @@ def test_count_is_capped_and_pagination_goes_on(app, seeded, monkeypatch):
 
 
 def test_list_shows_capped_total(app, seeded, monkeypatch):
-    monkeypatch.setattr(queries, "COUNT_CAP", 20)
+    monkeypatch.setattr(paging, "COUNT_CAP", 20)
     html = login_as(app, "staff").get("/items").get_data(as_text=True)  # 50 a page: counted to 51
     assert "第 1 / 2+ 页，共 50+ 项" in html and "/items?page=2" in html
     html = login_as(app, "staff").get("/items?page=2").get_data(as_text=True)
@@ -332,7 +332,7 @@ def test_the_overdue_count_is_answered_from_the_urgency_index(app, seeded):
     today = local_today()
     with app.app_context():
         stmt = apply_filters(sa.select(Item), ItemFilters(overdue=True), today)
-        count = sa.select(queries._capped_count_expr(stmt, queries.COUNT_CAP))
+        count = sa.select(paging._capped_count_expr(stmt, paging.COUNT_CAP))
         compiled = count.compile(db.engine, compile_kwargs={"literal_binds": True})
         after_bulk_load(db.engine)
         with db.engine.connect() as conn:
@@ -353,13 +353,13 @@ def test_a_units_lead_count_is_read_once(app, seeded, monkeypatch):
     written twice in the CASE, both databases read the unit's first 1,001 rows twice
     (PostgreSQL 100k: 1.89 → 1.13 ms). The derived table reads it once; the co-unit arm is
     still not read when the lead arm alone reaches the cap."""
-    monkeypatch.setattr(queries, "COUNT_CAP", 5)
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
     today = local_today()
     with app.app_context():
         unit_id = db.session.scalar(sa.select(User.unit_id).where(User.username == "unit_edu"))
         lead, co = unit_item_arms(apply_filters(sa.select(Item), ItemFilters(), today), unit_id)
         def capped_count(lead, co, cap):
-            return db.session.scalar(queries.capped_count_of_arms_statement(lead, co, cap))
+            return db.session.scalar(paging.capped_count_of_arms_statement(lead, co, cap))
 
         assert capped_count(lead, co, 6) == 6  # the seed gives the unit more than 6
         lead_only = capped_count(lead.where(sa.false()), co, 10_000)

@@ -249,9 +249,9 @@ def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, mo
     walked (``text_filter(common=True)``; ``frequent``: tested on each row read, the index
     left alone): page after page, the same rows in the same order as the plain sorted
     query — three characters (trigrams) and two (bigrams)."""
-    from tracker import queries, text_filter
-    monkeypatch.setattr(queries, "COUNT_CAP", 5)
-    monkeypatch.setattr(queries, "TEXT_COUNT_CAP", 5)
+    from tracker import paging, queries, text_filter
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    monkeypatch.setattr(paging, "TEXT_COUNT_CAP", 5)
     monkeypatch.setattr(text_filter, "FREQUENT", 20 if frequent else 10 ** 6)
     with app.app_context():
         staff = _staff()
@@ -288,8 +288,8 @@ def _common_text(length: int = 3) -> str:
 def test_a_text_search_counts_to_its_own_cap(app, seeded, monkeypatch):
     """A text search counts to ``TEXT_COUNT_CAP`` (then says "N+"), other lists to ``COUNT_CAP``;
     a later page still counts what it needs."""
-    from tracker import queries
-    monkeypatch.setattr(queries, "TEXT_COUNT_CAP", 10)
+    from tracker import paging
+    monkeypatch.setattr(paging, "TEXT_COUNT_CAP", 10)
     with app.app_context():
         staff = _staff()
         today = local_today()
@@ -362,7 +362,7 @@ def test_a_frequent_texts_count_is_exact_under_its_cap_and_capped_over_it(app, s
     (``list_page._Statements(probe=True)``): a lower bound that answers when it reaches the
     cap. Under it — another filter keeps few of the matches — the rows are counted one by
     one; a probe whose kept terms went stale (a term added since) only finds fewer."""
-    from tracker import queries, text_filter
+    from tracker import paging, text_filter
     monkeypatch.setattr(text_filter, "FREQUENT", 1)
     with app.app_context():
         staff, today = _staff(), local_today()
@@ -373,7 +373,7 @@ def test_a_frequent_texts_count_is_exact_under_its_cap_and_capped_over_it(app, s
             sa.select(sa.func.count()).where(Item.id.in_(matching), Item.stage == s)))
         in_rare = db.session.scalar(sa.select(sa.func.count()).where(Item.id.in_(matching), Item.stage == rare))
         for cap in (len(matching) + 5, 3):
-            monkeypatch.setattr(queries, "TEXT_COUNT_CAP", cap)
+            monkeypatch.setattr(paging, "TEXT_COUNT_CAP", cap)
             for stale in (False, True):
                 if stale and db.engine.dialect.name == "sqlite":
                     key = (str(db.engine.url), common)

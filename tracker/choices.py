@@ -83,6 +83,11 @@ def activity_years() -> list[int]:
         int(y) for y in db.session.scalars(sa.select(year).distinct().order_by(year.desc())))))
 
 
+def year_choices() -> list[tuple[int, int]]:
+    """``activity_years`` as (value, label) pairs, for a filter select (``templating.select_options``)."""
+    return [(year, year) for year in activity_years()]
+
+
 def parent_choices(activity_id: int) -> list[Choice]:
     """The activity's top-level and second-level points, to hang a sub-point under."""
     rows = db.session.execute(sa.select(Item.id, Item.ref, Item.seq, Item.question)

@@ -18,19 +18,9 @@ from .extensions import db
 from .kept import Kept
 from .list_items import list_columns, list_items
 from .models import Item
-from .queries import (
-    ItemFilters,
-    Page,
-    _cap_for,
-    _capped_count_expr,
-    _page_number,
-    apply_filters,
-    capped_count_of_arms_statement,
-    filter_params,
-    filter_shape,
-    urgency_order,
-)
-from .text_filter import frequent_text, looked_up, probe_matches, probe_phrase, text_shape
+from .paging import Page, _cap_for, _capped_count_expr, _page_number, capped_count_of_arms_statement
+from .queries import ItemFilters, apply_filters, filter_params, filter_shape, urgency_order
+from .text_filter import frequent_text, looked_up, lookup, probe_matches, probe_phrase
 from .visibility import CO_UNIT_ORDER, unit_item_arms, unit_scope, visible_items
 
 # Statements kept per process, per filter shape (``queries.filter_shape``): building one
@@ -90,7 +80,7 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     # (我的事项): with the count beside them PostgreSQL never settled on a generic plan and
     # planned the statement on every request (1.3 ms, more than the round trip saved). A
     # page past the end finds no rows: then the count alone says which page to show.
-    if first is None and not (filters.q and looked_up(text_shape(filters.q)[0], dialect)):
+    if first is None and not (filters.q and looked_up(lookup(filters.q), dialect)):
         rows = db.session.execute(kept.counted_page,
                                   params | _window(page, per_page)).all()
         if rows or page == 1:

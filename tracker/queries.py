@@ -7,11 +7,9 @@ columns: a fixed number of queries per page, whatever the data size).
 """
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import abort
@@ -33,7 +31,7 @@ from .models import (
     VerdictGrade,
     local_today,
 )
-from .models.base import LOCAL_TZ
+from .models.base import LOCAL_UTC_OFFSET
 from .tally import Grade
 from .visibility import can_view, unit_item_ids, visible_items
 
@@ -177,15 +175,20 @@ def basis_clause(name: str, today: date):
 
 
 def local_month_range(month: str) -> tuple[datetime, datetime]:
-    """A local (China Standard Time) calendar month as naive UTC bounds, as times are stored."""
+    """A local (China Standard Time) calendar month as naive UTC bounds, as times are stored:
+    the dashboard's monthly flow counts by them. The same offset (``LOCAL_UTC_OFFSET``) gives
+    the items' month columns their months (migration 0029), which the list's month filters
+    read — a figure and its list count the same items (``tests/test_item_months.py``). The
+    flow keeps comparing times: SQLite computes its virtual month columns on every read, and
+    a year's recount read through them took 30 -> 44 ms at 100k items."""
     year, mon = int(month[:4]), int(month[5:])
-    start = datetime(year, mon, 1, tzinfo=LOCAL_TZ)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
+    end_year, end_mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
+    return datetime(year, mon, 1) - LOCAL_UTC_OFFSET, datetime(end_year, end_mon, 1) - LOCAL_UTC_OFFSET
 
 
 def month_number(month: str) -> int:
-    """A month ("2026-11") as the items' month columns hold it (202611; migration 0029)."""
+    """A month ("2026-11") as the items' month columns hold it (202611; migration 0029): the
+    list's month filters and the dashboard's monthly flow read those columns."""
     return int(month[:4]) * 100 + int(month[5:])
 
 
@@ -300,89 +303,6 @@ def urgency_order(today: date | None = None):
     (Among items with no running deadline, SQLite lists those without a deadline first,
     PostgreSQL last: both keep the index order.)"""
     return (Item.urgency, Item.deadline, Item.id)
-
-
-# Lists count exactly up to this many rows and say "more than" past it: an exact COUNT(*) of a
-# unit's 11k items or of a search costs more than the page itself (issue 16), and nobody pages
-# past the twentieth page of 50.
-COUNT_CAP = 1000
-# A text search counts to fewer: testing a row's text is the costliest filter a list has (a
-# 2-character text reads ~12k rows at 100k items to find 1000), and a search that finds
-# hundreds is narrowed, not paged through. Paging on still counts what the page needs.
-TEXT_COUNT_CAP = 200
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-    exact: bool = True  # False: there are more than ``total`` rows
-
-    @property
-    def pages(self) -> int:
-        counted = max(1, math.ceil(self.total / self.per_page))
-        return counted if self.exact else counted + 1
-
-    @property
-    def total_label(self) -> str:
-        return str(self.total) if self.exact else f"{self.total}+"
-
-    @property
-    def pages_label(self) -> str:
-        return str(self.pages) if self.exact else f"{self.pages}+"
-
-
-def _cap_for(page: int, per_page: int, text: bool = False) -> int:
-    """Count one row past what the requested page needs, at least ``COUNT_CAP`` + 1
-    (``TEXT_COUNT_CAP`` + 1 for a text search)."""
-    least = min(COUNT_CAP, TEXT_COUNT_CAP) if text else COUNT_CAP
-    return max(least, page * per_page) + 1
-
-
-def _capped_count_expr(stmt: sa.Select, cap: int):
-    ids = stmt.with_only_columns(sa.literal_column("1"), maintain_column_froms=True).order_by(None).limit(cap)
-    return sa.select(sa.func.count()).select_from(ids.subquery()).scalar_subquery()
-
-
-def capped_count(stmt: sa.Select, cap: int) -> int:
-    """``COUNT(*)`` of ``stmt`` that stops reading after ``cap`` rows."""
-    return db.session.scalar(sa.select(_capped_count_expr(stmt, cap))) or 0
-
-
-def capped_count_of_arms_statement(lead: sa.Select, co: sa.Select, cap) -> sa.Select:
-    """Both arms' capped counts in one statement; the co-unit arm is counted only when the
-    lead arm alone stays under the cap (both databases evaluate CASE branches lazily), so
-    a big unit's page skips it — on PostgreSQL that count was a hash join over every item."""
-    # The lead count is read once, in a derived table that OFFSET 0 keeps PostgreSQL from
-    # folding back into the CASE (written twice there, it read the unit's first 1,001 rows twice).
-    lead_count = sa.select(_capped_count_expr(lead, cap).label("n")).offset(0).subquery()
-    return sa.select(sa.case((lead_count.c.n >= cap, lead_count.c.n),
-                             else_=lead_count.c.n + _capped_count_expr(co, cap)))
-
-
-def _page_number(requested: int, counted: int, exact: bool, per_page: int) -> int:
-    last = max(1, math.ceil(counted / per_page))
-    return max(1, min(requested, last if exact else last + 1))
-
-
-def paginate(stmt: sa.Select, page: int, per_page: int, *, rows: bool = False,
-             load: Callable[[sa.Select], list] | None = None) -> Page:
-    """One page of ``stmt`` with a capped count; ``rows``: the page holds whole rows (a
-    statement of several entities) instead of the first entity of each; ``load``: reads the
-    page's window itself (``list_items.read_list_items``)."""
-    cap = _cap_for(page, per_page)
-    counted = capped_count(stmt, cap)
-    exact = counted < cap
-    total = counted if exact else cap - 1
-    page = _page_number(page, total, exact, per_page)
-    window = stmt.limit(per_page).offset((page - 1) * per_page)
-    if load is not None:
-        items = load(window)
-    else:
-        items = (db.session.execute(window) if rows else db.session.scalars(window)).unique().all()
-    return Page(items=list(items), total=total, page=page, per_page=per_page, exact=exact)
 
 
 def get_item(item_id: int) -> Item:

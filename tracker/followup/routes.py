@@ -24,13 +24,10 @@ from ..models import (
     utcnow,
 )
 from ..page_state import page_state
+from ..paging import paginate
 from ..params import is_number
 from ..permissions import staff_required
-from ..queries import (
-    ItemFilters,
-    apply_filters,
-    paginate,
-)
+from ..queries import ItemFilters, apply_filters
 from ..services import followup as ops
 from ..services.handbacks import pending_handbacks
 from ..workdays import Light

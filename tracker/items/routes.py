@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..choices import activity_filter_choices, activity_years, organ_choices, parent_choices
+from ..choices import activity_filter_choices, organ_choices, parent_choices, year_choices
 from ..dashboard.routes import list_basis
 from ..extensions import db, wants_fragment
 from ..list_page import list_page
@@ -35,7 +35,7 @@ def filter_choices(filters: ItemFilters) -> dict:
     kept per process until a unit or activity changes (``services.refdata``), so the form
     costs the same with 50 activities or 5,000 and nothing per request."""
     return {"units": organ_choices(active_only=False), "activities": activity_filter_choices(filters.activity_id),
-            "years": [(year, year) for year in activity_years()], "stage_choices": STAGE_CHOICES}
+            "years": year_choices(), "stage_choices": STAGE_CHOICES}
 
 
 @bp.route("/items")

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
 from . import co_unit_order  # noqa: F401  (keeps item_co_unit's order copies: registers its events)
-from .accountability import DeclaredDate, HandbackRequest, HandbackStatus
+from .accountability import DeclaredDate, ExtensionRequest, ExtensionStatus, HandbackRequest, HandbackStatus
 from .accounts import Role, Unit, UnitKind, User
 from .activity import TARGET_ORGANS, Activity, ActivityKind
 from .audit import AuditAction, AuditEntry
@@ -21,8 +21,6 @@ from .item import (
     DEADLINE_STAGES,
     Attachment,
     EntryKind,
-    ExtensionRequest,
-    ExtensionStatus,
     Item,
     LineStatus,
     Origin,

@@ -1,5 +1,6 @@
-"""What keeps an assignment honest after 交办: a unit contesting it (退办), and the date a
-unit declares when its deadline has slipped (承办单位预计完成日期, shown publicly)."""
+"""What keeps an assignment honest after 交办: a unit contesting it (退办), asking for more
+time (延期申请), and the date a unit declares when its deadline has slipped (承办单位预计完成
+日期, shown publicly)."""
 from __future__ import annotations
 
 import enum
@@ -70,3 +71,35 @@ class DeclaredDate(db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
     declared_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExtensionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待审批", "approved": "已批准", "refused": "未批准"}[self.value]
+
+
+class ExtensionRequest(db.Model):
+    """延期申请: only with a written reason, decided by staff."""
+
+    __tablename__ = "extension_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"), index=True)
+    round: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    current_deadline: Mapped[date]
+    requested_deadline: Mapped[date]
+    status: Mapped[ExtensionStatus] = mapped_column(
+        enum_column(ExtensionStatus, "extension_status"), default=ExtensionStatus.PENDING)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id], lazy="raise")

@@ -371,35 +371,3 @@ class Attachment(db.Model):
     # whether it could be read ("ok", "empty", "unreadable", "partial", "none" for images).
     text: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
     text_status: Mapped[str | None] = mapped_column(sa.String(16))
-
-
-class ExtensionStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REFUSED = "refused"
-
-    @property
-    def label(self) -> str:
-        return {"pending": "待审批", "approved": "已批准", "refused": "未批准"}[self.value]
-
-
-class ExtensionRequest(db.Model):
-    """延期申请: only with a written reason, decided by staff."""
-
-    __tablename__ = "extension_request"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"), index=True)
-    round: Mapped[int]
-    reason: Mapped[str] = mapped_column(sa.Text)
-    current_deadline: Mapped[date]
-    requested_deadline: Mapped[date]
-    status: Mapped[ExtensionStatus] = mapped_column(
-        enum_column(ExtensionStatus, "extension_status"), default=ExtensionStatus.PENDING)
-    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    decided_at: Mapped[datetime | None]
-    decision_note: Mapped[str | None] = mapped_column(sa.Text)
-
-    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id], lazy="raise")

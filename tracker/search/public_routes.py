@@ -24,8 +24,8 @@ def search_page():
     if wants_fragment():
         return render_template("search/_results.html", **context)
     year = sa.extract("year", Activity.meeting_date)
-    years = [(int(y), int(y)) for y in db.session.scalars(sa.select(year).where(Activity.published.is_(True)).distinct()
-                                                .order_by(year.desc()))]
+    published = db.session.scalars(sa.select(year).where(Activity.published.is_(True)).distinct().order_by(year.desc()))
+    years = [(int(y), int(y)) for y in published]
     return render_template("search/public.html", **context, years=years)
 
 

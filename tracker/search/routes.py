@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..choices import activity_years, organ_choices
+from ..choices import organ_choices, year_choices
 from ..extensions import db, wants_fragment
 from ..models import Item, SearchTerm
 from ..permissions import admin_required, staff_required
@@ -25,7 +25,7 @@ from .sources import KINDS
 def filter_choices() -> dict:
     """The search form's options: the list filter's, kept per process (``choices``)."""
     units = organ_choices(active_only=False) if current_user.is_staff else []
-    return {"years": [(year, year) for year in activity_years()], "units": units, "stage_choices": STAGE_CHOICES,
+    return {"years": year_choices(), "units": units, "stage_choices": STAGE_CHOICES,
             "kinds": tuple(KINDS.items())}
 
 

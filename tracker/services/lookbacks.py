@@ -30,7 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..models.base import to_local
-from ..queries import paginate
+from ..paging import paginate
 from ..workdays import add_months
 from ..workflow import Action, check
 from . import OperationError, checked_text
