@@ -242,6 +242,40 @@ def test_declared_date_is_prompted_refused_before_overdue_and_public(app, demo):
     assert "交办，办理期限" in item_page
 
 
+def _my_row(page: str, item_id: int) -> str:
+    """The 我的事项 table row of one item."""
+    start = page.index(f'href="/items/{item_id}"')
+    return page[page.rindex("<tr>", 0, start):page.index("</tr>", start)]
+
+
+def test_my_items_show_the_newest_declaration_about_the_current_deadline(app, demo):
+    """我的事项 reads the declared date with its page's rows (``expected_on_column``): the
+    newest declaration shows, not an older one; once the deadline changes, what was said
+    about the old one is stale and the prompt is back; another item's declaration never
+    shows on this one."""
+    with app.app_context():
+        item, other = make_item(stage="rectifying"), make_item(stage="rectifying")
+        for overdue in (item, other):
+            overdue.deadline = overdue.original_deadline = local_today() - timedelta(days=10)
+        db.session.commit()
+        item_id, other_id = item.id, other.id
+    edu = login_as(app, "unit_edu")
+    assert "请填报预计完成日期" in _my_row(edu.get("/my").get_data(as_text=True), item_id)
+    first, second = local_today() + timedelta(days=30), local_today() + timedelta(days=60)
+    for expected in (first, second):
+        assert edu.post(f"/items/{item_id}/declared-date",
+                        {"expected_on": expected.isoformat(), "reason": "施工单位延误"}).status_code == 303
+    page = edu.get("/my").get_data(as_text=True)
+    row = _my_row(page, item_id)
+    assert f"预计 {cn_date(second)} 完成" in row and cn_date(first) not in row and "请填报" not in row
+    assert "请填报预计完成日期" in _my_row(page, other_id) and "完成</small>" not in _my_row(page, other_id)
+    with app.app_context():
+        db.session.get(Item, item_id).deadline = local_today() - timedelta(days=3)  # a new deadline, slipped too
+        db.session.commit()
+    row = _my_row(edu.get("/my").get_data(as_text=True), item_id)
+    assert "请填报预计完成日期" in row and cn_date(second) not in row
+
+
 def test_public_deadline_history_shows_extensions_and_corrections_not_notes(app, demo):
     with app.app_context():
         item = make_item(stage="rectifying")

@@ -182,12 +182,16 @@ class First:
 
     ``shape`` and ``params``: as ``queries.filter_shape`` and ``filter_params`` for the
     parts, whose values are bound parameters named in ``params`` — the list then keeps its
-    statements; None (the default) builds them per request."""
+    statements; None (the default) builds them per request.
+
+    ``columns``: labelled columns of the list's own that the page's rows carry beside the
+    list's (correlated to ``Item``), read in the same statement; ``Page.extra`` holds them."""
 
     parts: tuple[sa.ColumnElement, ...]
     co_unit: tuple[sa.ColumnElement, ...] | None = None
     shape: tuple | None = None
     params: dict = field(default_factory=dict)
+    columns: tuple[sa.Label, ...] = ()
 
     @property
     def clause(self) -> sa.ColumnElement:
@@ -228,7 +232,7 @@ def _first_statement(arms, first: First, order, window: dict[str, sa.BindParamet
                         .where(rest.c.id.not_in(sa.select(leading.c.id)))).subquery()
     return list_columns(sa.select(Item).join(both, both.c.id == Item.id)
                         .order_by(both.c.part, both.c.position)
-                        .limit(window["per_page"]).offset(window["offset"]))
+                        .limit(window["per_page"]).offset(window["offset"])).add_columns(*first.columns)
 
 
 def _page_with_first(kept: _Statements, params: dict, page: int, per_page: int, total: int, exact: bool) -> Page:
@@ -244,8 +248,9 @@ def _page_with_first(kept: _Statements, params: dict, page: int, per_page: int, 
     unit has; before, the co-unit arm read all of a unit's urgency-0 co-unit rows (~3,500 at
     1M items) and tested each item, and an OR or a sort key over the parts made both
     databases read and sort every 待签收 row."""
-    return Page(items=list_items(db.session.execute(kept.first_page, params).all()), total=total, page=page,
-                per_page=per_page, exact=exact)
+    rows = db.session.execute(kept.first_page, params).all()
+    return Page(items=list_items(rows), total=total, page=page, per_page=per_page, exact=exact,
+                extra={row.id: row for row in rows})
 
 
 def _ids(stmt: sa.Select, order, end):

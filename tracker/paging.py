@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -28,6 +28,8 @@ class Page:
     page: int
     per_page: int
     exact: bool = True  # False: there are more than ``total`` rows
+    # item id -> its row, for a list whose rows carry columns of its own (``list_page.First.columns``)
+    extra: dict = field(default_factory=dict)
 
     @property
     def pages(self) -> int:

@@ -64,27 +64,46 @@ def declare_expected_date(item: Item, expected_on: date | None, reason: str, act
     return declared
 
 
+def _speaks_to_current_deadline(declared) -> tuple:
+    """``declared`` (a declaration row) speaks about its item's deadline as it stands: the
+    same round and the same deadline (an extension or a new round makes it stale). The one
+    rule behind ``current_declarations`` and ``expected_on_column``."""
+    return declared.item_id == Item.id, declared.round == Item.round, declared.deadline == Item.deadline
+
+
 def current_declarations(items: list[Item]) -> dict[int, DeclaredDate]:
     """The newest declaration per item that speaks about the item's current deadline."""
     ids = [item.id for item in items]
     if not ids:
         return {}
-    wanted = {item.id: (item.round, item.deadline) for item in items}
-    found: dict[int, DeclaredDate] = {}
-    for declared in db.session.scalars(_declarations_statement(db.session.get_bind().dialect.name), {"ids": ids}):
-        if (declared.round, declared.deadline) == wanted[declared.item_id]:
-            found[declared.item_id] = declared
-    return found
+    # Ordered by id: the newest of an item's is read last and kept.
+    return {declared.item_id: declared for declared in db.session.scalars(
+        _declarations_statement(db.session.get_bind().dialect.name), {"ids": ids})}
 
 
 @functools.cache
 def _declarations_statement(dialect: str) -> sa.Select:
-    """The declarations of a page's items, built once (``database.in_ids``)."""
-    return sa.select(DeclaredDate).where(in_ids(dialect)(DeclaredDate.item_id)).order_by(DeclaredDate.id)
+    """The current declarations of a page's items, built once (``database.in_ids``)."""
+    return (sa.select(DeclaredDate).join(Item, sa.and_(*_speaks_to_current_deadline(DeclaredDate)))
+            .where(in_ids(dialect)(DeclaredDate.item_id)).order_by(DeclaredDate.id))
 
 
-def needs_declaration(item: Item, declared: DeclaredDate | None, today: date | None = None) -> bool:
-    """The prompt on the item page and in 我的事项: overdue, and nothing said about it yet."""
+_NEWEST = sa.orm.aliased(DeclaredDate, name="current_declaration")
+
+
+@functools.cache
+def expected_on_column() -> sa.Label:
+    """The date the newest current declaration expects, as a column of a list of items
+    (``list_page.First.columns``, 我的事项): NULL while the unit has said nothing about the
+    deadline as it stands. Read with the page's rows, not as a statement of its own (a round
+    trip cost ~0.4 ms on every view for 0.01 ms of SQL)."""
+    return (sa.select(_NEWEST.expected_on).where(*_speaks_to_current_deadline(_NEWEST))
+            .order_by(_NEWEST.id.desc()).limit(1).correlate(Item).scalar_subquery().label("expected_on"))
+
+
+def needs_declaration(item: Item, declared: DeclaredDate | date | None, today: date | None = None) -> bool:
+    """The prompt on the item page and in 我的事项: overdue, and nothing said about it yet
+    (``declared``: the current declaration, or the date it expects; None: none)."""
     return declared is None and _overdue(item, today or local_today())
 
 

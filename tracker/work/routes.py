@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import functools
+from dataclasses import replace
+
 import sqlalchemy as sa
 from flask import current_app, render_template, request
 from flask_login import current_user
@@ -8,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..items.routes import page_arg
 from ..lights import commitment_light
-from ..list_page import list_page
+from ..list_page import First, list_page
 from ..list_rows import list_rows
 from ..main.todos import attention_first
 from ..models import (
@@ -26,7 +29,7 @@ from ..models import (
 from ..permissions import roles_required
 from ..queries import ItemFilters
 from ..services.commitments import DUE_SOON_DAYS, due_soon_for_unit
-from ..services.declared_dates import current_declarations, needs_declaration
+from ..services.declared_dates import expected_on_column, needs_declaration
 from . import bp
 
 
@@ -38,17 +41,24 @@ def my_items():
     filters.unit_id = None  # a unit cannot widen its view through the URL
     today = local_today()
     page = list_page(current_user, filters, page_arg(), current_app.config["PAGE_SIZE"], today,
-                     first=attention_first())
+                     first=_my_items_first())
     unit_id = current_user.unit_id
-    declared = current_declarations(page.items)
+    expected = {i.id: page.extra[i.id].expected_on for i in page.items}
     # The lead unit is asked for its expected date on each overdue item it has not yet explained.
-    ask = {i.id for i in page.items if i.lead_unit_id == unit_id
-           and needs_declaration(i, declared.get(i.id), today)}
+    ask = {i.id for i in page.items if i.lead_unit_id == unit_id and needs_declaration(i, expected[i.id], today)}
     due = [(c, item, commitment_light(c.status, c.due_on, today))
            for c, item in due_soon_for_unit(unit_id, today)]
     return render_template("work/my_items.html", page=page, rows=list_rows(page.items, today), filters=filters,
-                           unit_id=unit_id, declared=declared, ask_declaration=ask,
+                           unit_id=unit_id, expected=expected, ask_declaration=ask,
                            commitments_due=due, due_days=DUE_SOON_DAYS)
+
+
+@functools.cache
+def _my_items_first() -> First:
+    """``attention_first``, each row carrying the date its unit declared it expects to finish
+    by (``declared_dates.expected_on_column``): the answer to the prompt, shown in its place."""
+    first = attention_first()
+    return replace(first, shape=(*first.shape, "expected_on"), columns=(expected_on_column(),))
 
 
 @bp.route("/evaluations")
