@@ -22,7 +22,7 @@ def found(client: Client, q: str, path: str = "/search", **params) -> str:
 
 
 def codes(body: str) -> set[str]:
-    return set(re.findall(r"<strong>(\d+-\d+) ", body))
+    return set(re.findall(r"<strong>((?:询问问题|审议意见) \S+) ", body))
 
 
 def build_world(app) -> dict:
@@ -42,6 +42,6 @@ def build_world(app) -> dict:
         ], lead)
         ops.submit_report(edu, "整改情况报告：教师编制问题已基本解决，医保政策宣传到校。", [], lead)
         db.session.commit()
-        ids = {"edu": edu.code, "health": health.code, "edu_id": edu.id, "health_id": health.id,
+        ids = {"edu": edu.heading, "health": health.heading, "edu_id": edu.id, "health_id": health.id,
                "activity": activity.id}
     return ids

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tracker.extensions import db
 from tracker.models import (
+    AuditEntry,
     Closure,
     ClosureKind,
     EvaluationMode,
@@ -119,34 +120,57 @@ def test_a_passing_vote_closes_with_the_kind_the_verdict_gives(app, demo):
 
 
 def test_staff_terminate_needs_cause_reason_and_the_merged_item(app, demo):
+    """并入其他事项办理 offers the other items of the activity and the linked earlier ones, by
+    document number and title (``merge_targets``), and accepts nothing else: not the item
+    itself, not a withdrawn one, not an unrelated item of another activity, not a typed code."""
+    from tracker.services import search as search_ops
+    from tracker.services.closure import merge_targets
+    from tracker.services.corrections import withdraw_item
     with app.app_context():
-        item, other = make_item(stage="rectifying"), make_item(stage="rectifying")
+        activity = make_activity()
+        item, other = make_item(activity, stage="rectifying"), make_item(activity, stage="rectifying")
+        gone = make_item(activity, stage="assigned")
+        withdraw_item(gone, "重复录入", user("staff"))
+        stranger, earlier = make_item(stage="rectifying"), make_item(stage="closed")
+        search_ops.link_recurrence(item, earlier, user("staff"))
         db.session.commit()
-        item_id, other_code = item.id, other.code
+        item_id, other_id, gone_id, stranger_id, earlier_id = item.id, other.id, gone.id, stranger.id, earlier.id
+        other_heading = other.heading
+        assert {t.id for t in merge_targets(item)} == {other_id, earlier_id}
     staff = login_as(app, "staff")
+    offered = staff.get(f"/items/{item_id}").get_data(as_text=True)
+    assert f'<option value="{other_id}">{other_heading} ' in offered and f'<option value="{earlier_id}">' in offered
+    assert f'<option value="{stranger_id}">' not in offered and f'<option value="{gone_id}">' not in offered
     before = history(app)
+    merged = {"close-kind": "terminated", "close-cause": "merged", "close-reason": "已并入"}
     cases = [
         ({"close-kind": "terminated", "close-reason": "已并入"}, "终止原因：终止跟踪须选择原因"),
-        ({"close-kind": "terminated", "close-cause": "merged", "close-reason": "已并入"}, "并入事项：请选择"),
-        ({"close-kind": "terminated", "close-cause": "merged", "close-merged_into": "999-9",
-          "close-reason": "已并入"}, "并入事项：找不到编号为“999-9”的事项"),
-        ({"close-kind": "terminated", "close-cause": "merged", "close-merged_into": other_code}, "请写明理由"),
+        (merged, "并入事项：请选择"),
+        (merged | {"close-merged_into": "999-9"}, "并入事项：请从列表中选择"),
+        (merged | {"close-merged_into": "１２"}, "并入事项：请从列表中选择"),
+        *((merged | {"close-merged_into": str(target)}, "并入事项：请选择本事项并入的另一项事项")
+          for target in (item_id, gone_id, stranger_id, 10 ** 17)),
+        ({"close-kind": "terminated", "close-cause": "merged", "close-merged_into": str(other_id)}, "请写明理由"),
         ({"close-kind": "implemented", "close-cause": "other", "close-reason": "已完成"}, "终止原因：只有"),
     ]
     for data, message in cases:
         response = staff.post(f"/items/{item_id}/close", data)
         assert response.status_code == 200, data
+        body = response.get_data(as_text=True)
         assert message in text_of(response), (data, message)
+        if data.get("close-merged_into") == str(other_id):  # what was chosen is still chosen
+            assert f'<option selected value="{other_id}">' in body or f'<option value="{other_id}" selected' in body
     assert history(app) == before and get(app, item_id).stage is Stage.RECTIFYING
-    data = {"close-kind": "terminated", "close-cause": "merged", "close-merged_into": other_code,
+    data = {"close-kind": "terminated", "close-cause": "merged", "close-merged_into": str(other_id),
             "close-reason": "与另一项同一问题，并入办理"}
     assert staff.post(f"/items/{item_id}/close", data).status_code == 303
     item = get(app, item_id)
     assert (item.stage, item.closure_kind, item.closed_on_time) == (Stage.CLOSED, ClosureKind.TERMINATED, None)
     with app.app_context():
         closure = db.session.scalar(sa.select(Closure).where(Closure.item_id == item_id))
-        assert (closure.cause, closure.derived) == (TerminationCause.MERGED, False)
-        assert db.session.get(Item, closure.merged_into_id).code == other_code
+        assert (closure.cause, closure.derived, closure.merged_into_id) == (TerminationCause.MERGED, False, other_id)
+        said = db.session.scalars(sa.select(AuditEntry.summary).where(AuditEntry.item_id == item_id)).all()
+        assert any(f"并入事项 {other_heading}" in text for text in said), said
     page = text_of(staff.get(f"/items/{item_id}"))
     assert "终止跟踪（未落实）" in page and "并入其他事项办理" in page
     # The unit hears of it, with the kind.

@@ -258,7 +258,8 @@ def test_columns_a_supervision_ledger_needs(app, demo):
     with app.app_context():
         item = db.session.get(Item, ids["edu_rect"])
         row = rows[key]
-        assert row["序号"] == item.number != item.code  # the document's numbering, not activity-seq
+        # the document's numbering, not activity-seq
+        assert row["序号"] == item.number != f"{item.activity_id}-{item.seq}"
         assert row["牵头单位"] == "区教育局" and row["协办单位"] == "区卫生健康局"
         assert row["责任人"] == user("unit_edu").display_name  # who signed for it (签收)
         assert row["签收日期"] is not None and row["交办日期"] <= row["签收日期"]

@@ -25,7 +25,7 @@ def test_a_very_common_word_is_ranked_among_its_newest_matches(app, world, monke
     with app.app_context():
         activity = make_activity(title="关于城区交通的专题询问")
         newest = [ops.add_item(activity, ops.ItemData(origin=ops.Origin.QUESTION, question=f"停车收费问题{n}"),
-                               user("staff")).code for n in range(4)]
+                               user("staff")).heading for n in range(4)]
         db.session.commit()
     monkeypatch.setattr(query, "CANDIDATES", 3)
     body = found(login_as(app, "staff"), "停车")
@@ -70,7 +70,7 @@ def test_a_unit_user_walks_its_own_items_newest_first(app, world, monkeypatch):
         for item, text in ((older, "校园食堂食材溯源问题"), (co_item, "校园食堂从业人员健康证问题")):
             item.question = text
         db.session.commit()
-        older_code, co_code = older.code, co_item.code
+        older_code, co_code = older.heading, co_item.heading
     edu = login_as(app, "unit_edu")
     assert codes(found(edu, "食堂")) == {older_code, co_code}  # co-handled items are its own too
     assert codes(found(login_as(app, "unit_health"), "食堂")) == {co_code}

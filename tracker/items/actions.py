@@ -44,9 +44,13 @@ def _refused(item_id: int, form_key: str, form, error: InvalidTransition | Opera
 
 
 def perform(item_id: int, action: Action, form_key: str, form, operation: Callable, success: str,
-            anchor: str = ""):
-    """Load-or-404, check ``action`` (403/409), validate, run the operation, commit, 303."""
+            anchor: str = "", prepare: Callable | None = None):
+    """Load-or-404, check ``action`` (403/409), validate, run the operation, commit, 303.
+    ``prepare(form, item)``: gives the form what depends on the item (its choices) before
+    it is validated or shown again."""
     item = get_item(item_id)
+    if prepare is not None:
+        prepare(form, item)
     try:
         check(current_user, item, action)
     except InvalidTransition as error:

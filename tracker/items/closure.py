@@ -5,8 +5,6 @@ through the workflow table, validate, one operation, commit, 303.
 """
 from __future__ import annotations
 
-import re
-
 from flask import abort
 from flask_login import current_user, login_required
 
@@ -20,21 +18,15 @@ from . import bp
 from . import closure_forms as f
 from .actions import _files, perform
 
-CODE = re.compile(r"^\s*(\d{1,9})\s*[-－]\s*(\d{1,9})\s*$", re.ASCII)
 
-
-def merged_into_id(code: str | None) -> int | None:
-    """"12-3" (activity-seq, as pages show an item's 编号) to an item id."""
-    if not (code or "").strip():
+def merged_into_id(value: str | None) -> int | None:
+    """The chosen item of ``ClosureForm.merged_into`` (an item id; ``with_merge_choices``)."""
+    value = (value or "").strip()
+    if not value:
         return None
-    match = CODE.match(code)
-    item_id = None
-    if match:
-        item_id = db.session.scalar(db.select(Item.id).where(Item.activity_id == int(match[1]),
-                                                             Item.seq == int(match[2])))
-    if item_id is None:
-        raise OperationError(f"并入事项：找不到编号为“{code.strip()[:20]}”的事项（编号形如 12-3）")
-    return item_id
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise OperationError("并入事项：请从列表中选择本事项并入的另一项事项")
+    return int(value)
 
 
 def closure_input(form: f.ClosureForm) -> ops.ClosureInput:
@@ -47,7 +39,8 @@ def closure_input(form: f.ClosureForm) -> ops.ClosureInput:
 def close_item(item_id: int):
     form = f.ClosureForm(prefix="close")
     return perform(item_id, Action.CLOSE_ITEM, "close_item_form", form,
-                   lambda item: ops.close_item(item, closure_input(form), current_user), "已记录办结类型和理由")
+                   lambda item: ops.close_item(item, closure_input(form), current_user), "已记录办结类型和理由",
+                   prepare=f.with_merge_choices)
 
 
 @bp.route("/items/<int:item_id>/closure", methods=["POST"])
@@ -55,7 +48,8 @@ def close_item(item_id: int):
 def set_closure(item_id: int):
     form = f.ClosureForm(prefix="closure")
     return perform(item_id, Action.SET_CLOSURE, "closure_form", form,
-                   lambda item: ops.set_closure(item, closure_input(form), current_user), "已更正办结类型，原记录保留")
+                   lambda item: ops.set_closure(item, closure_input(form), current_user), "已更正办结类型，原记录保留",
+                   prepare=f.with_merge_choices)
 
 
 @bp.route("/items/<int:item_id>/reopen", methods=["POST"])

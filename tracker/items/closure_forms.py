@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField
 from wtforms.validators import DataRequired, Optional
 
 from ..fields import BaseForm, CleanTextAreaField, CNDateField, CNSelectField, TextLimit
-from ..limits import ITEM_REF, NOTE_TEXT, PROGRESS_TEXT, REASON_TEXT
+from ..limits import NOTE_TEXT, PROGRESS_TEXT, REASON_TEXT
 from ..models import ClosureKind, LookbackFinding, TerminationCause, VerdictGrade
 
 VERDICT_CHOICES = [("", "暂不评定")] + [(g.value, g.label) for g in VerdictGrade]
@@ -25,10 +25,23 @@ class ClosureForm(BaseForm):
                          validators=[DataRequired("请选择办结类型")])
     cause = CNSelectField("终止原因（仅终止跟踪）", default="",
                           choices=[("", "—")] + [(c.value, c.label) for c in TerminationCause])
-    merged_into = StringField("并入事项编号（如 12-3，仅“并入其他事项办理”）", validators=[
-        Optional(), TextLimit(ITEM_REF)])
+    # Offered per item (``with_merge_choices``); the closure itself accepts only those
+    # (``services.closure.merge_targets``), so the field does not check its list again.
+    merged_into = CNSelectField("并入的事项（仅“并入其他事项办理”）", choices=[("", "—")], default="",
+                                validate_choice=False)
     reason = CleanTextAreaField("办结/终止理由", id="closure-reason", validators=[
         DataRequired("请写明理由"), TextLimit(REASON_TEXT)])
+
+
+def with_merge_choices(form: ClosureForm, item) -> ClosureForm:
+    """The items of ``merge_targets`` as the form's choices: the document number and title,
+    the activity for a linked item of another."""
+    from ..services.closure import merge_targets
+    form.merged_into.choices = [("", "—")] + [
+        (str(target.id), f"{target.heading} {target.title}" + (
+            f"（{target.activity.title}）" if target.activity_id != item.activity_id else ""))
+        for target in merge_targets(item)]
+    return form
 
 
 class ReopenForm(BaseForm):

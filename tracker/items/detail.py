@@ -103,9 +103,10 @@ FORMS: dict[Action, tuple[str, Callable[[Item], object]]] = {
     Action.DECLARE_DATE: ("declared_form", lambda item: f.DeclaredDateForm(formdata=None)),
     Action.UNSUPERVISE: ("supervise_form", lambda item: SuperviseForm(formdata=None)),
     Action.ACCEPT_REPORT: ("verdict_form", lambda item: cf.VerdictForm(formdata=None)),
-    Action.CLOSE_ITEM: ("close_item_form", lambda item: cf.ClosureForm(formdata=None, prefix="close")),
-    Action.SET_CLOSURE: ("closure_form", lambda item: cf.ClosureForm(
-        formdata=None, prefix="closure", kind=item.closure_kind.value if item.closure_kind else None)),
+    Action.CLOSE_ITEM: ("close_item_form", lambda item: cf.with_merge_choices(
+        cf.ClosureForm(formdata=None, prefix="close"), item)),
+    Action.SET_CLOSURE: ("closure_form", lambda item: cf.with_merge_choices(cf.ClosureForm(
+        formdata=None, prefix="closure", kind=item.closure_kind.value if item.closure_kind else None), item)),
     Action.REOPEN: ("reopen_form", lambda item: cf.ReopenForm(formdata=None)),
     Action.SCHEDULE_LOOKBACK: ("lookback_form", lambda item: cf.ScheduleLookbackForm(formdata=None)),
     Action.ANSWER_LOOKBACK: ("lookback_answer_form", lambda item: cf.LookbackAnswerForm(formdata=None)),

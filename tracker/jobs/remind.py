@@ -52,6 +52,8 @@ from ..models import (
     local_today,
     utcnow,
 )
+from ..models.item import document_number, heading, short_title
+from ..models.numbering import PARENT_NUMBER
 from ..services.audit import record_system_batch
 from ..services.bulk import insert_rows, is_postgresql, unnest_insert
 from ..services.calendar import load_calendar, yellow_workdays
@@ -269,12 +271,12 @@ def _load_items(item_ids: list[int]) -> dict[int, SimpleNamespace]:
     for start in range(0, len(item_ids), CHUNK):
         rows = db.session.execute(sa.select(
             Item.id, Item.activity_id, Item.seq, Item.question, Item.stage, Item.round, Item.deadline,
-            Item.supervised, Item.lead_unit_id, Item.last_activity_on,
+            Item.supervised, Item.lead_unit_id, Item.last_activity_on, Item.origin, Item.ref, PARENT_NUMBER,
         ).where(Item.id.in_(item_ids[start:start + CHUNK])))
         for row in rows:
-            text = " ".join(row.question.split())
-            items[row.id] = SimpleNamespace(**row._asdict(), code=f"{row.activity_id}-{row.seq}",
-                                            title=text if len(text) <= 40 else text[:40] + "…")
+            number = document_number(row.ref, row.seq, row.parent_number)
+            items[row.id] = SimpleNamespace(**row._asdict(), heading=heading(row.origin, number),
+                                            title=short_title(row.question))
     return items
 
 

@@ -74,7 +74,7 @@ def by_unit(rows: list[LongOpenRow]) -> list[tuple[str, list[LongOpenRow]]]:
 
 
 COLUMNS = [
-    Column("牵头单位", 18, "wraptext"), Column("事项编号", 10), Column("监督活动", 28, "wraptext"),
+    Column("牵头单位", 18, "wraptext"), Column("事项编号", 16), Column("监督活动", 28, "wraptext"),
     Column("会议日期", 12, "date"), Column("未办结月数", 10, "int"), Column("阶段", 16),
     Column("当前期限", 12, "date"), Column("问题/意见内容", 50, "wraptext"), Column("承诺事项", 40, "wraptext"),
     Column("最新进展", 50, "wraptext"), Column("进展日期", 12, "date"),
@@ -87,7 +87,7 @@ def write_long_open(fileobj: IO[bytes], rows: list[LongOpenRow], title: str, ban
     def cells():
         for row in rows:
             item, entry = row.item, row.latest
-            yield [item.lead_unit.name if item.lead_unit else "（未交办）", item.code, item.activity.title,
+            yield [item.lead_unit.name if item.lead_unit else "（未交办）", item.heading, item.activity.title,
                    item.activity.meeting_date, row.months, item.stage.label, item.deadline, item.question,
                    row.commitments, entry.text if entry else "", to_local(entry.created_at).date() if entry else None]
     return write_sheet(fileobj, title, COLUMNS, cells(), sheet_title="长期未办结",

@@ -105,22 +105,29 @@ def document_number(ref: str | None, seq: int, parent_number: str | None = None)
     return f"{parent_number}-{own}" if parent_number else own
 
 
+def heading(origin, number: str) -> str:
+    """How every page, letter, ballot and notice names an item: the kind of matter and the
+    document's number ("审议意见 二-（一）", "询问问题 3"; ``document_number``)."""
+    from ..naming import terms_for
+    return f"{terms_for(origin).matter} {number}"
+
+
+def short_title(question: str) -> str:
+    """The question, spaces folded, cut at 40 characters."""
+    text = " ".join(question.split())
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 class ItemLabels:
-    """The labels an item carries wherever it is shown — its short title, its code, its
-    status — defined once for the ORM ``Item`` and the list row (``list_items.ListItem``)."""
+    """The labels an item carries wherever it is shown — its short title and its status —
+    defined once for the ORM ``Item`` and the list row (``list_items.ListItem``)."""
 
     __slots__ = ()
 
     @property
     def title(self) -> str:
-        """The question, spaces folded, cut at 40 characters."""
-        text = " ".join(self.question.split())
-        return text if len(text) <= 40 else text[:40] + "…"
-
-    @property
-    def code(self) -> str:
-        """The activity and the item's place in it."""
-        return f"{self.activity_id}-{self.seq}"
+        """The question, spaces folded, cut at 40 characters (``short_title``)."""
+        return short_title(self.question)
 
     @property
     def status_label(self) -> str:
@@ -245,7 +252,7 @@ class Item(ItemLabels, db.Model):
     @property
     def heading(self) -> str:
         """"审议意见 二-（一）", "询问问题 3": the kind of matter and the document's number."""
-        return f"{self.terms.matter} {self.number}"
+        return heading(self.origin, self.number)
 
     @property
     def terms(self):

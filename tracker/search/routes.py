@@ -74,7 +74,7 @@ def link(item_id: int):
             raise OperationError("既往事项：请选择一个存在的事项")
         ops.link_recurrence(item, earlier, current_user)
         db.session.commit()
-        flash(f"已关联既往事项 {earlier.code}", "success")
+        flash(f"已关联既往事项 {earlier.heading}", "success")
     except OperationError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..limits import REASON_TEXT
@@ -23,6 +24,7 @@ from ..models import (
     Closure,
     ClosureKind,
     Item,
+    RecurrenceLink,
     Stage,
     TerminationCause,
     User,
@@ -105,12 +107,26 @@ def _check_closure(item: Item, given: ClosureInput) -> str:
     if given.cause is None:
         raise OperationError("终止原因：终止跟踪须选择原因")
     if given.cause is TerminationCause.MERGED:
-        target = db.session.get(Item, given.merged_into_id) if given.merged_into_id else None
-        if target is None or target.id == item.id or target.stage is Stage.WITHDRAWN:
-            raise OperationError("并入事项：请选择本事项并入的另一项事项")
+        if given.merged_into_id not in {target.id for target in merge_targets(item)}:
+            raise OperationError("并入事项：请选择本事项并入的另一项事项（同一次活动的事项，或关联的既往事项）")
     elif given.merged_into_id is not None:
         raise OperationError("并入事项：只有“并入其他事项办理”需要选择并入的事项")
     return reason
+
+
+def merge_targets(item: Item) -> list[Item]:
+    """The items ``item`` may be merged into (终止跟踪 · 并入其他事项办理): the other items of
+    its activity — the same question asked twice in one sitting, one opinion's points — and
+    the items linked to it as the same problem raised again (``RecurrenceLink``), none
+    withdrawn. The closure form offers these and the closure accepts only these: a clerk
+    picks the item by its document number and title, never by a database code."""
+    linked = sa.union(sa.select(RecurrenceLink.earlier_item_id).where(RecurrenceLink.item_id == item.id),
+                      sa.select(RecurrenceLink.item_id).where(RecurrenceLink.earlier_item_id == item.id))
+    return list(db.session.scalars(
+        sa.select(Item).where(sa.or_(Item.activity_id == item.activity_id, Item.id.in_(linked)),
+                              Item.id != item.id, Item.stage != Stage.WITHDRAWN)
+        .options(joinedload(Item.parent), joinedload(Item.activity))
+        .order_by(Item.activity_id != item.activity_id, Item.activity_id, Item.seq)).unique())
 
 
 def _closure_text(closure: Closure) -> str:
@@ -119,7 +135,7 @@ def _closure_text(closure: Closure) -> str:
         text += f"，原因：{closure.cause.label}"
         if closure.merged_into_id:
             target = db.session.get(Item, closure.merged_into_id)
-            text += f"（并入事项 {target.code}）"
+            text += f"（并入事项 {target.heading}）"
     return f"{text}；{closure.reason}"
 
 

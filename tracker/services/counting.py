@@ -129,7 +129,7 @@ def _move_item(entry: Evaluation, decision: Decision, rule: Rule, actor: User, t
                given: date | None) -> None:
     item = db.session.get(Item, entry.item_id)
     if item.stage is not Stage.EVALUATING or item.round != entry.round:
-        raise OperationError(f"事项 {item.code} 已不在第 {entry.round} 轮测评中")
+        raise OperationError(f"事项 {item.heading} 已不在第 {entry.round} 轮测评中")
     outcome, grade = decision.outcome, decision.grade
     counts = counts_text(entry)
     if decision.closes:
@@ -144,7 +144,7 @@ def _move_item(entry: Evaluation, decision: Decision, rule: Rule, actor: User, t
         if deadline is None and outcome.uses_deadline_rule:
             deadline = redo_deadline(item, today)
         if deadline is not None and deadline <= today:
-            raise OperationError(f"事项 {item.code} 的新办理期限必须晚于今天")
+            raise OperationError(f"事项 {item.heading} 的新办理期限必须晚于今天")
         apply(actor, item, Action.CLOSE_EVALUATION, Stage.RECTIFYING)
         entry.new_deadline = deadline
         item.round += 1

@@ -29,9 +29,9 @@ __all__ = ["cast_vote", "close_evaluation", "enter_tally", "failed_rounds", "has
 def open_evaluation(item: Item, mode: EvaluationMode, members_total: int | None, actor: User,
                     rule_key: str | None = None, today: date | None = None) -> Evaluation:
     activity = db.session.get(Activity, item.activity_id)
-    title = f"{item.code} {item.title}（第 {item.round} 轮满意度测评）"
+    title = f"{item.heading} {item.title}（第 {item.round} 轮满意度测评）"
     if len(title) > 200:
-        title = f"{item.code} {item.title[:150]}…（第 {item.round} 轮满意度测评）"
+        title = f"{item.heading} {item.title[:150]}…（第 {item.round} 轮满意度测评）"
     sitting = open_sitting(SittingData(title, today or local_today(), members_total, mode,
                                        rule_key or activity.evaluation_rule_key, [item.id]), actor)
     return db.session.scalar(sa.select(Evaluation).where(Evaluation.sitting_id == sitting.id))

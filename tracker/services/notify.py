@@ -198,7 +198,7 @@ def deliveries(route: Route, entry, item) -> Iterator[tuple[dict, dict | None]]:
     ``on_audit`` adds them one by one; the daily job (``jobs/remind.py``) inserts a batch.
     ``entry`` and ``item`` only need the attributes the routes read."""
     recipients = route.recipients(entry, item)
-    text = route.text.format(title=f"{item.code} {item.title}", summary=entry.summary,
+    text = route.text.format(title=f"{item.heading} {item.title}", summary=entry.summary,
                              deadline=cn_date(item.deadline) if item.deadline else "未定")[:500]
     kind = route.kind
     seen: set[int] = set()
@@ -235,7 +235,7 @@ def _forget_told(session) -> None:
 
 def _mail(to: str, kind: NotificationKind, text: str, item: Item) -> dict:
     base = (current_app.config.get("BASE_URL") or "").rstrip("/")
-    link = f"{base}/items/{item.id}" if base else f"事项编号 {item.code}"
+    link = f"{base}/items/{item.id}" if base else f"{item.heading} {item.title}"
     body = (f"{text}\n\n请登录“问答改评”监督跟踪系统查看：{link}\n\n"
             f"（本邮件由系统自动发送，请勿直接回复。）\n{current_app.config.get('ORG_NAME', '')}")
     return {"to_addr": to, "subject": f"【问答改评】{kind.label}：{item.title}"[:200], "body": body}

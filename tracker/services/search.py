@@ -71,8 +71,8 @@ def link_recurrence(item: Item, earlier: Item, actor: User) -> RecurrenceLink:
     else:
         link.earlier_item_id, link.created_by_id = earlier.id, actor.id
     db.session.flush()
-    record(AuditAction.ITEM_RECURRENCE_LINK, f"关联既往事项 {earlier.code}（此前已提出过同一问题）", object_type="item",
-           object_id=item.id, item_id=item.id, details={"earlier_item_id": earlier.id}, actor=actor)
+    record(AuditAction.ITEM_RECURRENCE_LINK, f"关联既往事项 {earlier.heading}（此前已提出过同一问题）",
+           object_type="item", object_id=item.id, item_id=item.id, details={"earlier_item_id": earlier.id}, actor=actor)
     return link
 
 

@@ -123,7 +123,7 @@ def _open_form() -> f.OpenSittingForm:
     form.rule_key.choices = [(k, r.name) for k, r in available_rules().items()]
     items = db.session.scalars(sa.select(Item).where(Item.stage == Stage.ACCEPTED)
                                .options(joinedload(Item.lead_unit)).order_by(Item.activity_id, Item.seq)).all()
-    form.item_ids.choices = [(i.id, f"{i.code} {i.title}（{i.lead_unit.name if i.lead_unit else '未交办'}，"
+    form.item_ids.choices = [(i.id, f"{i.heading} {i.title}（{i.lead_unit.name if i.lead_unit else '未交办'}，"
                                     f"第 {i.round} 轮）") for i in items]
     return form
 
