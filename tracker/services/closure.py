@@ -120,11 +120,13 @@ def merge_targets(item: Item) -> list[Item]:
     the items linked to it as the same problem raised again (``RecurrenceLink``), none
     withdrawn. The closure form offers these and the closure accepts only these: a clerk
     picks the item by its document number and title, never by a database code."""
-    linked = sa.union(sa.select(RecurrenceLink.earlier_item_id).where(RecurrenceLink.item_id == item.id),
-                      sa.select(RecurrenceLink.item_id).where(RecurrenceLink.earlier_item_id == item.id))
+    # One id list read through three indexes: an OR of the activity and the links made
+    # PostgreSQL read every item (1M items: 430 ms for the item page, which offers these).
+    ids = sa.union(sa.select(Item.id).where(Item.activity_id == item.activity_id),
+                   sa.select(RecurrenceLink.earlier_item_id).where(RecurrenceLink.item_id == item.id),
+                   sa.select(RecurrenceLink.item_id).where(RecurrenceLink.earlier_item_id == item.id))
     return list(db.session.scalars(
-        sa.select(Item).where(sa.or_(Item.activity_id == item.activity_id, Item.id.in_(linked)),
-                              Item.id != item.id, Item.stage != Stage.WITHDRAWN)
+        sa.select(Item).where(Item.id.in_(ids), Item.id != item.id, Item.stage != Stage.WITHDRAWN)
         .options(joinedload(Item.parent), joinedload(Item.activity))
         .order_by(Item.activity_id != item.activity_id, Item.activity_id, Item.seq)).unique())
 
