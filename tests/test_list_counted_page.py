@@ -112,3 +112,43 @@ def test_my_items_counts_apart_from_the_leading_rows(app):
         assert page.exact and page.total == mine and len(page.items) == min(7, mine)
         # The count, then the page — the returned reports (``attention_first``) a subquery of it.
         assert len(sent) == 2, sent
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("cap", [1000, 3])
+def test_a_looked_up_text_is_counted_and_paged_in_one_statement(app, monkeypatch, cap):
+    """PostgreSQL: a two-character text looked up in its index (not frequent) is counted and
+    paged in one statement (``list_page._gated_page``): the count picks how the page is read
+    — from the matches under the cap, walking the list order over it — and the way not
+    taken is never run (its one-time filter is false). It was two statements."""
+    monkeypatch.setattr(paging, "TEXT_COUNT_CAP", cap)
+    with app.app_context():
+        staff, today = _user("staff"), local_today()
+        questions = db.session.scalars(sa.select(Item.question).order_by(Item.id)).all()
+        text = next(q[:2] for q in questions if sum(q[:2] in other for other in questions) > 7)
+        filters = queries.ItemFilters(q=text)
+        expected = _expected(staff, filters, today)
+        list_page(staff, filters, 1, 2, today)  # the units' names, kept per process
+        sent = []
+
+        def record(_conn, _cursor, statement, params, *_args):
+            sent.append((statement, params))
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            page = list_page(staff, filters, 1, 2, today)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        [(statement, params)] = sent
+        assert [i.id for i in page.items] == expected[:2]
+        assert (page.total, page.exact) == ((len(expected), True) if cap == 1000 else (3, False))
+        cursor = db.session.connection().connection.dbapi_connection.cursor()
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + statement, params)
+        plan = [row[0] for row in cursor.fetchall()]
+        db.session.rollback()
+
+    def way_run(condition: str) -> bool:
+        """Whether the page's way behind the one-time filter ``condition`` read its rows."""
+        start = next(n for n, line in enumerate(plan) if "One-Time Filter" in line and condition in line)
+        return "never executed" not in next(line for line in plan[start:] if "->  Limit" in line)
+    assert (way_run(" < "), way_run(" >= ")) == ((True, False) if cap == 1000 else (False, True)), plan
