@@ -13,25 +13,39 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from bench.seed import seed_items
 from tests.conftest import login_as, make_config
 from tracker import create_app
+from tracker.database import analyze
 from tracker.extensions import db
 
 from .test_list_plans import seed_with_statistics
 
 
+def _seed_10k(app) -> None:
+    with app.app_context():
+        seed_items(10_000, rng_seed=3, open_evaluations=5, long_timeline=20, progress=None)
+        analyze(db.session.connection())
+        db.session.commit()
+
+
 @pytest.mark.postgres_only
-def test_list_statements_get_a_generic_plan(database_uri, demo):
+@pytest.mark.parametrize("seed", [seed_with_statistics, _seed_10k], ids=["400", "10k"])
+def test_list_statements_get_a_generic_plan(database_uri, demo, seed):
+    """At 10k items (a district's size) the stage of 我的事项's 待签收 and of a 改 filter,
+    sent as parameters, kept two statements custom-planned on every request (0 generic of
+    55 on the bench database): their values are the code's and the filter's shape, now
+    written into the statement (``database.constant``)."""
     app = create_app(make_config(database_uri, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0}))
-    seed_with_statistics(app)
+    seed(app)
     with app.app_context():
         unit = db.session.scalar(sa.select(sa.text("lead_unit_id FROM item WHERE lead_unit_id IS NOT NULL "
                                                    "GROUP BY lead_unit_id ORDER BY count(*) DESC LIMIT 1")))
         year = db.session.scalar(sa.text("SELECT max(meeting_year) FROM item"))
         db.session.remove()
     staff, unit_user = login_as(app, "staff"), login_as(app, "unit_edu")
-    pages = [(staff, "/items"), (staff, f"/items?unit={unit}"), (staff, f"/items?year={year}&basis=closed"),
-             (staff, "/items?overdue=1"), (unit_user, "/my")]
+    pages = [(staff, "/items"), (staff, f"/items?unit={unit}"), (staff, f"/items?unit={unit}&stage=改"),
+             (staff, f"/items?year={year}&basis=closed"), (staff, "/items?overdue=1"), (unit_user, "/my")]
     for _ in range(12):
         for client, path in pages:
             assert client.get(path).status_code == 200

@@ -377,7 +377,7 @@ def _returned_now_statement() -> sa.Select:
 def _attention(stage, item_id) -> tuple:
     """The rule of ``attention_first`` over a stage and an item id column — the item's own or
     its co-unit rows' copies: 待签收, then the items whose report came back."""
-    return stage == Stage.ASSIGNED, item_id.in_(_returned_now_statement())
+    return stage == constant(Stage.ASSIGNED.value), item_id.in_(_returned_now_statement())
 
 
 @functools.cache
