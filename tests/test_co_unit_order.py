@@ -364,3 +364,38 @@ def test_my_items_attention_reads_only_the_units_assigned_co_unit_rows(app, demo
     assert "TEMP B-TREE" not in lead_walk, leading
     assert not any("ix_item_co_unit_order (unit_id=? AND urgency=?)" in p for p in plans), plans
     assert not any("ix_item_stage" in p and "item_co_unit" in p for p in plans), plans
+
+
+@pytest.mark.postgres_only
+def test_the_co_unit_arm_reads_each_item_by_its_key_at_a_district_size(app, demo):
+    """PostgreSQL, 10k items: a unit's co-unit rows (a few hundred) lead and each item is
+    read by its primary key (``visibility.CoUnitJoin``: a ``LATERAL`` subquery). Written as
+    a plain join, PostgreSQL hashed the co-unit rows and read every item's index entry to
+    join them — in the count and again in the page (1.7 ms each) — on the unit filter, the
+    unit's 改 list and 我的事项."""
+    from tests.test_list_generic_plans import _seed_10k
+    from tracker.main.todos import attention_first
+    _seed_10k(app)
+    with app.app_context():
+        staff, unit_user = user("staff"), user("unit_edu")
+        today, statements = local_today(), []
+
+        def capture(_conn, _cursor, statement, params, _context, _many):
+            statements.append((statement, params))
+        sa.event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            for filters in (ItemFilters(unit_id=unit_user.unit_id), ItemFilters(unit_id=unit_user.unit_id, stage="改")):
+                assert list_page(staff, filters, 1, 50, today).items
+            assert list_page(unit_user, ItemFilters(), 1, 50, today, first=attention_first()).items
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", capture)
+        cursor = db.session.connection().connection.dbapi_connection.cursor()
+        plans = []
+        for statement, params in statements:
+            if "item_co_unit" in statement:
+                cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + statement, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        db.session.rollback()
+    assert len(plans) == 4, plans  # the two lists (count and page in one), 我的事项's count and its page
+    for plan in plans:
+        assert "Hash Cond" not in plan or "item_co_unit" not in plan.split("Hash Cond")[1].split("\n")[0], plan
