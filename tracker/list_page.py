@@ -74,17 +74,15 @@ def list_page(user, filters: ItemFilters, page: int, per_page: int, today: date,
     if probe:
         params |= {"f_text_probe": probe_phrase(filters.q), "probe_limit": PROBE_ROWS * cap}
     params["cap"] = cap
-    # The count and the page in one statement. A text looked up in an index and not frequent
-    # has its count pick the page's statement (``common`` below): on PostgreSQL both are in
-    # the one statement (``_gated_page``); SQLite counts first, frequent or not, so a page
-    # has as many statements whether its text is frequent or not (SQLite cannot leave out
-    # the way not taken without sorting the other). Not with leading rows (我的事项): with the count
+    # The count and the page in one statement; for a text looked up in an index and not
+    # frequent, whose count picks how the page is read (``common`` below), both ways of
+    # reading it are in the statement (``_gated_page``). Not with leading rows (我的事项): with the count
     # beside them PostgreSQL never settled on a generic plan and planned the statement on
     # every request (1.3 ms, more than the round trip saved). A page past the end finds no
     # rows: then the count alone says which page to show.
-    text_looked_up = bool(filters.q) and looked_up(lookup(filters.q), dialect)
-    if first is None and (not text_looked_up or dialect == "postgresql"):
-        counted_page = kept.counted_page if not text_looked_up or frequent else \
+    if first is None:
+        gated = bool(filters.q) and not frequent and looked_up(lookup(filters.q), dialect)
+        counted_page = kept.counted_page if not gated else \
             _gated.get(key, lambda: _gated_page(kept, build(True))) if keep else _gated_page(kept, build(True))
         rows = db.session.execute(counted_page, params | _window(page, per_page)).all()
         if rows or page == 1:
@@ -168,11 +166,21 @@ class _Statements:
         if first is not None:
             self.first_page = _first_statement(arms, first, order, window)
             return
-        self.ids = sa.union_all(*(sa.select(_ids(arm, by, end).c.id) for arm, by in arms)) if len(arms) > 1 \
-            else sa.select(_ids(stmt, order, end).c.id)
+        self.arms = arms
+        self.ids = _arm_ids(arms, end)
         self.page = _page_of(self.ids, window)
         # The count beside the page: an uncorrelated subquery, run once.
         self.counted_page = self.page.add_columns(self.count.scalar_subquery().label("list_total"))
+
+
+def _arm_ids(arms, end):
+    """The first ``end`` ids of each arm, in its order (one arm, or a unit's two merged)."""
+    ids = _each_arms_ids(arms, end)
+    return sa.union_all(*ids) if len(ids) > 1 else ids[0]
+
+
+def _each_arms_ids(arms, end) -> list[sa.Select]:
+    return [sa.select(_ids(arm, by, end).c.id) for arm, by in arms]
 
 
 def _page_of(ids, window: dict[str, sa.BindParameter]) -> sa.Select:
@@ -189,19 +197,24 @@ def _gated_page(rare: _Statements, common: _Statements) -> sa.Select:
     """A looked-up text's count and page in one statement. Its count (``cap``) decides how
     the page is read: a text found in fewer items than the cap starts from its matches
     (``rare``); a common one walks the list order testing each row against them
-    (``common``; ``text_filter(common=True)``). Both ways are in the statement, each behind
-    a condition on the count that PostgreSQL tests once, before its rows are read (a
-    one-time filter): the other is never run. The count is a CTE, read once and asked
-    three times. It was a statement of its own, then the page: one round trip more on
-    every search (issue 16). PostgreSQL only: SQLite tests such a condition on each row the
-    way not taken reads — a text found nowhere walked all 100k items (6.8 ms) — and with
-    the count as the outer loop of a join it sorts instead of walking the list's index."""
-    window = _window_params(db.session.get_bind().dialect.name)
+    (``common``; ``text_filter(common=True)``). Both ways are in the statement and the
+    database runs one: on PostgreSQL each sits behind a condition on the count that it
+    tests once, before reading (a one-time filter); on SQLite, which tests such a condition
+    on every row the other way reads (a text found nowhere walked all 100k items, 6.8 ms),
+    each way's row limit is 0 unless it is taken — a limit is worked out before the first
+    row is read (as ``_first_statement``'s walk). The count is a CTE, read once. It was a
+    statement of its own, then the page: one round trip more on every search (issue 16)."""
+    dialect = db.session.get_bind().dialect.name
+    window = _window_params(dialect)
     counted = rare.count.cte("list_count")
     total = sa.select(counted.c[0]).scalar_subquery()
-    found, many = rare.ids.subquery("rare_ids"), common.ids.subquery("common_ids")
-    ids = sa.union_all(sa.select(found.c.id).where(total < window["cap"]),
-                       sa.select(many.c.id).where(total >= window["cap"]))
+
+    def way(statements: _Statements, taken) -> list[sa.Select]:
+        if dialect == "postgresql":
+            ids = statements.ids.subquery()
+            return [sa.select(ids.c.id).where(taken)]
+        return _each_arms_ids(statements.arms, sa.case((taken, window["end"]), else_=0))
+    ids = sa.union_all(*way(rare, total < window["cap"]), *way(common, total >= window["cap"]))
     return _page_of(ids, window).add_columns(total.label("list_total"))
 
 
