@@ -64,3 +64,27 @@ def web_copy(text: str) -> str:
                    "扫一扫在手机打开当前页"]
     body = ["\u00a0\u00a0" + p.strip() for p in text.split("\n") if p.strip()]
     return "\n\n".join(junk_top + body + junk_bottom)
+
+
+def cpu_growth(work, small: str, copies: int = 4, tries: int = 5) -> float:
+    """How much more CPU time `work` takes on `copies` copies of `small` than on `small`.
+
+    A ratio, not a time: a shared CI machine can slow a run tenfold (one took 1.25 s for
+    what takes 0.04 s alone), but it slows both sides alike.  The least of `tries` runs
+    of each side, in process CPU time, so waiting for the CPU does not count.  A linear
+    splitter gives about `copies`; a quadratic one about `copies` squared.
+    """
+    import time
+
+    big = "\n".join([small] * copies)
+
+    def least(text: str) -> float:
+        best = float("inf")
+        for _ in range(tries):
+            start = time.process_time()
+            work(text)
+            best = min(best, time.process_time() - start)
+        return best
+
+    work(small)  # compiled patterns and caches are not part of the comparison
+    return least(big) / max(least(small), 1e-6)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.paste_render import web_copy, word_copy
+from tests.paste_render import cpu_growth, web_copy, word_copy
 from tracker.limits import DOCUMENT_TEXT, ITEM_TEXT, EmptyText, TextTooLong
 from tracker.paste import split_opinion
 from tracker.paste.numbering import Kind
@@ -207,19 +205,17 @@ def test_deterministic():
     assert split_opinion(OPINION) == split_opinion(OPINION)
 
 
-def test_fifty_pages_split_well_under_a_second():
+def test_fifty_pages_split_in_linear_time():
     """A 公文 page holds 22 lines × 28 characters; 50 pages are 30,800 characters.
 
-    The test uses twice that (a Word copy with footers and headers on every page).
+    The big side is twice that (a Word copy with footers and headers on every page).
+    The time itself is reported by bench/paste_bench.py, not asserted here.
     """
-    copies = 130
-    text = "\n".join([word_copy(OPINION)] * copies)
-    assert len(text) >= 2 * 50 * 22 * 28
-    start = time.perf_counter()
-    s = split_opinion(text)
-    elapsed = time.perf_counter() - start
-    assert len(s.points) == 12 * copies
-    assert elapsed < 1.0, elapsed
+    small = "\n".join([word_copy(OPINION)] * 33)
+    assert len("\n".join([small] * 4)) >= 2 * 50 * 22 * 28
+    assert len(split_opinion("\n".join([small] * 4)).points) == 12 * 33 * 4
+    growth = cpu_growth(split_opinion, small)
+    assert growth < 8, growth
 
 
 def test_problem_list_paragraphs_before_the_points_stay_in_the_preamble():
