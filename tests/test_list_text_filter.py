@@ -97,13 +97,17 @@ def test_a_byte_search_or_like_without_cased_letters_ilike_with_them(search):
 
 @pytest.mark.postgres_only
 def test_postgresql_keeps_like_for_its_trigram_indexes_only(app, seeded):
-    """A frequent two-character text on PostgreSQL is tested with strpos (no index answers
-    it); three characters or more keep LIKE, which pg_trgm answers for a rare text."""
+    """A frequent text on PostgreSQL is tested with strpos, whatever its length (a
+    two-character one: no index answers it); a rare one of three characters or more keeps
+    LIKE, which pg_trgm answers."""
     with app.app_context():
-        short = str(text_filter("老旧", frequent=True).compile(db.engine)).upper()
-        long = str(text_filter("老旧小区", frequent=True).compile(db.engine)).upper()
-        assert "STRPOS(" in short and "LIKE" not in short
-        assert " LIKE " in long and "STRPOS" not in long
+        def compiled(text, frequent):
+            return str(text_filter(text, frequent=frequent).compile(db.engine)).upper()
+        for frequent_text in (compiled("老旧", True), compiled("老旧小区", True)):
+            assert "STRPOS(" in frequent_text and "LIKE" not in frequent_text
+        rare = compiled("老旧小区", False)
+        assert " LIKE " in rare and "STRPOS" not in rare
+        assert " ILIKE " in compiled("PM2.5", True)  # a cased text is folded either way
 
 
 def test_a_search_that_finds_nothing_reads_a_trigram_index(app, seeded):
@@ -269,8 +273,7 @@ def test_a_common_text_pages_through_the_same_rows_in_list_order(app, seeded, mo
             assert not page.exact or number == 1 or page.total == len(ordered)
             seen += [i.id for i in page.items]
         assert seen == ordered
-        # PostgreSQL's planner weighs its trigram indexes itself; its bigram ones are asked.
-        asked = frequent and (db.engine.dialect.name == "sqlite" or length == 2)
+        asked = frequent  # on PostgreSQL through its trigram indexes too
         assert text_filter.frequent_text(common) is asked
         # The answer picks a plan only, so it is kept: asked again, no statement runs.
         executed = []

@@ -61,10 +61,14 @@ def frequent_text(text: str) -> bool:
     items cost 13 ms at 1M items in the count and again in the page. The index gives its
     matches one by one, so asking for the first ``FREQUENT`` stops early; a text that has
     them is tested on each row the list reads instead (``text_filter(frequent=True)``), and
-    such a text fills a page within a few hundred rows. PostgreSQL's planner weighs its
-    trigram indexes itself (and the LIKE it tests on each row is the one they answer):
-    always False there for three characters or more. Its bigram and character indexes answer
-    a function of the text, which a row read would have to compute: shorter texts are asked.
+    such a text fills a page within a few hundred rows. On PostgreSQL a text of three
+    characters or more is asked too, through its trigram indexes: its rows' LIKE is the test
+    those indexes answer, so a rare text keeps it, and the planner picks the index; a
+    frequent one is tested with ``strpos`` instead (``_contains``), and a statement without a
+    LIKE pattern — whose estimate moved with each text — gets one generic plan: a 4-character
+    text in 10 % of 100k items was planned on every request (0.56 ms) and tested with LIKE
+    on ~1,600 rows (count and page). Its bigram and character indexes answer a function of
+    the text, which a row read would have to compute: shorter texts are asked as well.
 
     The answer picks a plan, not rows — both plans list the same items (``tests/
     test_list_text_filter.py``) — so it is kept per process: asking cost 0.7 ms of every
@@ -73,7 +77,7 @@ def frequent_text(text: str) -> bool:
     costs speed until the store is emptied, never a wrong list."""
     bind = db.session.get_bind()
     kind, dialect = lookup(text), bind.dialect.name
-    if kind == SCAN or (dialect == "postgresql" and kind == TRIGRAMS) or dialect not in ("sqlite", "postgresql"):
+    if kind == SCAN or dialect not in ("sqlite", "postgresql"):
         return False
 
     def ask() -> bool:
@@ -203,15 +207,17 @@ def text_filter(text: str, params: dict | None = None, common: bool = False, fre
             return _fenced(matches, common)
         return (Item.id + 0).in_(matches) if common else Item.id.in_(matches)
     pattern, text = _param(params, "f_text_like"), _param(params, "f_text_gram")
-    # PostgreSQL's trigram indexes answer LIKE: a longer text keeps it for the planner to weigh.
-    search = BYTE_SEARCH.get(dialect) if dialect == "sqlite" or kind != TRIGRAMS else None
+    # PostgreSQL's trigram indexes answer LIKE: a longer text that is not frequent keeps it
+    # for the planner to weigh.
+    search = BYTE_SEARCH.get(dialect) if dialect == "sqlite" or kind != TRIGRAMS or frequent else None
     return sa.or_(*(_contains(column, text, pattern, cased, search) for column in (Item.question, Item.answer)))
 
 
 def _indexed_matches(kind: str, dialect: str, params: dict) -> sa.Select | sa.CompoundSelect:
     """The ids of the items containing the text, from the indexes (``text_filter``).
 
-    A two- or one-character text on PostgreSQL: the items whose texts' pieces
+    Three characters or more on PostgreSQL (asked by ``frequent_text`` only): ILIKE, which
+    its trigram indexes answer. A two- or one-character text on PostgreSQL: the items whose texts' pieces
     (``item_bigrams``, ``item_chars``; lower-cased) hold it lower-cased — exactly ILIKE's
     answer, and LIKE's for a text with no cased letter. On SQLite: the FTS5 rows where it
     begins a trigram (``prefix_phrase``) and the items where it is among the last two
@@ -221,6 +227,10 @@ def _indexed_matches(kind: str, dialect: str, params: dict) -> sa.Select | sa.Co
     alias of ``item``: the list's own row is not theirs."""
     text, other = _param(params, "f_text_gram"), _TEXT_MATCH
     folded = sa.func.lower(text)
+    if dialect == "postgresql" and kind == TRIGRAMS:  # pg_trgm answers the LIKE (``frequent_text`` asks it)
+        pattern = _param(params, "f_text_like")
+        return sa.select(other.id).where(sa.or_(other.question.ilike(pattern, escape="\\"),
+                                                other.answer.ilike(pattern, escape="\\")))
     if dialect == "postgresql":
         gram = postgresql.array([folded])
         return sa.select(other.id).where(sa.or_(_pieces(kind, other.question).contains(gram),
