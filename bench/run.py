@@ -242,6 +242,9 @@ def measure_beside(port: int, floor: tuple[str | None, str], page: tuple[str | N
 def bench_size(url: str, n: int, args) -> dict:
     meta = seeded(url, n, args.reseed)
     pages = pages_for(url, meta)
+    if args.pages:
+        wanted = set(args.pages.split(","))
+        pages = {name: page for name, page in pages.items() if name.startswith("floor") or name in wanted}
     queries = count_queries(url, pages)
     result = {"items": n, "seed": meta, "pages": {}}
     floor_page = pages["floor_real"]
@@ -263,8 +266,9 @@ def bench_size(url: str, n: int, args) -> dict:
                                      "one_client": one, f"c{args.concurrency}": many, "floor_beside": beside,
                                      "loadavg": [round(v, 2) for v in os.getloadavg()],
                                      "python_loop_s": cpu_yardstick(1_000_000)}
+            ratio = f"  × floor beside {many['req_per_s'] / floor_many['req_per_s']:.2f}" if beside else ""
             print(f"  {n:>6} {name:<12} p50 {one['p50_ms']:7.1f} ms  p95 {one['p95_ms']:7.1f} ms  "
-                  f"{one['req_per_s']:6.1f} req/s (1)  {many['req_per_s']:6.1f} req/s ({args.concurrency})  "
+                  f"{one['req_per_s']:6.1f} req/s (1)  {many['req_per_s']:6.1f} req/s ({args.concurrency}){ratio}  "
                   f"queries {queries.get(name)}  load {os.getloadavg()[0]:.2f}  "
                   f"yardstick {result['pages'][name]['python_loop_s']:.2f} s")
     return result
@@ -293,6 +297,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="per client and page")
     parser.add_argument("--seconds", type=float, default=10.0, help="per page and concurrency level")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--pages", default="",
+                        help="comma-separated page names: measure only those (and the floors), print, write no report")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     run = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "database": _kind(args.url_template),
@@ -304,6 +310,8 @@ def main() -> None:
     for n in sizes:
         run["sizes"].append(bench_size(args.url_template.replace("{n}", str(n)), n, args))
     run["machine"]["loadavg_at_end"] = os.getloadavg()
+    if args.pages:  # a partial run: its ratios are printed above, the report stays the full run's
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if run["database"] == "sqlite" else "-pg"
     (RESULTS / f"bench{suffix}.json").write_text(json.dumps(run, ensure_ascii=False, indent=1))

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..fields import strip_control
 from ..models import Role, Unit, UnitKind, User, utcnow
 from ..permissions import admin_required
 from ..services import OperationError, check_version
@@ -21,6 +22,7 @@ from ..services.accounts import (
 )
 from ..services.login import paused_names
 from ..services.sessions import active_sessions, end_all_sessions
+from ..text_filter import like_pattern
 from . import bp
 from .forms import EmptyForm, NewUserForm, ResetPasswordForm, UnitForm, UserForm
 
@@ -39,11 +41,13 @@ def _user_data(form: UserForm) -> UserData:
 @bp.route("/users")
 @admin_required
 def users():
-    q = request.args.get("q", "").strip()[:64]
+    # Control characters dropped as every form drops them (PostgreSQL refuses a NUL: a 500),
+    # and ``%``/``_`` typed are plain characters.
+    q = strip_control(request.args.get("q", "")).strip()[:64]
     stmt = sa.select(User).options(joinedload(User.unit)).order_by(User.role, User.username)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
+        like = like_pattern(q)
+        stmt = stmt.where(sa.or_(User.username.ilike(like, escape="\\"), User.display_name.ilike(like, escape="\\")))
     return render_template("admin/users.html", users=db.session.scalars(stmt).all(), q=q,
                            paused=paused_names(utcnow()), form=EmptyForm())
 
