@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from .choices import UnitRef, unit_refs
 from .extensions import db
-from .models import Activity, Item, Stage, item_co_unit
+from .models import Activity, Item, Origin, Stage, item_co_unit
 from .models.closure import ClosureKind
 from .models.item import ItemLabels, document_number
 from .models.numbering import PARENT_NUMBER
@@ -31,7 +31,7 @@ from .models.numbering import PARENT_NUMBER
 # The columns a list row needs, in ``ListItem``'s order after ``co_units``' fields.
 COLUMNS = (Item.id, Item.activity_id, Item.seq, Item.question, Activity.title, Item.lead_unit_id,
            Item.deadline, Item.original_deadline, Item.stage, Item.closure_kind, Item.round, Item.supervised,
-           Item.last_activity_on, Item.ref, PARENT_NUMBER)
+           Item.last_activity_on, Item.ref, PARENT_NUMBER, Item.origin)
 # The item's co-units as one text column ("3,12"), so the page's rows and their co-units are
 # one statement: a second one cost a database round trip on every list (issue 16).
 CO_UNIT_IDS = (sa.select(sa.func.aggregate_strings(sa.cast(item_co_unit.c.unit_id, sa.String()), ","))
@@ -57,6 +57,7 @@ class ListItem(ItemLabels):
     last_activity_on: date | None
     ref: str | None
     parent_number: str | None
+    origin: Origin
     lead_unit: UnitRef | None
     co_units: tuple[UnitRef, ...]
 

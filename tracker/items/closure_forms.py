@@ -39,7 +39,7 @@ def with_merge_choices(form: ClosureForm, item) -> ClosureForm:
     from ..services.closure import merge_targets
     form.merged_into.choices = [("", "—")] + [
         (str(target.id), f"{target.heading} {target.title}" + (
-            f"（{target.activity.title}）" if target.activity_id != item.activity_id else ""))
+            f"（{target.activity_title}）" if target.activity_id != item.activity_id else ""))
         for target in merge_targets(item)]
     return form
 

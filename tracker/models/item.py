@@ -119,7 +119,8 @@ def short_title(question: str) -> str:
 
 
 class ItemLabels:
-    """The labels an item carries wherever it is shown — its short title and its status —
+    """The labels an item carries wherever it is shown — its short title, its status and its
+    heading —
     defined once for the ORM ``Item`` and the list row (``list_items.ListItem``)."""
 
     __slots__ = ()
@@ -133,6 +134,11 @@ class ItemLabels:
     def status_label(self) -> str:
         """The stage, or for a closed item how it was closed (办结（已落实）, 终止跟踪（未落实）…)."""
         return status_label(self.stage, self.closure_kind)
+
+    @property
+    def heading(self) -> str:
+        """"审议意见 二-（一）", "询问问题 3": the kind of matter and the document's number."""
+        return heading(self.origin, self.number)
 
 
 class Item(ItemLabels, db.Model):
@@ -248,11 +254,6 @@ class Item(ItemLabels, db.Model):
         if self.parent_id and "parent" not in sa.inspect(self).unloaded and self.parent is not None:
             parent = self.parent.number
         return document_number(self.ref, self.seq, parent)
-
-    @property
-    def heading(self) -> str:
-        """"审议意见 二-（一）", "询问问题 3": the kind of matter and the document's number."""
-        return heading(self.origin, self.number)
 
     @property
     def terms(self):

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..limits import REASON_TEXT
+from ..list_items import ListItem, read_list_items
 from ..models import (
     AuditAction,
     Closure,
@@ -114,21 +114,22 @@ def _check_closure(item: Item, given: ClosureInput) -> str:
     return reason
 
 
-def merge_targets(item: Item) -> list[Item]:
+def merge_targets(item: Item) -> list[ListItem]:
     """The items ``item`` may be merged into (终止跟踪 · 并入其他事项办理): the other items of
     its activity — the same question asked twice in one sitting, one opinion's points — and
     the items linked to it as the same problem raised again (``RecurrenceLink``), none
     withdrawn. The closure form offers these and the closure accepts only these: a clerk
-    picks the item by its document number and title, never by a database code."""
+    picks the item by its document number and title, never by a database code. Read as
+    list rows (``list_items``): the staff item page offers them on every view, and loading
+    an activity's items as ``Item`` objects with their parents cost 1.0 ms of it."""
     # One id list read through three indexes: an OR of the activity and the links made
     # PostgreSQL read every item (1M items: 430 ms for the item page, which offers these).
     ids = sa.union(sa.select(Item.id).where(Item.activity_id == item.activity_id),
                    sa.select(RecurrenceLink.earlier_item_id).where(RecurrenceLink.item_id == item.id),
                    sa.select(RecurrenceLink.item_id).where(RecurrenceLink.earlier_item_id == item.id))
-    return list(db.session.scalars(
+    return read_list_items(
         sa.select(Item).where(Item.id.in_(ids), Item.id != item.id, Item.stage != Stage.WITHDRAWN)
-        .options(joinedload(Item.parent), joinedload(Item.activity))
-        .order_by(Item.activity_id != item.activity_id, Item.activity_id, Item.seq)).unique())
+        .order_by(Item.activity_id != item.activity_id, Item.activity_id, Item.seq))
 
 
 def _closure_text(closure: Closure) -> str:
