@@ -82,6 +82,8 @@ def main() -> None:
     parser.add_argument("--pages", default="item,item_typical,list_all,list,list_unit,my,dashboard")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--profile", default="")
+    parser.add_argument("--profile-match", default="",
+                        help="with --profile: only functions whose file matches this (e.g. 'tracker|templates')")
     parser.add_argument("--interleave", action="store_true", help="request the pages in turns, one each per round")
     parser.add_argument("--json", default="", help="write {page: {min_ms, median_ms, kb, path}} here")
     args = parser.parse_args()
@@ -165,8 +167,11 @@ def main() -> None:
             profiler.disable()
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats("tottime").print_stats(25)
-            stats.sort_stats("cumulative").print_stats(40)
+            if args.profile_match:
+                stats.sort_stats("cumulative").print_stats(args.profile_match, 60)
+            else:
+                stats.sort_stats("tottime").print_stats(25)
+                stats.sort_stats("cumulative").print_stats(40)
             print(out.getvalue())
     print(load())
     if args.json:

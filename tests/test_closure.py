@@ -138,7 +138,7 @@ def test_staff_terminate_needs_cause_reason_and_the_merged_item(app, demo):
         other_heading = other.heading
         assert {t.id for t in merge_targets(item)} == {other_id, earlier_id}
     staff = login_as(app, "staff")
-    offered = staff.get(f"/items/{item_id}").get_data(as_text=True)
+    offered = staff.get(f"/items/{item_id}?form=close_item").get_data(as_text=True)  # the form, opened
     assert f'<option value="{other_id}">{other_heading} ' in offered and f'<option value="{earlier_id}">' in offered
     assert f'<option value="{stranger_id}">' not in offered and f'<option value="{gone_id}">' not in offered
     before = history(app)

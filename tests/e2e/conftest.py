@@ -156,12 +156,12 @@ def shots(e2e_backend) -> Path:
 class Person:
     """One signed-in person in their own browser context (own cookies, own CSRF token)."""
 
-    def __init__(self, browser, base_url: str, username: str, shots: Path, viewport=None):
+    def __init__(self, browser, base_url: str, username: str, shots: Path, viewport=None, java_script=True):
         self.username = username
         self.base_url = base_url
         self.shots = shots
         self.context = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                           viewport=viewport or DESKTOP)
+                                           viewport=viewport or DESKTOP, java_script_enabled=java_script)
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
         self.dialogs: list[str] = []

@@ -3,8 +3,12 @@ swapped pages, htmx quick entry and in-place validation, phone width, and the 40
 unit user gets for another unit's item."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
+
+from tracker.models import local_today
 
 from .flows import (
     assert_not_reloaded,
@@ -12,6 +16,7 @@ from .flows import (
     contrast,
     create_inquiry,
     flash,
+    form_with,
     mark_page,
     no_horizontal_scroll,
     open_item,
@@ -172,3 +177,42 @@ def test_earlier_items_appear_beside_the_form_without_replacing_it(person):
     expect(page.locator("#item-form #similar-items")).to_have_count(1)
     form.get_by_role("button", name="保存并继续录入").click()
     expect(flash(page)).to_contain_text("已录入询问问题 1")
+
+
+def test_a_closed_form_opens_in_place_and_without_javascript(person, edu_item, browser, live_server, shots):
+    """催办 is built only when its details opens (issue 16): htmx fetches the page with
+    ``?form=notice`` and puts the form in place — no reload, typed text posts as before, a
+    refusal comes back open with what was typed. Without JavaScript the details holds a
+    link to the page with the form open."""
+    url, _ = edu_item
+    staff = person("staff")
+    page = staff.page
+    page.goto(url)
+    mark_page(page)
+    followup = page.locator("#followup")
+    expect(followup.locator(".on-demand a")).to_have_count(2)  # 催办, 挂牌督办: not built yet
+    expect(followup.locator("form")).to_have_count(0)
+    followup.get_by_text("催办 / 督办", exact=True).click()
+    form = form_with(page, "发送")
+    form.get_by_text("督办通知（写明要求和回复期限）").click()
+    form.get_by_label("内容").fill("请于十日内书面报告大班额化解进度")
+    form.get_by_role("button", name="发送").click()  # no 回复期限: refused, nothing typed lost
+    expect(page.locator("#followup .field-error")).to_contain_text("督办通知须设定回复期限")
+    expect(form_with(page, "发送").get_by_label("内容")).to_have_value("请于十日内书面报告大班额化解进度")
+    form = form_with(page, "发送")
+    form.get_by_label("回复期限（督办必填）").fill((local_today() + timedelta(days=10)).isoformat())
+    form.get_by_role("button", name="发送").click()
+    expect(flash(page)).to_contain_text("已发送，承办单位将在通知中看到")
+    expect(page.locator("#followup")).to_contain_text("请于十日内书面报告大班额化解进度")
+    assert_not_reloaded(page)
+
+    from .conftest import Person
+    plain = Person(browser, live_server, "staff", shots, java_script=False)
+    plain.login()
+    plain.page.goto(url)
+    plain.page.locator("#form-notice summary").click()
+    plain.page.locator("#form-notice").get_by_role("link", name="打开表单").click()
+    assert "?form=notice" in plain.page.url
+    expect(plain.page.locator("#form-notice")).to_have_attribute("open", "")
+    expect(form_with(plain.page, "发送").get_by_label("内容")).to_be_visible()
+    plain.close()

@@ -20,8 +20,9 @@ def owner_choices(item: Item) -> list[tuple[int, str]]:
     return [(0, "（牵头单位）")] + [(u.id, u.name) for u in units]
 
 
-def commitment_panel(item: Item, allowed: set[Action], any_commitments: bool = True) -> dict:
-    """``any_commitments``: False when the caller knows the item has none (nothing is read)."""
+def commitment_panel(item: Item, allowed: set[Action], any_commitments: bool = True, add_form: bool = True) -> dict:
+    """``any_commitments``: False when the caller knows the item has none (nothing is read).
+    ``add_form``: build the 记录承诺 form (the item page builds it on demand only)."""
     commitments = item_commitments(item.id) if any_commitments else []
     evidence: dict[int, list[ProgressEntry]] = defaultdict(list)
     if commitments:
@@ -39,10 +40,12 @@ def commitment_panel(item: Item, allowed: set[Action], any_commitments: bool = T
     context = {"commitments": rows, "can_manage_commitments": manage,
                "can_post_commitment_evidence": Action.POST_COMMITMENT_EVIDENCE in allowed}
     if manage:
-        form = CommitmentForm(formdata=None)
-        form.unit_id.choices = owner_choices(item)
-        context |= {"commitment_form": form, "confirm_due_form": ConfirmDueForm(formdata=None),
+        context |= {"confirm_due_form": ConfirmDueForm(formdata=None),
                     "commitment_status_form": CommitmentStatusForm(formdata=None)}
+        if add_form:
+            form = CommitmentForm(formdata=None)
+            form.unit_id.choices = owner_choices(item)
+            context["commitment_form"] = form
     if context["can_post_commitment_evidence"]:
         context["evidence_form"] = EvidenceForm(formdata=None)
     return context

@@ -114,8 +114,25 @@ FORMS: dict[Action, tuple[str, Callable[[Item], object]]] = {
 }
 
 
-def default_forms(allowed: set[Action], item: Item) -> dict:
-    return {key: build(item) for action, (key, build) in FORMS.items() if action in allowed}
+# Forms in a closed <details> that most views never open (``_forms.html`` ``on_demand``):
+# built only for the page that asks for one by name (``?form=correct``, what htmx fetches
+# when the details opens) or that re-renders a refused one. Building and rendering them
+# for every view was a fifth of the staff's item page (unit choices, merge targets, …).
+ON_DEMAND = frozenset({"extension_form", "correct_form", "withdraw_form", "close_item_form", "closure_form",
+                       "reopen_form", "lookback_form", "notice_form", "supervise_form", "handback_form",
+                       "commitment_form"})
+
+
+def on_demand_key(name: str | None) -> str | None:
+    """The form key a ``?form=`` value asks for, or None for anything else."""
+    key = f"{name}_form" if name and len(name) < 40 else None
+    return key if key in ON_DEMAND else None
+
+
+def default_forms(allowed: set[Action], item: Item, asked: str | None = None) -> dict:
+    """The empty forms of the actions ``allowed``; of the on-demand ones only ``asked``."""
+    return {key: build(item) for action, (key, build) in FORMS.items()
+            if action in allowed and (key not in ON_DEMAND or key == asked)}
 
 
 # The item page shows this many of the newest history rows; the rest come on demand
@@ -295,11 +312,13 @@ _EXTENSIONS = (sa.select(ExtensionRequest).where(ExtensionRequest.item_id == sa.
 
 
 def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, full_progress: bool = False,
-                **overrides):
+                form: str | None = None, **overrides):
     """The item page; ``overrides`` carry a submitted form with its errors and text, so
     a refused action re-renders with nothing the user typed lost. The history and each
     round's progress show their newest rows unless ``full_timeline`` / ``full_progress``
-    (the no-JavaScript way to the rest)."""
+    (the no-JavaScript way to the rest). ``form`` names the one on-demand form to build
+    (``ON_DEMAND``), shown open."""
+    asked = on_demand_key(form)
     if full_progress:
         entries, hidden = all_progress(item.id), {}
     else:
@@ -344,7 +363,7 @@ def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, f
         "participants": participant_count(current_eval) if current_eval else 0,
         **_sitting_context(current_eval),
         **accountability_panel(item, allowed, today, present),
-        **commitment_panel(item, allowed, present["commitments"]),
+        **commitment_panel(item, allowed, present["commitments"], add_form=asked == "commitment_form"),
     }
     verdicts, closures = item_history(item.id) if present["verdicts"] or present["closures"] else ({}, {})
     lookbacks = item_lookbacks(item.id) if item.lead_unit_id and present["lookbacks"] else []
@@ -353,6 +372,6 @@ def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, f
                 else None}
     # The decision forms show only beside a pending request: not built without one.
     waiting = {Action.DECIDE_EXTENSION: pending_extension, Action.DECIDE_HANDBACK: context["pending_handback"]}
-    context.update(default_forms({a for a in allowed if waiting.get(a, True)}, item))
+    context.update(default_forms({a for a in allowed if waiting.get(a, True)}, item, asked))
     context.update(overrides)
     return render_template("items/detail.html", **context), status

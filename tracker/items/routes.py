@@ -53,7 +53,7 @@ def index():
 @bp.route("/items/<int:item_id>")
 @login_required
 def detail(item_id: int):
-    return render_item(get_item(item_id))
+    return render_item(get_item(item_id), form=request.args.get("form"))
 
 
 @bp.route("/items/<int:item_id>/timeline")
