@@ -130,3 +130,16 @@ def test_a_refused_on_demand_form_comes_back_open_with_what_was_typed(app, items
     form = opened_form(refused.get_data(as_text=True), "form-withdraw")
     assert typed + "x" * 5000 in form and "field-error" in form  # all of it, not cut
     assert history(app) == before
+
+
+def test_every_on_demand_details_and_form_key_agree(app):
+    """The templates' ``on_demand(item, "name", …)`` calls and ``detail.ON_DEMAND`` name the same
+    forms: a key missing there would build the form with every page (and show its details
+    open); a key the templates do not defer would never be built (its template would fail)."""
+    from pathlib import Path
+
+    from tracker.items.detail import ON_DEMAND as KEYS
+    called = set()
+    for template in Path("templates").rglob("*.html"):
+        called |= {f"{name}_form" for name in re.findall(r'on_demand\(item, "(\w+)"', template.read_text("utf-8"))}
+    assert called == KEYS
