@@ -216,3 +216,31 @@ def test_a_closed_form_opens_in_place_and_without_javascript(person, edu_item, b
     expect(plain.page.locator("#form-notice")).to_have_attribute("open", "")
     expect(form_with(plain.page, "发送").get_by_label("内容")).to_be_visible()
     plain.close()
+
+
+def test_a_form_no_longer_allowed_says_so_when_opened(person, browser, live_server, shots):
+    """The page was opened before someone else 作废 the item: opening 更正交办 then finds no
+    form in the page that comes back. It says so in place, instead of an empty details."""
+    staff = person("staff")
+    page = staff.page
+    question = "校外培训机构监管不到位的问题如何解决？"
+    create_inquiry(page, "关于校外培训治理情况的专题询问（浏览器）")
+    quick_add(page, question)
+    expect(flash(page)).to_contain_text("已录入询问问题 1")
+    open_item(page, question)
+    assign(page, "区教育局")
+    url = page.url
+
+    from .conftest import Person
+    other = Person(browser, live_server, "staff", shots).login()
+    other.page.goto(url)
+    other.page.locator("#form-withdraw summary").click()
+    gone = form_with(other.page, "作废")
+    gone.get_by_label("作废理由").fill("与第 3 条重复录入")
+    gone.get_by_role("button", name="作废").click()
+    expect(other.page.locator("main")).to_contain_text("本条已作废")
+    other.close()
+
+    page.locator("#form-correct summary").click()
+    expect(page.locator("#form-correct")).to_contain_text("此操作现在不可用")
+    expect(page.locator("#form-correct form")).to_have_count(0)

@@ -38,3 +38,24 @@ document.addEventListener("click", function (event) {
   target.dispatchEvent(new Event("input", { bubbles: true }));
   target.focus();
 });
+// A form built on demand (``on_demand`` in _forms.html): when the page that comes back no
+// longer holds it — the item moved on, or the action is no longer this user's — say so in
+// place instead of swapping in nothing.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var config = event.detail.requestConfig;
+  var details = config && config.elt;  // the details' own request, not a form submitted inside it
+  if (!details || !details.matches || !details.matches("details[hx-disinherit]")) { return; }
+  var wanted = details.getAttribute("hx-select");
+  var page = new DOMParser().parseFromString(event.detail.serverResponse || "", "text/html");
+  if (event.detail.xhr.status === 200 && page.querySelector(wanted)) { return; }
+  event.detail.shouldSwap = false;
+  var slot = details.querySelector(".on-demand");
+  if (slot) {
+    slot.innerHTML = "";
+    var note = document.createElement("p");
+    note.className = "flash flash-warning";
+    note.setAttribute("role", "status");
+    note.textContent = "此操作现在不可用（事项可能已由他人办理或已变更），请刷新页面后再看。";
+    slot.appendChild(note);
+  }
+});
