@@ -17,7 +17,7 @@ from tracker.extensions import db
 
 ON_DEMAND = re.compile(r'<details id="([\w-]+)" hx-get="/items/(\d+)\?form=(\w+)" hx-trigger="toggle once" '
                        r'hx-select="#\1 .on-demand" hx-target="find .on-demand" hx-swap="outerHTML" '
-                       r'hx-disinherit="hx-select hx-target hx-swap">')
+                       r'hx-disinherit="hx-select hx-target hx-swap" data-on-demand>')
 FORM_ACTION = re.compile(r'<form method="post" action="(/items/\d+/[\w/-]+)"')
 
 

@@ -20,9 +20,9 @@ def owner_choices(item: Item) -> list[tuple[int, str]]:
     return [(0, "（牵头单位）")] + [(u.id, u.name) for u in units]
 
 
-def commitment_panel(item: Item, allowed: set[Action], any_commitments: bool = True, add_form: bool = True) -> dict:
+def commitment_panel(item: Item, allowed: set[Action], any_commitments: bool = True) -> dict:
     """``any_commitments``: False when the caller knows the item has none (nothing is read).
-    ``add_form``: build the 记录承诺 form (the item page builds it on demand only)."""
+    The 记录承诺 form is one of the item page's on-demand forms (``items.detail.FORMS``)."""
     commitments = item_commitments(item.id) if any_commitments else []
     evidence: dict[int, list[ProgressEntry]] = defaultdict(list)
     if commitments:
@@ -42,13 +42,16 @@ def commitment_panel(item: Item, allowed: set[Action], any_commitments: bool = T
     if manage:
         context |= {"confirm_due_form": ConfirmDueForm(formdata=None),
                     "commitment_status_form": CommitmentStatusForm(formdata=None)}
-        if add_form:
-            form = CommitmentForm(formdata=None)
-            form.unit_id.choices = owner_choices(item)
-            context["commitment_form"] = form
     if context["can_post_commitment_evidence"]:
         context["evidence_form"] = EvidenceForm(formdata=None)
     return context
+
+
+def commitment_form(item: Item) -> CommitmentForm:
+    """The empty 记录承诺 form, its owners the item's units."""
+    form = CommitmentForm(formdata=None)
+    form.unit_id.choices = owner_choices(item)
+    return form
 
 
 def review_ask_form(items: list[Item], submitted: bool = False) -> ReviewAskForm:

@@ -9,7 +9,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from ..commitments.panel import commitment_panel
+from ..commitments.panel import commitment_form, commitment_panel
 from ..extensions import db
 from ..followup.forms import NoticeForm, SuperviseForm
 from ..lights import light_for, silent_for
@@ -111,6 +111,7 @@ FORMS: dict[Action, tuple[str, Callable[[Item], object]]] = {
     Action.SCHEDULE_LOOKBACK: ("lookback_form", lambda item: cf.ScheduleLookbackForm(formdata=None)),
     Action.ANSWER_LOOKBACK: ("lookback_answer_form", lambda item: cf.LookbackAnswerForm(formdata=None)),
     Action.RECORD_LOOKBACK: ("finding_form", lambda item: cf.LookbackFindingForm(formdata=None)),
+    Action.MANAGE_COMMITMENTS: ("commitment_form", commitment_form),
 }
 
 
@@ -125,7 +126,7 @@ ON_DEMAND = frozenset({"extension_form", "correct_form", "withdraw_form", "close
 
 def on_demand_key(name: str | None) -> str | None:
     """The form key a ``?form=`` value asks for, or None for anything else."""
-    key = f"{name}_form" if name and len(name) < 40 else None
+    key = f"{name}_form"
     return key if key in ON_DEMAND else None
 
 
@@ -363,7 +364,7 @@ def render_item(item: Item, status: int = 200, *, full_timeline: bool = False, f
         "participants": participant_count(current_eval) if current_eval else 0,
         **_sitting_context(current_eval),
         **accountability_panel(item, allowed, today, present),
-        **commitment_panel(item, allowed, present["commitments"], add_form=asked == "commitment_form"),
+        **commitment_panel(item, allowed, present["commitments"]),
     }
     verdicts, closures = item_history(item.id) if present["verdicts"] or present["closures"] else ({}, {})
     lookbacks = item_lookbacks(item.id) if item.lead_unit_id and present["lookbacks"] else []

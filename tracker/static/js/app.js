@@ -44,7 +44,7 @@ document.addEventListener("click", function (event) {
 document.addEventListener("htmx:beforeSwap", function (event) {
   var config = event.detail.requestConfig;
   var details = config && config.elt;  // the details' own request, not a form submitted inside it
-  if (!details || !details.matches || !details.matches("details[hx-disinherit]")) { return; }
+  if (!details || !details.matches || !details.matches("details[data-on-demand]")) { return; }
   var wanted = details.getAttribute("hx-select");
   var page = new DOMParser().parseFromString(event.detail.serverResponse || "", "text/html");
   if (event.detail.xhr.status === 200 && page.querySelector(wanted)) { return; }
