@@ -25,18 +25,8 @@ from tracker.services import items as ops
 from tracker.services.closure import reopen_item
 from tracker.workflow import InvalidTransition
 
+from .co_unit_support import stale_rows
 from .helpers import make_activity, make_item, user
-
-
-def _stale_rows() -> list:
-    """Co-unit rows whose copies differ from their item's values (NULL deadlines equal)."""
-    item = Item.__table__
-    return db.session.execute(
-        sa.select(item_co_unit.c.item_id, item_co_unit.c.unit_id)
-        .join(item, item.c.id == item_co_unit.c.item_id)
-        .where(sa.or_(item_co_unit.c.urgency != item.c.urgency,
-                      item_co_unit.c.deadline.is_distinct_from(item.c.deadline),
-                      item_co_unit.c.stage != item.c.stage))).all()
 
 
 def _organs() -> list[Unit]:
@@ -88,7 +78,7 @@ def test_copies_follow_every_operation(app, demo):
                            deadline_days=rng.randint(1, 40))
                  for stage in ("assigned", "rectifying", "reported", "accepted", "closed") for _ in range(2)]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(item_co_unit)) >= len(items)
-        assert not _stale_rows()
+        assert not stale_rows()
         done = set()
         for _ in range(150):
             item = rng.choice(items)
@@ -98,9 +88,9 @@ def test_copies_follow_every_operation(app, demo):
                     db.session.flush()
             except (OperationError, InvalidTransition):  # not possible in the item's stage
                 continue
-            assert not _stale_rows(), done
+            assert not stale_rows(), done
         db.session.commit()
-        assert not _stale_rows()
+        assert not stale_rows()
         # 签收 (待签收 → 整改中) and 提交报告 keep the urgency: only the stage copy moves.
         assert {"correct", "acknowledge", "report", "accept", "extend", "withdraw"} <= done, done
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest)) > 0
@@ -123,7 +113,7 @@ def test_bulk_updates_of_the_order_keys_are_followed(app, demo):
         db.session.execute(sa.update(Item), [{"id": ids[1], "version": version, "deadline": None}])
         db.session.execute(sa.update(Item).where(Item.id == other.id).values(supervised=True))
         db.session.commit()
-        assert not _stale_rows()
+        assert not stale_rows()
         copies = dict(db.session.execute(sa.select(item_co_unit.c.item_id, item_co_unit.c.deadline)).all())
         assert copies[ids[1]] is None and copies[ids[2]] == date(2031, 5, 6) and copies[other.id] != copies[ids[2]]
         # The stage alone, between stages of equal urgency (整改中 → 报告待审核, 待签收): by a
@@ -132,7 +122,7 @@ def test_bulk_updates_of_the_order_keys_are_followed(app, demo):
         version = db.session.scalar(sa.select(Item.version).where(Item.id == other.id))
         db.session.execute(sa.update(Item), [{"id": other.id, "version": version, "stage": Stage.ASSIGNED}])
         db.session.commit()
-        assert not _stale_rows()
+        assert not stale_rows()
         stages = dict(db.session.execute(sa.select(item_co_unit.c.item_id, item_co_unit.c.stage)).all())
         assert stages[ids[0]] == Stage.CLOSED and stages[ids[1]] == Stage.RECTIFYING
         assert stages[ids[2]] == Stage.REPORTED and stages[other.id] == Stage.ASSIGNED
@@ -238,68 +228,6 @@ def test_my_items_equal_the_plain_query(tangled, returned, args):
                 seen += [i.id for i in list_page(unit_user, filters, number, per_page, today,
                                                  first=attention_first()).items]
             assert seen == expected, per_page
-
-
-def test_migration_0020_backfills_the_copies_and_goes_back(app, demo):
-    """Down to 0019 (the columns and the order index gone, the unit index back) and up again:
-    the upgrade's one UPDATE fills every existing row's copies from its item."""
-    from flask_migrate import downgrade, upgrade
-    with app.test_request_context():
-        for n, stage in enumerate(("assigned", "rectifying", "closed")):
-            make_item(stage=stage, co_units=["区财政局", "区民政局"], deadline_days=10 + n)
-        db.session.commit()
-        db.session.remove()
-        downgrade(directory="migrations", revision="0019")
-        inspector = sa.inspect(db.engine)
-        assert {c["name"] for c in inspector.get_columns("item_co_unit")} == {"item_id", "unit_id"}
-        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_unit_id"}
-        upgrade(directory="migrations")
-        inspector = sa.inspect(db.engine)
-        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == CO_UNIT_INDEXES
-        rows = db.session.execute(sa.select(item_co_unit)).all()
-        assert len(rows) == 6 and {r.urgency for r in rows} == {0, 1} and all(r.deadline for r in rows)
-        assert not _stale_rows()
-
-
-CO_UNIT_INDEXES = {"ix_item_co_unit_order", "ix_item_co_unit_stage"}
-
-
-def _columns(inspector, table: str, index: str) -> list[str]:
-    return next(i["column_names"] for i in inspector.get_indexes(table) if i["name"] == index)
-
-
-def test_migration_0021_backfills_the_stage_copy_and_goes_back(app, demo):
-    """Down to 0020 (the stage column and its index gone, the order copies kept,
-    ``ix_item_lead_stage`` back to two columns) and up again: the upgrade fills every existing
-    row's stage from its item — none left at the column's default — adds
-    ``ix_item_co_unit_stage`` and the order columns of ``ix_item_lead_stage``. Run on both
-    databases."""
-    from flask_migrate import downgrade, upgrade
-    with app.test_request_context():
-        for n, stage in enumerate(("assigned", "rectifying", "reported", "closed")):
-            make_item(stage=stage, co_units=["区财政局", "区民政局"], deadline_days=10 + n)
-        db.session.commit()
-        db.session.remove()
-        downgrade(directory="migrations", revision="0020")
-        inspector = sa.inspect(db.engine)
-        assert {c["name"] for c in inspector.get_columns("item_co_unit")} == {"item_id", "unit_id", "urgency",
-                                                                              "deadline"}
-        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == {"ix_item_co_unit_order"}
-        assert _columns(inspector, "item", "ix_item_lead_stage") == ["lead_unit_id", "stage"]
-        upgrade(directory="migrations")
-        inspector = sa.inspect(db.engine)
-        assert {i["name"] for i in inspector.get_indexes("item_co_unit")} == CO_UNIT_INDEXES
-        assert _columns(inspector, "item_co_unit", "ix_item_co_unit_stage") == ["unit_id", "stage", "urgency",
-                                                                                 "deadline", "item_id"]
-        assert _columns(inspector, "item", "ix_item_lead_stage") == ["lead_unit_id", "stage", "urgency", "deadline",
-                                                                     "id"]
-        if db.engine.dialect.name == "sqlite":  # the ANALYZE after the migrations was committed
-            analyzed = set(db.session.scalars(sa.text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'item_co_unit'")))
-            assert CO_UNIT_INDEXES <= analyzed, analyzed
-        rows = db.session.execute(sa.select(item_co_unit)).all()
-        assert len(rows) == 8 and {r.stage for r in rows} == {Stage.ASSIGNED, Stage.RECTIFYING, Stage.REPORTED,
-                                                               Stage.CLOSED}
-        assert not _stale_rows()
 
 
 @pytest.mark.sqlite_only
